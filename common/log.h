@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// common/log.h -- the process log: levels, plain or JSON lines, to
+// standard error or a file that SIGHUP can reopen.  One line per call,
+// written with a single write(2) so threads never interleave.
+#ifndef COMMON_LOG_H
+#define COMMON_LOG_H
+
+#include <stdbool.h>
+
+#include "common/conf.h"
+#include "common/err.h"
+
+typedef enum {
+	BB_LOG_DEBUG = 0,
+	BB_LOG_INFO,
+	BB_LOG_WARN,
+	BB_LOG_ERROR,
+} bb_log_level;
+
+// bb_log_open directs the log to path ("-" or NULL: standard error) in
+// the given format; debug enables BB_LOG_DEBUG lines.  Until it is called
+// the log writes plain lines at info level to standard error.  Not
+// thread-safe against concurrent bb_log_open/bb_log_reopen: call it at
+// start-up.  Errors: as open(2), mapped by bb_err_from_errno.
+bb_err bb_log_open(const char *path, bb_log_format format, bool debug);
+
+// bb_log_reopen reopens the log file (after rotation; called on SIGHUP).
+// Safe to call while other threads log.
+bb_err bb_log_reopen(void);
+
+// bb_log_close returns the log to standard error and closes the file.
+void bb_log_close(void);
+
+// bb_log_enabled says whether lines at level are written.
+bool bb_log_enabled(bb_log_level level);
+
+// bb_log writes one line at level; fmt is printf-like.  Lines longer
+// than 4 KiB are truncated.  Thread-safe.
+void bb_log(bb_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define bb_log_debug(...) bb_log(BB_LOG_DEBUG, __VA_ARGS__)
+#define bb_log_info(...) bb_log(BB_LOG_INFO, __VA_ARGS__)
+#define bb_log_warn(...) bb_log(BB_LOG_WARN, __VA_ARGS__)
+#define bb_log_error(...) bb_log(BB_LOG_ERROR, __VA_ARGS__)
+
+#endif // COMMON_LOG_H

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// gateway/gateway.h -- the HTTP API on libmicrohttpd: POST /<ns> inserts,
+// GET and HEAD /<ns>/<id> read.  It owns routing, request bodies and
+// responses; what is stored where belongs to the storage module.
+#ifndef GATEWAY_GATEWAY_H
+#define GATEWAY_GATEWAY_H
+
+#include <stdint.h>
+
+#include "common/conf.h"
+#include "common/err.h"
+#include "storage/storage.h"
+
+typedef struct gw_server gw_server;
+
+// gw_server_start listens on [server] addr:port and serves requests on
+// its own threads.  conf and st are borrowed and must outlive the server.
+// On BB_OK the caller owns *gp; stop it with gw_server_stop().  On error
+// *errmsg (if not NULL) gets a static description.
+bb_err gw_server_start(
+    const bb_conf *conf, store *st, gw_server **gp, const char **errmsg);
+
+// gw_server_port returns the port actually bound (useful with port 0).
+uint16_t gw_server_port(const gw_server *g);
+
+// gw_server_quiesce stops accepting new connections; requests in flight
+// go on.  Part of a graceful stop.
+void gw_server_quiesce(gw_server *g);
+
+// gw_server_inflight returns the number of inserts in progress.
+unsigned gw_server_inflight(const gw_server *g);
+
+// gw_server_stop closes every connection, waits for the server threads
+// and frees g.  NULL is a no-op.
+void gw_server_stop(gw_server *g);
+
+#endif // GATEWAY_GATEWAY_H

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// gateway/reply.c -- error responses: a status and one short line.
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "gateway/gateway_impl.h"
+
+enum MHD_Result
+gw__reply(struct MHD_Connection *conn, unsigned status, const char *msg)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result      ret;
+	char                 line[512];
+	int                  n;
+
+	n = snprintf(line, sizeof(line), "%s\n", msg);
+	if (n < 0 || (size_t) n >= sizeof(line)) {
+		n = (int) sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	resp = MHD_create_response_from_buffer(
+	    (size_t) n, line, MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL) {
+		return MHD_NO;
+	}
+	(void) MHD_add_response_header(
+	    resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
+		(void) MHD_add_response_header(
+		    resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST");
+	}
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+enum MHD_Result
+gw__reply_err(struct MHD_Connection *conn, bb_err err)
+{
+	char msg[160];
+
+	switch (err) {
+	case BB_ETOOBIG:
+		return gw__reply(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "The blob is larger than this name space accepts.");
+	case BB_EBUSY:
+	case BB_ETIMEDOUT:
+	case BB_EUNAVAIL:
+		return gw__reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "No file is free for the insert; try again.");
+	case BB_ESHUTDOWN:
+		return gw__reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "The server is shutting down.");
+	case BB_ENOSPC:
+		return gw__reply(conn, MHD_HTTP_INSUFFICIENT_STORAGE,
+		    "No space left on the server's disk.");
+	default:
+		bb_log_error("internal error: %s", bb_strerror(err));
+		(void) snprintf(msg, sizeof(msg), "Internal server error: %s.",
+		    bb_strerror(err));
+		return gw__reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
+	}
+}

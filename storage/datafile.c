@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// storage/datafile.c -- data file records and the fid map of a namespace
+// (a chained hash table: lookups are per read, so they must be O(1)).
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "storage/storage_impl.h"
+
+#define MAP_MIN_BUCKETS 64
+
+static const char *const state_names[] = {
+	[STORE__OPENING]        = "opening",
+	[STORE__WAITING]        = "waiting",
+	[STORE__INSERTING]      = "inserting",
+	[STORE__PENDING_UPLOAD] = "pending-upload",
+};
+
+const char *
+store__state_name(store__state s)
+{
+	if ((unsigned) s >= sizeof(state_names) / sizeof(state_names[0])) {
+		return "unknown";
+	}
+	return state_names[s];
+}
+
+bb_err
+store__file_alloc(const store_fid *fid, bool replica, bool primary, int fd,
+    uint64_t committed, store__state state, store__file **fp)
+{
+	store__file *f;
+
+	f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		return BB_ENOMEM;
+	}
+	f->fid     = *fid;
+	f->replica = replica;
+	f->primary = primary;
+	f->fd      = fd;
+	atomic_init(&f->state, (int) state);
+	atomic_init(&f->committed, committed);
+	*fp = f;
+	return BB_OK;
+}
+
+void
+store__file_free(store__file *f)
+{
+	if (f == NULL) {
+		return;
+	}
+	if (f->fd >= 0) {
+		(void) close(f->fd);
+	}
+	free(f);
+}
+
+char *
+store__file_name(const store__file *f, char *buf)
+{
+	char fid[STORE_FID_STRLEN + 1];
+
+	(void) store_fid_format(&f->fid, fid);
+	(void) snprintf(buf, STORE_FID_STRLEN + 3, "%s%s",
+	    f->replica ? "r-" : "", fid);
+	return buf;
+}
+
+static size_t
+map_hash(const store_fid *fid, size_t nbuckets)
+{
+	uint64_t h = 1469598103934665603u; // FNV-1a offset basis
+	int      i;
+
+	for (i = 0; i < STORE_FID_LEN; i++) {
+		h = (h ^ fid->b[i]) * 1099511628211u;
+	}
+	return (size_t) (h & (nbuckets - 1));
+}
+
+// map_grow doubles the bucket array; called with the write lock held.
+static bb_err
+map_grow(store_ns *ns)
+{
+	size_t        n = ns->nbuckets ? ns->nbuckets * 2 : MAP_MIN_BUCKETS;
+	store__file **b;
+	store__file  *f;
+	store__file  *next;
+	size_t        i;
+	size_t        h;
+
+	b = calloc(n, sizeof(*b));
+	if (b == NULL) {
+		return BB_ENOMEM;
+	}
+	for (i = 0; i < ns->nbuckets; i++) {
+		for (f = ns->buckets[i]; f != NULL; f = next) {
+			next     = f->hnext;
+			h        = map_hash(&f->fid, n);
+			f->hnext = b[h];
+			b[h]     = f;
+		}
+	}
+	free(ns->buckets);
+	ns->buckets  = b;
+	ns->nbuckets = n;
+	return BB_OK;
+}
+
+bb_err
+store__map_add(store_ns *ns, store__file *f)
+{
+	bb_err rv = BB_OK;
+	size_t h;
+
+	(void) pthread_rwlock_wrlock(&ns->map_lock);
+	if (ns->nfiles >= ns->nbuckets) {
+		rv = map_grow(ns);
+		if (rv != BB_OK) {
+			goto done;
+		}
+	}
+	h               = map_hash(&f->fid, ns->nbuckets);
+	f->hnext        = ns->buckets[h];
+	ns->buckets[h]  = f;
+	ns->nfiles++;
+done:
+	(void) pthread_rwlock_unlock(&ns->map_lock);
+	return rv;
+}
+
+void
+store__map_remove(store_ns *ns, store__file *f)
+{
+	store__file **pp;
+
+	(void) pthread_rwlock_wrlock(&ns->map_lock);
+	if (ns->nbuckets > 0) {
+		pp = &ns->buckets[map_hash(&f->fid, ns->nbuckets)];
+		while (*pp != NULL && *pp != f) {
+			pp = &(*pp)->hnext;
+		}
+		if (*pp == f) {
+			*pp = f->hnext;
+			ns->nfiles--;
+		}
+	}
+	f->hnext = NULL;
+	(void) pthread_rwlock_unlock(&ns->map_lock);
+}
+
+bb_err
+store_ns_read(store_ns *ns, const store_id *id, int *fdp, uint64_t *offp)
+{
+	store__file *f;
+	uint64_t     committed;
+	int          fd = -1;
+	bb_err       rv = BB_ENOENT;
+
+	(void) pthread_rwlock_rdlock(&ns->map_lock);
+	if (ns->nbuckets == 0) {
+		goto done;
+	}
+	// A node that is its own replica holds <fid> and r-<fid>: take the
+	// first file whose committed range covers the whole id.
+	for (f = ns->buckets[map_hash(&id->fid, ns->nbuckets)]; f != NULL;
+	     f = f->hnext) {
+		if (!store_fid_equal(&f->fid, &id->fid)) {
+			continue;
+		}
+		committed = atomic_load_explicit(
+		    &f->committed, memory_order_acquire);
+		if (id->start > committed ||
+		    id->length > committed - id->start) {
+			continue;
+		}
+		// dup under the lock: the file cannot be closed meanwhile, and
+		// the new descriptor keeps the bytes even if it is deleted.
+		fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
+		rv = fd >= 0 ? BB_OK : BB_ESYS;
+		break;
+	}
+done:
+	(void) pthread_rwlock_unlock(&ns->map_lock);
+	if (rv == BB_OK) {
+		*fdp  = fd;
+		*offp = id->start;
+	}
+	return rv;
+}
+
+void
+store_ns_foreach(store_ns *ns,
+    void (*fn)(const store_file_info *info, void *arg), void *arg)
+{
+	store_file_info info;
+	store__file    *f;
+	size_t          i;
+
+	(void) pthread_rwlock_rdlock(&ns->map_lock);
+	for (i = 0; i < ns->nbuckets; i++) {
+		for (f = ns->buckets[i]; f != NULL; f = f->hnext) {
+			info.fid     = f->fid;
+			info.replica = f->replica;
+			info.primary = f->primary;
+			info.state = store__state_name(atomic_load(&f->state));
+			info.size  = atomic_load(&f->committed);
+			info.first_insert_wall_ns =
+			    atomic_load(&f->first_insert_ns);
+			fn(&info, arg);
+		}
+	}
+	(void) pthread_rwlock_unlock(&ns->map_lock);
+}

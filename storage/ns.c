@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// storage/ns.c -- one namespace: its directory, the pool of primary
+// files, the insert path (append, truncate back on error, commit) and
+// the timed work (sealing by age, keeping min_open_files open).
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "storage/fileio.h"
+#include "storage/storage_impl.h"
+
+static _Thread_local char ns_errbuf[512];
+
+// ns_mkdirs creates path and its missing parents (mkdir -p).
+static bb_err
+ns_mkdirs(const char *path)
+{
+	char   buf[4096];
+	size_t i;
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf)) {
+		return BB_EINVAL;
+	}
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0') {
+			continue;
+		}
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+			return bb_err_from_errno(errno);
+		}
+		buf[i] = path[i];
+	}
+	return BB_OK;
+}
+
+// ns_create_primary makes a new, empty primary file.  O_EXCL guards
+// against reusing a name: the fid counter restarts with the process, so a
+// restart within the same second could otherwise append to an old file.
+static bb_err
+ns_create_primary(store_ns *ns, store__file **fp)
+{
+	store_fid    fid;
+	store__file *f = NULL;
+	char         name[STORE_FID_STRLEN + 1];
+	int          fd = -1;
+	int          tries;
+	bb_err       rv;
+
+	for (tries = 0; tries < 64 && fd < 0; tries++) {
+		store_fid_next(&fid, ns->machine);
+		(void) store_fid_format(&fid, name);
+		fd = openat(ns->dirfd, name,
+		    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST) {
+			rv = bb_err_from_errno(errno);
+			bb_log_error("namespace %s: cannot create %s/%s: %s",
+			    ns->conf->name, ns->conf->directory, name,
+			    strerror(errno));
+			return rv;
+		}
+	}
+	if (fd < 0) {
+		return BB_EEXIST;
+	}
+	rv = store__file_alloc(&fid, false, true, fd, 0, STORE__WAITING, &f);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	fd            = -1;
+	f->expires_ns = bb_clock_mono_ns() + ns->conf->upload_older_ns;
+	rv            = store__map_add(ns, f);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	bb_log_debug("namespace %s: opened primary %s", ns->conf->name, name);
+	*fp = f;
+	return BB_OK;
+
+fail:
+	if (fd >= 0) {
+		(void) close(fd);
+		(void) unlinkat(ns->dirfd, name, 0);
+	}
+	if (f != NULL) {
+		(void) unlinkat(ns->dirfd, name, 0);
+		store__file_free(f);
+	}
+	return rv;
+}
+
+// pool_put_idle adds f to the idle list in expiry order.  pool_mu held.
+static void
+pool_put_idle(store_ns *ns, store__file *f)
+{
+	store__file **pp = &ns->idle;
+
+	while (*pp != NULL && (*pp)->expires_ns <= f->expires_ns) {
+		pp = &(*pp)->idle_next;
+	}
+	atomic_store(&f->state, STORE__WAITING);
+	f->idle_next = *pp;
+	*pp          = f;
+}
+
+// pool_seal retires primary f: it is never appended to again and waits
+// for the archive, readable meanwhile.  pool_mu held.
+static void
+pool_seal(store_ns *ns, store__file *f, const char *why)
+{
+	char name[STORE_FID_STRLEN + 3];
+
+	atomic_store(&f->state, STORE__PENDING_UPLOAD);
+	ns->appendable--;
+	bb_log_info("namespace %s: sealed %s (%s), %llu bytes",
+	    ns->conf->name, store__file_name(f, name), why,
+	    (unsigned long long) atomic_load(&f->committed));
+}
+
+// ns_acquire takes an idle primary for one insert, creating one if the
+// pool may grow, else waiting until one is returned.
+static bb_err
+ns_acquire(store_ns *ns, store__file **fp)
+{
+	int64_t         deadline = bb_clock_mono_ns() + STORE_INSERT_WAIT_NS;
+	struct timespec ts;
+	store__file    *f  = NULL;
+	bb_err          rv = BB_OK;
+
+	ts.tv_sec  = (time_t) (deadline / BB_NS_PER_SEC);
+	ts.tv_nsec = (long) (deadline % BB_NS_PER_SEC);
+	(void) pthread_mutex_lock(&ns->pool_mu);
+	while (f == NULL) {
+		if (ns->closing) {
+			rv = BB_ESHUTDOWN;
+			break;
+		}
+		if (ns->idle != NULL) {
+			f            = ns->idle;
+			ns->idle     = f->idle_next;
+			f->idle_next = NULL;
+			break;
+		}
+		if (ns->appendable < ns->conf->max_open_files) {
+			ns->appendable++;
+			(void) pthread_mutex_unlock(&ns->pool_mu);
+			rv = ns_create_primary(ns, &f);
+			(void) pthread_mutex_lock(&ns->pool_mu);
+			if (rv != BB_OK) {
+				ns->appendable--;
+				(void) pthread_cond_signal(&ns->pool_cv);
+			}
+			break;
+		}
+		if (pthread_cond_timedwait(&ns->pool_cv, &ns->pool_mu, &ts) ==
+		    ETIMEDOUT) {
+			rv = BB_EBUSY;
+			break;
+		}
+	}
+	if (f != NULL) {
+		atomic_store(&f->state, STORE__INSERTING);
+	}
+	(void) pthread_mutex_unlock(&ns->pool_mu);
+	if (rv == BB_OK) {
+		*fp = f;
+	}
+	return rv;
+}
+
+// ns_release gives f back after an insert: sealed when broken, full
+// (strictly above upload_file_size, as the original) or expired while it
+// was busy (the original forgot to re-arm that case), else idle again.
+static void
+ns_release(store_ns *ns, store__file *f, bool broken)
+{
+	uint64_t size = atomic_load(&f->committed);
+
+	(void) pthread_mutex_lock(&ns->pool_mu);
+	if (broken) {
+		pool_seal(ns, f, "write error");
+	} else if (size > ns->conf->upload_file_size) {
+		pool_seal(ns, f, "size");
+	} else if (size > 0 && bb_clock_mono_ns() >= f->expires_ns) {
+		pool_seal(ns, f, "age");
+	} else {
+		pool_put_idle(ns, f);
+	}
+	(void) pthread_cond_signal(&ns->pool_cv);
+	(void) pthread_mutex_unlock(&ns->pool_mu);
+}
+
+bb_err
+store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
+{
+	uint64_t     len = store_spool_size(body);
+	store__file *f   = NULL;
+	store_id     id;
+	uint64_t     start;
+	bool         broken = false;
+	bb_err       rv;
+	char         name[STORE_FID_STRLEN + 3];
+
+	if (len > UINT32_MAX) {
+		return BB_ETOOBIG; // the id stores the length in 32 bits
+	}
+	rv = ns_acquire(ns, &f);
+	if (rv != BB_OK) {
+		return rv;
+	}
+	// Only the owner of a primary writes it, so committed is its end.
+	start = atomic_load(&f->committed);
+	rv    = store_spool_copy_to(body, f->fd, start);
+	if (rv != BB_OK) {
+		bb_log_warn("namespace %s: write to %s failed: %s",
+		    ns->conf->name, store__file_name(f, name), bb_strerror(rv));
+		if (store_io_truncate(f->fd, start) != BB_OK) {
+			broken = true;
+		}
+		goto done;
+	}
+	atomic_store_explicit(
+	    &f->committed, start + len, memory_order_release);
+	if (atomic_load(&f->first_insert_ns) == 0) {
+		atomic_store(&f->first_insert_ns, bb_clock_wall_ns());
+	}
+	id.fid    = f->fid;
+	id.start  = start;
+	id.length = (uint32_t) len;
+done:
+	ns_release(ns, f, broken);
+	if (rv == BB_OK) {
+		*idp = id;
+	}
+	return rv;
+}
+
+void
+store_ns_tick(store_ns *ns, int64_t now_ns)
+{
+	store__file **pp;
+	store__file  *f;
+	store__file  *empties = NULL;
+	store__file  *nf;
+	uint32_t      need = 0;
+	char          name[STORE_FID_STRLEN + 3];
+
+	(void) pthread_mutex_lock(&ns->pool_mu);
+	pp = &ns->idle;
+	while (*pp != NULL) {
+		f = *pp;
+		if (now_ns < f->expires_ns) {
+			pp = &f->idle_next;
+			continue;
+		}
+		*pp = f->idle_next;
+		if (atomic_load(&f->committed) > 0) {
+			pool_seal(ns, f, "age");
+		} else {
+			// An expired empty file is dropped, not archived, so the
+			// fid time of the next file stays close to its data.
+			ns->appendable--;
+			f->idle_next = empties;
+			empties      = f;
+		}
+	}
+	if (!ns->closing && ns->appendable < ns->conf->min_open_files) {
+		need = ns->conf->min_open_files - ns->appendable;
+		ns->appendable += need;
+	}
+	(void) pthread_mutex_unlock(&ns->pool_mu);
+
+	while (empties != NULL) {
+		f       = empties;
+		empties = f->idle_next;
+		store__map_remove(ns, f);
+		(void) unlinkat(ns->dirfd, store__file_name(f, name), 0);
+		store__file_free(f);
+	}
+	for (; need > 0; need--) {
+		nf = NULL;
+		(void) ns_create_primary(ns, &nf);
+		(void) pthread_mutex_lock(&ns->pool_mu);
+		if (nf != NULL) {
+			pool_put_idle(ns, nf);
+		} else {
+			ns->appendable--;
+		}
+		(void) pthread_cond_signal(&ns->pool_cv);
+		(void) pthread_mutex_unlock(&ns->pool_mu);
+	}
+}
+
+bb_err
+store_ns_spool(store_ns *ns, uint64_t expected, store_spool **sp)
+{
+	if (expected != UINT64_MAX && expected > ns->conf->max_blob_size) {
+		return BB_ETOOBIG;
+	}
+	return store_spool_alloc(
+	    ns->conf->directory, expected, ns->conf->max_blob_size, sp);
+}
+
+const bb_ns_conf *
+store_ns_conf(const store_ns *ns)
+{
+	return ns->conf;
+}
+
+// ns_init_locks sets up the locks; the pool's condition variable runs on
+// the monotonic clock so a wall-clock jump cannot stretch a wait.
+static bb_err
+ns_init_locks(store_ns *ns)
+{
+	pthread_condattr_t ca;
+
+	if (pthread_condattr_init(&ca) != 0) {
+		return BB_ENOMEM;
+	}
+	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	(void) pthread_cond_init(&ns->pool_cv, &ca);
+	(void) pthread_condattr_destroy(&ca);
+	(void) pthread_mutex_init(&ns->pool_mu, NULL);
+	(void) pthread_rwlock_init(&ns->map_lock, NULL);
+	return BB_OK;
+}
+
+bb_err
+store_ns_open(const bb_ns_conf *conf, uint32_t machine_id, store_ns **nsp,
+    const char **errmsg)
+{
+	store_ns *ns;
+	bb_err    rv;
+
+	if (errmsg != NULL) {
+		*errmsg = NULL;
+	}
+	ns = calloc(1, sizeof(*ns));
+	if (ns == NULL) {
+		return BB_ENOMEM;
+	}
+	ns->conf    = conf;
+	ns->machine = machine_id;
+	ns->dirfd   = -1;
+	rv          = ns_init_locks(ns);
+	if (rv != BB_OK) {
+		free(ns);
+		return rv;
+	}
+	rv = ns_mkdirs(conf->directory);
+	if (rv == BB_OK) {
+		ns->dirfd = open(
+		    conf->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		rv = ns->dirfd >= 0 ? BB_OK : bb_err_from_errno(errno);
+	}
+	if (rv != BB_OK) {
+		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
+		    "namespace %s: directory %s: %s", conf->name,
+		    conf->directory, bb_strerror(rv));
+		goto fail;
+	}
+	rv = store__ns_recover(ns, errmsg);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	// Open the minimum now, so a directory that cannot take new files
+	// fails start-up instead of the first insert.
+	store_ns_tick(ns, bb_clock_mono_ns());
+	if (ns->appendable < conf->min_open_files) {
+		rv = BB_EIO;
+		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
+		    "namespace %s: cannot create files in %s", conf->name,
+		    conf->directory);
+		goto fail;
+	}
+	*nsp = ns;
+	return BB_OK;
+
+fail:
+	if (errmsg != NULL && *errmsg == NULL) {
+		*errmsg = ns_errbuf;
+	}
+	store_ns_close(ns);
+	return rv;
+}
+
+void
+store_ns_close(store_ns *ns)
+{
+	store__file *f;
+	store__file *next;
+	size_t       i;
+
+	if (ns == NULL) {
+		return;
+	}
+	(void) pthread_mutex_lock(&ns->pool_mu);
+	ns->closing = true;
+	(void) pthread_cond_broadcast(&ns->pool_cv);
+	(void) pthread_mutex_unlock(&ns->pool_mu);
+	for (i = 0; i < ns->nbuckets; i++) {
+		for (f = ns->buckets[i]; f != NULL; f = next) {
+			next = f->hnext;
+			store__file_free(f);
+		}
+	}
+	free(ns->buckets);
+	if (ns->dirfd >= 0) {
+		(void) close(ns->dirfd);
+	}
+	(void) pthread_rwlock_destroy(&ns->map_lock);
+	(void) pthread_cond_destroy(&ns->pool_cv);
+	(void) pthread_mutex_destroy(&ns->pool_mu);
+	free(ns);
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// storage/storage.h -- the storage module: namespaces, their primary
+// files, inserts and local reads.  An insert appends a spooled body to an
+// idle primary and returns the id; a read names a range inside a file's
+// committed length.  There is no per-object index: the id is the index.
+// Replication and the archive plug in here in later work.
+#ifndef STORAGE_STORAGE_H
+#define STORAGE_STORAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/conf.h"
+#include "common/err.h"
+#include "storage/id.h"
+#include "storage/spool.h"
+
+typedef struct store    store;
+typedef struct store_ns store_ns;
+
+// What store_ns_foreach reports about one file.
+typedef struct store_file_info {
+	store_fid   fid;
+	bool        replica;   // named r-<fid>
+	bool        primary;   // created by this process for appends
+	const char *state;     // the original's state name; static
+	uint64_t    size;      // committed bytes
+	int64_t     first_insert_wall_ns; // 0 if never written
+} store_file_info;
+
+// store_open opens every namespace of conf: creates missing directories,
+// recovers the files found in them and opens min_open_files primaries
+// each; then starts the timer thread (age-based sealing).  conf is
+// borrowed and must outlive the store.  On BB_OK the caller owns *sp;
+// release with store_close().  On error *errmsg (if not NULL) gets a
+// static or thread-local description naming the namespace.
+bb_err store_open(const bb_conf *conf, store **sp, const char **errmsg);
+
+// store_close stops the timer thread and closes every namespace.  No
+// insert or read may be running.  NULL is a no-op.
+void store_close(store *s);
+
+// store_find_ns returns the namespace called name[0..len), or NULL.
+// Borrowed; valid until store_close().  Thread-safe.
+store_ns *store_find_ns(store *s, const char *name, size_t len);
+
+// store_ns_open opens one namespace (what store_open does for each):
+// directory, recovery, minimum primaries.  conf is borrowed and must
+// outlive the namespace.  On BB_OK the caller owns *nsp; release with
+// store_ns_close().
+bb_err store_ns_open(const bb_ns_conf *conf, uint32_t machine_id,
+    store_ns **nsp, const char **errmsg);
+
+// store_ns_close closes all files of ns and frees it.  NULL is a no-op.
+void store_ns_close(store_ns *ns);
+
+// store_ns_conf returns the configuration of ns.  Borrowed.
+const bb_ns_conf *store_ns_conf(const store_ns *ns);
+
+// store_ns_spool starts a body for an insert into ns, limited to the
+// namespace's max_blob_size (BB_ETOOBIG if expected is already above it).
+// expected is the announced length or UINT64_MAX.  Caller owns *sp; free
+// with store_spool_free().  Thread-safe.
+bb_err store_ns_spool(store_ns *ns, uint64_t expected, store_spool **sp);
+
+// store_ns_insert appends the whole body to an idle primary and commits
+// it; on BB_OK *id names the bytes.  body is borrowed.  Waits at most
+// STORE_INSERT_WAIT_NS for an idle primary (BB_EBUSY after that).  On any
+// failure the primary is truncated back: nothing half-written is ever
+// readable.  Thread-safe; inserts run in parallel up to max_open_files.
+bb_err store_ns_insert(store_ns *ns, store_spool *body, store_id *id);
+
+#define STORE_INSERT_WAIT_NS (INT64_C(10) * 1000000000)
+
+// store_ns_read finds id in the local files of ns.  On BB_OK *fdp is a new
+// descriptor for the file (the caller owns it and closes it) and *offp
+// the offset of the first byte; the file holds at least id->length bytes
+// from there.  BB_ENOENT if no local file holds the whole range (unknown
+// file, or beyond its committed length).  Thread-safe.
+bb_err store_ns_read(
+    store_ns *ns, const store_id *id, int *fdp, uint64_t *offp);
+
+// store_ns_tick does the timed work of ns at monotonic time now_ns: seals
+// idle primaries older than upload_older and opens primaries up to
+// min_open_files.  The store's timer thread calls it every second; tests
+// call it directly.
+void store_ns_tick(store_ns *ns, int64_t now_ns);
+
+// store_ns_foreach calls fn for every file of ns, in no set order, under
+// the namespace's read lock: fn must not call back into ns.
+void store_ns_foreach(store_ns *ns,
+    void (*fn)(const store_file_info *info, void *arg), void *arg);
+
+#endif // STORAGE_STORAGE_H

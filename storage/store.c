@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// storage/store.c -- all namespaces of a node and the timer thread that
+// runs their timed work once a second.
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "storage/storage_impl.h"
+
+#define STORE_TICK_NS BB_NS_PER_SEC
+
+struct store {
+	const bb_conf  *conf; // borrowed
+	store_ns      **ns;   // owned array of owned namespaces, conf order
+	size_t          nns;
+	pthread_t       timer;
+	bool            timer_running;
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	bool            stopping;
+};
+
+static void *
+store_timer_main(void *arg)
+{
+	store          *s = arg;
+	struct timespec ts;
+	int64_t         next;
+	size_t          i;
+
+	(void) pthread_mutex_lock(&s->mu);
+	while (!s->stopping) {
+		next       = bb_clock_mono_ns() + STORE_TICK_NS;
+		ts.tv_sec  = (time_t) (next / BB_NS_PER_SEC);
+		ts.tv_nsec = (long) (next % BB_NS_PER_SEC);
+		(void) pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		if (s->stopping) {
+			break;
+		}
+		(void) pthread_mutex_unlock(&s->mu);
+		for (i = 0; i < s->nns; i++) {
+			store_ns_tick(s->ns[i], bb_clock_mono_ns());
+		}
+		(void) pthread_mutex_lock(&s->mu);
+	}
+	(void) pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+bb_err
+store_open(const bb_conf *conf, store **sp, const char **errmsg)
+{
+	pthread_condattr_t ca;
+	store             *s;
+	size_t             i;
+	bb_err             rv;
+
+	if (errmsg != NULL) {
+		*errmsg = NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return BB_ENOMEM;
+	}
+	s->conf = conf;
+	(void) pthread_mutex_init(&s->mu, NULL);
+	(void) pthread_condattr_init(&ca);
+	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	(void) pthread_cond_init(&s->cv, &ca);
+	(void) pthread_condattr_destroy(&ca);
+	s->ns = calloc(conf->n_namespaces, sizeof(*s->ns));
+	if (s->ns == NULL && conf->n_namespaces > 0) {
+		rv = BB_ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < conf->n_namespaces; i++) {
+		rv = store_ns_open(&conf->namespaces[i], conf->machine_id,
+		    &s->ns[i], errmsg);
+		if (rv != BB_OK) {
+			goto fail;
+		}
+		s->nns++;
+	}
+	if (pthread_create(&s->timer, NULL, store_timer_main, s) != 0) {
+		rv = BB_ESYS;
+		goto fail;
+	}
+	s->timer_running = true;
+	*sp              = s;
+	return BB_OK;
+
+fail:
+	store_close(s);
+	return rv;
+}
+
+void
+store_close(store *s)
+{
+	size_t i;
+
+	if (s == NULL) {
+		return;
+	}
+	if (s->timer_running) {
+		(void) pthread_mutex_lock(&s->mu);
+		s->stopping = true;
+		(void) pthread_cond_signal(&s->cv);
+		(void) pthread_mutex_unlock(&s->mu);
+		(void) pthread_join(s->timer, NULL);
+	}
+	for (i = 0; i < s->nns; i++) {
+		store_ns_close(s->ns[i]);
+	}
+	free(s->ns);
+	(void) pthread_cond_destroy(&s->cv);
+	(void) pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+store_ns *
+store_find_ns(store *s, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < s->nns; i++) {
+		const char *n = s->ns[i]->conf->name;
+		if (strlen(n) == len && memcmp(n, name, len) == 0) {
+			return s->ns[i];
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// tests/integration/harness.c -- child process management and HTTP
+// helpers for the integration tests.
+#define _XOPEN_SOURCE 700 // nftw
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define READY_TIMEOUT_MS 20000
+#define STOP_TIMEOUT_MS 30000
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+bbt_node_init(bbt_node *n)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	memset(n, 0, sizeof(*n));
+	n->pid = -1;
+	(void) snprintf(n->dir, sizeof(n->dir), "%s/blobbyt-XXXXXX",
+	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	assert_non_null(mkdtemp(n->dir));
+	(void) snprintf(n->conf, sizeof(n->conf), "%s/blobbyd.conf", n->dir);
+}
+
+static void
+write_conf(bbt_node *n, const char *text)
+{
+	FILE       *f = fopen(n->conf, "w");
+	const char *p = text;
+	const char *at;
+
+	assert_non_null(f);
+	while ((at = strstr(p, "@DIR@")) != NULL) {
+		(void) fwrite(p, 1, (size_t) (at - p), f);
+		(void) fputs(n->dir, f);
+		p = at + 5;
+	}
+	(void) fputs(p, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+// read_ready reads the child's standard output until the ready line or
+// end of file or the timeout.  Returns the port or -1.
+static int
+read_ready(int fd, char *url, size_t urllen)
+{
+	char          buf[1024];
+	size_t        used = 0;
+	int64_t       end  = now_ms() + READY_TIMEOUT_MS;
+	struct pollfd p    = { .fd = fd, .events = POLLIN };
+	const char   *at;
+	ssize_t       r;
+	int           port;
+
+	while (now_ms() < end && used < sizeof(buf) - 1) {
+		if (poll(&p, 1, (int) (end - now_ms())) <= 0) {
+			continue;
+		}
+		r = read(fd, buf + used, sizeof(buf) - 1 - used);
+		if (r <= 0) {
+			return -1;
+		}
+		used += (size_t) r;
+		buf[used] = '\0';
+		at        = strstr(buf, "listening on http://");
+		if (at != NULL && strchr(at, '\n') != NULL) {
+			at += strlen("listening on ");
+			if (sscanf(strrchr(at, ':') + 1, "%d", &port) != 1) {
+				return -1;
+			}
+			(void) snprintf(url, urllen, "%.*s", (int) strcspn(at, "\n"),
+			    at);
+			return port;
+		}
+	}
+	return -1;
+}
+
+int
+bbt_node_try_start(
+    bbt_node *n, const char *conf_text, char *errbuf, size_t errlen)
+{
+	const char *bin = getenv("BLOBBYD");
+	int         out[2];
+	int         err[2];
+	pid_t       pid;
+	int         status;
+	ssize_t     r;
+	size_t      used = 0;
+
+	assert_non_null(bin);
+	write_conf(n, conf_text);
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(pipe(err), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		(void) dup2(out[1], 1);
+		if (errbuf != NULL) {
+			(void) dup2(err[1], 2);
+		}
+		(void) close(out[0]);
+		(void) close(err[0]);
+		(void) execl(bin, bin, "-c", n->conf, (char *) NULL);
+		_exit(127);
+	}
+	(void) close(out[1]);
+	(void) close(err[1]);
+	n->pid  = pid;
+	n->port = read_ready(out[0], n->url, sizeof(n->url));
+	(void) close(out[0]);
+	if (n->port > 0) {
+		(void) close(err[0]);
+		return -1;
+	}
+	// Not ready: it must have exited; collect what it said.
+	if (errbuf != NULL) {
+		while (used + 1 < errlen) {
+			r = read(err[0], errbuf + used, errlen - 1 - used);
+			if (r <= 0) {
+				break;
+			}
+			used += (size_t) r;
+		}
+		errbuf[used] = '\0';
+	}
+	(void) close(err[0]);
+	status = bbt_node_stop(n, SIGKILL);
+	return status;
+}
+
+void
+bbt_node_start(bbt_node *n, const char *conf_text)
+{
+	int st = bbt_node_try_start(n, conf_text, NULL, 0);
+
+	if (st != -1) {
+		fail_msg("blobbyd did not start (exit status %d)", st);
+	}
+}
+
+int
+bbt_node_stop(bbt_node *n, int sig)
+{
+	int64_t end = now_ms() + STOP_TIMEOUT_MS;
+	int     status;
+	pid_t   r;
+
+	if (n->pid <= 0) {
+		return -1;
+	}
+	(void) kill(n->pid, sig);
+	for (;;) {
+		r = waitpid(n->pid, &status, WNOHANG);
+		if (r == n->pid) {
+			break;
+		}
+		if (now_ms() > end) {
+			(void) kill(n->pid, SIGKILL);
+			(void) waitpid(n->pid, &status, 0);
+			n->pid = -1;
+			fail_msg("blobbyd did not stop within %d ms",
+			    STOP_TIMEOUT_MS);
+		}
+		(void) usleep(10000);
+	}
+	n->pid = -1;
+	if (WIFSIGNALED(status)) {
+		return 128 + WTERMSIG(status);
+	}
+	return WEXITSTATUS(status);
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void) sb;
+	(void) flag;
+	(void) ftw;
+	return remove(path);
+}
+
+void
+bbt_node_cleanup(bbt_node *n)
+{
+	if (n->pid > 0) {
+		(void) bbt_node_stop(n, SIGKILL);
+	}
+	if (n->dir[0] != '\0') {
+		(void) nftw(n->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	}
+}
+
+static size_t
+on_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+	bbt_resp *r = arg;
+	size_t    n = size * nmemb;
+	char     *b;
+
+	b = realloc(r->body, r->len + n + 1);
+	if (b == NULL) {
+		return 0;
+	}
+	memcpy(b + r->len, p, n);
+	r->len += n;
+	b[r->len] = '\0';
+	r->body   = b;
+	return n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	bbt_resp *r = arg;
+	size_t    n = size * nmemb;
+
+	if (n > 14 && strncasecmp(p, "Content-Type: ", 14) == 0) {
+		(void) snprintf(r->ctype, sizeof(r->ctype), "%.*s",
+		    (int) strcspn(p + 14, "\r\n"), p + 14);
+	} else if (n > 16 && strncasecmp(p, "Content-Length: ", 16) == 0) {
+		r->content_length = strtoll(p + 16, NULL, 10);
+	} else if (n > 7 && strncasecmp(p, "Allow: ", 7) == 0) {
+		(void) snprintf(r->allow, sizeof(r->allow), "%.*s",
+		    (int) strcspn(p + 7, "\r\n"), p + 7);
+	}
+	return n;
+}
+
+typedef struct {
+	const char *p;
+	size_t      left;
+} upload_src;
+
+static size_t
+on_read(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	upload_src *s = arg;
+	size_t      n = size * nmemb;
+
+	if (n > s->left) {
+		n = s->left;
+	}
+	memcpy(buf, s->p, n);
+	s->p += n;
+	s->left -= n;
+	return n;
+}
+
+static long
+http_do(const char *method, const char *url, const void *body, size_t len,
+    bool chunked, bbt_resp *r)
+{
+	CURL              *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	upload_src         src = { body, len };
+	CURLcode           rc;
+
+	memset(r, 0, sizeof(*r));
+	r->content_length = -1;
+	assert_non_null(c);
+	(void) curl_easy_setopt(c, CURLOPT_URL, url);
+	(void) curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	(void) curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	(void) curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	(void) curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	(void) curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	(void) curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	// No "Expect: 100-continue" round trip: it only slows tests down.
+	h = curl_slist_append(h, "Expect:");
+	if (chunked) {
+		h = curl_slist_append(h, "Transfer-Encoding: chunked");
+		(void) curl_easy_setopt(c, CURLOPT_POST, 1L);
+		(void) curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		(void) curl_easy_setopt(c, CURLOPT_READDATA, &src);
+	} else if (strcmp(method, "POST") == 0) {
+		(void) curl_easy_setopt(c, CURLOPT_POST, 1L);
+		(void) curl_easy_setopt(
+		    c, CURLOPT_POSTFIELDS, body != NULL ? body : "");
+		(void) curl_easy_setopt(
+		    c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) len);
+	} else if (strcmp(method, "HEAD") == 0) {
+		(void) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(method, "GET") != 0) {
+		(void) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	}
+	(void) curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK) {
+		(void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	} else {
+		r->status = -1;
+		print_message("curl %s %s: %s\n", method, url,
+		    curl_easy_strerror(rc));
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	if (r->body == NULL) {
+		r->body = calloc(1, 1);
+	}
+	return r->status;
+}
+
+long
+bbt_http(const char *method, const char *url, const void *body, size_t len,
+    bbt_resp *r)
+{
+	return http_do(method, url, body, len, false, r);
+}
+
+long
+bbt_http_chunked(const char *url, const void *body, size_t len, bbt_resp *r)
+{
+	return http_do("POST", url, body, len, true, r);
+}
+
+void
+bbt_resp_free(bbt_resp *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+int
+bbt_connect(int port)
+{
+	struct sockaddr_in sa;
+	int                fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family      = AF_INET;
+	sa.sin_port        = htons((uint16_t) port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) != 0) {
+		(void) close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+bbt_fill(void *buf, size_t n, unsigned seed)
+{
+	uint8_t *p = buf;
+	uint32_t x = seed * 2654435761u + 1;
+	size_t   i;
+
+	for (i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (uint8_t) x;
+	}
+}

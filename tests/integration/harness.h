@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// tests/integration/harness.h -- start the real blobbyd ($BLOBBYD) as a
+// child process in a temporary directory, read the port it bound back
+// from its ready line, and talk to it with libcurl.
+#ifndef TESTS_INTEGRATION_HARNESS_H
+#define TESTS_INTEGRATION_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct bbt_node {
+	pid_t pid;
+	char  dir[256];  // the temporary directory, owned by the test
+	char  conf[320]; // path of the configuration file
+	char  url[128];  // "http://127.0.0.1:PORT"
+	int   port;
+} bbt_node;
+
+typedef struct bbt_resp {
+	long   status;
+	char  *body; // owned, NUL-terminated
+	size_t len;
+	char   ctype[128];
+	long long content_length; // -1 if absent
+	char   allow[64];
+} bbt_resp;
+
+// bbt_node_init makes the temporary directory of n.
+void bbt_node_init(bbt_node *n);
+
+// bbt_node_start writes conf_text (every "@DIR@" replaced by n->dir) to
+// the configuration file and starts blobbyd with it; fails the test if
+// it does not print its ready line within 20 s.
+void bbt_node_start(bbt_node *n, const char *conf_text);
+
+// bbt_node_try_start starts blobbyd like bbt_node_start but returns its
+// exit status (or -1 when it became ready, which leaves it running), and
+// its standard error in errbuf.
+int bbt_node_try_start(
+    bbt_node *n, const char *conf_text, char *errbuf, size_t errlen);
+
+// bbt_node_stop sends sig and waits up to 30 s (then SIGKILL); returns the
+// exit status, or 128+signal if it died of a signal.
+int bbt_node_stop(bbt_node *n, int sig);
+
+// bbt_node_cleanup removes the temporary directory.
+void bbt_node_cleanup(bbt_node *n);
+
+// bbt_http makes one request (60 s timeout) and fills *r; body may be
+// NULL.  Returns r->status, or -1 on a transport error.
+long bbt_http(const char *method, const char *url, const void *body,
+    size_t len, bbt_resp *r);
+
+// bbt_http_chunked sends body with Transfer-Encoding: chunked.
+long bbt_http_chunked(
+    const char *url, const void *body, size_t len, bbt_resp *r);
+
+// bbt_resp_free frees what r owns.
+void bbt_resp_free(bbt_resp *r);
+
+// bbt_connect opens a TCP connection to 127.0.0.1:port (-1 on error).
+int bbt_connect(int port);
+
+// bbt_fill fills buf with bytes from a seeded generator.
+void bbt_fill(void *buf, size_t n, unsigned seed);
+
+#endif // TESTS_INTEGRATION_HARNESS_H

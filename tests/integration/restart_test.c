@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// tests/integration/restart_test.c -- what survives a restart (every
+// acknowledged id, after SIGKILL or SIGTERM), what start-up refuses (bad
+// configuration, with file and line) and the 500 path.
+#define _XOPEN_SOURCE 700
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "storage/id.h"
+
+#define BLOBS 40
+
+static const char conf_text[] = "machine_id = 12\n"
+                                "[log]\n"
+                                "file = @DIR@/blobbyd.log\n"
+                                "[server]\n"
+                                "addr = 127.0.0.1\n"
+                                "port = 0\n"
+                                "rpc_port = 0\n"
+                                "[namespace.test]\n"
+                                "directory = @DIR@/test\n"
+                                "replicas = 0\n"
+                                "archive = dir\n"
+                                "archive_directory = @DIR@/archive\n"
+                                "max_open_files = 2\n"
+                                "upload_file_size = 1mib\n";
+
+typedef struct {
+	char   id[STORE_ID_STRMAX + 1];
+	char  *data;
+	size_t len;
+} blob;
+
+static blob blobs[BLOBS + 10];
+static int  nblobs;
+
+static void
+insert(bbt_node *n, size_t len, unsigned seed)
+{
+	blob    *b = &blobs[nblobs++];
+	char     url[256];
+	bbt_resp r;
+
+	b->len  = len;
+	b->data = malloc(len + 1);
+	assert_non_null(b->data);
+	bbt_fill(b->data, len, seed);
+	(void) snprintf(url, sizeof(url), "%s/test", n->url);
+	assert_int_equal(bbt_http("POST", url, b->data, len, &r), 200);
+	(void) snprintf(b->id, sizeof(b->id), "%s", r.body);
+	bbt_resp_free(&r);
+}
+
+static void
+check_all(bbt_node *n)
+{
+	char     url[256];
+	bbt_resp r;
+	int      i;
+
+	for (i = 0; i < nblobs; i++) {
+		(void) snprintf(url, sizeof(url), "%s/test/%s", n->url,
+		    blobs[i].id);
+		assert_int_equal(bbt_http("GET", url, NULL, 0, &r), 200);
+		assert_int_equal(r.len, blobs[i].len);
+		assert_memory_equal(r.body, blobs[i].data, blobs[i].len);
+		bbt_resp_free(&r);
+	}
+}
+
+// file_sizes records the size of every data file of the namespace.
+static size_t
+file_sizes(bbt_node *n, char names[][32], off_t *sizes, size_t max)
+{
+	char           dir[400];
+	char           path[700];
+	struct dirent *de;
+	struct stat    st;
+	DIR           *d;
+	size_t         k = 0;
+
+	(void) snprintf(dir, sizeof(dir), "%s/test", n->dir);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL && k < max) {
+		if (de->d_name[0] == '.') {
+			continue;
+		}
+		(void) snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		assert_int_equal(stat(path, &st), 0);
+		(void) snprintf(names[k], 32, "%s", de->d_name);
+		sizes[k++] = st.st_size;
+	}
+	(void) closedir(d);
+	return k;
+}
+
+static void
+test_restart_keeps_every_id(void **state)
+{
+	bbt_node n;
+	char     names[64][32];
+	off_t    sizes[64];
+	char     names2[64][32];
+	off_t    sizes2[64];
+	size_t   k;
+	size_t   k2;
+	size_t   i;
+	size_t   j;
+	store_id id;
+	int      b;
+
+	(void) state;
+	nblobs = 0;
+	bbt_node_init(&n);
+	bbt_node_start(&n, conf_text);
+	for (b = 0; b < BLOBS; b++) {
+		insert(&n, b == 7 ? 2u << 20 : (size_t) (b * 977) % 70000,
+		    (unsigned) b);
+	}
+	// A crash: no chance to flush or close anything.
+	assert_int_equal(bbt_node_stop(&n, SIGKILL), 128 + SIGKILL);
+	k = file_sizes(&n, names, sizes, 64);
+	assert_true(k >= 2); // 1 MiB files: the data spans several
+
+	bbt_node_start(&n, conf_text);
+	check_all(&n);
+	for (b = 0; b < 10; b++) {
+		insert(&n, 1000 + (size_t) b, 100u + (unsigned) b);
+	}
+	// New ids live in new files; recovered files never grow.
+	for (b = BLOBS; b < nblobs; b++) {
+		char fid[STORE_FID_STRLEN + 1];
+		assert_int_equal(
+		    store_id_parse(blobs[b].id, strlen(blobs[b].id), &id),
+		    BB_OK);
+		(void) store_fid_format(&id.fid, fid);
+		for (i = 0; i < k; i++) {
+			assert_string_not_equal(fid, names[i]);
+		}
+	}
+	k2 = file_sizes(&n, names2, sizes2, 64);
+	for (i = 0; i < k; i++) {
+		for (j = 0; j < k2; j++) {
+			if (strcmp(names[i], names2[j]) == 0) {
+				assert_int_equal(sizes[i], sizes2[j]);
+			}
+		}
+	}
+	check_all(&n);
+
+	// A graceful stop exits 0, and everything is still there after it.
+	assert_int_equal(bbt_node_stop(&n, SIGTERM), 0);
+	bbt_node_start(&n, conf_text);
+	check_all(&n);
+	assert_int_equal(bbt_node_stop(&n, SIGTERM), 0);
+	bbt_node_cleanup(&n);
+	for (b = 0; b < nblobs; b++) {
+		free(blobs[b].data);
+	}
+}
+
+static void
+test_internal_error_is_500(void **state)
+{
+	static const char text[] = "machine_id = 1\n"
+	                           "[log]\n"
+	                           "file = @DIR@/blobbyd.log\n"
+	                           "[server]\n"
+	                           "port = 0\n"
+	                           "rpc_port = 0\n"
+	                           "[namespace.test]\n"
+	                           "directory = @DIR@/test\n"
+	                           "replicas = 0\n"
+	                           "archive = dir\n"
+	                           "archive_directory = @DIR@/archive\n"
+	                           "upload_file_size = 1\n";
+	bbt_node          n;
+	char              url[256];
+	char              cmd[400];
+	char              first[STORE_ID_STRMAX + 1];
+	bbt_resp          r;
+
+	(void) state;
+	bbt_node_init(&n);
+	bbt_node_start(&n, text);
+	(void) snprintf(url, sizeof(url), "%s/test", n.url);
+	// upload_file_size = 1: every insert seals its file, so the next one
+	// needs a new file, which cannot be made once the directory is gone.
+	assert_int_equal(bbt_http("POST", url, "ab", 2, &r), 200);
+	(void) snprintf(first, sizeof(first), "%s", r.body);
+	bbt_resp_free(&r);
+	(void) snprintf(cmd, sizeof(cmd), "rm -rf '%s/test'", n.dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(bbt_http("POST", url, "cd", 2, &r), 500);
+	assert_non_null(strstr(r.body, "Internal server error"));
+	assert_int_equal(strchr(r.body, '\n') - r.body + 1, (long) r.len);
+	bbt_resp_free(&r);
+	// The sealed file's descriptor is still open: its id still reads.
+	(void) snprintf(url, sizeof(url), "%s/test/%s", n.url, first);
+	assert_int_equal(bbt_http("GET", url, NULL, 0, &r), 200);
+	assert_string_equal(r.body, "ab");
+	bbt_resp_free(&r);
+	assert_int_equal(bbt_node_stop(&n, SIGTERM), 0);
+	bbt_node_cleanup(&n);
+}
+
+static void
+test_bad_config_names_file_and_line(void **state)
+{
+	static const char text[] = "machine_id = 1\n"
+	                           "[server]\n"
+	                           "port = 0\n"
+	                           "colour = blue\n"
+	                           "[namespace.test]\n"
+	                           "directory = @DIR@/test\n"
+	                           "replicas = 0\n"
+	                           "archive = dir\n"
+	                           "archive_directory = @DIR@/archive\n"
+	                           "[nonsense]\n";
+	bbt_node          n;
+	char              err[4096];
+	char              want[512];
+
+	(void) state;
+	bbt_node_init(&n);
+	assert_int_equal(bbt_node_try_start(&n, text, err, sizeof(err)),
+	    EX_CONFIG);
+	print_message("%s", err);
+	// Both problems are reported at once, each with file and line.
+	(void) snprintf(want, sizeof(want), "%s:4:", n.conf);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "colour"));
+	(void) snprintf(want, sizeof(want), "%s:10:", n.conf);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "nonsense"));
+	bbt_node_cleanup(&n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_restart_keeps_every_id),
+		cmocka_unit_test(test_internal_error_is_500),
+		cmocka_unit_test(test_bad_config_names_file_and_line),
+	};
+	int rc;
+
+	(void) curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	return rc;
+}
