@@ -72,8 +72,8 @@ bb_parse_size(const char *s, uint64_t *out)
 			v = v * 10 + (uint64_t) (*p - '0');
 		}
 	}
-	while (*p == ' ') {
-		p++;
+	while (*p == ' ' && p[1] != '\0') {
+		p++; // "1 GiB" reads well; a trailing blank is a typo
 	}
 	if (*p != '\0') {
 		size_t n = sizeof(size_units) / sizeof(size_units[0]);

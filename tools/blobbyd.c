@@ -4,6 +4,7 @@
 // tools/blobbyd.c -- the node: reads the configuration, opens storage,
 // starts the HTTP gateway and waits for signals.  Wiring only.
 #include <getopt.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,25 @@ check_supported(const bb_conf *conf)
 		}
 	}
 	return bad;
+}
+
+// print_ready tells on standard output where the node listens, with a
+// curl example; tests and scripts read the port from the first line.
+static void
+print_ready(const bb_conf *conf, uint16_t port)
+{
+	char        url[128];
+	bool        v6 = strchr(conf->server.addr, ':') != NULL;
+	const char *ns = conf->namespaces[0].name;
+
+	(void) snprintf(url, sizeof(url), "http://%s%s%s:%u", v6 ? "[" : "",
+	    conf->server.addr, v6 ? "]" : "", (unsigned) port);
+	(void) printf("blobbyd %s: machine %u, listening on %s\n"
+	              "  insert: id=$(curl -s --data-binary @FILE %s/%s)\n"
+	              "  read:   curl -s %s/%s/$id\n",
+	    BLOBBYD_VERSION, (unsigned) conf->machine_id, url, url, ns, url,
+	    ns);
+	(void) fflush(stdout);
 }
 
 // wait_for_stop blocks until SIGINT or SIGTERM; SIGHUP reopens the log.
@@ -158,12 +178,7 @@ main(int argc, char **argv)
 	bb_log_info("blobbyd %s: machine %u, http on %s:%u, config %s",
 	    BLOBBYD_VERSION, (unsigned) conf->machine_id, conf->server.addr,
 	    (unsigned) gw_server_port(gw), conf->path);
-	(void) printf("blobbyd %s: machine %u, listening on http://%s%s%s:%u\n",
-	    BLOBBYD_VERSION, (unsigned) conf->machine_id,
-	    strchr(conf->server.addr, ':') ? "[" : "", conf->server.addr,
-	    strchr(conf->server.addr, ':') ? "]" : "",
-	    (unsigned) gw_server_port(gw));
-	(void) fflush(stdout);
+	print_ready(conf, gw_server_port(gw));
 
 	wait_for_stop(&set);
 
