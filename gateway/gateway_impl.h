@@ -24,6 +24,8 @@ typedef struct gw__req {
 	store_ns    *ns;     // borrowed
 	store_spool *spool;  // owned
 	bool         replied; // a response is queued already
+	bb_err       failed;  // the body was refused (e.g. too big)
+	uint64_t     dropped; // bytes read and dropped since
 } gw__req;
 
 // gw__reply queues a response with status and a one-line text body

@@ -11,6 +11,10 @@
 #include "common/log.h"
 #include "gateway/gateway_impl.h"
 
+// How much of a refused body is read and dropped before the connection is
+// closed instead of answered.
+#define GW_DROP_MAX (16 * 1024 * 1024)
+
 // insert_content_length parses the Content-Length header, if any.  MHD
 // has already rejected a malformed one, so only the value matters.
 static uint64_t
@@ -102,20 +106,31 @@ gw__insert_body(gw_server *g, struct MHD_Connection *conn, gw__req *req,
 	bb_err          rv;
 
 	if (req->replied) {
-		*size = 0; // an error is on its way; drop the rest
+		*size = 0;
 		return MHD_YES;
+	}
+	if (*size > 0 && req->failed != BB_OK) {
+		// libmicrohttpd cannot answer before the body ends, so the rest
+		// is read and dropped; past a bound the connection is closed.
+		req->dropped += *size;
+		*size = 0;
+		return req->dropped > GW_DROP_MAX ? MHD_NO : MHD_YES;
 	}
 	if (*size > 0) {
 		rv    = store_spool_write(req->spool, data, *size);
 		*size = 0;
 		if (rv != BB_OK) {
-			req->replied = true;
-			return gw__reply_err(conn, rv);
+			req->failed = rv;
+			store_spool_free(req->spool);
+			req->spool = NULL;
 		}
 		return MHD_YES;
 	}
 	req->replied = true;
-	ret          = insert_finish(g, conn, req);
+	if (req->failed != BB_OK) {
+		return gw__reply_err(conn, req->failed);
+	}
+	ret = insert_finish(g, conn, req);
 	store_spool_free(req->spool);
 	req->spool = NULL;
 	return ret;

@@ -194,7 +194,7 @@ bbt_node_stop(bbt_node *n, int sig)
 			fail_msg("blobbyd did not stop within %d ms",
 			    STOP_TIMEOUT_MS);
 		}
-		(void) usleep(10000);
+		bbt_sleep_ms(10);
 	}
 	n->pid = -1;
 	if (WIFSIGNALED(status)) {
@@ -372,6 +372,15 @@ bbt_connect(int port)
 		return -1;
 	}
 	return fd;
+}
+
+void
+bbt_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+	}
 }
 
 void

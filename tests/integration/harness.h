@@ -64,6 +64,9 @@ void bbt_resp_free(bbt_resp *r);
 // bbt_connect opens a TCP connection to 127.0.0.1:port (-1 on error).
 int bbt_connect(int port);
 
+// bbt_sleep_ms sleeps for ms milliseconds.
+void bbt_sleep_ms(int ms);
+
 // bbt_fill fills buf with bytes from a seeded generator.
 void bbt_fill(void *buf, size_t n, unsigned seed);
 

@@ -104,7 +104,7 @@ file_sizes(bbt_node *n, char names[][32], off_t *sizes, size_t max)
 		}
 		(void) snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		assert_int_equal(stat(path, &st), 0);
-		(void) snprintf(names[k], 32, "%s", de->d_name);
+		(void) snprintf(names[k], 32, "%.31s", de->d_name);
 		sizes[k++] = st.st_size;
 	}
 	(void) closedir(d);

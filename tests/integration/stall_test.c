@@ -149,7 +149,7 @@ test_stalled_clients_do_not_block(void **state)
 			send_all(fds[i], head, sizeof(head) - 1);
 		}
 	}
-	(void) usleep(200 * 1000); // let the node read what was sent
+	bbt_sleep_ms(200); // let the node read what was sent
 
 	(void) snprintf(url, sizeof(url), "%s/test", node.url);
 	for (i = 0; i < INSERTS; i++) {
@@ -223,7 +223,7 @@ test_large_upload_memory_is_bounded(void **state)
 	for (i = 0; i < 64; i++) {
 		send_all(fd, chunk, 1 << 20);
 	}
-	(void) usleep(300 * 1000);
+	bbt_sleep_ms(300);
 	after = rss_kib();
 	print_message("rss before %ld KiB, after 64 MiB of body %ld KiB\n",
 	    before, after);
