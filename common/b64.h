@@ -12,7 +12,7 @@
 #include "common/err.h"
 
 // BB_B64_ENCLEN is the encoded length of n bytes, without a terminator.
-#define BB_B64_ENCLEN(n) (((n) * 4 + 2) / 3)
+#define BB_B64_ENCLEN(n) (((n) *4 + 2) / 3)
 
 // bb_b64url_encode writes the encoding of src[0..n) and a NUL into dst,
 // which must hold BB_B64_ENCLEN(n) + 1 bytes.  Returns the length written
@@ -25,7 +25,7 @@ size_t bb_b64url_encode(const uint8_t *src, size_t n, char *dst);
 // (n % 4 == 1) or non-zero unused trailing bits (so every value has
 // exactly one spelling); BB_ETOOBIG when the result would exceed cap.
 // On error the contents of dst are unspecified.
-bb_err bb_b64url_decode(
-    const char *src, size_t n, uint8_t *dst, size_t cap, size_t *outlen);
+bb_err bb_b64url_decode(const char *src, size_t n, uint8_t *dst, size_t cap,
+                        size_t *outlen);
 
 #endif // COMMON_B64_H

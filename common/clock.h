@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define BB_NS_PER_SEC INT64_C(1000000000)
-#define BB_NS_PER_MS INT64_C(1000000)
+#define BB_NS_PER_MS  INT64_C(1000000)
 
 // bb_clock_wall_ns returns the wall-clock time (CLOCK_REALTIME) in
 // nanoseconds since the Unix epoch.  Use it for what is stored (file ids).

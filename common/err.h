@@ -9,28 +9,28 @@
 
 // BB_ERRORS lists every code once: name and message.  Codes are
 // append-only: never renumber or remove one, new ones go at the end.
-#define BB_ERRORS(X)                                              \
-	X(OK, "success")                                          \
-	X(ENOMEM, "out of memory")                                \
-	X(EINVAL, "invalid argument")                             \
-	X(ENOENT, "not found")                                    \
-	X(EIO, "input/output error")                              \
-	X(ECORRUPT, "data corrupted")                             \
-	X(ETIMEDOUT, "timed out")                                 \
-	X(EPROTO, "protocol error")                               \
-	X(ECLOSED, "object closed")                               \
-	X(ETOOBIG, "too big")                                     \
-	X(EREMOTE, "remote peer failed")                          \
-	X(EEXIST, "already exists")                               \
-	X(ENOSPC, "no space left on device")                      \
-	X(EBUSY, "resource busy")                                 \
-	X(EUNAVAIL, "service unavailable")                        \
-	X(ESHORT, "unexpected end of data")                       \
-	X(ESTATE, "object is in the wrong state")                 \
-	X(EACCES, "permission denied")                            \
-	X(ESHUTDOWN, "shutting down")                             \
-	X(ECONFIG, "invalid configuration")                       \
-	X(ESYS, "system call failed")                             \
+#define BB_ERRORS(X)                              \
+	X(OK, "success")                          \
+	X(ENOMEM, "out of memory")                \
+	X(EINVAL, "invalid argument")             \
+	X(ENOENT, "not found")                    \
+	X(EIO, "input/output error")              \
+	X(ECORRUPT, "data corrupted")             \
+	X(ETIMEDOUT, "timed out")                 \
+	X(EPROTO, "protocol error")               \
+	X(ECLOSED, "object closed")               \
+	X(ETOOBIG, "too big")                     \
+	X(EREMOTE, "remote peer failed")          \
+	X(EEXIST, "already exists")               \
+	X(ENOSPC, "no space left on device")      \
+	X(EBUSY, "resource busy")                 \
+	X(EUNAVAIL, "service unavailable")        \
+	X(ESHORT, "unexpected end of data")       \
+	X(ESTATE, "object is in the wrong state") \
+	X(EACCES, "permission denied")            \
+	X(ESHUTDOWN, "shutting down")             \
+	X(ECONFIG, "invalid configuration")       \
+	X(ESYS, "system call failed")             \
 	X(ERANGE, "value out of range")
 
 typedef enum {

@@ -42,8 +42,8 @@ void bb_log(bb_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 #define bb_log_debug(...) bb_log(BB_LOG_DEBUG, __VA_ARGS__)
-#define bb_log_info(...) bb_log(BB_LOG_INFO, __VA_ARGS__)
-#define bb_log_warn(...) bb_log(BB_LOG_WARN, __VA_ARGS__)
+#define bb_log_info(...)  bb_log(BB_LOG_INFO, __VA_ARGS__)
+#define bb_log_warn(...)  bb_log(BB_LOG_WARN, __VA_ARGS__)
 #define bb_log_error(...) bb_log(BB_LOG_ERROR, __VA_ARGS__)
 
 #endif // COMMON_LOG_H

@@ -19,8 +19,8 @@ typedef struct gw_server gw_server;
 // its own threads.  conf and st are borrowed and must outlive the server.
 // On BB_OK the caller owns *gp; stop it with gw_server_stop().  On error
 // *errmsg (if not NULL) gets a static description.
-bb_err gw_server_start(
-    const bb_conf *conf, store *st, gw_server **gp, const char **errmsg);
+bb_err gw_server_start(const bb_conf *conf, store *st, gw_server **gp,
+                       const char **errmsg);
 
 // gw_server_port returns the port actually bound (useful with port 0).
 uint16_t gw_server_port(const gw_server *g);

@@ -12,17 +12,17 @@
 #include "gateway/gateway.h"
 
 struct gw_server {
-	const bb_conf      *conf; // borrowed
-	store              *st;   // borrowed
-	struct MHD_Daemon  *mhd;  // owned
-	uint16_t            port;
-	atomic_uint         inflight; // inserts being stored now
+	const bb_conf     *conf; // borrowed
+	store             *st;   // borrowed
+	struct MHD_Daemon *mhd;  // owned
+	uint16_t           port;
+	atomic_uint        inflight; // inserts being stored now
 };
 
 // Per-request state of an insert, kept in MHD's con_cls.
 typedef struct gw__req {
-	store_ns    *ns;     // borrowed
-	store_spool *spool;  // owned
+	store_ns    *ns;      // borrowed
+	store_spool *spool;   // owned
 	bool         replied; // a response is queued already
 	bb_err       failed;  // the body was refused (e.g. too big)
 	uint64_t     dropped; // bytes read and dropped since
@@ -30,8 +30,8 @@ typedef struct gw__req {
 
 // gw__reply queues a response with status and a one-line text body
 // (a newline is appended).  msg is copied.
-enum MHD_Result gw__reply(
-    struct MHD_Connection *conn, unsigned status, const char *msg);
+enum MHD_Result gw__reply(struct MHD_Connection *conn, unsigned status,
+                          const char *msg);
 
 // gw__reply_err queues the response for a storage error: 413, 503, 507 or
 // 500, with a short line that names the error.
@@ -40,15 +40,15 @@ enum MHD_Result gw__reply_err(struct MHD_Connection *conn, bb_err err);
 // gw__insert_begin handles the first call for POST /<ns>: routing, the
 // size limit, the spool.  May queue an error response (req->replied).
 enum MHD_Result gw__insert_begin(gw_server *g, struct MHD_Connection *conn,
-    const char *url, gw__req *req);
+                                 const char *url, gw__req *req);
 
 // gw__insert_body handles the later calls of an insert: body chunks while
 // *size > 0, then the insert itself.
 enum MHD_Result gw__insert_body(gw_server *g, struct MHD_Connection *conn,
-    gw__req *req, const char *data, size_t *size);
+                                gw__req *req, const char *data, size_t *size);
 
 // gw__read answers GET or HEAD /<ns>/<id>.
-enum MHD_Result gw__read(
-    gw_server *g, struct MHD_Connection *conn, const char *url);
+enum MHD_Result gw__read(gw_server *g, struct MHD_Connection *conn,
+                         const char *url);
 
 #endif // GATEWAY_GATEWAY_IMPL_H

@@ -24,8 +24,8 @@ insert_content_length(struct MHD_Connection *conn)
 	char              *end;
 	unsigned long long n;
 
-	v = MHD_lookup_connection_value(
-	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	                                MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (v == NULL) {
 		return UINT64_MAX;
 	}
@@ -38,8 +38,8 @@ insert_content_length(struct MHD_Connection *conn)
 }
 
 enum MHD_Result
-gw__insert_begin(gw_server *g, struct MHD_Connection *conn,
-    const char *url, gw__req *req)
+gw__insert_begin(gw_server *g, struct MHD_Connection *conn, const char *url,
+                 gw__req *req)
 {
 	const char *name = url + 1;
 	size_t      len  = strlen(name);
@@ -47,16 +47,17 @@ gw__insert_begin(gw_server *g, struct MHD_Connection *conn,
 
 	req->replied = true; // unless the insert goes on below
 	if (len == 0 || memchr(name, '/', len) != NULL) {
-		return gw__reply(conn, MHD_HTTP_BAD_REQUEST, "Invalid POST path.");
+		return gw__reply(conn, MHD_HTTP_BAD_REQUEST,
+		                 "Invalid POST path.");
 	}
 	if (name[0] == '_') {
 		return gw__reply(conn, MHD_HTTP_NOT_FOUND,
-		    "The URL you are requesting does not exist.");
+		                 "The URL you are requesting does not exist.");
 	}
 	req->ns = store_find_ns(g->st, name, len);
 	if (req->ns == NULL) {
-		return gw__reply(
-		    conn, MHD_HTTP_NOT_FOUND, "Name space does not exist.");
+		return gw__reply(conn, MHD_HTTP_NOT_FOUND,
+		                 "Name space does not exist.");
 	}
 	// Refuse an announced oversize body before reading any of it.
 	rv = store_ns_spool(req->ns, insert_content_length(conn), &req->spool);
@@ -91,8 +92,8 @@ insert_finish(gw_server *g, struct MHD_Connection *conn, gw__req *req)
 	if (resp == NULL) {
 		return MHD_NO;
 	}
-	(void) MHD_add_response_header(
-	    resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                               "text/plain");
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -100,7 +101,7 @@ insert_finish(gw_server *g, struct MHD_Connection *conn, gw__req *req)
 
 enum MHD_Result
 gw__insert_body(gw_server *g, struct MHD_Connection *conn, gw__req *req,
-    const char *data, size_t *size)
+                const char *data, size_t *size)
 {
 	enum MHD_Result ret;
 	bb_err          rv;
@@ -110,8 +111,9 @@ gw__insert_body(gw_server *g, struct MHD_Connection *conn, gw__req *req,
 		return MHD_YES;
 	}
 	if (*size > 0 && req->failed != BB_OK) {
-		// libmicrohttpd cannot answer before the body ends, so the rest
-		// is read and dropped; past a bound the connection is closed.
+		// libmicrohttpd cannot answer before the body ends, so the
+		// rest is read and dropped; past a bound the connection is
+		// closed.
 		req->dropped += *size;
 		*size = 0;
 		return req->dropped > GW_DROP_MAX ? MHD_NO : MHD_YES;

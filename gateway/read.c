@@ -25,39 +25,40 @@ gw__read(gw_server *g, struct MHD_Connection *conn, const char *url)
 
 	if (name[0] == '_') {
 		return gw__reply(conn, MHD_HTTP_NOT_FOUND,
-		    "The URL you are requesting does not exist.");
+		                 "The URL you are requesting does not exist.");
 	}
 	slash = strchr(name, '/');
 	if (slash == NULL || slash == name || slash[1] == '\0' ||
 	    strchr(slash + 1, '/') != NULL) {
-		return gw__reply(conn, MHD_HTTP_BAD_REQUEST, "Invalid GET path.");
+		return gw__reply(conn, MHD_HTTP_BAD_REQUEST,
+		                 "Invalid GET path.");
 	}
 	idstr = slash + 1;
 	ns    = store_find_ns(g->st, name, (size_t) (slash - name));
 	if (ns == NULL) {
-		return gw__reply(
-		    conn, MHD_HTTP_NOT_FOUND, "Name space does not exist.");
+		return gw__reply(conn, MHD_HTTP_NOT_FOUND,
+		                 "Name space does not exist.");
 	}
 	if (store_id_parse(idstr, strlen(idstr), &id) != BB_OK) {
-		return gw__reply(
-		    conn, MHD_HTTP_BAD_REQUEST, "The given ID is not valid.");
+		return gw__reply(conn, MHD_HTTP_BAD_REQUEST,
+		                 "The given ID is not valid.");
 	}
 	if (id.length == 0) {
 		// An empty blob needs no file: the id says everything.
-		resp = MHD_create_response_from_buffer(
-		    0, NULL, MHD_RESPMEM_PERSISTENT);
+		resp = MHD_create_response_from_buffer(0, NULL,
+		                                       MHD_RESPMEM_PERSISTENT);
 	} else {
 		rv = store_ns_read(ns, &id, &fd, &off);
 		if (rv == BB_ENOENT) {
 			return gw__reply(conn, MHD_HTTP_NOT_FOUND,
-			    "The requested ID was not found.");
+			                 "The requested ID was not found.");
 		}
 		if (rv != BB_OK) {
 			return gw__reply_err(conn, rv);
 		}
 		// The response owns fd from here and closes it.
-		resp = MHD_create_response_from_fd_at_offset64(
-		    id.length, fd, off);
+		resp = MHD_create_response_from_fd_at_offset64(id.length, fd,
+		                                               off);
 		if (resp == NULL) {
 			(void) close(fd);
 		}
@@ -65,8 +66,8 @@ gw__read(gw_server *g, struct MHD_Connection *conn, const char *url)
 	if (resp == NULL) {
 		return MHD_NO;
 	}
-	(void) MHD_add_response_header(
-	    resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                               "application/octet-stream");
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;

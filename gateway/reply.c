@@ -18,19 +18,19 @@ gw__reply(struct MHD_Connection *conn, unsigned status, const char *msg)
 
 	n = snprintf(line, sizeof(line), "%s\n", msg);
 	if (n < 0 || (size_t) n >= sizeof(line)) {
-		n = (int) sizeof(line) - 1;
+		n           = (int) sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	resp = MHD_create_response_from_buffer(
-	    (size_t) n, line, MHD_RESPMEM_MUST_COPY);
+	resp = MHD_create_response_from_buffer((size_t) n, line,
+	                                       MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL) {
 		return MHD_NO;
 	}
-	(void) MHD_add_response_header(
-	    resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                               "text/plain");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
-		(void) MHD_add_response_header(
-		    resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST");
+		(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		                               "GET, HEAD, POST");
 	}
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
@@ -44,23 +44,24 @@ gw__reply_err(struct MHD_Connection *conn, bb_err err)
 
 	switch (err) {
 	case BB_ETOOBIG:
-		return gw__reply(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		return gw__reply(
+		    conn, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "The blob is larger than this name space accepts.");
 	case BB_EBUSY:
 	case BB_ETIMEDOUT:
 	case BB_EUNAVAIL:
 		return gw__reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "No file is free for the insert; try again.");
+		                 "No file is free for the insert; try again.");
 	case BB_ESHUTDOWN:
 		return gw__reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "The server is shutting down.");
+		                 "The server is shutting down.");
 	case BB_ENOSPC:
 		return gw__reply(conn, MHD_HTTP_INSUFFICIENT_STORAGE,
-		    "No space left on the server's disk.");
+		                 "No space left on the server's disk.");
 	default:
 		bb_log_error("internal error: %s", bb_strerror(err));
 		(void) snprintf(msg, sizeof(msg), "Internal server error: %s.",
-		    bb_strerror(err));
+		                bb_strerror(err));
 		return gw__reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
 	}
 }

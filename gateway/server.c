@@ -38,7 +38,7 @@ gw_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static void
 gw_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-    enum MHD_RequestTerminationCode toe)
+             enum MHD_RequestTerminationCode toe)
 {
 	gw__req *req = *con_cls;
 
@@ -56,8 +56,8 @@ gw_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 static enum MHD_Result
 gw_access(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *data,
-    size_t *size, void **con_cls)
+          const char *method, const char *version, const char *data,
+          size_t *size, void **con_cls)
 {
 	gw_server *g   = cls;
 	gw__req   *req = *con_cls;
@@ -82,14 +82,14 @@ gw_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return gw__read(g, conn, url);
 	}
 	// The replication methods of the original are RPCs now.
-	return gw__reply(
-	    conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Unsupported method.");
+	return gw__reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+	                 "Unsupported method.");
 }
 
 // gw_sockaddr turns addr:port into a socket address, IPv4 or IPv6.
 static bb_err
 gw_sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
-    bool *v6)
+            bool *v6)
 {
 	struct sockaddr_in  *sin  = (struct sockaddr_in *) ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) ss;
@@ -128,24 +128,25 @@ gw_threads(const bb_server_conf *sc)
 }
 
 bb_err
-gw_server_start(
-    const bb_conf *conf, store *st, gw_server **gp, const char **errmsg)
+gw_server_start(const bb_conf *conf, store *st, gw_server **gp,
+                const char **errmsg)
 {
-	const bb_server_conf     *sc = &conf->server;
-	struct sockaddr_storage   ss;
+	const bb_server_conf       *sc = &conf->server;
+	struct sockaddr_storage     ss;
 	const union MHD_DaemonInfo *info;
-	gw_server                *g;
-	unsigned                  flags;
-	size_t                    mem;
-	bool                      v6;
-	int64_t                   timeout_s;
+	gw_server                  *g;
+	unsigned                    flags;
+	size_t                      mem;
+	bool                        v6;
+	int64_t                     timeout_s;
 
 	if (errmsg != NULL) {
 		*errmsg = NULL;
 	}
 	if (gw_sockaddr(sc->addr, sc->port, &ss, &v6) != BB_OK) {
 		(void) snprintf(gw_errbuf, sizeof(gw_errbuf),
-		    "server.addr '%s' is not an IP address", sc->addr);
+		                "server.addr '%s' is not an IP address",
+		                sc->addr);
 		if (errmsg != NULL) {
 			*errmsg = gw_errbuf;
 		}
@@ -159,23 +160,26 @@ gw_server_start(
 	g->st   = st;
 	atomic_init(&g->inflight, 0);
 
-	mem = sc->max_header_bytes;
-	mem = mem < GW_MEM_MIN ? GW_MEM_MIN : mem > GW_MEM_MAX ? GW_MEM_MAX : mem;
+	mem       = sc->max_header_bytes;
+	mem       = mem < GW_MEM_MIN ? GW_MEM_MIN
+	          : mem > GW_MEM_MAX ? GW_MEM_MAX
+	                             : mem;
 	timeout_s = sc->read_timeout_ns / BB_NS_PER_SEC;
-	flags     = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
 	// The logger goes first so that MHD reports nothing through its own.
-	g->mhd = MHD_start_daemon(flags, sc->port, NULL, NULL, gw_access, g,
+	g->mhd = MHD_start_daemon(
+	    flags, sc->port, NULL, NULL, gw_access, g,
 	    MHD_OPTION_EXTERNAL_LOGGER, gw_mhd_log, g, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *) &ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, gw_threads(sc),
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned) sc->max_connections,
-	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (struct sockaddr *) &ss, MHD_OPTION_THREAD_POOL_SIZE,
+	    gw_threads(sc), MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned) sc->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned) (timeout_s > 0 ? timeout_s : 1),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
 	    MHD_OPTION_NOTIFY_COMPLETED, gw_completed, g, MHD_OPTION_END);
 	if (g->mhd == NULL) {
-		(void) snprintf(gw_errbuf, sizeof(gw_errbuf),
+		(void) snprintf(
+		    gw_errbuf, sizeof(gw_errbuf),
 		    "cannot listen on %s port %u (in use, or not an address "
 		    "of this machine?)",
 		    sc->addr, (unsigned) sc->port);

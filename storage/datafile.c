@@ -31,7 +31,7 @@ store__state_name(store__state s)
 
 bb_err
 store__file_alloc(const store_fid *fid, bool replica, bool primary, int fd,
-    uint64_t committed, store__state state, store__file **fp)
+                  uint64_t committed, store__state state, store__file **fp)
 {
 	store__file *f;
 
@@ -68,7 +68,7 @@ store__file_name(const store__file *f, char *buf)
 
 	(void) store_fid_format(&f->fid, fid);
 	(void) snprintf(buf, STORE_FID_STRLEN + 3, "%s%s",
-	    f->replica ? "r-" : "", fid);
+	                f->replica ? "r-" : "", fid);
 	return buf;
 }
 
@@ -126,9 +126,9 @@ store__map_add(store_ns *ns, store__file *f)
 			goto done;
 		}
 	}
-	h               = map_hash(&f->fid, ns->nbuckets);
-	f->hnext        = ns->buckets[h];
-	ns->buckets[h]  = f;
+	h              = map_hash(&f->fid, ns->nbuckets);
+	f->hnext       = ns->buckets[h];
+	ns->buckets[h] = f;
 	ns->nfiles++;
 done:
 	(void) pthread_rwlock_unlock(&ns->map_lock);
@@ -174,8 +174,8 @@ store_ns_read(store_ns *ns, const store_id *id, int *fdp, uint64_t *offp)
 		if (!store_fid_equal(&f->fid, &id->fid)) {
 			continue;
 		}
-		committed = atomic_load_explicit(
-		    &f->committed, memory_order_acquire);
+		committed =
+		    atomic_load_explicit(&f->committed, memory_order_acquire);
 		if (id->start > committed ||
 		    id->length > committed - id->start) {
 			continue;
@@ -197,7 +197,7 @@ done:
 
 void
 store_ns_foreach(store_ns *ns,
-    void (*fn)(const store_file_info *info, void *arg), void *arg)
+                 void (*fn)(const store_file_info *info, void *arg), void *arg)
 {
 	store_file_info info;
 	store__file    *f;

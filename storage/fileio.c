@@ -90,7 +90,7 @@ store_io_read(int fd, void *buf, size_t n, uint64_t off)
 // these two files (old kernels, some file systems).
 static bb_err
 io_copy_buffered(int in, uint64_t in_off, int out, uint64_t out_off,
-    uint64_t n, char *buf)
+                 uint64_t n, char *buf)
 {
 	size_t chunk;
 	bb_err rv;
@@ -122,7 +122,8 @@ store_io_copy(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t n)
 
 	while (n > 0) {
 		c = io->copy_file_range(in, &ioff, out, &ooff,
-		    n > (1u << 30) ? (1u << 30) : (size_t) n);
+		                        n > (1u << 30) ? (1u << 30)
+		                                       : (size_t) n);
 		if (c < 0) {
 			if (errno == EINTR) {
 				continue;
@@ -130,7 +131,8 @@ store_io_copy(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t n)
 			if (errno == EXDEV || errno == ENOSYS ||
 			    errno == EINVAL || errno == EOPNOTSUPP) {
 				return io_copy_buffered(in, (uint64_t) ioff,
-				    out, (uint64_t) ooff, n, buf);
+				                        out, (uint64_t) ooff,
+				                        n, buf);
 			}
 			return bb_err_from_errno(errno);
 		}

@@ -17,8 +17,8 @@
 typedef struct store_io_ops {
 	ssize_t (*pwrite)(int fd, const void *buf, size_t n, off_t off);
 	ssize_t (*pread)(int fd, void *buf, size_t n, off_t off);
-	ssize_t (*copy_file_range)(
-	    int in, off_t *in_off, int out, off_t *out_off, size_t n);
+	ssize_t (*copy_file_range)(int in, off_t *in_off, int out,
+	                           off_t *out_off, size_t n);
 	int (*ftruncate)(int fd, off_t len);
 	int (*fdatasync)(int fd);
 } store_io_ops;
@@ -42,8 +42,8 @@ bb_err store_io_read(int fd, void *buf, size_t n, uint64_t off);
 // store_io_copy copies n bytes from in at in_off to out at out_off, in
 // the kernel where it can (copy_file_range), else through a bounded
 // buffer.  BB_ESHORT if in ends first.
-bb_err store_io_copy(
-    int in, uint64_t in_off, int out, uint64_t out_off, uint64_t n);
+bb_err store_io_copy(int in, uint64_t in_off, int out, uint64_t out_off,
+                     uint64_t n);
 
 // store_io_truncate sets the length of fd to len.
 bb_err store_io_truncate(int fd, uint64_t len);

@@ -10,7 +10,7 @@
 #include "storage/id.h"
 
 #define ID_SHORT_BYTES (STORE_FID_LEN + 4 + 4)
-#define ID_LONG_BYTES (STORE_FID_LEN + 8 + 4)
+#define ID_LONG_BYTES  (STORE_FID_LEN + 8 + 4)
 
 static atomic_uint id_counter;
 
@@ -31,8 +31,8 @@ get_be32(const uint8_t *p)
 }
 
 void
-store_fid_make(
-    store_fid *fid, uint32_t seconds, uint16_t counter, uint32_t machine)
+store_fid_make(store_fid *fid, uint32_t seconds, uint16_t counter,
+               uint32_t machine)
 {
 	put_be32(fid->b, seconds);
 	fid->b[4] = (uint8_t) (counter >> 8);

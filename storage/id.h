@@ -15,11 +15,11 @@
 
 #include "common/err.h"
 
-#define STORE_FID_LEN 10     // bytes
-#define STORE_FID_STRLEN 14  // characters
-#define STORE_ID_STRMAX 30   // characters of a long id
+#define STORE_FID_LEN      10 // bytes
+#define STORE_FID_STRLEN   14 // characters
+#define STORE_ID_STRMAX    30 // characters of a long id
 #define STORE_ID_SHORT_LEN 24
-#define STORE_ID_LONG_LEN 30
+#define STORE_ID_LONG_LEN  30
 
 // A file id.  Public so it can be embedded and compared by value.
 typedef struct store_fid {
@@ -34,8 +34,8 @@ typedef struct store_id {
 } store_id;
 
 // store_fid_make builds the fid for (seconds, counter, machine).
-void store_fid_make(
-    store_fid *fid, uint32_t seconds, uint16_t counter, uint32_t machine);
+void store_fid_make(store_fid *fid, uint32_t seconds, uint16_t counter,
+                    uint32_t machine);
 
 // store_fid_next builds a fid for machine at the current time with the
 // next value of the process-wide counter (starting at 1, wrapping at

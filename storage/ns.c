@@ -61,12 +61,12 @@ ns_create_primary(store_ns *ns, store__file **fp)
 		store_fid_next(&fid, ns->machine);
 		(void) store_fid_format(&fid, name);
 		fd = openat(ns->dirfd, name,
-		    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		            O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0 && errno != EEXIST) {
 			rv = bb_err_from_errno(errno);
 			bb_log_error("namespace %s: cannot create %s/%s: %s",
-			    ns->conf->name, ns->conf->directory, name,
-			    strerror(errno));
+			             ns->conf->name, ns->conf->directory, name,
+			             strerror(errno));
 			return rv;
 		}
 	}
@@ -122,9 +122,9 @@ pool_seal(store_ns *ns, store__file *f, const char *why)
 
 	atomic_store(&f->state, STORE__PENDING_UPLOAD);
 	ns->appendable--;
-	bb_log_info("namespace %s: sealed %s (%s), %llu bytes",
-	    ns->conf->name, store__file_name(f, name), why,
-	    (unsigned long long) atomic_load(&f->committed));
+	bb_log_info("namespace %s: sealed %s (%s), %llu bytes", ns->conf->name,
+	            store__file_name(f, name), why,
+	            (unsigned long long) atomic_load(&f->committed));
 }
 
 // ns_acquire takes an idle primary for one insert, creating one if the
@@ -223,14 +223,15 @@ store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
 	rv    = store_spool_copy_to(body, f->fd, start);
 	if (rv != BB_OK) {
 		bb_log_warn("namespace %s: write to %s failed: %s",
-		    ns->conf->name, store__file_name(f, name), bb_strerror(rv));
+		            ns->conf->name, store__file_name(f, name),
+		            bb_strerror(rv));
 		if (store_io_truncate(f->fd, start) != BB_OK) {
 			broken = true;
 		}
 		goto done;
 	}
-	atomic_store_explicit(
-	    &f->committed, start + len, memory_order_release);
+	atomic_store_explicit(&f->committed, start + len,
+	                      memory_order_release);
 	if (atomic_load(&f->first_insert_ns) == 0) {
 		atomic_store(&f->first_insert_ns, bb_clock_wall_ns());
 	}
@@ -267,8 +268,9 @@ store_ns_tick(store_ns *ns, int64_t now_ns)
 		if (atomic_load(&f->committed) > 0) {
 			pool_seal(ns, f, "age");
 		} else {
-			// An expired empty file is dropped, not archived, so the
-			// fid time of the next file stays close to its data.
+			// An expired empty file is dropped, not archived, so
+			// the fid time of the next file stays close to its
+			// data.
 			ns->appendable--;
 			f->idle_next = empties;
 			empties      = f;
@@ -307,8 +309,8 @@ store_ns_spool(store_ns *ns, uint64_t expected, store_spool **sp)
 	if (expected != UINT64_MAX && expected > ns->conf->max_blob_size) {
 		return BB_ETOOBIG;
 	}
-	return store_spool_alloc(
-	    ns->conf->directory, expected, ns->conf->max_blob_size, sp);
+	return store_spool_alloc(ns->conf->directory, expected,
+	                         ns->conf->max_blob_size, sp);
 }
 
 const bb_ns_conf *
@@ -337,7 +339,7 @@ ns_init_locks(store_ns *ns)
 
 bb_err
 store_ns_open(const bb_ns_conf *conf, uint32_t machine_id, store_ns **nsp,
-    const char **errmsg)
+              const char **errmsg)
 {
 	store_ns *ns;
 	bb_err    rv;
@@ -359,14 +361,14 @@ store_ns_open(const bb_ns_conf *conf, uint32_t machine_id, store_ns **nsp,
 	}
 	rv = ns_mkdirs(conf->directory);
 	if (rv == BB_OK) {
-		ns->dirfd = open(
-		    conf->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ns->dirfd =
+		    open(conf->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		rv = ns->dirfd >= 0 ? BB_OK : bb_err_from_errno(errno);
 	}
 	if (rv != BB_OK) {
 		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
-		    "namespace %s: directory %s: %s", conf->name,
-		    conf->directory, bb_strerror(rv));
+		                "namespace %s: directory %s: %s", conf->name,
+		                conf->directory, bb_strerror(rv));
 		goto fail;
 	}
 	rv = store__ns_recover(ns, errmsg);
@@ -379,8 +381,8 @@ store_ns_open(const bb_ns_conf *conf, uint32_t machine_id, store_ns **nsp,
 	if (ns->appendable < conf->min_open_files) {
 		rv = BB_EIO;
 		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
-		    "namespace %s: cannot create files in %s", conf->name,
-		    conf->directory);
+		                "namespace %s: cannot create files in %s",
+		                conf->name, conf->directory);
 		goto fail;
 	}
 	*nsp = ns;

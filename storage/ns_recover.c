@@ -22,8 +22,8 @@ static _Thread_local char recover_errbuf[512];
 // whole length counts as committed: a torn tail from a crash holds bytes
 // no acknowledged id names, so it is harmless.
 static bb_err
-recover_one(store_ns *ns, const char *name, const store_fid *fid,
-    bool replica, uint64_t *sizep)
+recover_one(store_ns *ns, const char *name, const store_fid *fid, bool replica,
+            uint64_t *sizep)
 {
 	struct stat  st;
 	store__file *f  = NULL;
@@ -39,7 +39,7 @@ recover_one(store_ns *ns, const char *name, const store_fid *fid,
 		goto fail;
 	}
 	rv = store__file_alloc(fid, replica, false, fd, (uint64_t) st.st_size,
-	    STORE__PENDING_UPLOAD, &f);
+	                       STORE__PENDING_UPLOAD, &f);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -99,7 +99,7 @@ store__ns_recover(store_ns *ns, const char **errmsg)
 		if (store_fid_parse(base, strlen(base), &fid) != BB_OK) {
 			if (de->d_name[0] != '.') {
 				bb_log_debug("namespace %s: ignoring %s",
-				    ns->conf->name, de->d_name);
+				             ns->conf->name, de->d_name);
 			}
 			continue;
 		}
@@ -107,12 +107,13 @@ store__ns_recover(store_ns *ns, const char **errmsg)
 		        0 ||
 		    !S_ISREG(st.st_mode)) {
 			bb_log_warn("namespace %s: ignoring %s: not a file",
-			    ns->conf->name, de->d_name);
+			            ns->conf->name, de->d_name);
 			continue;
 		}
 		rv = recover_one(ns, de->d_name, &fid, replica, &size);
 		if (rv != BB_OK) {
-			(void) snprintf(recover_errbuf, sizeof(recover_errbuf),
+			(void) snprintf(
+			    recover_errbuf, sizeof(recover_errbuf),
 			    "namespace %s: cannot recover %s/%s: %s",
 			    ns->conf->name, ns->conf->directory, de->d_name,
 			    bb_strerror(rv));
@@ -128,7 +129,7 @@ store__ns_recover(store_ns *ns, const char **errmsg)
 	if (rv == BB_OK && count > 0) {
 		bb_log_info("namespace %s: recovered %zu files, %llu bytes; "
 		            "they are read-only from now on",
-		    ns->conf->name, count, (unsigned long long) total);
+		            ns->conf->name, count, (unsigned long long) total);
 	}
 	return rv;
 }

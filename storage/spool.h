@@ -22,8 +22,8 @@ typedef struct store_spool store_spool;
 // announced length (UINT64_MAX if unknown); a body announced larger than
 // STORE_SPOOL_MEM goes straight to a file.  On BB_OK the caller owns *sp;
 // free with store_spool_free().
-bb_err store_spool_alloc(
-    const char *dir, uint64_t expected, uint64_t limit, store_spool **sp);
+bb_err store_spool_alloc(const char *dir, uint64_t expected, uint64_t limit,
+                         store_spool **sp);
 
 // store_spool_write appends n bytes of data.  BB_ETOOBIG if the body would
 // exceed its limit (nothing is appended); file errors as bb_err.

@@ -24,10 +24,10 @@ typedef struct store_ns store_ns;
 // What store_ns_foreach reports about one file.
 typedef struct store_file_info {
 	store_fid   fid;
-	bool        replica;   // named r-<fid>
-	bool        primary;   // created by this process for appends
-	const char *state;     // the original's state name; static
-	uint64_t    size;      // committed bytes
+	bool        replica; // named r-<fid>
+	bool        primary; // created by this process for appends
+	const char *state;   // the original's state name; static
+	uint64_t    size;    // committed bytes
 	int64_t     first_insert_wall_ns; // 0 if never written
 } store_file_info;
 
@@ -52,7 +52,7 @@ store_ns *store_find_ns(store *s, const char *name, size_t len);
 // outlive the namespace.  On BB_OK the caller owns *nsp; release with
 // store_ns_close().
 bb_err store_ns_open(const bb_ns_conf *conf, uint32_t machine_id,
-    store_ns **nsp, const char **errmsg);
+                     store_ns **nsp, const char **errmsg);
 
 // store_ns_close closes all files of ns and frees it.  NULL is a no-op.
 void store_ns_close(store_ns *ns);
@@ -80,8 +80,8 @@ bb_err store_ns_insert(store_ns *ns, store_spool *body, store_id *id);
 // the offset of the first byte; the file holds at least id->length bytes
 // from there.  BB_ENOENT if no local file holds the whole range (unknown
 // file, or beyond its committed length).  Thread-safe.
-bb_err store_ns_read(
-    store_ns *ns, const store_id *id, int *fdp, uint64_t *offp);
+bb_err store_ns_read(store_ns *ns, const store_id *id, int *fdp,
+                     uint64_t *offp);
 
 // store_ns_tick does the timed work of ns at monotonic time now_ns: seals
 // idle primaries older than upload_older and opens primaries up to
@@ -92,6 +92,7 @@ void store_ns_tick(store_ns *ns, int64_t now_ns);
 // store_ns_foreach calls fn for every file of ns, in no set order, under
 // the namespace's read lock: fn must not call back into ns.
 void store_ns_foreach(store_ns *ns,
-    void (*fn)(const store_file_info *info, void *arg), void *arg);
+                      void (*fn)(const store_file_info *info, void *arg),
+                      void *arg);
 
 #endif // STORAGE_STORAGE_H

@@ -14,9 +14,9 @@
 // States of a data file, a subset of the original's (spec 3.1, 4) until
 // replication and the archive land.  The numbering is internal.
 typedef enum {
-	STORE__OPENING = 0, // primary being created
-	STORE__WAITING,     // primary idle, ready for an insert
-	STORE__INSERTING,   // primary owned by one insert
+	STORE__OPENING = 0,    // primary being created
+	STORE__WAITING,        // primary idle, ready for an insert
+	STORE__INSERTING,      // primary owned by one insert
 	STORE__PENDING_UPLOAD, // sealed: read-only, waiting for the archive
 } store__state;
 
@@ -24,17 +24,17 @@ typedef struct store__file store__file;
 
 struct store__file {
 	store_fid  fid;
-	bool       replica;   // file name is r-<fid>
-	bool       primary;   // created here for appends
-	int        fd;        // owned
-	atomic_int state;     // store__state
+	bool       replica; // file name is r-<fid>
+	bool       primary; // created here for appends
+	int        fd;      // owned
+	atomic_int state;   // store__state
 	// Readers may read [0, committed).  Only the insert that owns the
 	// primary advances it, after its bytes are in the file.
 	_Atomic uint64_t committed;
-	int64_t          expires_ns;       // monotonic; primaries only
-	_Atomic int64_t  first_insert_ns;  // wall clock; 0 if never written
-	store__file     *hnext;            // fid map chain
-	store__file     *idle_next;        // idle list
+	int64_t          expires_ns;      // monotonic; primaries only
+	_Atomic int64_t  first_insert_ns; // wall clock; 0 if never written
+	store__file     *hnext;           // fid map chain
+	store__file     *idle_next;       // idle list
 };
 
 struct store_ns {
@@ -62,7 +62,8 @@ struct store_ns {
 // store__file_alloc makes a file record for fd (ownership of fd passes
 // to the record on BB_OK only).
 bb_err store__file_alloc(const store_fid *fid, bool replica, bool primary,
-    int fd, uint64_t committed, store__state state, store__file **fp);
+                         int fd, uint64_t committed, store__state state,
+                         store__file **fp);
 
 // store__file_free closes and frees f.  NULL is a no-op.
 void store__file_free(store__file *f);

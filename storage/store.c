@@ -81,7 +81,7 @@ store_open(const bb_conf *conf, store **sp, const char **errmsg)
 	}
 	for (i = 0; i < conf->n_namespaces; i++) {
 		rv = store_ns_open(&conf->namespaces[i], conf->machine_id,
-		    &s->ns[i], errmsg);
+		                   &s->ns[i], errmsg);
 		if (rv != BB_OK) {
 			goto fail;
 		}

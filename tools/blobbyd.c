@@ -19,12 +19,13 @@
 #include "storage/storage.h"
 
 #define BLOBBYD_VERSION "0.1.0"
-#define DRAIN_WAIT_NS (INT64_C(30) * BB_NS_PER_SEC)
+#define DRAIN_WAIT_NS   (INT64_C(30) * BB_NS_PER_SEC)
 
 static void
 usage(FILE *out)
 {
-	(void) fprintf(out,
+	(void) fprintf(
+	    out,
 	    "usage: blobbyd [-c FILE] [-V] [-h]\n"
 	    "  -c FILE  configuration file (INI); without it the embedded\n"
 	    "           single-node default is used (./blobby-data)\n"
@@ -42,7 +43,8 @@ check_supported(const bb_conf *conf)
 
 	for (i = 0; i < conf->n_namespaces; i++) {
 		if (conf->namespaces[i].replicas > 0) {
-			(void) fprintf(stderr,
+			(void) fprintf(
+			    stderr,
 			    "blobbyd: %s: [namespace.%s] replicas = %u: "
 			    "replication is not implemented in this version; "
 			    "set replicas = 0\n",
@@ -64,12 +66,12 @@ print_ready(const bb_conf *conf, uint16_t port)
 	const char *ns = conf->namespaces[0].name;
 
 	(void) snprintf(url, sizeof(url), "http://%s%s%s:%u", v6 ? "[" : "",
-	    conf->server.addr, v6 ? "]" : "", (unsigned) port);
+	                conf->server.addr, v6 ? "]" : "", (unsigned) port);
 	(void) printf("blobbyd %s: machine %u, listening on %s\n"
 	              "  insert: id=$(curl -s --data-binary @FILE %s/%s)\n"
 	              "  read:   curl -s %s/%s/$id\n",
-	    BLOBBYD_VERSION, (unsigned) conf->machine_id, url, url, ns, url,
-	    ns);
+	              BLOBBYD_VERSION, (unsigned) conf->machine_id, url, url,
+	              ns, url, ns);
 	(void) fflush(stdout);
 }
 
@@ -130,12 +132,13 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 
-	rv = path != NULL ? bb_conf_load(path, &conf, &errors)
-	                  : bb_conf_load_string(bb_conf_default_text,
-	                        "(embedded default)", &conf, &errors);
+	rv = path != NULL
+	    ? bb_conf_load(path, &conf, &errors)
+	    : bb_conf_load_string(bb_conf_default_text, "(embedded default)",
+	                          &conf, &errors);
 	if (rv != BB_OK) {
 		(void) fprintf(stderr, "blobbyd: configuration errors:\n%s\n",
-		    errors != NULL ? errors : bb_strerror(rv));
+		               errors != NULL ? errors : bb_strerror(rv));
 		free(errors);
 		return EX_CONFIG;
 	}
@@ -146,7 +149,7 @@ main(int argc, char **argv)
 	rv = bb_log_open(conf->log.file, conf->log.format, conf->log.debug);
 	if (rv != BB_OK) {
 		(void) fprintf(stderr, "blobbyd: log file %s: %s\n",
-		    conf->log.file, bb_strerror(rv));
+		               conf->log.file, bb_strerror(rv));
 		code = EX_CANTCREAT;
 		goto done;
 	}
@@ -164,20 +167,21 @@ main(int argc, char **argv)
 	if (rv != BB_OK) {
 		bb_log_error("storage: %s", errmsg ? errmsg : bb_strerror(rv));
 		(void) fprintf(stderr, "blobbyd: storage: %s\n",
-		    errmsg ? errmsg : bb_strerror(rv));
+		               errmsg ? errmsg : bb_strerror(rv));
 		code = EX_CANTCREAT;
 		goto done;
 	}
 	rv = gw_server_start(conf, st, &gw, &errmsg);
 	if (rv != BB_OK) {
 		(void) fprintf(stderr, "blobbyd: http: %s\n",
-		    errmsg ? errmsg : bb_strerror(rv));
+		               errmsg ? errmsg : bb_strerror(rv));
 		code = EX_UNAVAILABLE;
 		goto done;
 	}
 	bb_log_info("blobbyd %s: machine %u, http on %s:%u, config %s",
-	    BLOBBYD_VERSION, (unsigned) conf->machine_id, conf->server.addr,
-	    (unsigned) gw_server_port(gw), conf->path);
+	            BLOBBYD_VERSION, (unsigned) conf->machine_id,
+	            conf->server.addr, (unsigned) gw_server_port(gw),
+	            conf->path);
 	print_ready(conf, gw_server_port(gw));
 
 	wait_for_stop(&set);

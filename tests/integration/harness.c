@@ -30,7 +30,7 @@
 #include "harness.h"
 
 #define READY_TIMEOUT_MS 20000
-#define STOP_TIMEOUT_MS 30000
+#define STOP_TIMEOUT_MS  30000
 
 static int64_t
 now_ms(void)
@@ -49,7 +49,7 @@ bbt_node_init(bbt_node *n)
 	memset(n, 0, sizeof(*n));
 	n->pid = -1;
 	(void) snprintf(n->dir, sizeof(n->dir), "%s/blobbyt-XXXXXX",
-	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	                tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 	assert_non_null(mkdtemp(n->dir));
 	(void) snprintf(n->conf, sizeof(n->conf), "%s/blobbyd.conf", n->dir);
 }
@@ -100,8 +100,8 @@ read_ready(int fd, char *url, size_t urllen)
 			if (sscanf(strrchr(at, ':') + 1, "%d", &port) != 1) {
 				return -1;
 			}
-			(void) snprintf(url, urllen, "%.*s", (int) strcspn(at, "\n"),
-			    at);
+			(void) snprintf(url, urllen, "%.*s",
+			                (int) strcspn(at, "\n"), at);
 			return port;
 		}
 	}
@@ -109,8 +109,8 @@ read_ready(int fd, char *url, size_t urllen)
 }
 
 int
-bbt_node_try_start(
-    bbt_node *n, const char *conf_text, char *errbuf, size_t errlen)
+bbt_node_try_start(bbt_node *n, const char *conf_text, char *errbuf,
+                   size_t errlen)
 {
 	const char *bin = getenv("BLOBBYD");
 	int         out[2];
@@ -192,7 +192,7 @@ bbt_node_stop(bbt_node *n, int sig)
 			(void) waitpid(n->pid, &status, 0);
 			n->pid = -1;
 			fail_msg("blobbyd did not stop within %d ms",
-			    STOP_TIMEOUT_MS);
+			         STOP_TIMEOUT_MS);
 		}
 		bbt_sleep_ms(10);
 	}
@@ -249,12 +249,12 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 
 	if (n > 14 && strncasecmp(p, "Content-Type: ", 14) == 0) {
 		(void) snprintf(r->ctype, sizeof(r->ctype), "%.*s",
-		    (int) strcspn(p + 14, "\r\n"), p + 14);
+		                (int) strcspn(p + 14, "\r\n"), p + 14);
 	} else if (n > 16 && strncasecmp(p, "Content-Length: ", 16) == 0) {
 		r->content_length = strtoll(p + 16, NULL, 10);
 	} else if (n > 7 && strncasecmp(p, "Allow: ", 7) == 0) {
 		(void) snprintf(r->allow, sizeof(r->allow), "%.*s",
-		    (int) strcspn(p + 7, "\r\n"), p + 7);
+		                (int) strcspn(p + 7, "\r\n"), p + 7);
 	}
 	return n;
 }
@@ -281,10 +281,10 @@ on_read(char *buf, size_t size, size_t nmemb, void *arg)
 
 static long
 http_do(const char *method, const char *url, const void *body, size_t len,
-    bool chunked, bbt_resp *r)
+        bool chunked, bbt_resp *r)
 {
-	CURL              *c = curl_easy_init();
-	struct curl_slist *h = NULL;
+	CURL              *c   = curl_easy_init();
+	struct curl_slist *h   = NULL;
 	upload_src         src = { body, len };
 	CURLcode           rc;
 
@@ -307,10 +307,10 @@ http_do(const char *method, const char *url, const void *body, size_t len,
 		(void) curl_easy_setopt(c, CURLOPT_READDATA, &src);
 	} else if (strcmp(method, "POST") == 0) {
 		(void) curl_easy_setopt(c, CURLOPT_POST, 1L);
-		(void) curl_easy_setopt(
-		    c, CURLOPT_POSTFIELDS, body != NULL ? body : "");
-		(void) curl_easy_setopt(
-		    c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) len);
+		(void) curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+		                        body != NULL ? body : "");
+		(void) curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		                        (curl_off_t) len);
 	} else if (strcmp(method, "HEAD") == 0) {
 		(void) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(method, "GET") != 0) {
@@ -319,11 +319,12 @@ http_do(const char *method, const char *url, const void *body, size_t len,
 	(void) curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK) {
-		(void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+		(void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE,
+		                         &r->status);
 	} else {
 		r->status = -1;
 		print_message("curl %s %s: %s\n", method, url,
-		    curl_easy_strerror(rc));
+		              curl_easy_strerror(rc));
 	}
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
@@ -335,7 +336,7 @@ http_do(const char *method, const char *url, const void *body, size_t len,
 
 long
 bbt_http(const char *method, const char *url, const void *body, size_t len,
-    bbt_resp *r)
+         bbt_resp *r)
 {
 	return http_do(method, url, body, len, false, r);
 }

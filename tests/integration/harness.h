@@ -20,12 +20,12 @@ typedef struct bbt_node {
 } bbt_node;
 
 typedef struct bbt_resp {
-	long   status;
-	char  *body; // owned, NUL-terminated
-	size_t len;
-	char   ctype[128];
+	long      status;
+	char     *body; // owned, NUL-terminated
+	size_t    len;
+	char      ctype[128];
 	long long content_length; // -1 if absent
-	char   allow[64];
+	char      allow[64];
 } bbt_resp;
 
 // bbt_node_init makes the temporary directory of n.
@@ -39,8 +39,8 @@ void bbt_node_start(bbt_node *n, const char *conf_text);
 // bbt_node_try_start starts blobbyd like bbt_node_start but returns its
 // exit status (or -1 when it became ready, which leaves it running), and
 // its standard error in errbuf.
-int bbt_node_try_start(
-    bbt_node *n, const char *conf_text, char *errbuf, size_t errlen);
+int bbt_node_try_start(bbt_node *n, const char *conf_text, char *errbuf,
+                       size_t errlen);
 
 // bbt_node_stop sends sig and waits up to 30 s (then SIGKILL); returns the
 // exit status, or 128+signal if it died of a signal.
@@ -52,11 +52,11 @@ void bbt_node_cleanup(bbt_node *n);
 // bbt_http makes one request (60 s timeout) and fills *r; body may be
 // NULL.  Returns r->status, or -1 on a transport error.
 long bbt_http(const char *method, const char *url, const void *body,
-    size_t len, bbt_resp *r);
+              size_t len, bbt_resp *r);
 
 // bbt_http_chunked sends body with Transfer-Encoding: chunked.
-long bbt_http_chunked(
-    const char *url, const void *body, size_t len, bbt_resp *r);
+long bbt_http_chunked(const char *url, const void *body, size_t len,
+                      bbt_resp *r);
 
 // bbt_resp_free frees what r owns.
 void bbt_resp_free(bbt_resp *r);

@@ -64,10 +64,10 @@ teardown(void **state)
 static void
 roundtrip(size_t n, unsigned seed)
 {
-	char     *data = malloc(n + 1);
-	char      url[512];
-	bbt_resp  r;
-	store_id  id;
+	char    *data = malloc(n + 1);
+	char     url[512];
+	bbt_resp r;
+	store_id id;
 
 	assert_non_null(data);
 	bbt_fill(data, n, seed);
@@ -127,7 +127,7 @@ test_chunked_insert(void **state)
 // expect requests method path and checks the status and the one-line body.
 static void
 expect(const char *method, const char *path, const void *body, size_t len,
-    long status, const char *line)
+       long status, const char *line)
 {
 	char     url[1024];
 	bbt_resp r;
@@ -159,17 +159,17 @@ test_error_statuses(void **state)
 	expect("GET", "/test/", NULL, 0, 400, "Invalid GET path.\n");
 	expect("GET", "/test/a/b", NULL, 0, 400, "Invalid GET path.\n");
 	expect("GET", "/test/!!!!", NULL, 0, 400,
-	    "The given ID is not valid.\n");
+	       "The given ID is not valid.\n");
 	expect("GET", "/test/AAECAwQFBgcICgAAAAAAAAA", NULL, 0, 400,
-	    "The given ID is not valid.\n");
+	       "The given ID is not valid.\n");
 	expect("GET", "/nope/AAECAwQFBgcICgAAAAAAAAAB", NULL, 0, 404,
-	    "Name space does not exist.\n");
+	       "Name space does not exist.\n");
 	// A well-formed id of a file that does not exist here.
 	expect("GET", "/test/AAECAwQFBgcICgAAAAAAAAAB", NULL, 0, 404,
-	    "The requested ID was not found.\n");
+	       "The requested ID was not found.\n");
 	expect("HEAD", "/test/AAECAwQFBgcICgAAAAAAAAAB", NULL, 0, 404, NULL);
 	expect("GET", "/_status", NULL, 0, 404,
-	    "The URL you are requesting does not exist.\n");
+	       "The URL you are requesting does not exist.\n");
 
 	// An id in a real file, but past its committed end, is 404, never a
 	// short 200.
@@ -194,16 +194,16 @@ test_error_statuses(void **state)
 	assert_string_equal(r.body, "Unsupported method.\n");
 	bbt_resp_free(&r);
 	expect("DELETE", "/test/AAECAwQFBgcICgAAAAAAAAAB", NULL, 0, 405,
-	    "Unsupported method.\n");
+	       "Unsupported method.\n");
 	expect("INITIALIZE", "/test/AAECAwQFBgcICg", NULL, 0, 405,
-	    "Unsupported method.\n");
+	       "Unsupported method.\n");
 	expect("REPLICATE", "/test/AAECAwQFBgcICg", "x", 1, 405,
-	    "Unsupported method.\n");
+	       "Unsupported method.\n");
 
 	// Size limit of [namespace.small]: 1k = 1000 bytes.
 	expect("POST", "/small", big, 1000, 200, NULL);
 	expect("POST", "/small", big, 1001, 413,
-	    "The blob is larger than this name space accepts.\n");
+	       "The blob is larger than this name space accepts.\n");
 	(void) snprintf(url, sizeof(url), "%s/small", node.url);
 	assert_int_equal(bbt_http_chunked(url, big, sizeof(big), &r), 413);
 	bbt_resp_free(&r);

@@ -76,7 +76,7 @@ check_all(bbt_node *n)
 
 	for (i = 0; i < nblobs; i++) {
 		(void) snprintf(url, sizeof(url), "%s/test/%s", n->url,
-		    blobs[i].id);
+		                blobs[i].id);
 		assert_int_equal(bbt_http("GET", url, NULL, 0, &r), 200);
 		assert_int_equal(r.len, blobs[i].len);
 		assert_memory_equal(r.body, blobs[i].data, blobs[i].len);
@@ -132,7 +132,7 @@ test_restart_keeps_every_id(void **state)
 	bbt_node_start(&n, conf_text);
 	for (b = 0; b < BLOBS; b++) {
 		insert(&n, b == 7 ? 2u << 20 : (size_t) (b * 977) % 70000,
-		    (unsigned) b);
+		       (unsigned) b);
 	}
 	// A crash: no chance to flush or close anything.
 	assert_int_equal(bbt_node_stop(&n, SIGKILL), 128 + SIGKILL);
@@ -241,7 +241,7 @@ test_bad_config_names_file_and_line(void **state)
 	(void) state;
 	bbt_node_init(&n);
 	assert_int_equal(bbt_node_try_start(&n, text, err, sizeof(err)),
-	    EX_CONFIG);
+	                 EX_CONFIG);
 	print_message("%s", err);
 	// Both problems are reported at once, each with file and line.
 	(void) snprintf(want, sizeof(want), "%s:4:", n.conf);

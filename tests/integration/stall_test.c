@@ -22,8 +22,8 @@
 
 #include "harness.h"
 
-#define STALLED 24
-#define INSERTS 20
+#define STALLED     24
+#define INSERTS     20
 #define LIVENESS_MS 10000 // far above a normal insert, far below timeouts
 
 // Two HTTP threads only: more stalled clients than threads shows that a
@@ -92,9 +92,9 @@ static int
 read_response(int fd, char *body, size_t cap)
 {
 	char          buf[4096];
-	size_t        used = 0;
-	int64_t       end  = now_ms() + 10000;
-	struct pollfd p    = { .fd = fd, .events = POLLIN };
+	size_t        used   = 0;
+	int64_t       end    = now_ms() + 10000;
+	struct pollfd p      = { .fd = fd, .events = POLLIN };
 	int           status = -1;
 	ssize_t       r;
 	char         *eoh;
@@ -115,7 +115,7 @@ read_response(int fd, char *body, size_t cap)
 			    strstr(buf, "Content-Length: ") + 16, NULL, 10);
 			if (used - (size_t) (eoh + 4 - buf) >= clen) {
 				(void) snprintf(body, cap, "%.*s", (int) clen,
-				    eoh + 4);
+				                eoh + 4);
 				break;
 			}
 		}
@@ -155,16 +155,17 @@ test_stalled_clients_do_not_block(void **state)
 	for (i = 0; i < INSERTS; i++) {
 		bbt_fill(data, sizeof(data), (unsigned) i);
 		t0 = now_ms();
-		assert_int_equal(
-		    bbt_http("POST", url, data, sizeof(data), &r), 200);
+		assert_int_equal(bbt_http("POST", url, data, sizeof(data), &r),
+		                 200);
 		assert_true(now_ms() - t0 < LIVENESS_MS);
 		bbt_resp_free(&r);
 	}
 
 	// A stalled client that resumes completes its insert normally.
-	send_all(fds[1], "0123456789012345678901234567890123456789"
-	                 "01234567890123456789012345678901234567890123456789",
-	    90);
+	send_all(fds[1],
+	         "0123456789012345678901234567890123456789"
+	         "01234567890123456789012345678901234567890123456789",
+	         90);
 	memset(id, 0, sizeof(id));
 	assert_int_equal(read_response(fds[1], id, sizeof(id)), 200);
 	assert_int_equal(strlen(id), 24);
@@ -226,7 +227,7 @@ test_large_upload_memory_is_bounded(void **state)
 	bbt_sleep_ms(300);
 	after = rss_kib();
 	print_message("rss before %ld KiB, after 64 MiB of body %ld KiB\n",
-	    before, after);
+	              before, after);
 	// The body is spooled to a file: memory must not follow its size.
 	assert_true(after - before < 16 * 1024);
 	(void) close(fd); // abandon the upload mid-way
