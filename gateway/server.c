@@ -21,6 +21,9 @@
 
 static _Thread_local char gw_errbuf[256];
 
+// The con_cls of a read: it has no state of its own.
+static gw__req gw_read_marker;
+
 __attribute__((format(printf, 2, 0))) static void
 gw_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -45,7 +48,7 @@ gw_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void) cls;
 	(void) conn;
 	(void) toe;
-	if (req == NULL) {
+	if (req == NULL || req == &gw_read_marker) {
 		return;
 	}
 	// A client that went away mid-body leaves its spool here.
@@ -63,6 +66,10 @@ gw_access(void *cls, struct MHD_Connection *conn, const char *url,
 	gw__req   *req = *con_cls;
 
 	(void) version;
+	if (req == &gw_read_marker) {
+		*size = 0; // a body on GET or HEAD means nothing: drop it
+		return gw__read(g, conn, url);
+	}
 	if (req != NULL) {
 		return gw__insert_body(g, conn, req, data, size);
 	}
@@ -79,7 +86,11 @@ gw_access(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0) {
-		return gw__read(g, conn, url);
+		// Answering on the first call makes libmicrohttpd close the
+		// connection (it cannot know the request has no body yet), so
+		// reads answer on the second call and keep the connection.
+		*con_cls = &gw_read_marker;
+		return MHD_YES;
 	}
 	// The replication methods of the original are RPCs now.
 	return gw__reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,

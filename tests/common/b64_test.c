@@ -55,10 +55,11 @@ test_round_trip_every_length(void **state)
 			assert_int_equal(enc[len], '\0');
 			assert_int_equal(strlen(enc), len);
 			for (i = 0; i < len; i++) {
-				assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				                       "abcdefghijklmnopqrstuvwxyz"
-				                       "0123456789-_",
-				    enc[i]));
+				assert_non_null(
+				    strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				           "abcdefghijklmnopqrstuvwxyz"
+				           "0123456789-_",
+				           enc[i]));
 			}
 			assert_int_not_equal(len % 4, 1);
 			got = 999;
@@ -97,8 +98,8 @@ test_known_vectors(void **state)
 	(void) state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		n = strlen(cases[i].raw);
-		assert_int_equal(bb_b64url_encode((const uint8_t *) cases[i].raw,
-		                     n, enc),
+		assert_int_equal(
+		    bb_b64url_encode((const uint8_t *) cases[i].raw, n, enc),
 		    strlen(cases[i].enc));
 		assert_string_equal(enc, cases[i].enc);
 		assert_int_equal(
@@ -112,26 +113,26 @@ static void
 test_rejects(void **state)
 {
 	static const char *bad[] = {
-		"Zm9v=",    // padding char
-		"Zg==",     // padded
-		"Zm8=",     // padded
-		"Zm+v",     // standard alphabet
-		"Zm/v",     // standard alphabet
-		"Zm9 ",     // space
-		"Zm9.",     // dot
-		"Zm9\x80",  // high byte
-		"Zm9\xff",  // high byte
-		"A",        // length % 4 == 1
-		"AAAAA",    // length % 4 == 1
+		"Zm9v=",     // padding char
+		"Zg==",      // padded
+		"Zm8=",      // padded
+		"Zm+v",      // standard alphabet
+		"Zm/v",      // standard alphabet
+		"Zm9 ",      // space
+		"Zm9.",      // dot
+		"Zm9\x80",   // high byte
+		"Zm9\xff",   // high byte
+		"A",         // length % 4 == 1
+		"AAAAA",     // length % 4 == 1
 		"AAAAAAAAA", // length % 4 == 1
-		"AB",       // low 4 bits of 'B' set
-		"Zh",       // 'h' leaves non-zero unused bits
-		"AAB",      // low 2 bits of 'B' set
-		"Zm9",      // '9' leaves non-zero unused bits
-		"Zm9vYh",   // after a full group
-		"Zm9vYmF",  // after a full group
-		"\n",       // control char
-		"Zm9v\n",   // trailing newline
+		"AB",        // low 4 bits of 'B' set
+		"Zh",        // 'h' leaves non-zero unused bits
+		"AAB",       // low 2 bits of 'B' set
+		"Zm9",       // '9' leaves non-zero unused bits
+		"Zm9vYh",    // after a full group
+		"Zm9vYmF",   // after a full group
+		"\n",        // control char
+		"Zm9v\n",    // trailing newline
 	};
 	uint8_t out[64];
 	size_t  got;
@@ -141,8 +142,8 @@ test_rejects(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		got = 12345;
 		if (decode_str(bad[i], out, sizeof(out), &got) != BB_EINVAL) {
-			fail_msg("case %zu \"%s\" not rejected with BB_EINVAL", i,
-			    bad[i]);
+			fail_msg("case %zu \"%s\" not rejected with BB_EINVAL",
+			         i, bad[i]);
 		}
 		assert_int_equal(got, 12345); // untouched on error
 	}
@@ -156,8 +157,8 @@ test_nul_inside(void **state)
 	size_t     got;
 
 	(void) state;
-	assert_int_equal(bb_b64url_decode(s, sizeof(s), out, sizeof(out), &got),
-	    BB_EINVAL);
+	assert_int_equal(
+	    bb_b64url_decode(s, sizeof(s), out, sizeof(out), &got), BB_EINVAL);
 }
 
 static void

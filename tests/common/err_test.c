@@ -50,16 +50,11 @@ test_names_match_enum(void **state)
 		bb_err      err;
 		const char *name;
 	} cases[] = {
-		{ BB_OK, "BB_OK" },
-		{ BB_ENOMEM, "BB_ENOMEM" },
-		{ BB_EINVAL, "BB_EINVAL" },
-		{ BB_ENOENT, "BB_ENOENT" },
-		{ BB_EIO, "BB_EIO" },
-		{ BB_ECORRUPT, "BB_ECORRUPT" },
-		{ BB_ETOOBIG, "BB_ETOOBIG" },
-		{ BB_ENOSPC, "BB_ENOSPC" },
-		{ BB_EACCES, "BB_EACCES" },
-		{ BB_ESYS, "BB_ESYS" },
+		{ BB_OK, "BB_OK" },           { BB_ENOMEM, "BB_ENOMEM" },
+		{ BB_EINVAL, "BB_EINVAL" },   { BB_ENOENT, "BB_ENOENT" },
+		{ BB_EIO, "BB_EIO" },         { BB_ECORRUPT, "BB_ECORRUPT" },
+		{ BB_ETOOBIG, "BB_ETOOBIG" }, { BB_ENOSPC, "BB_ENOSPC" },
+		{ BB_EACCES, "BB_EACCES" },   { BB_ESYS, "BB_ESYS" },
 		{ BB_ERANGE, "BB_ERANGE" },
 	};
 	size_t i;
@@ -79,14 +74,18 @@ test_names_match_enum(void **state)
 static void
 test_out_of_range(void **state)
 {
-	static const int bad[] = { BB_ERR_COUNT_, BB_ERR_COUNT_ + 1, 1000,
-		-1, -1000, INT32_MAX, INT32_MIN };
+	static const int bad[] = { BB_ERR_COUNT_, BB_ERR_COUNT_ + 1,
+		                   1000,          -1,
+		                   -1000,         INT32_MAX,
+		                   INT32_MIN };
 	size_t           i;
 
 	(void) state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_string_equal(bb_strerror((bb_err) bad[i]), "unknown error");
-		assert_string_equal(bb_err_name((bb_err) bad[i]), "BB_UNKNOWN");
+		assert_string_equal(bb_strerror((bb_err) bad[i]),
+		                    "unknown error");
+		assert_string_equal(bb_err_name((bb_err) bad[i]),
+		                    "BB_UNKNOWN");
 	}
 }
 
@@ -129,9 +128,9 @@ test_from_errno(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		bb_err got = bb_err_from_errno(cases[i].errnum);
 		if (got != cases[i].want) {
-			fail_msg("errno %d (%s): got %s, want %s", cases[i].errnum,
-			    strerror(cases[i].errnum), bb_err_name(got),
-			    bb_err_name(cases[i].want));
+			fail_msg("errno %d (%s): got %s, want %s",
+			         cases[i].errnum, strerror(cases[i].errnum),
+			         bb_err_name(got), bb_err_name(cases[i].want));
 		}
 	}
 }

@@ -36,8 +36,8 @@ setup(void **state)
 		return -1;
 	}
 	(void) snprintf(fx->path, sizeof(fx->path), "%s/blobby.log", fx->dir);
-	(void) snprintf(
-	    fx->rotated, sizeof(fx->rotated), "%s/blobby.log.1", fx->dir);
+	(void) snprintf(fx->rotated, sizeof(fx->rotated), "%s/blobby.log.1",
+	                fx->dir);
 	*state = fx;
 	return 0;
 }
@@ -67,7 +67,7 @@ read_file(const char *path)
 	assert_non_null(f);
 	buf = calloc(1, 1 << 16);
 	assert_non_null(buf);
-	n = fread(buf, 1, (1 << 16) - 1, f);
+	n      = fread(buf, 1, (1 << 16) - 1, f);
 	buf[n] = '\0';
 	(void) fclose(f);
 	return buf;
@@ -180,13 +180,15 @@ js_parse(const char *line, js_obj *obj)
 		if (obj->n >= JS_MAXKEYS) {
 			return -1;
 		}
-		if (js_string(&p, obj->key[obj->n], sizeof(obj->key[0])) != 0) {
+		if (js_string(&p, obj->key[obj->n], sizeof(obj->key[0])) !=
+		    0) {
 			return -1;
 		}
 		if (*p++ != ':') {
 			return -1;
 		}
-		if (js_string(&p, obj->val[obj->n], sizeof(obj->val[0])) != 0) {
+		if (js_string(&p, obj->val[obj->n], sizeof(obj->val[0])) !=
+		    0) {
 			return -1;
 		}
 		obj->n++;
@@ -253,15 +255,16 @@ split_lines(char *buf, char **lines, int max)
 static void
 test_json_lines(void **state)
 {
-	log_fix *fx = *state;
-	char    *buf;
-	char    *lines[8];
-	js_obj   obj;
-	int      n;
-	int      i;
+	log_fix           *fx = *state;
+	char              *buf;
+	char              *lines[8];
+	js_obj             obj;
+	int                n;
+	int                i;
 	static const char *levels[] = { "info", "warn", "error" };
 
-	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_JSON, false), BB_OK);
+	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_JSON, false),
+	                 BB_OK);
 	bb_log_info("hello %d", 42);
 	bb_log_warn("second");
 	bb_log_error("third %s", "line");
@@ -293,7 +296,8 @@ test_json_escaping(void **state)
 	char       *lines[4];
 	js_obj      obj;
 
-	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_JSON, false), BB_OK);
+	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_JSON, false),
+	                 BB_OK);
 	bb_log_info("%s", msg);
 	buf = read_file(fx->path);
 	// One line only: the newline in the message must be escaped.
@@ -316,7 +320,8 @@ test_debug_switch(void **state)
 	char    *lines[8];
 	js_obj   obj;
 
-	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_JSON, false), BB_OK);
+	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_JSON, false),
+	                 BB_OK);
 	assert_false(bb_log_enabled(BB_LOG_DEBUG));
 	assert_true(bb_log_enabled(BB_LOG_INFO));
 	bb_log_debug("dropped");
@@ -326,7 +331,8 @@ test_debug_switch(void **state)
 	assert_null(strstr(lines[0], "dropped"));
 	free(buf);
 
-	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_JSON, true), BB_OK);
+	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_JSON, true),
+	                 BB_OK);
 	assert_true(bb_log_enabled(BB_LOG_DEBUG));
 	bb_log_debug("shown");
 	buf = read_file(fx->path);
@@ -344,8 +350,8 @@ test_plain_format(void **state)
 	char    *buf;
 	char    *lines[4];
 
-	assert_int_equal(
-	    bb_log_open(fx->path, BB_LOG_FORMAT_PLAIN, false), BB_OK);
+	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_PLAIN, false),
+	                 BB_OK);
 	bb_log_warn("disk %s at %d%%", "sda", 93);
 	bb_log_debug("not shown");
 	buf = read_file(fx->path);
@@ -365,8 +371,8 @@ test_reopen_after_rename(void **state)
 	char    *buf;
 	char    *lines[4];
 
-	assert_int_equal(
-	    bb_log_open(fx->path, BB_LOG_FORMAT_PLAIN, false), BB_OK);
+	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_PLAIN, false),
+	                 BB_OK);
 	bb_log_info("before rotation");
 	assert_int_equal(rename(fx->path, fx->rotated), 0);
 	// Until the reopen, lines still go to the renamed file.
@@ -411,16 +417,17 @@ test_long_lines(void **state)
 		msg[i] = i % 3 == 0 ? '"' : (i % 3 == 1 ? '\\' : '\x02');
 	}
 	msg[sizeof(msg) - 1] = '\0';
-	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_JSON, false), BB_OK);
+	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_JSON, false),
+	                 BB_OK);
 	bb_log_info("%s", msg);
-	assert_int_equal(
-	    bb_log_open(fx->path, BB_LOG_FORMAT_PLAIN, false), BB_OK);
+	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_PLAIN, false),
+	                 BB_OK);
 	bb_log_info("%s", msg);
 	buf = read_file(fx->path);
 	assert_int_equal(split_lines(buf, lines, 4), 2);
 	if (js_parse(lines[0], &obj) != 0) {
 		fail_msg("truncated JSON line is not valid: ...%s",
-		    lines[0] + strlen(lines[0]) - 40);
+		         lines[0] + strlen(lines[0]) - 40);
 	}
 	n = strlen(js_get(&obj, "msg"));
 	assert_true(n > 0 && n < 4096);
@@ -438,25 +445,28 @@ test_open_error(void **state)
 	char     bad[160];
 
 	(void) snprintf(bad, sizeof(bad), "%s/missing/dir/x.log", fx->dir);
-	assert_int_equal(
-	    bb_log_open(bad, BB_LOG_FORMAT_JSON, false), BB_ENOENT);
+	assert_int_equal(bb_log_open(bad, BB_LOG_FORMAT_JSON, false),
+	                 BB_ENOENT);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_json_lines, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_json_escaping, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_debug_switch, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_plain_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_reopen_after_rename, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_lines, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_lines, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_json_escaping, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_debug_switch, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_plain_format, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_after_rename,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_lines, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_open_error, setup,
+		                                teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,6 +211,52 @@ test_error_statuses(void **state)
 	expect("POST", "/small", "ok", 2, 200, NULL);
 }
 
+static size_t
+discard(char *p, size_t size, size_t nmemb, void *arg)
+{
+	(void) p;
+	(void) arg;
+	return size * nmemb;
+}
+
+// Reads keep the connection open (a benchmark with keep-alive depends on
+// it): the second GET on one handle must not open a new connection.
+static void
+test_reads_keep_alive(void **state)
+{
+	char     url[512];
+	bbt_resp r;
+	CURL    *c;
+	long     status;
+	long     conns;
+	int      i;
+
+	(void) state;
+	(void) snprintf(url, sizeof(url), "%s/test", node.url);
+	assert_int_equal(bbt_http("POST", url, "keep", 4, &r), 200);
+	(void) snprintf(url, sizeof(url), "%s/test/%s", node.url, r.body);
+	bbt_resp_free(&r);
+	c = curl_easy_init();
+	assert_non_null(c);
+	(void) curl_easy_setopt(c, CURLOPT_URL, url);
+	(void) curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	(void) curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(curl_easy_perform(c), CURLE_OK);
+		(void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		(void) curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &conns);
+		assert_int_equal(status, i < 2 ? 200 : 404);
+		assert_int_equal(conns, i == 0 ? 1 : 0);
+		// The last round asks for an id that does not exist.
+		(void) snprintf(url, sizeof(url), "%s/test/%s", node.url,
+		                "AAECAwQFBgcICgAAAAAAAAAB");
+		if (i == 1) {
+			(void) curl_easy_setopt(c, CURLOPT_URL, url);
+		}
+	}
+	curl_easy_cleanup(c);
+}
+
 int
 main(void)
 {
@@ -218,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip_sizes),
 		cmocka_unit_test(test_chunked_insert),
 		cmocka_unit_test(test_error_statuses),
+		cmocka_unit_test(test_reads_keep_alive),
 	};
 	int rc;
 

@@ -44,8 +44,8 @@ test_fid_vectors(void **state)
 	} cases[] = {
 		{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, "AAAAAAAAAAAAAA" },
 		{ { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		      0xff },
-		    "_____________w" },
+		    0xff },
+		  "_____________w" },
 		{ { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, "AQIDBAUGBwgJCg" },
 	};
 	store_fid fid;
@@ -61,7 +61,8 @@ test_fid_vectors(void **state)
 		assert_string_equal(buf, cases[i].s);
 		memset(&back, 0x5a, sizeof(back));
 		assert_int_equal(
-		    store_fid_parse(cases[i].s, STORE_FID_STRLEN, &back), BB_OK);
+		    store_fid_parse(cases[i].s, STORE_FID_STRLEN, &back),
+		    BB_OK);
 		assert_memory_equal(back.b, cases[i].b, STORE_FID_LEN);
 		assert_true(store_fid_equal(&fid, &back));
 	}
@@ -104,8 +105,8 @@ test_fid_accessors(void **state)
 
 	(void) state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		store_fid_make(
-		    &fid, cases[i].secs, cases[i].counter, cases[i].machine);
+		store_fid_make(&fid, cases[i].secs, cases[i].counter,
+		               cases[i].machine);
 		assert_int_equal(store_fid_seconds(&fid), cases[i].secs);
 		assert_int_equal(store_fid_counter(&fid), cases[i].counter);
 		assert_int_equal(store_fid_machine(&fid), cases[i].machine);
@@ -113,7 +114,7 @@ test_fid_accessors(void **state)
 	// Big endian, field by field.
 	store_fid_make(&fid, 0x01020304, 0x0506, 0x0708090a);
 	assert_memory_equal(fid.b, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a",
-	    STORE_FID_LEN);
+	                    STORE_FID_LEN);
 	store_fid_make(&other, 0x01020304, 0x0506, 0x0708090b);
 	assert_false(store_fid_equal(&fid, &other));
 }
@@ -122,8 +123,9 @@ test_fid_accessors(void **state)
 static void
 test_id_vectors(void **state)
 {
-	static const uint8_t f[STORE_FID_LEN] = { 0, 1, 2, 3, 4, 5, 6, 7, 8,
-		10 };
+	static const uint8_t f[STORE_FID_LEN] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 10
+	};
 	static const struct {
 		uint64_t    start;
 		uint32_t    length;
@@ -164,9 +166,13 @@ test_id_vectors(void **state)
 static void
 test_id_short_long_boundary(void **state)
 {
-	static const uint64_t starts[] = { 1, 4096, UINT32_MAX - 1, UINT32_MAX,
-		(uint64_t) UINT32_MAX + 1, UINT64_C(1) << 40,
-		UINT64_MAX - 1 };
+	static const uint64_t starts[] = { 1,
+		                           4096,
+		                           UINT32_MAX - 1,
+		                           UINT32_MAX,
+		                           (uint64_t) UINT32_MAX + 1,
+		                           UINT64_C(1) << 40,
+		                           UINT64_MAX - 1 };
 	store_id              id;
 	store_id              back;
 	char                  buf[STORE_ID_STRMAX + 1];
@@ -180,8 +186,8 @@ test_id_short_long_boundary(void **state)
 		id.length = (uint32_t) (i * 1000 + 1);
 		n         = store_id_format(&id, buf);
 		assert_int_equal(n,
-		    starts[i] <= UINT32_MAX ? STORE_ID_SHORT_LEN
-		                            : STORE_ID_LONG_LEN);
+		                 starts[i] <= UINT32_MAX ? STORE_ID_SHORT_LEN
+		                                         : STORE_ID_LONG_LEN);
 		assert_int_equal(strlen(buf), n);
 		assert_int_equal(store_id_parse(buf, n, &back), BB_OK);
 		assert_true(store_fid_equal(&back.fid, &id.fid));
@@ -208,7 +214,8 @@ test_fid_next(void **state)
 	after = time(NULL);
 	assert_int_equal(store_fid_machine(&a), 0xdeadbeef);
 	assert_int_equal(store_fid_machine(&b), 42);
-	assert_int_equal(store_fid_counter(&b), (uint16_t) (store_fid_counter(&a) + 1));
+	assert_int_equal(store_fid_counter(&b),
+	                 (uint16_t) (store_fid_counter(&a) + 1));
 	assert_true(store_fid_seconds(&a) >= (uint32_t) before);
 	assert_true(store_fid_seconds(&b) <= (uint32_t) after);
 	assert_false(store_fid_equal(&a, &b));
@@ -218,14 +225,14 @@ test_fid_next(void **state)
 	for (i = 0; i < 65536; i++) {
 		store_fid_next(&a, 42);
 		if (i == 0) {
-			assert_int_equal(
-			    store_fid_counter(&a), (uint16_t) (ca + 1));
+			assert_int_equal(store_fid_counter(&a),
+			                 (uint16_t) (ca + 1));
 		}
 	}
 	assert_int_equal(store_fid_counter(&a), ca);
 }
 
-#define NEXT_THREADS 4
+#define NEXT_THREADS    4
 #define NEXT_PER_THREAD 2000
 
 static void *
@@ -280,13 +287,13 @@ test_fid_parse_rejects(void **state)
 		{ "AAAAAAAAAAAAA", 13 },
 		{ "AAAAAAAAAAAAAAA", 15 },
 		{ "AAAAAAAAAAAAAAAA", 16 },
-		{ "AAAAAAAAAAAAAB", 14 },   // trailing non-zero bits
-		{ "_____________x", 14 },   // trailing non-zero bits
-		{ "AAAAAAAAAAAA+A", 14 },   // standard alphabet
-		{ "AAAAAAAAAAAA/A", 14 },   // standard alphabet
-		{ "AAAAAAAAAAAA==", 14 },   // padding
-		{ "AAAAAA AAAAAAA", 14 },   // space
-		{ "AAAAAA\0AAAAAAA", 14 },  // NUL inside
+		{ "AAAAAAAAAAAAAB", 14 },           // trailing non-zero bits
+		{ "_____________x", 14 },           // trailing non-zero bits
+		{ "AAAAAAAAAAAA+A", 14 },           // standard alphabet
+		{ "AAAAAAAAAAAA/A", 14 },           // standard alphabet
+		{ "AAAAAAAAAAAA==", 14 },           // padding
+		{ "AAAAAA AAAAAAA", 14 },           // space
+		{ "AAAAAA\0AAAAAAA", 14 },          // NUL inside
 		{ "AAECAwQFBgcICgAAAAAAAAAA", 24 }, // an object id
 	};
 	store_fid fid;
@@ -324,9 +331,9 @@ test_id_parse_rejects(void **state)
 		{ "AAECAwQFBgcICgAAAAAAAA==", 24 },
 		{ "AAECAwQFBgcICgAAAAAA.AAA", 24 },
 		{ "AAECAwQFBgcICgAAAAAA\nAAA", 24 },
-		{ "AAECAwQFBgcICgAA\0AAAAAAA", 24 },   // NUL inside
-		{ "AAECAwQFBgcICv_______________x", 30 }, // trailing bits
-		{ "AAECAwQFBgcICv________________", 30 }, // trailing bits
+		{ "AAECAwQFBgcICgAA\0AAAAAAA", 24 },       // NUL inside
+		{ "AAECAwQFBgcICv_______________x", 30 },  // trailing bits
+		{ "AAECAwQFBgcICv________________", 30 },  // trailing bits
 		{ "AAECAwQFBgcICv_______\0_______w", 30 }, // NUL inside
 		{ "AAECAwQFBgcICv_______________=", 30 },
 	};
@@ -337,8 +344,8 @@ test_id_parse_rejects(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&id, 0x77, sizeof(id));
 		if (store_id_parse(bad[i].s, bad[i].n, &id) != BB_EINVAL) {
-			fail_msg("id case %zu (%.*s) accepted", i, (int) bad[i].n,
-			    bad[i].s);
+			fail_msg("id case %zu (%.*s) accepted", i,
+			         (int) bad[i].n, bad[i].s);
 		}
 		assert_int_equal(id.length, 0x77777777u); // untouched
 	}
@@ -388,7 +395,8 @@ test_id_parse_random(void **state)
 		}
 		for (j = 0; j < n; j++) {
 			uint32_t r = rnd_next(&seed);
-			s[j] = (r & 0x700) != 0 ? alpha[r % 64] : (char) (r >> 16);
+			s[j]       = (r & 0x700) != 0 ? alpha[r % 64]
+			                              : (char) (r >> 16);
 		}
 		// Exactly n bytes on the heap, so ASan sees any over-read.
 		heap = malloc(n > 0 ? n : 1);
@@ -397,17 +405,19 @@ test_id_parse_random(void **state)
 		if (store_id_parse(heap, n, &id) == BB_OK) {
 			ok++;
 			assert_true(n == STORE_ID_SHORT_LEN ||
-			    n == STORE_ID_LONG_LEN);
+			            n == STORE_ID_LONG_LEN);
 			assert_int_equal(store_id_format(&id, out),
-			    id.start <= UINT32_MAX ? STORE_ID_SHORT_LEN
-			                           : STORE_ID_LONG_LEN);
+			                 id.start <= UINT32_MAX
+			                     ? STORE_ID_SHORT_LEN
+			                     : STORE_ID_LONG_LEN);
 			if (n == STORE_ID_SHORT_LEN || id.start > UINT32_MAX) {
 				assert_memory_equal(out, heap, n);
 			}
 		}
 		if (store_fid_parse(heap, n, &fid) == BB_OK) {
 			assert_int_equal(n, STORE_FID_STRLEN);
-			assert_memory_equal(store_fid_format(&fid, out), heap, n);
+			assert_memory_equal(store_fid_format(&fid, out), heap,
+			                    n);
 		}
 		free(heap);
 	}
