@@ -3,8 +3,9 @@
 //
 // common/conf.c -- loading the configuration: reading the file, feeding
 // libinih line by line (so every message can name its line), collecting
-// errors, the embedded default, and freeing.  What the sections and keys
-// mean, and every check on them, lives in conf_check.c.
+// errors, which sections exist and the records they create, the embedded
+// default, and freeing.  What each key means, and every check on values,
+// lives in conf_check.c.
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -39,7 +40,7 @@ bb__conf_error(bb__conf_parser *p, int line, const char *fmt, ...)
 	char    head[300];
 	va_list ap;
 	size_t  need, mlen, hlen;
-	char   *nb;
+	char   *nb, *c;
 
 	p->n_errs++;
 	if (p->n_errs > BB__CONF_MAX_ERRORS + 1) {
@@ -55,6 +56,11 @@ bb__conf_error(bb__conf_parser *p, int line, const char *fmt, ...)
 		va_start(ap, fmt);
 		(void) vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
+	}
+	for (c = msg; *c != '\0'; c++) {
+		if ((unsigned char) *c < 0x20 || *c == 0x7f) {
+			*c = '?'; // values are echoed; keep terminals sane
+		}
 	}
 	if (line > 0) {
 		(void) snprintf(head, sizeof(head), "%s:%d: ", p->source,
@@ -522,7 +528,7 @@ has_prefix(const char *s, const char *prefix)
 void
 bb__conf_section_begin(bb__conf_parser *p, const char *name, int line)
 {
-	long   cur = -1;
+	long   cur;
 	size_t i;
 
 	cur = bb__conf_find_sect(p, name);

@@ -3,8 +3,8 @@
 //
 // common/conf_check.c -- what the configuration means: the table of keys
 // of every section (type, range, default), turning values into fields,
-// and the checks that need the whole file.  Reading lines and collecting
-// messages is conf.c's job.
+// and the checks that need the whole file.  Reading lines, naming
+// sections and collecting messages are conf.c's job.
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -254,9 +254,14 @@ static const conf_table tables[] = {
 	[BB__CONF_NS]         = TABLE(ns_keys),
 	[BB__CONF_NS_ACL]     = TABLE(acl_keys),
 };
+// seen[] has one slot per key of the largest tables.
 _Static_assert(sizeof(server_keys) / sizeof(server_keys[0]) <=
                    BB__CONF_MAX_KEYS,
                "seen[] is too small for [server]");
+_Static_assert(sizeof(ns_keys) / sizeof(ns_keys[0]) <= BB__CONF_MAX_KEYS,
+               "seen[] is too small for [namespace.*]");
+_Static_assert(sizeof(acl_keys) / sizeof(acl_keys[0]) <= BB__CONF_MAX_KEYS,
+               "seen[] is too small for ACLs");
 
 static bool
 is_ip(const char *v)
@@ -1039,13 +1044,18 @@ check_ns(bb__conf_parser *p, const bb__conf_sect *s, bb_ns_conf *ns)
 		    "[%s]: max_open_files (%u) is below min_open_files (%u)",
 		    s->name, ns->max_open_files, ns->min_open_files);
 	}
-	if (ns->orphan_timeout_ns <= ns->heart_beat_interval_ns) {
-		bb__conf_error(p, key_line(s, "orphan_timeout"),
+	if (ns->orphan_timeout_ns <= ns->heart_beat_interval_ns &&
+	    key_seen(s, "orphan_timeout") >= 0 &&
+	    key_seen(s, "heart_beat_interval") >= 0) {
+		bb__conf_error(p,
+		               key_seen(s, "orphan_timeout") > 0
+		                   ? key_line(s, "orphan_timeout")
+		                   : key_line(s, "heart_beat_interval"),
 		               "[%s]: orphan_timeout must be longer than "
 		               "heart_beat_interval",
 		               s->name);
 	}
-	if (ns->replicas > c->n_remotes) {
+	if (ns->replicas > c->n_remotes && key_seen(s, "replicas") >= 0) {
 		bb__conf_error(
 		    p, key_line(s, "replicas"),
 		    "[%s]: replicas = %u needs at least %u [remote.<id>] "

@@ -135,6 +135,23 @@ done:
 	return rv;
 }
 
+bool
+store__map_has(store_ns *ns, const store_fid *fid)
+{
+	store__file *f;
+	bool         found = false;
+
+	(void) pthread_rwlock_rdlock(&ns->map_lock);
+	if (ns->nbuckets > 0) {
+		for (f = ns->buckets[map_hash(fid, ns->nbuckets)];
+		     f != NULL && !found; f = f->hnext) {
+			found = store_fid_equal(&f->fid, fid);
+		}
+	}
+	(void) pthread_rwlock_unlock(&ns->map_lock);
+	return found;
+}
+
 void
 store__map_remove(store_ns *ns, store__file *f)
 {

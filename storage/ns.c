@@ -60,6 +60,11 @@ ns_create_primary(store_ns *ns, store__file **fp)
 	for (tries = 0; tries < 64 && fd < 0; tries++) {
 		store_fid_next(&fid, ns->machine);
 		(void) store_fid_format(&fid, name);
+		// A recovered r-<fid> holds the same fid under another name:
+		// sharing it would mix two files in reads and in the archive.
+		if (store__map_has(ns, &fid)) {
+			continue;
+		}
 		fd = openat(ns->dirfd, name,
 		            O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0 && errno != EEXIST) {
@@ -402,6 +407,7 @@ store_ns_close(store_ns *ns)
 	store__file *f;
 	store__file *next;
 	size_t       i;
+	char         name[STORE_FID_STRLEN + 3];
 
 	if (ns == NULL) {
 		return;
@@ -413,6 +419,12 @@ store_ns_close(store_ns *ns)
 	for (i = 0; i < ns->nbuckets; i++) {
 		for (f = ns->buckets[i]; f != NULL; f = next) {
 			next = f->hnext;
+			// An empty primary holds nothing; leaving it would
+			// only come back as an empty recovered file.
+			if (f->primary && atomic_load(&f->committed) == 0) {
+				(void) unlinkat(ns->dirfd,
+				                store__file_name(f, name), 0);
+			}
 			store__file_free(f);
 		}
 	}

@@ -20,7 +20,8 @@ static _Thread_local char recover_errbuf[512];
 
 // recover_one opens one data file read-only and adds it to the map.  Its
 // whole length counts as committed: a torn tail from a crash holds bytes
-// no acknowledged id names, so it is harmless.
+// no acknowledged id names, so it is harmless.  An empty file is removed
+// instead, and BB_ENOENT says so.
 static bb_err
 recover_one(store_ns *ns, const char *name, const store_fid *fid, bool replica,
             uint64_t *sizep)
@@ -37,6 +38,14 @@ recover_one(store_ns *ns, const char *name, const store_fid *fid, bool replica,
 	if (fstat(fd, &st) != 0) {
 		rv = bb_err_from_errno(errno);
 		goto fail;
+	}
+	if (st.st_size == 0) {
+		// No id names a byte of an empty file: remove it, as the
+		// original deletes a file with nothing to upload.
+		(void) unlinkat(ns->dirfd, name, 0);
+		(void) close(fd);
+		*sizep = 0;
+		return BB_ENOENT;
 	}
 	rv = store__file_alloc(fid, replica, false, fd, (uint64_t) st.st_size,
 	                       STORE__PENDING_UPLOAD, &f);
@@ -111,6 +120,10 @@ store__ns_recover(store_ns *ns, const char **errmsg)
 			continue;
 		}
 		rv = recover_one(ns, de->d_name, &fid, replica, &size);
+		if (rv == BB_ENOENT) {
+			rv = BB_OK; // empty, removed
+			continue;
+		}
 		if (rv != BB_OK) {
 			(void) snprintf(
 			    recover_errbuf, sizeof(recover_errbuf),

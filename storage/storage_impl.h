@@ -78,6 +78,9 @@ const char *store__state_name(store__state s);
 // the map owns f from then on).
 bb_err store__map_add(store_ns *ns, store__file *f);
 
+// store__map_has says whether a file with fid is in the map of ns.
+bool store__map_has(store_ns *ns, const store_fid *fid);
+
 // store__map_remove takes f out of the map (takes the write lock) and
 // gives ownership back to the caller.
 void store__map_remove(store_ns *ns, store__file *f);

@@ -780,6 +780,7 @@ test_write_failure_enospc(void **state)
 		store_spool_free(sp);
 	}
 	assert_int_equal(rv, BB_ENOSPC);
+	assert_true(atomic_load(&fault_copy_calls) >= 1);
 	assert_int_equal(file_size(fx, &id0.fid), 150);
 	insert_ok(fx->ns, body + 150, 150000, &id2);
 	assert_true(store_fid_equal(&id2.fid, &id0.fid));

@@ -1,0 +1,1 @@
+typedef int bb__conf_placeholder;
