@@ -55,10 +55,10 @@ typedef struct bb_log_conf {
 } bb_log_conf;
 
 typedef struct bb_server_conf {
-	char       *addr;     // owned; HTTP listen address
-	uint16_t    port;     // 0 picks a free port
-	char       *rpc_addr; // owned
-	uint16_t    rpc_port; // 0 picks a free port
+	char       *addr;                 // owned; HTTP listen address
+	uint16_t    port;                 // 0 picks a free port
+	char       *rpc_addr;             // owned
+	uint16_t    rpc_port;             // 0 picks a free port
 	char       *host_name;            // owned, may be NULL
 	bool        tls;                  // not in effect yet
 	char       *tls_certificate_file; // owned, may be NULL
@@ -69,7 +69,7 @@ typedef struct bb_server_conf {
 	int64_t     idle_timeout_ns;
 	uint64_t    max_header_bytes;
 	uint32_t    max_connections;
-	uint32_t    threads; // 0: chosen from the CPU count
+	uint32_t    threads;               // 0: chosen from the CPU count
 	char       *prometheus_tag_prefix; // owned, "" by default
 	bool        enable_tracing;
 	bool        debug_paths_enable;
@@ -96,12 +96,12 @@ typedef struct bb_remote_conf {
 
 // [aws.<name>]: credentials and endpoint for the S3 archive.
 typedef struct bb_aws_conf {
-	char *name;            // owned
-	char *region;          // owned, may be NULL
-	char *endpoint;        // owned, may be NULL (real AWS)
-	char *key_id;          // owned, may be NULL
-	char *secret_key;      // owned, may be NULL
-	char *profile;         // owned, may be NULL
+	char *name;       // owned
+	char *region;     // owned, may be NULL
+	char *endpoint;   // owned, may be NULL (real AWS)
+	char *key_id;     // owned, may be NULL
+	char *secret_key; // owned, may be NULL
+	char *profile;    // owned, may be NULL
 	bool  from_environment;
 	bool  from_ec2_role;
 	char *assume_role_arn; // owned, may be NULL
@@ -135,16 +135,16 @@ typedef struct bb_ns_conf {
 } bb_ns_conf;
 
 typedef struct bb_conf {
-	char          *path; // owned; "(embedded default)" for the default
-	uint32_t       machine_id;
-	uint32_t       maximum_parallel_compressions;
-	uint32_t       maximum_parallel_deletes;
-	uint32_t       maximum_parallel_remote_deletes;
-	uint32_t       maximum_parallel_uploads;
-	char          *pidfile;           // owned, may be NULL
-	int64_t        client_timeout_ns; // [client] timeout: RPC deadline
-	bb_log_conf    log;
-	bb_server_conf server;
+	char           *path; // owned; "(embedded default)" for the default
+	uint32_t        machine_id;
+	uint32_t        maximum_parallel_compressions;
+	uint32_t        maximum_parallel_deletes;
+	uint32_t        maximum_parallel_remote_deletes;
+	uint32_t        maximum_parallel_uploads;
+	char           *pidfile;           // owned, may be NULL
+	int64_t         client_timeout_ns; // [client] timeout: RPC deadline
+	bb_log_conf     log;
+	bb_server_conf  server;
 	bb_remote_conf *remotes; // owned array, sorted by id
 	size_t          n_remotes;
 	bb_aws_conf    *aws; // owned array
@@ -167,8 +167,8 @@ bb_err bb_conf_load(const char *path, bb_conf **confp, char **errorsp);
 
 // bb_conf_load_string is bb_conf_load for INI text held in memory; name
 // is used in messages in place of a file name.  Same ownership rules.
-bb_err bb_conf_load_string(
-    const char *text, const char *name, bb_conf **confp, char **errorsp);
+bb_err bb_conf_load_string(const char *text, const char *name, bb_conf **confp,
+                           char **errorsp);
 
 // bb_conf_free releases conf and everything it owns.  NULL is a no-op.
 void bb_conf_free(bb_conf *conf);

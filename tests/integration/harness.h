@@ -23,6 +23,7 @@ typedef struct bbt_resp {
 	long      status;
 	char     *body; // owned, NUL-terminated
 	size_t    len;
+	size_t    cap; // allocated size of body
 	char      ctype[128];
 	long long content_length; // -1 if absent
 	char      allow[64];
