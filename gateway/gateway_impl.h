@@ -28,6 +28,12 @@ typedef struct gw__req {
 	uint64_t     dropped; // bytes read and dropped since
 } gw__req;
 
+// gw__queue sets the Content-Type of resp, queues it with status and
+// releases it: it takes ownership of resp, which may be NULL (a failed
+// create; the connection is then closed).
+enum MHD_Result gw__queue(struct MHD_Connection *conn, unsigned status,
+                          struct MHD_Response *resp, const char *ctype);
+
 // gw__reply queues a response with status and a one-line text body
 // (a newline is appended).  msg is copied.
 enum MHD_Result gw__reply(struct MHD_Connection *conn, unsigned status,

@@ -73,7 +73,6 @@ static enum MHD_Result
 insert_finish(gw_server *g, struct MHD_Connection *conn, gw__req *req)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result      ret;
 	store_id             id;
 	char                 text[STORE_ID_STRMAX + 1];
 	size_t               n;
@@ -89,14 +88,7 @@ insert_finish(gw_server *g, struct MHD_Connection *conn, gw__req *req)
 	}
 	n    = store_id_format(&id, text);
 	resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL) {
-		return MHD_NO;
-	}
-	(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	                               "text/plain");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return gw__queue(conn, MHD_HTTP_OK, resp, "text/plain");
 }
 
 enum MHD_Result

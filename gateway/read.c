@@ -13,7 +13,6 @@ enum MHD_Result
 gw__read(gw_server *g, struct MHD_Connection *conn, const char *url)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result      ret;
 	const char          *name = url + 1;
 	const char          *slash;
 	const char          *idstr;
@@ -63,12 +62,5 @@ gw__read(gw_server *g, struct MHD_Connection *conn, const char *url)
 			(void) close(fd);
 		}
 	}
-	if (resp == NULL) {
-		return MHD_NO;
-	}
-	(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	                               "application/octet-stream");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return gw__queue(conn, MHD_HTTP_OK, resp, "application/octet-stream");
 }

@@ -9,10 +9,25 @@
 #include "gateway/gateway_impl.h"
 
 enum MHD_Result
+gw__queue(struct MHD_Connection *conn, unsigned status,
+          struct MHD_Response *resp, const char *ctype)
+{
+	enum MHD_Result ret;
+
+	if (resp == NULL) {
+		return MHD_NO;
+	}
+	(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                               ctype);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+enum MHD_Result
 gw__reply(struct MHD_Connection *conn, unsigned status, const char *msg)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result      ret;
 	char                 line[512];
 	int                  n;
 
@@ -23,18 +38,11 @@ gw__reply(struct MHD_Connection *conn, unsigned status, const char *msg)
 	}
 	resp = MHD_create_response_from_buffer((size_t) n, line,
 	                                       MHD_RESPMEM_MUST_COPY);
-	if (resp == NULL) {
-		return MHD_NO;
-	}
-	(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	                               "text/plain");
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
+	if (resp != NULL && status == MHD_HTTP_METHOD_NOT_ALLOWED) {
 		(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 		                               "GET, HEAD, POST");
 	}
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return gw__queue(conn, status, resp, "text/plain");
 }
 
 enum MHD_Result
