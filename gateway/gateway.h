@@ -11,16 +11,18 @@
 
 #include "common/conf.h"
 #include "common/err.h"
+#include "rpc/rpc.h"
 #include "storage/storage.h"
 
 typedef struct gw_server gw_server;
 
 // gw_server_start listens on [server] addr:port and serves requests on
-// its own threads.  conf and st are borrowed and must outlive the server.
-// On BB_OK the caller owns *gp; stop it with gw_server_stop().  On error
-// *errmsg (if not NULL) gets a static description.
-bb_err gw_server_start(const bb_conf *conf, store *st, gw_server **gp,
-                       const char **errmsg);
+// its own threads; reads that miss locally go to the owning peer through
+// pool (NULL: no peers).  conf, st and pool are borrowed and must outlive
+// the server.  On BB_OK the caller owns *gp; stop it with gw_server_stop(). On
+// error *errmsg (if not NULL) gets a static description.
+bb_err gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
+                       gw_server **gp, const char **errmsg);
 
 // gw_server_port returns the port actually bound (useful with port 0).
 uint16_t gw_server_port(const gw_server *g);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "gateway/gateway.h"
+#include "rpc/rpc.h"
 
 struct gw_server {
 	const bb_conf     *conf; // borrowed
@@ -52,6 +53,13 @@ enum MHD_Result gw__insert_begin(gw_server *g, struct MHD_Connection *conn,
 // *size > 0, then the insert itself.
 enum MHD_Result gw__insert_body(gw_server *g, struct MHD_Connection *conn,
                                 gw__req *req, const char *data, size_t *size);
+
+// gw__forward fetches id from the peer whose machine id it carries.  On
+// BB_OK *respp is a response streaming the blob (the caller queues it).
+// BB_ENOENT when no peer has it (unknown machine, not found there, or
+// unreachable: the caller answers 404).
+bb_err gw__forward(gw_server *g, const char *ns, const store_id *id,
+                   struct MHD_Response **respp);
 
 // gw__read answers GET or HEAD /<ns>/<id>.
 enum MHD_Result gw__read(gw_server *g, struct MHD_Connection *conn,

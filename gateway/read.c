@@ -49,6 +49,14 @@ gw__read(gw_server *g, struct MHD_Connection *conn, const char *url)
 	} else {
 		rv = store_ns_read(ns, &id, &fd, &off);
 		if (rv == BB_ENOENT) {
+			rv = gw__forward(g, store_ns_conf(ns)->name, &id,
+			                 &resp);
+			if (rv == BB_OK) {
+				return gw__queue(conn, MHD_HTTP_OK, resp,
+				                 "application/octet-stream");
+			}
+		}
+		if (rv == BB_ENOENT || rv == BB_EUNAVAIL) {
 			return gw__reply(conn, MHD_HTTP_NOT_FOUND,
 			                 "The requested ID was not found.");
 		}

@@ -143,7 +143,7 @@ gw_threads(const bb_server_conf *sc)
 }
 
 bb_err
-gw_server_start(const bb_conf *conf, store *st, gw_server **gp,
+gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool, gw_server **gp,
                 const char **errmsg)
 {
 	const bb_server_conf       *sc = &conf->server;
@@ -173,6 +173,7 @@ gw_server_start(const bb_conf *conf, store *st, gw_server **gp,
 	}
 	g->conf = conf;
 	g->st   = st;
+	g->pool = pool;
 	atomic_init(&g->inflight, 0);
 
 	mem       = sc->max_header_bytes;

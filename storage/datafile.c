@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "storage/fileio.h"
 #include "storage/storage_impl.h"
 
 #define MAP_MIN_BUCKETS 64
@@ -18,6 +19,8 @@ static const char *const state_names[] = {
 	[STORE__WAITING]        = "waiting",
 	[STORE__INSERTING]      = "inserting",
 	[STORE__PENDING_UPLOAD] = "pending-upload",
+	[STORE__APPENDING]      = "appending",
+	[STORE__FAILED]         = "failed",
 };
 
 const char *
@@ -45,6 +48,12 @@ store__file_alloc(const store_fid *fid, bool replica, bool primary, int fd,
 	f->fd      = fd;
 	atomic_init(&f->state, (int) state);
 	atomic_init(&f->committed, committed);
+	atomic_init(&f->refs, 1u);
+	atomic_init(&f->heard_ns, 0);
+	if (pthread_mutex_init(&f->mu, NULL) != 0) {
+		free(f);
+		return BB_ENOMEM;
+	}
 	*fp = f;
 	return BB_OK;
 }
@@ -58,6 +67,7 @@ store__file_free(store__file *f)
 	if (f->fd >= 0) {
 		(void) close(f->fd);
 	}
+	(void) pthread_mutex_destroy(&f->mu);
 	free(f);
 }
 
@@ -209,6 +219,22 @@ done:
 		*fdp  = fd;
 		*offp = id->start;
 	}
+	return rv;
+}
+
+bb_err
+store_ns_read_copy(store_ns *ns, const store_id *id, void *buf)
+{
+	uint64_t off;
+	int      fd;
+	bb_err   rv;
+
+	rv = store_ns_read(ns, id, &fd, &off);
+	if (rv != BB_OK) {
+		return rv;
+	}
+	rv = store_io_read(fd, buf, id->length, off);
+	(void) close(fd);
 	return rv;
 }
 

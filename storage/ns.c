@@ -84,7 +84,12 @@ ns_create_primary(store_ns *ns, store__file **fp)
 	}
 	fd            = -1;
 	f->expires_ns = bb_clock_mono_ns() + ns->conf->upload_older_ns;
-	rv            = store__map_add(ns, f);
+	// The replicas exist before the first write can reach them.
+	rv = store__repl_init(ns, f);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	rv = store__map_add(ns, f);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -160,6 +165,10 @@ ns_acquire(store_ns *ns, store__file **fp)
 			ns->appendable++;
 			(void) pthread_mutex_unlock(&ns->pool_mu);
 			rv = ns_create_primary(ns, &f);
+			if (rv == BB_EUNAVAIL) {
+				// Round robin moves on: the next peers may be up.
+				rv = ns_create_primary(ns, &f);
+			}
 			(void) pthread_mutex_lock(&ns->pool_mu);
 			if (rv != BB_OK) {
 				ns->appendable--;
@@ -187,13 +196,17 @@ ns_acquire(store_ns *ns, store__file **fp)
 // (strictly above upload_file_size, as the original) or expired while it
 // was busy (the original forgot to re-arm that case), else idle again.
 static void
-ns_release(store_ns *ns, store__file *f, bool broken)
+ns_release(store_ns *ns, store__file *f, bool broken, bool draining)
 {
 	uint64_t size = atomic_load(&f->committed);
 
 	(void) pthread_mutex_lock(&ns->pool_mu);
 	if (broken) {
-		pool_seal(ns, f, "write error");
+		pool_seal(ns, f, "write or replication error");
+	} else if (draining) {
+		pool_seal(ns, f, "a replica is shutting down");
+	} else if (atomic_load(&f->unhealthy)) {
+		pool_seal(ns, f, "a replica missed a heart beat");
 	} else if (size > ns->conf->upload_file_size) {
 		pool_seal(ns, f, "size");
 	} else if (size > 0 && bb_clock_mono_ns() >= f->expires_ns) {
@@ -205,20 +218,20 @@ ns_release(store_ns *ns, store__file *f, bool broken)
 	(void) pthread_mutex_unlock(&ns->pool_mu);
 }
 
-bb_err
-store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
+// ns_insert_once appends body to one primary and replicates it.  On a
+// replication failure the primary is truncated back and retired, and
+// BB_EREMOTE tells the caller that another primary may still succeed.
+static bb_err
+ns_insert_once(store_ns *ns, store_spool *body, store_id *idp)
 {
 	uint64_t     len = store_spool_size(body);
 	store__file *f   = NULL;
-	store_id     id;
 	uint64_t     start;
-	bool         broken = false;
+	bool         broken   = false;
+	bool         draining = false;
 	bb_err       rv;
 	char         name[STORE_FID_STRLEN + 3];
 
-	if (len > UINT32_MAX) {
-		return BB_ETOOBIG; // the id stores the length in 32 bits
-	}
 	rv = ns_acquire(ns, &f);
 	if (rv != BB_OK) {
 		return rv;
@@ -230,25 +243,78 @@ store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
 		bb_log_warn("namespace %s: write to %s failed: %s",
 		            ns->conf->name, store__file_name(f, name),
 		            bb_strerror(rv));
+	} else if (f->nrepl > 0) {
+		rv = store__repl_send(ns, f, body, start, &draining);
+		// Replicas that took the bytes keep them: no id names them.
+		broken = rv != BB_OK;
+	}
+	if (rv != BB_OK) {
 		if (store_io_truncate(f->fd, start) != BB_OK) {
 			broken = true;
 		}
 		goto done;
 	}
+	// Committed only now: a reader never sees bytes that are not on
+	// every replica.
 	atomic_store_explicit(&f->committed, start + len,
 	                      memory_order_release);
 	if (atomic_load(&f->first_insert_ns) == 0) {
 		atomic_store(&f->first_insert_ns, bb_clock_wall_ns());
 	}
-	id.fid    = f->fid;
-	id.start  = start;
-	id.length = (uint32_t) len;
+	idp->fid    = f->fid;
+	idp->start  = start;
+	idp->length = (uint32_t) len;
 done:
-	ns_release(ns, f, broken);
+	ns_release(ns, f, broken, draining);
+	return rv;
+}
+
+bb_err
+store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
+{
+	store_id id;
+	bb_err   rv;
+
+	if (store_spool_size(body) > UINT32_MAX) {
+		return BB_ETOOBIG; // the id stores the length in 32 bits
+	}
+	rv = ns_insert_once(ns, body, &id);
+	if (rv == BB_EREMOTE) {
+		// The body is still at hand: one more try, on another primary
+		// with its own replicas (the failed one is retired).
+		rv = ns_insert_once(ns, body, &id);
+	}
 	if (rv == BB_OK) {
 		*idp = id;
 	}
 	return rv;
+}
+
+// ns_heartbeats sends the heart beats that are due.  The files are
+// collected under the map lock and called outside it; only this thread
+// frees primaries, so the pointers stay valid.
+static void
+ns_heartbeats(store_ns *ns, int64_t now_ns)
+{
+	store__file *due[64];
+	store__file *f;
+	size_t       n = 0;
+	size_t       i;
+
+	(void) pthread_rwlock_rdlock(&ns->map_lock);
+	for (i = 0; i < ns->nbuckets && n < 64; i++) {
+		for (f = ns->buckets[i]; f != NULL && n < 64; f = f->hnext) {
+			if (f->primary && f->nrepl > 0 &&
+			    !atomic_load(&f->unhealthy) &&
+			    now_ns >= atomic_load(&f->next_hb_ns)) {
+				due[n++] = f;
+			}
+		}
+	}
+	(void) pthread_rwlock_unlock(&ns->map_lock);
+	for (i = 0; i < n; i++) {
+		store__repl_heartbeat(ns, due[i], now_ns);
+	}
 }
 
 void
@@ -265,12 +331,15 @@ store_ns_tick(store_ns *ns, int64_t now_ns)
 	pp = &ns->idle;
 	while (*pp != NULL) {
 		f = *pp;
-		if (now_ns < f->expires_ns) {
+		if (now_ns < f->expires_ns && !atomic_load(&f->unhealthy)) {
 			pp = &f->idle_next;
 			continue;
 		}
 		*pp = f->idle_next;
-		if (atomic_load(&f->committed) > 0) {
+		if (atomic_load(&f->committed) > 0 &&
+		    atomic_load(&f->unhealthy)) {
+			pool_seal(ns, f, "a replica missed a heart beat");
+		} else if (atomic_load(&f->committed) > 0) {
 			pool_seal(ns, f, "age");
 		} else {
 			// An expired empty file is dropped, not archived, so
@@ -306,6 +375,8 @@ store_ns_tick(store_ns *ns, int64_t now_ns)
 		(void) pthread_cond_signal(&ns->pool_cv);
 		(void) pthread_mutex_unlock(&ns->pool_mu);
 	}
+	ns_heartbeats(ns, now_ns);
+	store__replica_tick(ns, now_ns);
 }
 
 bb_err
@@ -346,6 +417,14 @@ bb_err
 store_ns_open(const bb_ns_conf *conf, uint32_t machine_id, store_ns **nsp,
               const char **errmsg)
 {
+	return store_ns_open_with(conf, machine_id, NULL, nsp, errmsg);
+}
+
+bb_err
+store_ns_open_with(const bb_ns_conf *conf, uint32_t machine_id,
+                   const store_remotes *remotes, store_ns **nsp,
+                   const char **errmsg)
+{
 	store_ns *ns;
 	bb_err    rv;
 
@@ -358,6 +437,7 @@ store_ns_open(const bb_ns_conf *conf, uint32_t machine_id, store_ns **nsp,
 	}
 	ns->conf    = conf;
 	ns->machine = machine_id;
+	ns->remotes = remotes;
 	ns->dirfd   = -1;
 	rv          = ns_init_locks(ns);
 	if (rv != BB_OK) {
@@ -381,9 +461,15 @@ store_ns_open(const bb_ns_conf *conf, uint32_t machine_id, store_ns **nsp,
 		goto fail;
 	}
 	// Open the minimum now, so a directory that cannot take new files
-	// fails start-up instead of the first insert.
+	// fails start-up instead of the first insert.  With replicas, peers
+	// that are down must not stop the node: it serves reads meanwhile,
+	// and the timer keeps trying.
 	store_ns_tick(ns, bb_clock_mono_ns());
-	if (ns->appendable < conf->min_open_files) {
+	if (ns->appendable < conf->min_open_files && conf->replicas > 0) {
+		bb_log_warn("namespace %s: no primary yet: replicas are not "
+		            "reachable; inserts answer 503 until they are",
+		            conf->name);
+	} else if (ns->appendable < conf->min_open_files) {
 		rv = BB_EIO;
 		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
 		                "namespace %s: cannot create files in %s",

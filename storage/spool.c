@@ -146,6 +146,12 @@ store_spool_size(const store_spool *sp)
 	return sp->size;
 }
 
+const uint8_t *
+store_spool_data(const store_spool *sp)
+{
+	return sp->fd < 0 ? sp->mem : NULL;
+}
+
 bb_err
 store_spool_copy_to(store_spool *sp, int fd, uint64_t off)
 {

@@ -32,6 +32,10 @@ bb_err store_spool_write(store_spool *sp, const void *data, size_t n);
 // store_spool_size returns the number of bytes appended so far.
 uint64_t store_spool_size(const store_spool *sp);
 
+// store_spool_data returns the body when it is held in memory, NULL when
+// it is in a file.  Borrowed; valid until the next write or the free.
+const uint8_t *store_spool_data(const store_spool *sp);
+
 // store_spool_copy_to writes the whole body to fd at off (the primary).
 // Reads the spool, never changes it, so it may be called again (a retry
 // on another file).

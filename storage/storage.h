@@ -16,6 +16,7 @@
 #include "common/conf.h"
 #include "common/err.h"
 #include "storage/id.h"
+#include "storage/remote.h"
 #include "storage/spool.h"
 
 typedef struct store    store;
@@ -33,11 +34,13 @@ typedef struct store_file_info {
 
 // store_open opens every namespace of conf: creates missing directories,
 // recovers the files found in them and opens min_open_files primaries
-// each; then starts the timer thread (age-based sealing).  conf is
-// borrowed and must outlive the store.  On BB_OK the caller owns *sp;
+// each; then starts the timer thread (sealing, heart beats, orphans).
+// remotes reaches the peers (NULL when there are none).  conf and remotes
+// are borrowed and must outlive the store.  On BB_OK the caller owns *sp;
 // release with store_close().  On error *errmsg (if not NULL) gets a
 // static or thread-local description naming the namespace.
-bb_err store_open(const bb_conf *conf, store **sp, const char **errmsg);
+bb_err store_open(const bb_conf *conf, const store_remotes *remotes,
+                  store **sp, const char **errmsg);
 
 // store_close stops the timer thread and closes every namespace.  No
 // insert or read may be running.  NULL is a no-op.
@@ -53,6 +56,12 @@ store_ns *store_find_ns(store *s, const char *name, size_t len);
 // store_ns_close().
 bb_err store_ns_open(const bb_ns_conf *conf, uint32_t machine_id,
                      store_ns **nsp, const char **errmsg);
+
+// store_ns_open_with is store_ns_open for a namespace with replicas:
+// remotes (borrowed; must outlive the namespace) reaches the peers.
+bb_err store_ns_open_with(const bb_ns_conf *conf, uint32_t machine_id,
+                          const store_remotes *remotes, store_ns **nsp,
+                          const char **errmsg);
 
 // store_ns_close closes all files of ns and frees it.  NULL is a no-op.
 void store_ns_close(store_ns *ns);
@@ -82,6 +91,40 @@ bb_err store_ns_insert(store_ns *ns, store_spool *body, store_id *id);
 // file, or beyond its committed length).  Thread-safe.
 bb_err store_ns_read(store_ns *ns, const store_id *id, int *fdp,
                      uint64_t *offp);
+
+// store_ns_read_copy reads the bytes of id from a local file of ns into
+// buf (id->length bytes).  Local only, like store_ns_read: it serves the
+// Read RPC.  BB_ENOENT if no local file holds the whole range.
+bb_err store_ns_read_copy(store_ns *ns, const store_id *id, void *buf);
+
+// --- Replica side: what the RPC server calls for a peer's primary. ---
+
+// store_ns_replica_initialize creates the empty replica file r-<fid>
+// (state waiting) and starts its orphan timer.  Idempotent: if a replica
+// of fid exists already, BB_OK.  Errors: file system errors.
+bb_err store_ns_replica_initialize(store_ns *ns, const store_fid *fid);
+
+// store_ns_replica_replicate appends data[0..len) at offset start of the
+// replica of fid, after checking that store_hash(data) == hash, and
+// restarts its orphan timer.  An exact duplicate of a range already
+// applied (same offset, same bytes, which are read back and compared)
+// answers BB_OK without writing: NNG may deliver a request twice.  On
+// BB_OK *offsetp is the replica's length.  Errors: BB_ENOENT no such
+// replica; BB_ESTATE the replica takes no more writes (sealed, failed);
+// BB_ERANGE start is not the replica's length (a gap, or an overlap with
+// different bytes); BB_ECORRUPT the hash does not match (nothing kept);
+// file errors (the replica is truncated back and marked failed).
+bb_err store_ns_replica_replicate(store_ns *ns, const store_fid *fid,
+                                  uint64_t start, const void *data, size_t len,
+                                  uint64_t hash, uint64_t *offsetp);
+
+// store_ns_replica_heartbeat restarts the orphan timer of the replica of
+// fid.  BB_ENOENT unknown; BB_ESTATE the replica is sealed or failed.
+bb_err store_ns_replica_heartbeat(store_ns *ns, const store_fid *fid);
+
+// store_ns_replica_delete removes the replica of fid and its file.
+// Idempotent: an unknown replica answers BB_OK.
+bb_err store_ns_replica_delete(store_ns *ns, const store_fid *fid);
 
 // store_ns_tick does the timed work of ns at monotonic time now_ns: seals
 // idle primaries older than upload_older and opens primaries up to

@@ -9,15 +9,18 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "storage/remote.h"
 #include "storage/storage.h"
 
 // States of a data file, a subset of the original's (spec 3.1, 4) until
-// replication and the archive land.  The numbering is internal.
+// the archive lands.  The numbering is internal; new states go at the end.
 typedef enum {
 	STORE__OPENING = 0,    // primary being created
-	STORE__WAITING,        // primary idle, ready for an insert
+	STORE__WAITING,        // primary idle / replica ready for appends
 	STORE__INSERTING,      // primary owned by one insert
 	STORE__PENDING_UPLOAD, // sealed: read-only, waiting for the archive
+	STORE__APPENDING,      // replica: a Replicate is writing
+	STORE__FAILED,         // replica: a write failed; no more appends
 } store__state;
 
 typedef struct store__file store__file;
@@ -35,12 +38,30 @@ struct store__file {
 	_Atomic int64_t  first_insert_ns; // wall clock; 0 if never written
 	store__file     *hnext;           // fid map chain
 	store__file     *idle_next;       // idle list
+	// Primaries with replicas: the machine ids, set before the file is
+	// in the idle list and constant after; the heart beat schedule; and
+	// whether a replica failed a heart beat (the file then retires).
+	uint32_t        repl[STORE_MAX_REPLICAS];
+	uint32_t        nrepl;
+	atomic_bool     unhealthy;
+	_Atomic int64_t next_hb_ns; // monotonic
+
+	// Replicas only (replica.c).  mu serialises the operations on one
+	// replica.  refs counts the map's reference (1 from
+	// store__file_alloc) plus each replica operation that found the file
+	// and may still lock mu; whoever drops the last one frees the file.
+	// gone (under mu) says it was deleted while an operation waited.
+	pthread_mutex_t mu;
+	atomic_uint     refs;
+	bool            gone;
+	_Atomic int64_t heard_ns; // monotonic: last initialize/replicate/beat
 };
 
 struct store_ns {
-	const bb_ns_conf *conf;    // borrowed
-	uint32_t          machine; // machine id put in new fids
-	int               dirfd;   // owned, the namespace directory
+	const bb_ns_conf    *conf;    // borrowed
+	uint32_t             machine; // machine id put in new fids
+	int                  dirfd;   // owned, the namespace directory
+	const store_remotes *remotes; // borrowed, NULL without peers
 
 	// The fid map: every open file, for reads.  Writers (file open and
 	// removal) take it exclusively, reads share it.
@@ -84,6 +105,29 @@ bool store__map_has(store_ns *ns, const store_fid *fid);
 // store__map_remove takes f out of the map (takes the write lock) and
 // gives ownership back to the caller.
 void store__map_remove(store_ns *ns, store__file *f);
+
+// store__repl_init assigns the replicas of a new primary f and
+// initializes them (primary_repl.c).  BB_EUNAVAIL if any fails; nothing
+// is left behind on the peers then.
+bb_err store__repl_init(store_ns *ns, store__file *f);
+
+// store__repl_send copies the body just written at start of primary f to
+// every replica, in chunks.  *draining is set when a replica said it is
+// shutting down.  BB_EREMOTE if any replica failed.
+bb_err store__repl_send(store_ns *ns, store__file *f, store_spool *body,
+                        uint64_t start, bool *draining);
+
+// store__repl_heartbeat sends f's heart beat when it is due at now_ns; a
+// failure marks f unhealthy.  Timer thread only.
+void store__repl_heartbeat(store_ns *ns, store__file *f, int64_t now_ns);
+
+// store__replica_tick does the timed work of the replicas of ns at
+// monotonic time now_ns: a replica in state waiting or failed that has not
+// been heard from for the namespace's orphan_timeout_ns is orphaned: sealed
+// (pending-upload, still readable) or, when empty, removed with its file.
+// orphan_timeout_ns <= 0 (a hand-built conf) disables it.  Called by
+// store_ns_tick; thread-safe.
+void store__replica_tick(store_ns *ns, int64_t now_ns);
 
 // store__ns_recover turns every data file found in the namespace
 // directory into a sealed, readable file (spec 4, start-up recovery).

@@ -54,7 +54,8 @@ store_timer_main(void *arg)
 }
 
 bb_err
-store_open(const bb_conf *conf, store **sp, const char **errmsg)
+store_open(const bb_conf *conf, const store_remotes *remotes, store **sp,
+           const char **errmsg)
 {
 	pthread_condattr_t ca;
 	store             *s;
@@ -80,8 +81,8 @@ store_open(const bb_conf *conf, store **sp, const char **errmsg)
 		goto fail;
 	}
 	for (i = 0; i < conf->n_namespaces; i++) {
-		rv = store_ns_open(&conf->namespaces[i], conf->machine_id,
-		                   &s->ns[i], errmsg);
+		rv = store_ns_open_with(&conf->namespaces[i], conf->machine_id,
+		                        remotes, &s->ns[i], errmsg);
 		if (rv != BB_OK) {
 			goto fail;
 		}

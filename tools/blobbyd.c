@@ -16,6 +16,7 @@
 #include "common/conf.h"
 #include "common/log.h"
 #include "gateway/gateway.h"
+#include "rpc/rpc.h"
 #include "storage/storage.h"
 
 #define BLOBBYD_VERSION "0.1.0"
@@ -34,7 +35,7 @@ usage(FILE *out)
 }
 
 // check_supported refuses what the configuration allows but this build
-// cannot do yet, rather than run with less safety than the user asked.
+// cannot do, rather than run with less safety than the user asked.
 static int
 check_supported(const bb_conf *conf)
 {
@@ -42,14 +43,14 @@ check_supported(const bb_conf *conf)
 	int    bad = 0;
 
 	for (i = 0; i < conf->n_namespaces; i++) {
-		if (conf->namespaces[i].replicas > 0) {
-			(void) fprintf(
-			    stderr,
-			    "blobbyd: %s: [namespace.%s] replicas = %u: "
-			    "replication is not implemented in this version; "
-			    "set replicas = 0\n",
-			    conf->path, conf->namespaces[i].name,
-			    (unsigned) conf->namespaces[i].replicas);
+		if (conf->namespaces[i].replicas > STORE_MAX_REPLICAS) {
+			(void) fprintf(stderr,
+			               "blobbyd: %s: [namespace.%s] replicas "
+			               "= %u: at most "
+			               "%d are supported\n",
+			               conf->path, conf->namespaces[i].name,
+			               (unsigned) conf->namespaces[i].replicas,
+			               STORE_MAX_REPLICAS);
 			bad = 1;
 		}
 	}
@@ -59,12 +60,19 @@ check_supported(const bb_conf *conf)
 // print_ready tells on standard output where the node listens, with a
 // curl example; tests and scripts read the port from the first line.
 static void
-print_ready(const bb_conf *conf, uint16_t port)
+print_ready(const bb_conf *conf, uint16_t port, uint16_t rpc_port)
 {
 	char        url[128];
-	bool        v6 = strchr(conf->server.addr, ':') != NULL;
-	const char *ns = conf->namespaces[0].name;
+	bool        v6  = strchr(conf->server.addr, ':') != NULL;
+	bool        rv6 = strchr(conf->server.rpc_addr, ':') != NULL;
+	const char *ns  = conf->namespaces[0].name;
 
+	// The rpc line comes first: whoever waits for the "listening" line
+	// then has both.
+	(void) printf("blobbyd %s: machine %u, rpc on tcp://%s%s%s:%u\n",
+	              BLOBBYD_VERSION, (unsigned) conf->machine_id,
+	              rv6 ? "[" : "", conf->server.rpc_addr, rv6 ? "]" : "",
+	              (unsigned) rpc_port);
 	(void) snprintf(url, sizeof(url), "http://%s%s%s:%u", v6 ? "[" : "",
 	                conf->server.addr, v6 ? "]" : "", (unsigned) port);
 	(void) printf("blobbyd %s: machine %u, listening on %s\n"
@@ -99,17 +107,20 @@ wait_for_stop(const sigset_t *set)
 int
 main(int argc, char **argv)
 {
-	const char *path   = NULL;
-	const char *errmsg = NULL;
-	char       *errors = NULL;
-	bb_conf    *conf   = NULL;
-	store      *st     = NULL;
-	gw_server  *gw     = NULL;
-	sigset_t    set;
-	int64_t     deadline;
-	int         opt;
-	int         code = EX_OK;
-	bb_err      rv;
+	const char   *path   = NULL;
+	const char   *errmsg = NULL;
+	char         *errors = NULL;
+	bb_conf      *conf   = NULL;
+	store        *st     = NULL;
+	gw_server    *gw     = NULL;
+	rpc_pool     *pool   = NULL;
+	rpc_server   *rpc    = NULL;
+	store_remotes remotes;
+	sigset_t      set;
+	int64_t       deadline;
+	int           opt;
+	int           code = EX_OK;
+	bb_err        rv;
 
 	while ((opt = getopt(argc, argv, "c:Vh")) != -1) {
 		switch (opt) {
@@ -163,7 +174,17 @@ main(int argc, char **argv)
 	(void) pthread_sigmask(SIG_BLOCK, &set, NULL);
 	(void) signal(SIGPIPE, SIG_IGN);
 
-	rv = store_open(conf, &st, &errmsg);
+	// Peers first: storage initializes replicas through them.  Peers that
+	// are down are no error; NNG keeps dialing.
+	rv = rpc_pool_open(conf, &pool);
+	if (rv != BB_OK) {
+		(void) fprintf(stderr, "blobbyd: peers: %s\n",
+		               bb_strerror(rv));
+		code = EX_UNAVAILABLE;
+		goto done;
+	}
+	rpc_pool_remotes(pool, &remotes);
+	rv = store_open(conf, &remotes, &st, &errmsg);
 	if (rv != BB_OK) {
 		bb_log_error("storage: %s", errmsg ? errmsg : bb_strerror(rv));
 		(void) fprintf(stderr, "blobbyd: storage: %s\n",
@@ -171,23 +192,34 @@ main(int argc, char **argv)
 		code = EX_CANTCREAT;
 		goto done;
 	}
-	rv = gw_server_start(conf, st, &gw, &errmsg);
+	rv = rpc_server_start(conf, st, &rpc, &errmsg);
+	if (rv != BB_OK) {
+		(void) fprintf(stderr, "blobbyd: rpc: %s\n",
+		               errmsg ? errmsg : bb_strerror(rv));
+		code = EX_UNAVAILABLE;
+		goto done;
+	}
+	rv = gw_server_start(conf, st, pool, &gw, &errmsg);
 	if (rv != BB_OK) {
 		(void) fprintf(stderr, "blobbyd: http: %s\n",
 		               errmsg ? errmsg : bb_strerror(rv));
 		code = EX_UNAVAILABLE;
 		goto done;
 	}
-	bb_log_info("blobbyd %s: machine %u, http on %s:%u, config %s",
+	bb_log_info("blobbyd %s: machine %u, http on %s:%u, rpc on %s:%u, "
+	            "config %s",
 	            BLOBBYD_VERSION, (unsigned) conf->machine_id,
 	            conf->server.addr, (unsigned) gw_server_port(gw),
+	            conf->server.rpc_addr, (unsigned) rpc_server_port(rpc),
 	            conf->path);
-	print_ready(conf, gw_server_port(gw));
+	print_ready(conf, gw_server_port(gw), rpc_server_port(rpc));
 
 	wait_for_stop(&set);
 
-	// Stop taking connections, let inserts in flight finish, then close:
-	// an insert that was acknowledged is in the file before we exit.
+	// Tell peers we are draining, stop taking connections, let inserts in
+	// flight finish, then close: an insert that was acknowledged is in
+	// the file before we exit.
+	rpc_server_set_draining(rpc, true);
 	gw_server_quiesce(gw);
 	deadline = bb_clock_mono_ns() + DRAIN_WAIT_NS;
 	while (gw_server_inflight(gw) > 0 && bb_clock_mono_ns() < deadline) {
@@ -195,8 +227,12 @@ main(int argc, char **argv)
 	}
 
 done:
+	// Reverse order of start: nothing is closed while another part may
+	// still call into it.
 	gw_server_stop(gw);
+	rpc_server_stop(rpc);
 	store_close(st);
+	rpc_pool_close(pool);
 	bb_conf_free(conf);
 	bb_log_close();
 	return code;

@@ -3,9 +3,11 @@
 # Debian packages each needs, and installing the missing ones.
 
 # What building blobbyd needs.
-BB_BUILD_PKGS=(cmake make gcc pkg-config libmicrohttpd-dev libinih-dev)
+BB_BUILD_PKGS=(cmake make gcc pkg-config libmicrohttpd-dev libinih-dev
+  libnng-dev libprotobuf-c-dev protobuf-c-compiler libxxhash-dev)
 # What the test suite needs on top.
-BB_TEST_PKGS=(libcmocka-dev libcurl4-openssl-dev clang-format curl)
+BB_TEST_PKGS=(libcmocka-dev libcurl4-openssl-dev clang-format curl
+  protobuf-compiler python3-protobuf)
 
 # bb_need installs the packages among "$@" that are not installed yet.
 bb_need() {

@@ -71,16 +71,44 @@ write_conf(bbt_node *n, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-// read_ready reads the child's standard output until the ready line or
-// end of file or the timeout.  Returns the port or -1.
+// line_port finds "<key>HOST:PORT" in buf and returns PORT (or -1),
+// copying "HOST:PORT" prefixed by scheme into url when url is not NULL.
 static int
-read_ready(int fd, char *url, size_t urllen)
+line_port(const char *buf, const char *key, const char *scheme, char *url,
+          size_t urllen)
 {
-	char          buf[1024];
+	const char *at = strstr(buf, key);
+	const char *colon;
+	size_t      n;
+	int         port;
+
+	if (at == NULL || strchr(at, '\n') == NULL) {
+		return -1;
+	}
+	at += strlen(key);
+	n     = strcspn(at, "\n");
+	colon = at + n;
+	while (colon > at && *colon != ':') {
+		colon--;
+	}
+	if (*colon != ':' || sscanf(colon + 1, "%d", &port) != 1) {
+		return -1;
+	}
+	if (url != NULL) {
+		(void) snprintf(url, urllen, "%s%.*s", scheme, (int) n, at);
+	}
+	return port;
+}
+
+// read_ready reads the child's standard output until the ready line, end
+// of file or the timeout.  Returns the HTTP port or -1.
+static int
+read_ready(int fd, bbt_node *n)
+{
+	char          buf[2048];
 	size_t        used = 0;
 	int64_t       end  = now_ms() + READY_TIMEOUT_MS;
 	struct pollfd p    = { .fd = fd, .events = POLLIN };
-	const char   *at;
 	ssize_t       r;
 	int           port;
 
@@ -94,14 +122,11 @@ read_ready(int fd, char *url, size_t urllen)
 		}
 		used += (size_t) r;
 		buf[used] = '\0';
-		at        = strstr(buf, "listening on http://");
-		if (at != NULL && strchr(at, '\n') != NULL) {
-			at += strlen("listening on ");
-			if (sscanf(strrchr(at, ':') + 1, "%d", &port) != 1) {
-				return -1;
-			}
-			(void) snprintf(url, urllen, "%.*s",
-			                (int) strcspn(at, "\n"), at);
+		port      = line_port(buf, "listening on http://", "http://",
+		                      n->url, sizeof(n->url));
+		if (port > 0) {
+			n->rpc_port =
+			    line_port(buf, "rpc on tcp://", "", NULL, 0);
 			return port;
 		}
 	}
@@ -139,7 +164,7 @@ bbt_node_try_start(bbt_node *n, const char *conf_text, char *errbuf,
 	(void) close(out[1]);
 	(void) close(err[1]);
 	n->pid  = pid;
-	n->port = read_ready(out[0], n->url, sizeof(n->url));
+	n->port = read_ready(out[0], n);
 	(void) close(out[0]);
 	if (n->port > 0) {
 		(void) close(err[0]);
@@ -383,6 +408,28 @@ bbt_connect(int port)
 		return -1;
 	}
 	return fd;
+}
+
+int
+bbt_free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t          len = sizeof(sa);
+	int                fd;
+	int                port = -1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family      = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *) &sa, &len) == 0) {
+		port = ntohs(sa.sin_port);
+	}
+	(void) close(fd);
+	assert_true(port > 0);
+	return port;
 }
 
 void

@@ -17,6 +17,7 @@ typedef struct bbt_node {
 	char  conf[320]; // path of the configuration file
 	char  url[128];  // "http://127.0.0.1:PORT"
 	int   port;
+	int   rpc_port;
 } bbt_node;
 
 typedef struct bbt_resp {
@@ -64,6 +65,10 @@ void bbt_resp_free(bbt_resp *r);
 
 // bbt_connect opens a TCP connection to 127.0.0.1:port (-1 on error).
 int bbt_connect(int port);
+
+// bbt_free_port returns a TCP port of 127.0.0.1 that was free a moment
+// ago (for configurations that must name a peer's port before it starts).
+int bbt_free_port(void);
 
 // bbt_sleep_ms sleeps for ms milliseconds.
 void bbt_sleep_ms(int ms);

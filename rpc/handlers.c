@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// rpc/handlers.c -- the six methods of service Blobby, over storage: the
+// replica calls, local-only Read and NodeStatus.  Each handler checks its
+// arguments, calls storage and answers through its closure, once.  It
+// knows nothing of NNG: framing and dispatch are server.c's.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rpc/rpc_impl.h"
+
+typedef Blobby__Rpc__V1__Blobby_Service rpc_svc;
+
+// The message of a status that is not OK: the cause and the object.
+typedef struct {
+	char text[160];
+} rpc_msg;
+
+static const char *
+rpc_msg_set(rpc_msg *m, const char *what, const char *ns, bb_err err)
+{
+	(void) snprintf(m->text, sizeof(m->text), "%s %s: %s", what, ns,
+	                bb_strerror(err));
+	return m->text;
+}
+
+// rpc_find checks the namespace and the fid of a request.  On BB_OK *nsp
+// and *fid are set; otherwise *why says what is wrong.
+static bb_err
+rpc_find(const rpc__service *svc, const char *name,
+         const ProtobufCBinaryData *fidb, store_ns **nsp, store_fid *fid,
+         const char **why)
+{
+	store_ns *ns;
+
+	if (fidb->len != STORE_FID_LEN) {
+		*why = "fid must be exactly 10 bytes";
+		return BB_EINVAL;
+	}
+	ns = store_find_ns(svc->st, name, strlen(name));
+	if (ns == NULL) {
+		*why = "no such namespace";
+		return BB_ENOENT;
+	}
+	memcpy(fid->b, fidb->data, STORE_FID_LEN);
+	*nsp = ns;
+	return BB_OK;
+}
+
+static void
+rpc_handle_initialize(rpc_svc *service,
+                      const Blobby__Rpc__V1__InitializeRequest *in,
+                      Blobby__Rpc__V1__InitializeResponse_Closure closure,
+                      void *closure_data)
+{
+	const rpc__service *svc = (const rpc__service *) service;
+	Blobby__Rpc__V1__InitializeResponse out =
+	    BLOBBY__RPC__V1__INITIALIZE_RESPONSE__INIT;
+	Blobby__Rpc__V1__Status st  = BLOBBY__RPC__V1__STATUS__INIT;
+	const char             *why = NULL;
+	rpc_msg                 m;
+	store_ns               *ns;
+	store_fid               fid;
+	bb_err                  rv;
+
+	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, &why);
+	if (rv == BB_OK) {
+		rv = store_ns_replica_initialize(ns, &fid);
+		if (rv != BB_OK) {
+			why = rpc_msg_set(&m, "initialize in",
+			                  in->namespace_, rv);
+		}
+	}
+	rpc__status_set(&st, svc->draining, rv, why);
+	out.status = &st;
+	closure(&out, closure_data);
+}
+
+static void
+rpc_handle_replicate(rpc_svc *service,
+                     const Blobby__Rpc__V1__ReplicateRequest *in,
+                     Blobby__Rpc__V1__ReplicateResponse_Closure closure,
+                     void *closure_data)
+{
+	const rpc__service *svc = (const rpc__service *) service;
+	Blobby__Rpc__V1__ReplicateResponse out =
+	    BLOBBY__RPC__V1__REPLICATE_RESPONSE__INIT;
+	Blobby__Rpc__V1__Status st     = BLOBBY__RPC__V1__STATUS__INIT;
+	const char             *why    = NULL;
+	uint64_t                offset = 0;
+	rpc_msg                 m;
+	store_ns               *ns;
+	store_fid               fid;
+	bb_err                  rv;
+
+	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, &why);
+	if (rv == BB_OK && in->data.len > RPC_MAX_CHUNK) {
+		why = "data is larger than max_chunk";
+		rv  = BB_EINVAL;
+	}
+	if (rv == BB_OK) {
+		rv = store_ns_replica_replicate(ns, &fid, in->start,
+		                                in->data.data, in->data.len,
+		                                in->hash, &offset);
+		if (rv != BB_OK) {
+			why = rpc_msg_set(&m, "replicate in",
+			                  in->namespace_, rv);
+		}
+	}
+	rpc__status_set(&st, svc->draining, rv, why);
+	out.status = &st;
+	out.offset = rv == BB_OK ? offset : 0;
+	closure(&out, closure_data);
+}
+
+static void
+rpc_handle_heart_beat(rpc_svc *service,
+                      const Blobby__Rpc__V1__HeartBeatRequest *in,
+                      Blobby__Rpc__V1__HeartBeatResponse_Closure closure,
+                      void *closure_data)
+{
+	const rpc__service *svc = (const rpc__service *) service;
+	Blobby__Rpc__V1__HeartBeatResponse out =
+	    BLOBBY__RPC__V1__HEART_BEAT_RESPONSE__INIT;
+	Blobby__Rpc__V1__Status st  = BLOBBY__RPC__V1__STATUS__INIT;
+	const char             *why = NULL;
+	rpc_msg                 m;
+	store_ns               *ns;
+	store_fid               fid;
+	bb_err                  rv;
+
+	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, &why);
+	if (rv == BB_OK) {
+		rv  = store_ns_replica_heartbeat(ns, &fid);
+		if (rv != BB_OK) {
+			why = rpc_msg_set(&m, "heart beat in",
+			                  in->namespace_, rv);
+		}
+	}
+	rpc__status_set(&st, svc->draining, rv, why);
+	out.status = &st;
+	closure(&out, closure_data);
+}
+
+static void
+rpc_handle_delete(rpc_svc *service, const Blobby__Rpc__V1__DeleteRequest *in,
+                  Blobby__Rpc__V1__DeleteResponse_Closure closure,
+                  void                                   *closure_data)
+{
+	const rpc__service *svc = (const rpc__service *) service;
+	Blobby__Rpc__V1__DeleteResponse out =
+	    BLOBBY__RPC__V1__DELETE_RESPONSE__INIT;
+	Blobby__Rpc__V1__Status st  = BLOBBY__RPC__V1__STATUS__INIT;
+	const char             *why = NULL;
+	rpc_msg                 m;
+	store_ns               *ns;
+	store_fid               fid;
+	bb_err                  rv;
+
+	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, &why);
+	if (rv == BB_OK) {
+		rv  = store_ns_replica_delete(ns, &fid);
+		if (rv != BB_OK) {
+			why = rpc_msg_set(&m, "delete in",
+			                  in->namespace_, rv);
+		}
+	}
+	rpc__status_set(&st, svc->draining, rv, why);
+	out.status = &st;
+	closure(&out, closure_data);
+}
+
+// Read is local only: it never forwards, so that two nodes can never
+// bounce a read between them.
+static void
+rpc_handle_read(rpc_svc *service, const Blobby__Rpc__V1__ReadRequest *in,
+                Blobby__Rpc__V1__ReadResponse_Closure closure,
+                void                                 *closure_data)
+{
+	const rpc__service *svc = (const rpc__service *) service;
+	Blobby__Rpc__V1__ReadResponse out = BLOBBY__RPC__V1__READ_RESPONSE__INIT;
+	Blobby__Rpc__V1__Status       st  = BLOBBY__RPC__V1__STATUS__INIT;
+	const char                   *why = NULL;
+	uint8_t                      *buf = NULL; // owned
+	rpc_msg                       m;
+	store_ns                     *ns;
+	store_id                      id;
+	bb_err                        rv;
+
+	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &id.fid, &why);
+	if (rv == BB_OK && in->length > RPC_MAX_CHUNK) {
+		why = "length is larger than max_chunk";
+		rv  = BB_EINVAL;
+	}
+	if (rv == BB_OK) {
+		// One byte more than asked, so that a zero length still
+		// gets a real buffer.
+		buf = malloc((size_t) in->length + 1);
+		rv  = buf == NULL ? BB_ENOMEM : BB_OK;
+	}
+	if (rv == BB_OK) {
+		id.start  = in->start;
+		id.length = in->length;
+		rv        = store_ns_read_copy(ns, &id, buf);
+		if (rv != BB_OK) {
+			why = rpc_msg_set(&m, "read in",
+			                  in->namespace_, rv);
+		}
+	}
+	rpc__status_set(&st, svc->draining, rv, why);
+	out.status = &st;
+	if (rv == BB_OK) {
+		out.data.data = buf;
+		out.data.len  = in->length;
+	}
+	closure(&out, closure_data);
+	free(buf);
+}
+
+static void
+rpc_handle_node_status(rpc_svc *service,
+                       const Blobby__Rpc__V1__NodeStatusRequest *in,
+                       Blobby__Rpc__V1__NodeStatusResponse_Closure closure,
+                       void *closure_data)
+{
+	const rpc__service *svc = (const rpc__service *) service;
+	Blobby__Rpc__V1__NodeStatusResponse out =
+	    BLOBBY__RPC__V1__NODE_STATUS_RESPONSE__INIT;
+	Blobby__Rpc__V1__Status st    = BLOBBY__RPC__V1__STATUS__INIT;
+	char                  **names = NULL; // owned array, borrowed strings
+	const bb_conf          *conf  = svc->conf;
+	bb_err                  rv    = BB_OK;
+	size_t                  i;
+
+	(void) in;
+	if (conf->n_namespaces > 0) {
+		names = calloc(conf->n_namespaces, sizeof(*names));
+		rv    = names == NULL ? BB_ENOMEM : BB_OK;
+	}
+	if (rv == BB_OK) {
+		for (i = 0; i < conf->n_namespaces; i++) {
+			names[i] = conf->namespaces[i].name;
+		}
+		out.machine_id   = conf->machine_id;
+		out.version      = (char *) RPC__VERSION;
+		out.max_chunk    = RPC_MAX_CHUNK;
+		out.n_namespaces = conf->n_namespaces;
+		out.namespaces   = names;
+	}
+	rpc__status_set(&st, svc->draining, rv, NULL);
+	out.status = &st;
+	closure(&out, closure_data);
+	free(names);
+}
+
+// The generated initializer names each handler by prefix + method: a
+// method added to the .proto without a handler here fails to compile.
+static const Blobby__Rpc__V1__Blobby_Service rpc_handlers =
+    BLOBBY__RPC__V1__BLOBBY__INIT(rpc_handle_);
+
+void
+rpc__service_init(rpc__service *svc, const bb_conf *conf, store *st,
+                  const atomic_bool *draining)
+{
+	memset(svc, 0, sizeof(*svc));
+	svc->base     = rpc_handlers;
+	svc->conf     = conf;
+	svc->st       = st;
+	svc->draining = draining;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// rpc/rpc.h -- peer-to-peer calls over NNG request/reply carrying
+// protobuf-c messages (proto/blobby/rpc/v1/rpc.proto): the server that
+// answers peers, the client side of one peer, and the pool of peers keyed
+// by machine id that implements storage's store_remotes.
+#ifndef RPC_RPC_H
+#define RPC_RPC_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/conf.h"
+#include "common/err.h"
+#include "storage/remote.h"
+#include "storage/storage.h"
+
+// The largest data field of one Replicate or Read; larger payloads travel
+// in several calls.  NNG's receive limit is set to RPC_MAX_MSG on every
+// socket, explicitly (its default of 1 MiB would drop the pipe).
+#define RPC_MAX_CHUNK (512 * 1024)
+#define RPC_MAX_MSG   (RPC_MAX_CHUNK + 64 * 1024)
+
+// Method numbers: positions in service Blobby of the .proto.  The server
+// checks at start that they match the generated service descriptor.
+typedef enum {
+	RPC_M_INITIALIZE = 0,
+	RPC_M_REPLICATE,
+	RPC_M_HEARTBEAT,
+	RPC_M_DELETE,
+	RPC_M_READ,
+	RPC_M_NODE_STATUS,
+} rpc_method;
+
+// --- Server ---
+
+typedef struct rpc_server rpc_server;
+
+// rpc_server_start listens on [server] rpc_addr:rpc_port (tcp://) and
+// answers calls with RPC_SERVER_WORKERS replier contexts, each on its own
+// thread, so that many calls are served at once.  conf and st are
+// borrowed and must outlive the server.  On BB_OK the caller owns *sp;
+// stop it with rpc_server_stop().  On error *errmsg (if not NULL) gets a
+// static description.
+bb_err rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
+                        const char **errmsg);
+
+#define RPC_SERVER_WORKERS 8
+
+// rpc_server_port returns the port actually bound (useful with port 0).
+uint16_t rpc_server_port(const rpc_server *s);
+
+// rpc_server_set_draining sets the shutting_down flag carried by every
+// response from now on (drain mode).
+void rpc_server_set_draining(rpc_server *s, bool on);
+
+// rpc_server_stop closes the socket, joins the workers and frees s.  NULL
+// is a no-op.
+void rpc_server_stop(rpc_server *s);
+
+// --- Client: one peer ---
+
+typedef struct rpc_peer rpc_peer;
+
+// rpc_peer_open makes a requester socket for url ("tcp://127.0.0.1:1092")
+// with a pool of nctx contexts (parallel calls), and dials in the
+// background: a peer that is down now is not an error, NNG redials.  On
+// BB_OK the caller owns *pp; release with rpc_peer_close().
+bb_err rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp);
+
+// rpc_peer_close closes the socket and frees p.  No call may be running.
+// NULL is a no-op.
+void rpc_peer_close(rpc_peer *p);
+
+// rpc_peer_connected says whether p has a live connection now.
+bool rpc_peer_connected(const rpc_peer *p);
+
+// rpc_peer_url returns the url of p.  Borrowed.
+const char *rpc_peer_url(const rpc_peer *p);
+
+typedef struct rpc_call rpc_call;
+
+// rpc_peer_call_start sends req (which must be of the input type of
+// method m) on a free context of p (waiting for one within the deadline)
+// and returns at once; finish with rpc_call_finish().  Fails fast with
+// BB_EUNAVAIL when p has no connection.  On BB_OK the caller owns *cp.
+bb_err rpc_peer_call_start(rpc_peer *p, rpc_method m,
+                           const ProtobufCMessage *req, int64_t timeout_ns,
+                           rpc_call **cp);
+
+// rpc_call_finish waits for the reply of c and frees c.  On BB_OK *respp
+// is the unpacked response (the output type of the method); the caller
+// frees it with protobuf_c_message_free_unpacked(*respp, NULL).  Errors:
+// BB_ETIMEDOUT (deadline), BB_ECLOSED, BB_EPROTO (a reply that does not
+// unpack).  A response whose status is not OK is still BB_OK here: read
+// its status.
+bb_err rpc_call_finish(rpc_call *c, ProtobufCMessage **respp);
+
+// rpc_peer_call is rpc_peer_call_start followed by rpc_call_finish.
+bb_err rpc_peer_call(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
+                     int64_t timeout_ns, ProtobufCMessage **respp);
+
+// --- Status codes ---
+
+// rpc_code_from_err maps a bb_err to the RPC status code (the proto's
+// Code enum values); rpc_err_from_code maps back.
+int    rpc_code_from_err(bb_err err);
+bb_err rpc_err_from_code(int code);
+
+// --- Pool of peers ---
+
+typedef struct rpc_pool rpc_pool;
+
+// rpc_pool_open opens a peer for every [remote.<id>] of conf.  conf is
+// borrowed and must outlive the pool.  On BB_OK the caller owns *pp;
+// release with rpc_pool_close().
+bb_err rpc_pool_open(const bb_conf *conf, rpc_pool **pp);
+
+// rpc_pool_close closes every peer.  NULL is a no-op.
+void rpc_pool_close(rpc_pool *p);
+
+// rpc_pool_peer returns the peer with machine_id, or NULL.  Borrowed;
+// valid until rpc_pool_close().
+rpc_peer *rpc_pool_peer(rpc_pool *p, uint32_t machine_id);
+
+// rpc_pool_remotes fills *r with the storage interface over this pool:
+// round-robin assignment and parallel calls with the [client] timeout as
+// deadline.  r->ctx is p.
+void rpc_pool_remotes(rpc_pool *p, store_remotes *r);
+
+// rpc_pool_read reads len bytes at offset off inside blob id (namespace
+// ns) from the peer whose machine id the id carries, local-only on its
+// side, into buf, with as many Read calls as RPC_MAX_CHUNK requires.
+// BB_ENOENT if the peer is unknown or answers NOT_FOUND; BB_EUNAVAIL if it
+// is unreachable; BB_EINVAL if [off, off+len) is not inside the blob.
+bb_err rpc_pool_read(rpc_pool *p, const char *ns, const store_id *id,
+                     uint64_t off, void *buf, size_t len);
+
+#endif // RPC_RPC_H

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// rpc/rpc_impl.h -- what the files of rpc/ share and nothing else may
+// include: the service the server dispatches through (handlers.c fills
+// it, server.c invokes it), status helpers and the NNG error mapping.
+#ifndef RPC_RPC_IMPL_H
+#define RPC_RPC_IMPL_H
+
+#include <stdatomic.h>
+
+#include "blobby/rpc/v1/rpc.pb-c.h"
+#include "rpc/rpc.h"
+
+#define RPC__VERSION "0.1.0"
+
+// The generated service with what the handlers need.  base comes first:
+// protobuf-c hands the handlers &base, which they cast back.
+typedef struct rpc__service {
+	Blobby__Rpc__V1__Blobby_Service base;
+	const bb_conf                  *conf;     // borrowed
+	store                          *st;       // borrowed
+	const atomic_bool              *draining; // borrowed, the server's
+} rpc__service;
+
+// rpc__service_init fills svc with the six handlers of handlers.c
+// (BLOBBY__RPC__V1__BLOBBY__INIT) and the borrowed conf, st and draining,
+// which must outlive svc.  Each handler calls its closure exactly once,
+// synchronously, with a response whose status is set.
+void rpc__service_init(rpc__service *svc, const bb_conf *conf, store *st,
+                       const atomic_bool *draining);
+
+// rpc__status_set fills *status for err (code from rpc_code_from_err; the
+// message is msg, or bb_strerror(err) when msg is NULL; empty when OK)
+// and the drain flag.  msg is borrowed: it must live until the response
+// is packed.
+void rpc__status_set(Blobby__Rpc__V1__Status *status, const atomic_bool *drain,
+                     bb_err err, const char *msg);
+
+// rpc__resp_status returns the Status in field 1 of a response message
+// (every response of the service has `Status status = 1`), or NULL when
+// the message carries none.  Borrowed from m.
+const Blobby__Rpc__V1__Status *rpc__resp_status(const ProtobufCMessage *m);
+
+// rpc__status_field returns the descriptor of field 1 of the response
+// type desc when it is `Status status = 1`, else NULL.
+const ProtobufCFieldDescriptor *
+rpc__status_field(const ProtobufCMessageDescriptor *desc);
+
+// rpc__err_from_nng maps an NNG error number to the closest bb_err.
+bb_err rpc__err_from_nng(int rv);
+
+#endif // RPC_RPC_IMPL_H

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// rpc/server.c -- the replier: one rep0 socket listening on [server]
+// rpc_addr:rpc_port, RPC_SERVER_WORKERS threads each with its own nng_ctx
+// (receive, handle, send), framing (4-byte method number + packed
+// request) and dispatch through the generated service.  What a method
+// does is handlers.c's.
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "rpc/rpc_impl.h"
+
+// The reply to a request that names no method (shorter than 4 bytes, or
+// an unknown number) is a message holding only `Status status = 1`.  Its
+// bytes are those of any response of the service with only a status set;
+// InitializeResponse is exactly that message.  See docs/PROTOCOL.md.
+#define RPC_STATUS_ONLY (&blobby__rpc__v1__initialize_response__descriptor)
+
+typedef struct rpc_worker {
+	rpc_server *srv;
+	nng_ctx     ctx;
+	nng_aio    *aio; // owned
+	pthread_t   thread;
+} rpc_worker;
+
+struct rpc_server {
+	nng_socket   sock;
+	bool         sock_open;
+	uint16_t     port;
+	atomic_bool  draining;
+	rpc__service svc;
+	rpc_worker   workers[RPC_SERVER_WORKERS];
+	size_t       nworkers; // threads running
+};
+
+// What the closure of a handler leaves for the worker.
+typedef struct rpc_reply {
+	nng_msg *msg; // owned; NULL if packing failed
+	bool     done;
+} rpc_reply;
+
+// The method names in rpc_method order, as the .proto declares them.
+static const char *const rpc_method_names[] = {
+	[RPC_M_INITIALIZE] = "Initialize", [RPC_M_REPLICATE] = "Replicate",
+	[RPC_M_HEARTBEAT] = "HeartBeat",   [RPC_M_DELETE] = "Delete",
+	[RPC_M_READ] = "Read",             [RPC_M_NODE_STATUS] = "NodeStatus",
+};
+
+// rpc_server_check_service makes sure that rpc_method and the generated
+// descriptor agree, and that every response can carry a Status: the
+// error replies below rely on it.
+static bb_err
+rpc_server_check_service(const char **why)
+{
+	const ProtobufCServiceDescriptor *sd;
+	size_t                            n, i;
+
+	sd = &blobby__rpc__v1__blobby__descriptor;
+	n  = sizeof(rpc_method_names) / sizeof(rpc_method_names[0]);
+	if (sd->n_methods != n) {
+		*why = "rpc: the generated service does not have 6 methods";
+		return BB_EPROTO;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(sd->methods[i].name, rpc_method_names[i]) != 0) {
+			*why = "rpc: method numbers differ from the .proto";
+			return BB_EPROTO;
+		}
+		if (rpc__status_field(sd->methods[i].output) == NULL) {
+			*why = "rpc: a response lacks `Status status = 1`";
+			return BB_EPROTO;
+		}
+	}
+	return BB_OK;
+}
+
+// rpc_server_pack packs m into a new NNG message.  On BB_OK the caller
+// owns *out.
+static bb_err
+rpc_server_pack(const ProtobufCMessage *m, nng_msg **out)
+{
+	nng_msg *msg = NULL;
+	size_t   len;
+	int      rv;
+
+	len = protobuf_c_message_get_packed_size(m);
+	rv  = nng_msg_alloc(&msg, len);
+	if (rv != 0) {
+		return rpc__err_from_nng(rv);
+	}
+	(void) protobuf_c_message_pack(m, nng_msg_body(msg));
+	*out = msg;
+	return BB_OK;
+}
+
+// rpc_server_closure is the closure of every handler: it packs the
+// response for the worker to send.
+static void
+rpc_server_closure(const ProtobufCMessage *m, void *data)
+{
+	rpc_reply *r = data;
+
+	if (r->done) {
+		return; // a handler answers once; keep the first answer
+	}
+	r->done = true;
+	if (rpc_server_pack(m, &r->msg) != BB_OK) {
+		r->msg = NULL;
+	}
+}
+
+// rpc_server_error builds a response of type desc holding only a status
+// with code and text.  Returns NULL when out of memory.  Caller owns the
+// result.
+static nng_msg *
+rpc_server_error(rpc_server *s, const ProtobufCMessageDescriptor *desc,
+                 Blobby__Rpc__V1__Code code, const char *text)
+{
+	Blobby__Rpc__V1__Status         st  = BLOBBY__RPC__V1__STATUS__INIT;
+	Blobby__Rpc__V1__Status        *stp = &st;
+	const ProtobufCFieldDescriptor *f;
+	ProtobufCMessage               *m     = NULL; // owned
+	nng_msg                        *reply = NULL;
+
+	f = rpc__status_field(desc); // never NULL: checked at start
+	m = calloc(1, desc->sizeof_message);
+	if (f == NULL || m == NULL) {
+		free(m);
+		return NULL;
+	}
+	protobuf_c_message_init(desc, m);
+	st.code          = code;
+	st.message       = (char *) text;
+	st.shutting_down = atomic_load(&s->draining);
+	memcpy((char *) m + f->offset, &stp, sizeof(stp));
+	if (rpc_server_pack(m, &reply) != BB_OK) {
+		reply = NULL;
+	}
+	free(m);
+	return reply;
+}
+
+// rpc_server_handle answers one request data[0..len).  Returns the reply
+// (the caller owns it), or NULL when out of memory: the requester then
+// sees its deadline pass.  Never trusts a byte of data.
+static nng_msg *
+rpc_server_handle(rpc_server *s, const uint8_t *data, size_t len)
+{
+	const ProtobufCServiceDescriptor *sd;
+	const ProtobufCMethodDescriptor  *md;
+	ProtobufCService                 *svc = &s->svc.base.base;
+	ProtobufCMessage                 *in  = NULL; // owned
+	rpc_reply                         r   = { NULL, false };
+	char                              text[64];
+	uint32_t                          m;
+
+	sd = &blobby__rpc__v1__blobby__descriptor;
+	if (len < 4) {
+		return rpc_server_error(
+		    s, RPC_STATUS_ONLY, BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
+		    "message shorter than its 4-byte method number");
+	}
+	m = (uint32_t) data[0] << 24 | (uint32_t) data[1] << 16 |
+	    (uint32_t) data[2] << 8 | (uint32_t) data[3];
+	if (m >= sd->n_methods) {
+		(void) snprintf(text, sizeof(text), "unknown method %lu",
+		                (unsigned long) m);
+		return rpc_server_error(s, RPC_STATUS_ONLY,
+		                        BLOBBY__RPC__V1__CODE__UNIMPLEMENTED,
+		                        text);
+	}
+	md = &sd->methods[m];
+	in = protobuf_c_message_unpack(md->input, NULL, len - 4, data + 4);
+	if (in == NULL) {
+		(void) snprintf(text, sizeof(text), "%s: request does not unpack",
+		                md->name);
+		return rpc_server_error(s, md->output,
+		                        BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
+		                        text);
+	}
+	// Dispatch through the generated service: the method number picks
+	// the handler, as it picked the input type above.
+	svc->invoke(svc, m, in, rpc_server_closure, &r);
+	protobuf_c_message_free_unpacked(in, NULL);
+	if (!r.done) {
+		return rpc_server_error(s, md->output,
+		                        BLOBBY__RPC__V1__CODE__INTERNAL,
+		                        "the handler gave no response");
+	}
+	return r.msg;
+}
+
+// nng 1.5 has no nng_ctx_recvmsg/nng_ctx_sendmsg (they came in 1.6): a
+// worker waits on its own aio instead, which is the same thing.
+static void *
+rpc_server_worker(void *arg)
+{
+	rpc_worker *w = arg;
+	nng_msg    *req, *reply;
+	int         rv;
+
+	for (;;) {
+		nng_ctx_recv(w->ctx, w->aio);
+		nng_aio_wait(w->aio);
+		rv = nng_aio_result(w->aio);
+		if (rv == NNG_ECLOSED) {
+			break; // rpc_server_stop closed the socket
+		}
+		if (rv != 0) {
+			nng_msleep(10); // out of memory: do not spin
+			continue;
+		}
+		req   = nng_aio_get_msg(w->aio);
+		reply = rpc_server_handle(w->srv, nng_msg_body(req),
+		                          nng_msg_len(req));
+		nng_msg_free(req);
+		if (reply == NULL) {
+			continue;
+		}
+		nng_aio_set_msg(w->aio, reply);
+		nng_ctx_send(w->ctx, w->aio);
+		nng_aio_wait(w->aio);
+		if (nng_aio_result(w->aio) != 0) {
+			// The aio gives the message back on failure only.
+			nng_msg_free(nng_aio_get_msg(w->aio));
+		}
+	}
+	return NULL;
+}
+
+// rpc_server_url writes tcp://addr:port, with brackets for IPv6.
+static void
+rpc_server_url(const bb_conf *conf, char *url, size_t len)
+{
+	const char *addr = conf->server.rpc_addr;
+
+	if (addr == NULL) {
+		addr = "127.0.0.1";
+	}
+	(void) snprintf(url, len,
+	                strchr(addr, ':') != NULL ? "tcp://[%s]:%u"
+	                                          : "tcp://%s:%u",
+	                addr, (unsigned) conf->server.rpc_port);
+}
+
+bb_err
+rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
+                 const char **errmsg)
+{
+	rpc_server  *s = NULL;
+	rpc_worker  *w;
+	nng_listener l;
+	const char  *why = NULL;
+	char         url[128];
+	int          port = 0;
+	int          rv;
+	bb_err       err;
+	size_t       i;
+
+	err = rpc_server_check_service(&why);
+	if (err != BB_OK) {
+		goto fail;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		err = BB_ENOMEM;
+		why = "rpc: out of memory";
+		goto fail;
+	}
+	atomic_init(&s->draining, false);
+	rpc__service_init(&s->svc, conf, st, &s->draining);
+	rv = nng_rep0_open(&s->sock);
+	if (rv != 0) {
+		err = rpc__err_from_nng(rv);
+		why = "rpc: cannot open the rep0 socket";
+		goto fail;
+	}
+	s->sock_open = true;
+	// NNG's default limit (1 MiB) is not ours: set it, on the socket
+	// and on the listener, so that a larger message drops its pipe.
+	rv = nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, RPC_MAX_MSG);
+	if (rv != 0) {
+		err = rpc__err_from_nng(rv);
+		why = "rpc: cannot set the receive limit";
+		goto fail;
+	}
+	rpc_server_url(conf, url, sizeof(url));
+	rv = nng_listener_create(&l, s->sock, url);
+	if (rv == 0) {
+		rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, RPC_MAX_MSG);
+	}
+	if (rv == 0) {
+		rv = nng_listener_start(l, 0);
+	}
+	if (rv == 0) {
+		rv = nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port);
+	}
+	if (rv != 0) {
+		err = rpc__err_from_nng(rv);
+		why = "rpc: cannot listen on [server] rpc_addr:rpc_port";
+		goto fail;
+	}
+	s->port = (uint16_t) port;
+	for (i = 0; i < RPC_SERVER_WORKERS; i++) {
+		w      = &s->workers[i];
+		w->srv = s;
+		rv     = nng_aio_alloc(&w->aio, NULL, NULL);
+		if (rv == 0) {
+			rv = nng_ctx_open(&w->ctx, s->sock);
+		}
+		if (rv != 0) {
+			err = rpc__err_from_nng(rv);
+			why = "rpc: cannot make a replier context";
+			goto fail;
+		}
+		if (pthread_create(&w->thread, NULL, rpc_server_worker, w) !=
+		    0) {
+			err = BB_ESYS;
+			why = "rpc: cannot start a worker thread";
+			goto fail;
+		}
+		s->nworkers++;
+	}
+	bb_log_info("rpc: listening on %s (port %u)", url, (unsigned) s->port);
+	*sp = s;
+	return BB_OK;
+
+fail:
+	if (errmsg != NULL) {
+		*errmsg = why;
+	}
+	rpc_server_stop(s);
+	return err;
+}
+
+uint16_t
+rpc_server_port(const rpc_server *s)
+{
+	return s->port;
+}
+
+void
+rpc_server_set_draining(rpc_server *s, bool on)
+{
+	atomic_store(&s->draining, on);
+}
+
+void
+rpc_server_stop(rpc_server *s)
+{
+	size_t i;
+
+	if (s == NULL) {
+		return;
+	}
+	// Closing the socket fails every pending receive with NNG_ECLOSED,
+	// which is how the workers learn to stop.
+	if (s->sock_open) {
+		(void) nng_close(s->sock);
+	}
+	for (i = 0; i < s->nworkers; i++) {
+		(void) pthread_join(s->workers[i].thread, NULL);
+	}
+	for (i = 0; i < RPC_SERVER_WORKERS; i++) {
+		if (s->workers[i].aio != NULL) {
+			nng_aio_free(s->workers[i].aio);
+		}
+	}
+	free(s);
+}
