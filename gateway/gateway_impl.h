@@ -15,6 +15,7 @@
 struct gw_server {
 	const bb_conf     *conf; // borrowed
 	store             *st;   // borrowed
+	rpc_pool          *pool; // borrowed, NULL without peers
 	struct MHD_Daemon *mhd;  // owned
 	uint16_t           port;
 	atomic_uint        inflight; // inserts being stored now

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "rpc/rpc_impl.h"
 
@@ -213,7 +214,7 @@ rpc_server_worker(void *arg)
 			break; // rpc_server_stop closed the socket
 		}
 		if (rv != 0) {
-			nng_msleep(10); // out of memory: do not spin
+			bb_clock_sleep_ns(10 * BB_NS_PER_MS); // do not spin
 			continue;
 		}
 		req   = nng_aio_get_msg(w->aio);

@@ -82,8 +82,8 @@ store__file_name(const store__file *f, char *buf)
 	return buf;
 }
 
-static size_t
-map_hash(const store_fid *fid, size_t nbuckets)
+size_t
+store__map_hash(const store_fid *fid, size_t nbuckets)
 {
 	uint64_t h = 1469598103934665603u; // FNV-1a offset basis
 	int      i;
@@ -112,7 +112,7 @@ map_grow(store_ns *ns)
 	for (i = 0; i < ns->nbuckets; i++) {
 		for (f = ns->buckets[i]; f != NULL; f = next) {
 			next     = f->hnext;
-			h        = map_hash(&f->fid, n);
+			h        = store__map_hash(&f->fid, n);
 			f->hnext = b[h];
 			b[h]     = f;
 		}
@@ -136,7 +136,7 @@ store__map_add(store_ns *ns, store__file *f)
 			goto done;
 		}
 	}
-	h              = map_hash(&f->fid, ns->nbuckets);
+	h              = store__map_hash(&f->fid, ns->nbuckets);
 	f->hnext       = ns->buckets[h];
 	ns->buckets[h] = f;
 	ns->nfiles++;
@@ -153,7 +153,7 @@ store__map_has(store_ns *ns, const store_fid *fid)
 
 	(void) pthread_rwlock_rdlock(&ns->map_lock);
 	if (ns->nbuckets > 0) {
-		for (f = ns->buckets[map_hash(fid, ns->nbuckets)];
+		for (f = ns->buckets[store__map_hash(fid, ns->nbuckets)];
 		     f != NULL && !found; f = f->hnext) {
 			found = store_fid_equal(&f->fid, fid);
 		}
@@ -169,7 +169,7 @@ store__map_remove(store_ns *ns, store__file *f)
 
 	(void) pthread_rwlock_wrlock(&ns->map_lock);
 	if (ns->nbuckets > 0) {
-		pp = &ns->buckets[map_hash(&f->fid, ns->nbuckets)];
+		pp = &ns->buckets[store__map_hash(&f->fid, ns->nbuckets)];
 		while (*pp != NULL && *pp != f) {
 			pp = &(*pp)->hnext;
 		}
@@ -196,8 +196,8 @@ store_ns_read(store_ns *ns, const store_id *id, int *fdp, uint64_t *offp)
 	}
 	// A node that is its own replica holds <fid> and r-<fid>: take the
 	// first file whose committed range covers the whole id.
-	for (f = ns->buckets[map_hash(&id->fid, ns->nbuckets)]; f != NULL;
-	     f = f->hnext) {
+	for (f = ns->buckets[store__map_hash(&id->fid, ns->nbuckets)];
+	     f != NULL; f = f->hnext) {
 		if (!store_fid_equal(&f->fid, &id->fid)) {
 			continue;
 		}

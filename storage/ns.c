@@ -166,7 +166,8 @@ ns_acquire(store_ns *ns, store__file **fp)
 			(void) pthread_mutex_unlock(&ns->pool_mu);
 			rv = ns_create_primary(ns, &f);
 			if (rv == BB_EUNAVAIL) {
-				// Round robin moves on: the next peers may be up.
+				// Round robin moves on: the next peers may be
+				// up.
 				rv = ns_create_primary(ns, &f);
 			}
 			(void) pthread_mutex_lock(&ns->pool_mu);

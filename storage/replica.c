@@ -39,21 +39,6 @@ store_hash(const void *data, size_t len)
 	return XXH3_64bits(data, len); // seed 0
 }
 
-// replica_bucket is the map bucket of fid.  It must stay the same
-// function as map_hash in datafile.c (FNV-1a over the fid bytes), which
-// is static there; every replica test fails if the two differ.
-static size_t
-replica_bucket(const store_fid *fid, size_t nbuckets)
-{
-	uint64_t h = 1469598103934665603u;
-	int      i;
-
-	for (i = 0; i < STORE_FID_LEN; i++) {
-		h = (h ^ fid->b[i]) * 1099511628211u;
-	}
-	return (size_t) (h & (nbuckets - 1));
-}
-
 // replica_put drops one reference to f; the last one frees it.
 static void
 replica_put(store__file *f)
@@ -77,7 +62,7 @@ replica_acquire(store_ns *ns, const store_fid *fid, store__file **fp)
 
 	(void) pthread_rwlock_rdlock(&ns->map_lock);
 	if (ns->nbuckets > 0) {
-		f = ns->buckets[replica_bucket(fid, ns->nbuckets)];
+		f = ns->buckets[store__map_hash(fid, ns->nbuckets)];
 	}
 	for (; f != NULL; f = f->hnext) {
 		if (f->replica && store_fid_equal(&f->fid, fid)) {

@@ -99,6 +99,10 @@ const char *store__state_name(store__state s);
 // the map owns f from then on).
 bb_err store__map_add(store_ns *ns, store__file *f);
 
+// store__map_hash is the bucket of fid in a map of nbuckets (a power of
+// two).  Callers walk the bucket under the map lock.
+size_t store__map_hash(const store_fid *fid, size_t nbuckets);
+
 // store__map_has says whether a file with fid is in the map of ns.
 bool store__map_has(store_ns *ns, const store_fid *fid);
 

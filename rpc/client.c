@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// rpc/client.c -- the requester side of one peer: a req0 socket that
+// dials in the background, a bounded pool of nng_ctx (one outstanding
+// request each) and calls in two halves, start and finish, so that a
+// caller can have calls to several peers in flight at once.
+#include <errno.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/clock.h"
+#include "rpc/rpc_impl.h"
+
+// A req0 dialer has one connection at a time; a few slots cover the
+// moment when an old pipe is not yet reported gone and a new one is up.
+#define RPC_PEER_MAX_PIPES 8
+
+// Redial a peer that is down every 100 ms at first, backing off to 1 s.
+#define RPC_RECONN_MIN_MS 100
+#define RPC_RECONN_MAX_MS 1000
+
+typedef struct rpc_slot {
+	nng_ctx  ctx;
+	nng_aio *aio; // owned
+	bool     busy;
+} rpc_slot;
+
+struct rpc_peer {
+	char           *url; // owned
+	nng_socket      sock;
+	bool            sock_open;
+	atomic_int      npipes;  // live connections, read without a lock
+	pthread_mutex_t pipe_mu; // guards pipe_ids
+	uint32_t        pipe_ids[RPC_PEER_MAX_PIPES]; // counted; 0 = free
+	pthread_mutex_t mu;                           // guards slots[].busy
+	pthread_cond_t  cv;                           // a slot was freed
+	rpc_slot       *slots;                        // owned array of nctx
+	unsigned        nctx;
+	bool            locks_init;
+};
+
+struct rpc_call {
+	rpc_peer  *peer;
+	rpc_slot  *slot;
+	rpc_method m;
+	int64_t    deadline_ns; // monotonic
+};
+
+// rpc_peer_pipe_cb counts live connections.  NNG reports REM_POST for a
+// pipe that was rejected before ADD_POST too, so a pipe is uncounted only
+// if it was counted: the ids table says which.
+static void
+rpc_peer_pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
+{
+	rpc_peer *p  = arg;
+	uint32_t  id = (uint32_t) nng_pipe_id(pipe);
+	size_t    i;
+
+	(void) pthread_mutex_lock(&p->pipe_mu);
+	for (i = 0; i < RPC_PEER_MAX_PIPES; i++) {
+		if (ev == NNG_PIPE_EV_ADD_POST && p->pipe_ids[i] == 0) {
+			p->pipe_ids[i] = id;
+			atomic_fetch_add(&p->npipes, 1);
+			break;
+		}
+		if (ev == NNG_PIPE_EV_REM_POST && p->pipe_ids[i] == id) {
+			p->pipe_ids[i] = 0;
+			atomic_fetch_sub(&p->npipes, 1);
+			break;
+		}
+	}
+	(void) pthread_mutex_unlock(&p->pipe_mu);
+}
+
+// rpc_ms_left returns the milliseconds until deadline_ns, rounded up, or
+// 0 when it has passed.
+static nng_duration
+rpc_ms_left(int64_t deadline_ns)
+{
+	int64_t left = deadline_ns - bb_clock_mono_ns();
+
+	if (left <= 0) {
+		return 0;
+	}
+	left = (left + BB_NS_PER_MS - 1) / BB_NS_PER_MS;
+	return left > INT32_MAX ? INT32_MAX : (nng_duration) left;
+}
+
+bb_err
+rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp)
+{
+	pthread_condattr_t ca;
+	rpc_peer          *p = NULL;
+	rpc_slot          *sl;
+	unsigned           i;
+	int                rv = 0;
+	bb_err             err;
+
+	if (url == NULL || nctx == 0) {
+		return BB_EINVAL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		return BB_ENOMEM;
+	}
+	atomic_init(&p->npipes, 0);
+	(void) pthread_mutex_init(&p->pipe_mu, NULL);
+	(void) pthread_mutex_init(&p->mu, NULL);
+	(void) pthread_condattr_init(&ca);
+	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	(void) pthread_cond_init(&p->cv, &ca);
+	(void) pthread_condattr_destroy(&ca);
+	p->locks_init = true;
+	p->url        = strdup(url);
+	p->slots      = calloc(nctx, sizeof(*p->slots));
+	if (p->url == NULL || p->slots == NULL) {
+		err = BB_ENOMEM;
+		goto fail;
+	}
+	rv = nng_req0_open(&p->sock);
+	if (rv != 0) {
+		err = rpc__err_from_nng(rv);
+		goto fail;
+	}
+	p->sock_open = true;
+	// Set the limit explicitly: NNG's default (1 MiB) is not ours.
+	rv = nng_socket_set_size(p->sock, NNG_OPT_RECVMAXSZ, RPC_MAX_MSG);
+	if (rv == 0) {
+		rv = nng_socket_set_ms(p->sock, NNG_OPT_RECONNMINT,
+		                       RPC_RECONN_MIN_MS);
+	}
+	if (rv == 0) {
+		rv = nng_socket_set_ms(p->sock, NNG_OPT_RECONNMAXT,
+		                       RPC_RECONN_MAX_MS);
+	}
+	if (rv == 0) {
+		rv = nng_pipe_notify(p->sock, NNG_PIPE_EV_ADD_POST,
+		                     rpc_peer_pipe_cb, p);
+	}
+	if (rv == 0) {
+		rv = nng_pipe_notify(p->sock, NNG_PIPE_EV_REM_POST,
+		                     rpc_peer_pipe_cb, p);
+	}
+	if (rv != 0) {
+		err = rpc__err_from_nng(rv);
+		goto fail;
+	}
+	p->nctx = nctx;
+	for (i = 0; i < nctx; i++) {
+		sl = &p->slots[i];
+		rv = nng_aio_alloc(&sl->aio, NULL, NULL);
+		if (rv == 0) {
+			rv = nng_ctx_open(&sl->ctx, p->sock);
+		}
+		// No resend on a live connection: NNG would send the same
+		// request again every resend time while the first is still
+		// being served (a Replicate behind a slow disk), adding load
+		// exactly when the peer is slow; the call deadline bounds
+		// the wait instead.  NNG still resends a request when its
+		// connection drops and comes back (nng 1.5 reschedules the
+		// requests of a closed pipe), so a peer may see a request
+		// twice: every call is idempotent anyway.
+		if (rv == 0) {
+			rv = nng_ctx_set_ms(sl->ctx, NNG_OPT_REQ_RESENDTIME,
+			                    NNG_DURATION_INFINITE);
+		}
+		if (rv != 0) {
+			err = rpc__err_from_nng(rv);
+			goto fail;
+		}
+	}
+	// In the background: a peer that is down now is not an error.
+	rv = nng_dial(p->sock, url, NULL, NNG_FLAG_NONBLOCK);
+	if (rv != 0) {
+		err = rpc__err_from_nng(rv);
+		goto fail;
+	}
+	*pp = p;
+	return BB_OK;
+
+fail:
+	rpc_peer_close(p);
+	return err;
+}
+
+void
+rpc_peer_close(rpc_peer *p)
+{
+	unsigned i;
+
+	if (p == NULL) {
+		return;
+	}
+	// nng_close returns after every pipe is gone and its callbacks ran.
+	if (p->sock_open) {
+		(void) nng_close(p->sock);
+	}
+	for (i = 0; p->slots != NULL && i < p->nctx; i++) {
+		if (p->slots[i].aio != NULL) {
+			nng_aio_free(p->slots[i].aio);
+		}
+	}
+	if (p->locks_init) {
+		(void) pthread_cond_destroy(&p->cv);
+		(void) pthread_mutex_destroy(&p->mu);
+		(void) pthread_mutex_destroy(&p->pipe_mu);
+	}
+	free(p->slots);
+	free(p->url);
+	free(p);
+}
+
+bool
+rpc_peer_connected(const rpc_peer *p)
+{
+	return atomic_load(&p->npipes) > 0;
+}
+
+const char *
+rpc_peer_url(const rpc_peer *p)
+{
+	return p->url;
+}
+
+// rpc_peer_take waits until deadline_ns for a free slot.  On BB_OK *slp
+// is marked busy for the caller.
+static bb_err
+rpc_peer_take(rpc_peer *p, int64_t deadline_ns, rpc_slot **slp)
+{
+	struct timespec ts;
+	bool            last = false;
+	bb_err          rv   = BB_ETIMEDOUT;
+	unsigned        i;
+
+	ts.tv_sec  = (time_t) (deadline_ns / BB_NS_PER_SEC);
+	ts.tv_nsec = (long) (deadline_ns % BB_NS_PER_SEC);
+	(void) pthread_mutex_lock(&p->mu);
+	for (;;) {
+		for (i = 0; i < p->nctx && rv != BB_OK; i++) {
+			if (!p->slots[i].busy) {
+				p->slots[i].busy = true;
+				*slp             = &p->slots[i];
+				rv               = BB_OK;
+			}
+		}
+		if (rv == BB_OK || last) {
+			break;
+		}
+		// After the deadline, look once more, then give up.
+		last = pthread_cond_timedwait(&p->cv, &p->mu, &ts) == ETIMEDOUT;
+	}
+	(void) pthread_mutex_unlock(&p->mu);
+	return rv;
+}
+
+static void
+rpc_peer_give(rpc_peer *p, rpc_slot *sl)
+{
+	(void) pthread_mutex_lock(&p->mu);
+	sl->busy = false;
+	(void) pthread_cond_signal(&p->cv);
+	(void) pthread_mutex_unlock(&p->mu);
+}
+
+// rpc_call_msg frames req as method number m + packed req.  On BB_OK the
+// caller owns *out.  A message over RPC_MAX_MSG is BB_ETOOBIG: the peer
+// would drop the connection, and NNG would resend it forever.
+static bb_err
+rpc_call_msg(rpc_method m, const ProtobufCMessage *req, nng_msg **out)
+{
+	nng_msg *msg = NULL;
+	uint8_t *b;
+	size_t   len;
+	int      rv;
+
+	len = protobuf_c_message_get_packed_size(req);
+	if (len > RPC_MAX_MSG - 4) {
+		return BB_ETOOBIG;
+	}
+	rv = nng_msg_alloc(&msg, 4 + len);
+	if (rv != 0) {
+		return rpc__err_from_nng(rv);
+	}
+	b    = nng_msg_body(msg);
+	b[0] = (uint8_t) ((uint32_t) m >> 24);
+	b[1] = (uint8_t) ((uint32_t) m >> 16);
+	b[2] = (uint8_t) ((uint32_t) m >> 8);
+	b[3] = (uint8_t) m;
+	(void) protobuf_c_message_pack(req, b + 4);
+	*out = msg;
+	return BB_OK;
+}
+
+bb_err
+rpc_peer_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
+                    int64_t timeout_ns, rpc_call **cp)
+{
+	const ProtobufCServiceDescriptor *sd;
+	rpc_call                         *c   = NULL;
+	nng_msg                          *msg = NULL;
+	rpc_slot                         *sl  = NULL;
+	nng_duration                      left;
+	int64_t                           deadline;
+	bb_err                            rv;
+
+	sd = &blobby__rpc__v1__blobby__descriptor;
+	if ((unsigned) m >= sd->n_methods ||
+	    req->descriptor != sd->methods[m].input) {
+		return BB_EINVAL;
+	}
+	// Fail fast: without a connection the request would only wait in
+	// NNG's queue until its deadline.
+	if (!rpc_peer_connected(p)) {
+		return BB_EUNAVAIL;
+	}
+	deadline = bb_clock_mono_ns() + timeout_ns;
+	rv       = rpc_call_msg(m, req, &msg);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		rv = BB_ENOMEM;
+		goto fail;
+	}
+	rv = rpc_peer_take(p, deadline, &sl);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	c->peer        = p;
+	c->slot        = sl;
+	c->m           = m;
+	c->deadline_ns = deadline;
+	// The send completes once a connection takes the request; the
+	// aio owns msg until then, and gives it back on failure.
+	left = rpc_ms_left(deadline);
+	nng_aio_set_timeout(sl->aio, left > 0 ? left : 1);
+	nng_aio_set_msg(sl->aio, msg);
+	nng_ctx_send(sl->ctx, sl->aio);
+	*cp = c;
+	return BB_OK;
+
+fail:
+	nng_msg_free(msg);
+	free(c);
+	return rv;
+}
+
+bb_err
+rpc_call_finish(rpc_call *c, ProtobufCMessage **respp)
+{
+	const ProtobufCMessageDescriptor *out;
+	ProtobufCMessage                 *resp;
+	rpc_slot                         *sl  = c->slot;
+	nng_msg                          *msg = NULL;
+	nng_duration                      left;
+	bb_err                            rv;
+
+	nng_aio_wait(sl->aio);
+	rv = rpc__err_from_nng(nng_aio_result(sl->aio));
+	if (rv != BB_OK) {
+		nng_msg_free(nng_aio_get_msg(sl->aio)); // ours again
+		goto done;
+	}
+	left = rpc_ms_left(c->deadline_ns);
+	if (left == 0) {
+		rv = BB_ETIMEDOUT;
+		goto done;
+	}
+	// The reply comes back on the same context as its request.
+	nng_aio_set_timeout(sl->aio, left);
+	nng_ctx_recv(sl->ctx, sl->aio);
+	nng_aio_wait(sl->aio);
+	rv = rpc__err_from_nng(nng_aio_result(sl->aio));
+	if (rv != BB_OK) {
+		goto done;
+	}
+	msg  = nng_aio_get_msg(sl->aio);
+	out  = blobby__rpc__v1__blobby__descriptor.methods[c->m].output;
+	resp = protobuf_c_message_unpack(out, NULL, nng_msg_len(msg),
+	                                 nng_msg_body(msg));
+	if (resp == NULL) {
+		rv = BB_EPROTO;
+		goto done;
+	}
+	*respp = resp;
+done:
+	if (msg != NULL) {
+		nng_msg_free(msg);
+	}
+	rpc_peer_give(c->peer, sl);
+	free(c);
+	return rv;
+}
+
+bb_err
+rpc_peer_call(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
+              int64_t timeout_ns, ProtobufCMessage **respp)
+{
+	rpc_call *c = NULL;
+	bb_err    rv;
+
+	rv = rpc_peer_call_start(p, m, req, timeout_ns, &c);
+	if (rv != BB_OK) {
+		return rv;
+	}
+	return rpc_call_finish(c, respp);
+}

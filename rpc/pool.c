@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// rpc/pool.c -- the peers of a node keyed by machine id, and storage's
+// store_remotes over them: round-robin assignment of replicas, the same
+// call made to several peers in parallel, and chunked remote reads.
+// Framing and connections are client.c's.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rpc/rpc_impl.h"
+
+// Contexts per peer: how many calls to one peer may be in flight at once
+// (inserts into different primaries replicate in parallel).
+#define RPC_POOL_NCTX 16
+
+// A remote read keeps up to this many Read calls in flight.
+#define RPC_POOL_READ_WINDOW 4
+
+typedef struct rpc_pool_ent {
+	uint32_t  id;
+	rpc_peer *peer; // owned
+} rpc_pool_ent;
+
+struct rpc_pool {
+	const bb_conf *conf;  // borrowed
+	rpc_pool_ent  *peers; // owned array, sorted by id (as conf->remotes)
+	size_t         npeers;
+	atomic_uint    next; // round-robin position
+};
+
+bb_err
+rpc_pool_open(const bb_conf *conf, rpc_pool **pp)
+{
+	const bb_remote_conf *r;
+	rpc_pool             *p = NULL;
+	char                  url[128];
+	size_t                i;
+	bb_err                rv = BB_OK;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		return BB_ENOMEM;
+	}
+	p->conf = conf;
+	atomic_init(&p->next, 0);
+	p->peers = calloc(conf->n_remotes + 1, sizeof(*p->peers));
+	if (p->peers == NULL) {
+		rv = BB_ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < conf->n_remotes; i++) {
+		r = &conf->remotes[i];
+		(void) snprintf(url, sizeof(url),
+		                strchr(r->host, ':') != NULL ? "tcp://[%s]:%u"
+		                                             : "tcp://%s:%u",
+		                r->host, (unsigned) r->rpc_port);
+		rv = rpc_peer_open(url, RPC_POOL_NCTX, &p->peers[i].peer);
+		if (rv != BB_OK) {
+			goto fail;
+		}
+		p->peers[i].id = r->id;
+		p->npeers++;
+	}
+	*pp = p;
+	return BB_OK;
+
+fail:
+	rpc_pool_close(p);
+	return rv;
+}
+
+void
+rpc_pool_close(rpc_pool *p)
+{
+	size_t i;
+
+	if (p == NULL) {
+		return;
+	}
+	for (i = 0; i < p->npeers; i++) {
+		rpc_peer_close(p->peers[i].peer);
+	}
+	free(p->peers);
+	free(p);
+}
+
+rpc_peer *
+rpc_pool_peer(rpc_pool *p, uint32_t machine_id)
+{
+	size_t lo = 0, hi = p->npeers, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (p->peers[mid].id == machine_id) {
+			return p->peers[mid].peer;
+		}
+		if (p->peers[mid].id < machine_id) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	return NULL;
+}
+
+static bb_err
+rpc_pool_assign(void *ctx, uint32_t n, uint32_t *ids)
+{
+	rpc_pool *p = ctx;
+	unsigned  start;
+	uint32_t  i;
+
+	if (n > p->npeers) {
+		return BB_EUNAVAIL;
+	}
+	if (n == 0) {
+		return BB_OK;
+	}
+	start = atomic_fetch_add(&p->next, 1);
+	for (i = 0; i < n; i++) {
+		ids[i] = p->peers[(start + i) % p->npeers].id;
+	}
+	return BB_OK;
+}
+
+// The request of one store_call, built once and sent to every peer.
+typedef struct rpc_pool_req {
+	rpc_method m;
+	union {
+		Blobby__Rpc__V1__InitializeRequest init;
+		Blobby__Rpc__V1__ReplicateRequest  repl;
+		Blobby__Rpc__V1__HeartBeatRequest  hb;
+		Blobby__Rpc__V1__DeleteRequest     del;
+	} u;
+	const ProtobufCMessage *msg; // points into u
+} rpc_pool_req;
+
+static bb_err
+rpc_pool_req_init(rpc_pool_req *r, const store_call *call)
+{
+	ProtobufCBinaryData fid = { STORE_FID_LEN, (uint8_t *) call->fid.b };
+	char               *ns  = (char *) call->ns; // only read by pack
+
+	switch (call->kind) {
+	case STORE_CALL_INITIALIZE:
+		r->m = RPC_M_INITIALIZE;
+		blobby__rpc__v1__initialize_request__init(&r->u.init);
+		r->u.init.namespace_ = ns;
+		r->u.init.fid        = fid;
+		r->msg               = &r->u.init.base;
+		return BB_OK;
+	case STORE_CALL_REPLICATE:
+		if (call->len > RPC_MAX_CHUNK) {
+			return BB_ETOOBIG;
+		}
+		r->m = RPC_M_REPLICATE;
+		blobby__rpc__v1__replicate_request__init(&r->u.repl);
+		r->u.repl.namespace_ = ns;
+		r->u.repl.fid        = fid;
+		r->u.repl.start      = call->start;
+		r->u.repl.data.len   = call->len;
+		r->u.repl.data.data  = (uint8_t *) call->data;
+		r->u.repl.hash       = call->hash;
+		r->msg               = &r->u.repl.base;
+		return BB_OK;
+	case STORE_CALL_HEARTBEAT:
+		r->m = RPC_M_HEARTBEAT;
+		blobby__rpc__v1__heart_beat_request__init(&r->u.hb);
+		r->u.hb.namespace_ = ns;
+		r->u.hb.fid        = fid;
+		r->msg             = &r->u.hb.base;
+		return BB_OK;
+	case STORE_CALL_DELETE:
+		r->m = RPC_M_DELETE;
+		blobby__rpc__v1__delete_request__init(&r->u.del);
+		r->u.del.namespace_ = ns;
+		r->u.del.fid        = fid;
+		r->msg              = &r->u.del.base;
+		return BB_OK;
+	default:
+		return BB_EINVAL;
+	}
+}
+
+static void
+rpc_pool_fail(store_call_result *res, bb_err err, const char *url)
+{
+	res->err = err;
+	(void) snprintf(res->msg, sizeof(res->msg), "%s: %s", url,
+	                bb_strerror(err));
+}
+
+// rpc_pool_result turns the answer of one peer into *res.
+static void
+rpc_pool_result(store_call_result *res, const store_call *call,
+                const ProtobufCMessage *resp, const char *url)
+{
+	const Blobby__Rpc__V1__Status            *st;
+	const Blobby__Rpc__V1__ReplicateResponse *rr;
+
+	st = rpc__resp_status(resp);
+	if (st == NULL) {
+		rpc_pool_fail(res, BB_EPROTO, url);
+		return;
+	}
+	res->err           = rpc_err_from_code((int) st->code);
+	res->shutting_down = st->shutting_down;
+	(void) snprintf(res->msg, sizeof(res->msg), "%s", st->message);
+	if (res->err == BB_OK && call->kind == STORE_CALL_REPLICATE) {
+		// The replica's length can only be past what we sent.
+		rr = (const Blobby__Rpc__V1__ReplicateResponse *) resp;
+		if (rr->offset < call->start + call->len) {
+			res->err = BB_EPROTO;
+			(void) snprintf(res->msg, sizeof(res->msg),
+			                "%s: replica length %llu after a write "
+			                "ending at %llu",
+			                url, (unsigned long long) rr->offset,
+			                (unsigned long long) (call->start +
+			                                      call->len));
+		}
+	}
+}
+
+// rpc_pool_call starts the call on every peer before it waits for any:
+// the peers work in parallel and the whole takes one deadline, not n.
+static void
+rpc_pool_call(void *ctx, const uint32_t *ids, size_t n,
+              const store_call *call, store_call_result *results)
+{
+	rpc_pool         *p     = ctx;
+	rpc_call        **calls = NULL; // owned array
+	ProtobufCMessage *resp;
+	rpc_pool_req      req;
+	rpc_peer         *peer;
+	int64_t           timeout = p->conf->client_timeout_ns;
+	size_t            i;
+	bb_err            rv;
+
+	memset(results, 0, n * sizeof(*results));
+	rv = rpc_pool_req_init(&req, call);
+	if (rv == BB_OK && n > 0) {
+		calls = calloc(n, sizeof(*calls));
+		rv    = calls == NULL ? BB_ENOMEM : BB_OK;
+	}
+	for (i = 0; i < n; i++) {
+		if (rv != BB_OK) {
+			rpc_pool_fail(&results[i], rv, "rpc");
+			continue;
+		}
+		peer = rpc_pool_peer(p, ids[i]);
+		if (peer == NULL) {
+			results[i].err = BB_ENOENT;
+			(void) snprintf(results[i].msg, sizeof(results[i].msg),
+			                "no [remote.%lu] configured",
+			                (unsigned long) ids[i]);
+			continue;
+		}
+		results[i].err =
+		    rpc_peer_call_start(peer, req.m, req.msg, timeout, &calls[i]);
+		if (results[i].err != BB_OK) {
+			calls[i] = NULL;
+			rpc_pool_fail(&results[i], results[i].err,
+			              rpc_peer_url(peer));
+		}
+	}
+	for (i = 0; calls != NULL && i < n; i++) {
+		if (calls[i] == NULL) {
+			continue;
+		}
+		peer = rpc_pool_peer(p, ids[i]);
+		resp = NULL;
+		rv   = rpc_call_finish(calls[i], &resp);
+		if (rv != BB_OK) {
+			rpc_pool_fail(&results[i], rv, rpc_peer_url(peer));
+			continue;
+		}
+		rpc_pool_result(&results[i], call, resp, rpc_peer_url(peer));
+		protobuf_c_message_free_unpacked(resp, NULL);
+	}
+	free(calls);
+}
+
+void
+rpc_pool_remotes(rpc_pool *p, store_remotes *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->ctx       = p;
+	r->max_chunk = RPC_MAX_CHUNK;
+	r->assign    = rpc_pool_assign;
+	r->call      = rpc_pool_call;
+}
+
+// rpc_pool_read_one finishes one Read call: exactly want bytes into dst.
+static bb_err
+rpc_pool_read_one(rpc_call *c, void *dst, size_t want)
+{
+	const Blobby__Rpc__V1__ReadResponse *rr;
+	const Blobby__Rpc__V1__Status       *st;
+	ProtobufCMessage                    *resp = NULL;
+	bb_err                               rv;
+
+	rv = rpc_call_finish(c, &resp);
+	if (rv != BB_OK) {
+		return rv;
+	}
+	rr = (const Blobby__Rpc__V1__ReadResponse *) resp;
+	st = rpc__resp_status(resp);
+	if (st == NULL) {
+		rv = BB_EPROTO;
+	} else {
+		rv = rpc_err_from_code((int) st->code);
+	}
+	// Never a short result: a reply of another length is an error.
+	if (rv == BB_OK && rr->data.len != want) {
+		rv = BB_EPROTO;
+	}
+	if (rv == BB_OK) {
+		memcpy(dst, rr->data.data, want);
+	}
+	protobuf_c_message_free_unpacked(resp, NULL);
+	return rv;
+}
+
+bb_err
+rpc_pool_read(rpc_pool *p, const char *ns, const store_id *id, uint64_t off,
+              void *buf, size_t len)
+{
+	Blobby__Rpc__V1__ReadRequest req = BLOBBY__RPC__V1__READ_REQUEST__INIT;
+	rpc_call *calls[RPC_POOL_READ_WINDOW];
+	size_t    at[RPC_POOL_READ_WINDOW], want[RPC_POOL_READ_WINDOW];
+	rpc_peer *peer;
+	size_t    done = 0, next, k, nk;
+	bb_err    rv = BB_OK, r1;
+
+	peer = rpc_pool_peer(p, store_fid_machine(&id->fid));
+	if (peer == NULL) {
+		return BB_ENOENT;
+	}
+	if (off > id->length || len > id->length - off) {
+		return BB_EINVAL;
+	}
+	req.namespace_ = (char *) ns;
+	req.fid.len    = STORE_FID_LEN;
+	req.fid.data   = (uint8_t *) id->fid.b;
+	while (done < len && rv == BB_OK) {
+		// Start a window of chunks, then collect them in order.
+		next = done;
+		for (nk = 0; nk < RPC_POOL_READ_WINDOW && next < len; nk++) {
+			want[nk]   = len - next < RPC_MAX_CHUNK ? len - next
+			                                        : RPC_MAX_CHUNK;
+			at[nk]     = next;
+			req.start  = id->start + off + next;
+			req.length = (uint32_t) want[nk];
+			rv         = rpc_peer_call_start(peer, RPC_M_READ,
+			                                 &req.base,
+			                                 p->conf->client_timeout_ns,
+			                                 &calls[nk]);
+			if (rv != BB_OK) {
+				break;
+			}
+			next += want[nk];
+		}
+		for (k = 0; k < nk; k++) {
+			r1 = rpc_pool_read_one(calls[k], (char *) buf + at[k],
+			                       want[k]);
+			if (rv == BB_OK) {
+				rv = r1;
+			}
+		}
+		done = next;
+	}
+	return rv;
+}
