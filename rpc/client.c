@@ -20,9 +20,11 @@
 // moment when an old pipe is not yet reported gone and a new one is up.
 #define RPC_PEER_MAX_PIPES 8
 
-// Redial a peer that is down every 100 ms at first, backing off to 1 s.
-#define RPC_RECONN_MIN_MS 100
-#define RPC_RECONN_MAX_MS 1000
+// Redial a peer that is down after a random 0-100 ms, always: no
+// exponential backoff (NNG's grows to reconnect-time-max when that is
+// set), so a peer that comes back is used again within 100 ms.  A peer
+// that stays down costs a refused connect every 50 ms on average.
+#define RPC_RECONN_MS 100
 
 typedef struct rpc_slot {
 	nng_ctx  ctx;
@@ -37,9 +39,10 @@ struct rpc_peer {
 	atomic_int      npipes;  // live connections, read without a lock
 	pthread_mutex_t pipe_mu; // guards pipe_ids
 	uint32_t        pipe_ids[RPC_PEER_MAX_PIPES]; // counted; 0 = free
-	pthread_mutex_t mu;                           // guards slots[].busy
-	pthread_cond_t  cv;                           // a slot was freed
-	rpc_slot       *slots;                        // owned array of nctx
+	pthread_mutex_t mu;    // guards slots[].busy, gen; posts operations
+	pthread_cond_t  cv;    // a slot was freed
+	uint64_t        gen;   // bumped when the last connection goes
+	rpc_slot       *slots; // owned array of nctx
 	unsigned        nctx;
 	bool            locks_init;
 };
@@ -48,8 +51,30 @@ struct rpc_call {
 	rpc_peer  *peer;
 	rpc_slot  *slot;
 	rpc_method m;
+	uint64_t   gen;         // peer->gen when the slot was taken
 	int64_t    deadline_ns; // monotonic
 };
+
+// rpc_peer_lost fails every call in flight on p: its last connection is
+// gone.  NNG fails a request already sent on that connection by itself
+// (no resends, see rpc_peer_open), but one queued in the moment between
+// the drop and this notice would wait for a connection until its
+// deadline.  A call between its send and its receive sees gen change
+// instead (rpc_call_post).
+static void
+rpc_peer_lost(rpc_peer *p)
+{
+	unsigned i;
+
+	(void) pthread_mutex_lock(&p->mu);
+	p->gen++;
+	for (i = 0; i < p->nctx; i++) {
+		if (p->slots[i].busy) {
+			nng_aio_abort(p->slots[i].aio, NNG_ECONNRESET);
+		}
+	}
+	(void) pthread_mutex_unlock(&p->mu);
+}
 
 // rpc_peer_pipe_cb counts live connections.  NNG reports REM_POST for a
 // pipe that was rejected before ADD_POST too, so a pipe is uncounted only
@@ -57,8 +82,9 @@ struct rpc_call {
 static void
 rpc_peer_pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 {
-	rpc_peer *p  = arg;
-	uint32_t  id = (uint32_t) nng_pipe_id(pipe);
+	rpc_peer *p    = arg;
+	uint32_t  id   = (uint32_t) nng_pipe_id(pipe);
+	bool      lost = false;
 	size_t    i;
 
 	(void) pthread_mutex_lock(&p->pipe_mu);
@@ -70,11 +96,14 @@ rpc_peer_pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 		}
 		if (ev == NNG_PIPE_EV_REM_POST && p->pipe_ids[i] == id) {
 			p->pipe_ids[i] = 0;
-			atomic_fetch_sub(&p->npipes, 1);
+			lost           = atomic_fetch_sub(&p->npipes, 1) == 1;
 			break;
 		}
 	}
 	(void) pthread_mutex_unlock(&p->pipe_mu);
+	if (lost) {
+		rpc_peer_lost(p);
+	}
 }
 
 // rpc_ms_left returns the milliseconds until deadline_ns, rounded up, or
@@ -132,11 +161,10 @@ rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp)
 	rv = nng_socket_set_size(p->sock, NNG_OPT_RECVMAXSZ, RPC_MAX_MSG);
 	if (rv == 0) {
 		rv = nng_socket_set_ms(p->sock, NNG_OPT_RECONNMINT,
-		                       RPC_RECONN_MIN_MS);
+		                       RPC_RECONN_MS);
 	}
 	if (rv == 0) {
-		rv = nng_socket_set_ms(p->sock, NNG_OPT_RECONNMAXT,
-		                       RPC_RECONN_MAX_MS);
+		rv = nng_socket_set_ms(p->sock, NNG_OPT_RECONNMAXT, 1000);
 	}
 	if (rv == 0) {
 		rv = nng_pipe_notify(p->sock, NNG_PIPE_EV_ADD_POST,
@@ -157,14 +185,16 @@ rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp)
 		if (rv == 0) {
 			rv = nng_ctx_open(&sl->ctx, p->sock);
 		}
-		// No resend on a live connection: NNG would send the same
-		// request again every resend time while the first is still
-		// being served (a Replicate behind a slow disk), adding load
-		// exactly when the peer is slow; the call deadline bounds
-		// the wait instead.  NNG still resends a request when its
-		// connection drops and comes back (nng 1.5 reschedules the
-		// requests of a closed pipe), so a peer may see a request
-		// twice: every call is idempotent anyway.
+		// No resends.  With a resend time NNG sends the request
+		// again every period while the first is still being served
+		// (a Replicate behind a slow disk: more load exactly when the
+		// peer is slow), and when a connection drops it parks the
+		// request until a new one comes, so a call to a dead peer
+		// would wait out its whole deadline.  With none (nng 1.5), a
+		// dropped connection fails the call at once (NNG_ECONNRESET)
+		// and the deadline bounds a slow peer.  A request may still
+		// arrive twice (a caller retries, another client resends):
+		// every call is idempotent anyway.
 		if (rv == 0) {
 			rv = nng_ctx_set_ms(sl->ctx, NNG_OPT_REQ_RESENDTIME,
 			                    NNG_DURATION_INFINITE);
@@ -228,9 +258,9 @@ rpc_peer_url(const rpc_peer *p)
 }
 
 // rpc_peer_take waits until deadline_ns for a free slot.  On BB_OK *slp
-// is marked busy for the caller.
+// is marked busy for the caller and *genp is the connection generation.
 static bb_err
-rpc_peer_take(rpc_peer *p, int64_t deadline_ns, rpc_slot **slp)
+rpc_peer_take(rpc_peer *p, int64_t deadline_ns, rpc_slot **slp, uint64_t *genp)
 {
 	struct timespec ts;
 	bool            last = false;
@@ -245,6 +275,7 @@ rpc_peer_take(rpc_peer *p, int64_t deadline_ns, rpc_slot **slp)
 			if (!p->slots[i].busy) {
 				p->slots[i].busy = true;
 				*slp             = &p->slots[i];
+				*genp            = p->gen;
 				rv               = BB_OK;
 			}
 		}
@@ -252,7 +283,8 @@ rpc_peer_take(rpc_peer *p, int64_t deadline_ns, rpc_slot **slp)
 			break;
 		}
 		// After the deadline, look once more, then give up.
-		last = pthread_cond_timedwait(&p->cv, &p->mu, &ts) == ETIMEDOUT;
+		last =
+		    pthread_cond_timedwait(&p->cv, &p->mu, &ts) == ETIMEDOUT;
 	}
 	(void) pthread_mutex_unlock(&p->mu);
 	return rv;
@@ -265,6 +297,39 @@ rpc_peer_give(rpc_peer *p, rpc_slot *sl)
 	sl->busy = false;
 	(void) pthread_cond_signal(&p->cv);
 	(void) pthread_mutex_unlock(&p->mu);
+}
+
+// rpc_call_post starts the send (msg != NULL) or the receive of c with
+// what is left of its deadline, unless the connection it started on is
+// gone: BB_EUNAVAIL then, and msg stays the caller's.  Under p->mu, so
+// that rpc_peer_lost either sees the operation or is seen here.
+static bb_err
+rpc_call_post(rpc_call *c, nng_msg *msg)
+{
+	rpc_peer    *p  = c->peer;
+	rpc_slot    *sl = c->slot;
+	nng_duration left;
+	bb_err       rv = BB_OK;
+
+	left = rpc_ms_left(c->deadline_ns);
+	(void) pthread_mutex_lock(&p->mu);
+	if (p->gen != c->gen || !rpc_peer_connected(p)) {
+		rv = BB_EUNAVAIL;
+	} else if (left == 0) {
+		rv = BB_ETIMEDOUT;
+	} else if (msg != NULL) {
+		// The send completes once a connection takes the request;
+		// the aio owns msg until then, and gives it back on failure.
+		nng_aio_set_timeout(sl->aio, left);
+		nng_aio_set_msg(sl->aio, msg);
+		nng_ctx_send(sl->ctx, sl->aio);
+	} else {
+		// The reply comes back on the context of its request.
+		nng_aio_set_timeout(sl->aio, left);
+		nng_ctx_recv(sl->ctx, sl->aio);
+	}
+	(void) pthread_mutex_unlock(&p->mu);
+	return rv;
 }
 
 // rpc_call_msg frames req as method number m + packed req.  On BB_OK the
@@ -303,9 +368,6 @@ rpc_peer_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
 	const ProtobufCServiceDescriptor *sd;
 	rpc_call                         *c   = NULL;
 	nng_msg                          *msg = NULL;
-	rpc_slot                         *sl  = NULL;
-	nng_duration                      left;
-	int64_t                           deadline;
 	bb_err                            rv;
 
 	sd = &blobby__rpc__v1__blobby__descriptor;
@@ -318,8 +380,7 @@ rpc_peer_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
 	if (!rpc_peer_connected(p)) {
 		return BB_EUNAVAIL;
 	}
-	deadline = bb_clock_mono_ns() + timeout_ns;
-	rv       = rpc_call_msg(m, req, &msg);
+	rv = rpc_call_msg(m, req, &msg);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -328,20 +389,18 @@ rpc_peer_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
 		rv = BB_ENOMEM;
 		goto fail;
 	}
-	rv = rpc_peer_take(p, deadline, &sl);
+	c->peer        = p;
+	c->m           = m;
+	c->deadline_ns = bb_clock_mono_ns() + timeout_ns;
+	rv             = rpc_peer_take(p, c->deadline_ns, &c->slot, &c->gen);
 	if (rv != BB_OK) {
 		goto fail;
 	}
-	c->peer        = p;
-	c->slot        = sl;
-	c->m           = m;
-	c->deadline_ns = deadline;
-	// The send completes once a connection takes the request; the
-	// aio owns msg until then, and gives it back on failure.
-	left = rpc_ms_left(deadline);
-	nng_aio_set_timeout(sl->aio, left > 0 ? left : 1);
-	nng_aio_set_msg(sl->aio, msg);
-	nng_ctx_send(sl->ctx, sl->aio);
+	rv = rpc_call_post(c, msg);
+	if (rv != BB_OK) {
+		rpc_peer_give(p, c->slot);
+		goto fail;
+	}
 	*cp = c;
 	return BB_OK;
 
@@ -358,7 +417,6 @@ rpc_call_finish(rpc_call *c, ProtobufCMessage **respp)
 	ProtobufCMessage                 *resp;
 	rpc_slot                         *sl  = c->slot;
 	nng_msg                          *msg = NULL;
-	nng_duration                      left;
 	bb_err                            rv;
 
 	nng_aio_wait(sl->aio);
@@ -367,14 +425,10 @@ rpc_call_finish(rpc_call *c, ProtobufCMessage **respp)
 		nng_msg_free(nng_aio_get_msg(sl->aio)); // ours again
 		goto done;
 	}
-	left = rpc_ms_left(c->deadline_ns);
-	if (left == 0) {
-		rv = BB_ETIMEDOUT;
+	rv = rpc_call_post(c, NULL);
+	if (rv != BB_OK) {
 		goto done;
 	}
-	// The reply comes back on the same context as its request.
-	nng_aio_set_timeout(sl->aio, left);
-	nng_ctx_recv(sl->ctx, sl->aio);
 	nng_aio_wait(sl->aio);
 	rv = rpc__err_from_nng(nng_aio_result(sl->aio));
 	if (rv != BB_OK) {

@@ -50,10 +50,10 @@ rpc_find(const rpc__service *svc, const char *name,
 }
 
 static void
-rpc_handle_initialize(rpc_svc *service,
-                      const Blobby__Rpc__V1__InitializeRequest *in,
+rpc_handle_initialize(rpc_svc                                    *service,
+                      const Blobby__Rpc__V1__InitializeRequest   *in,
                       Blobby__Rpc__V1__InitializeResponse_Closure closure,
-                      void *closure_data)
+                      void                                       *closure_data)
 {
 	const rpc__service *svc = (const rpc__service *) service;
 	Blobby__Rpc__V1__InitializeResponse out =
@@ -69,8 +69,8 @@ rpc_handle_initialize(rpc_svc *service,
 	if (rv == BB_OK) {
 		rv = store_ns_replica_initialize(ns, &fid);
 		if (rv != BB_OK) {
-			why = rpc_msg_set(&m, "initialize in",
-			                  in->namespace_, rv);
+			why = rpc_msg_set(&m, "initialize in", in->namespace_,
+			                  rv);
 		}
 	}
 	rpc__status_set(&st, svc->draining, rv, why);
@@ -79,10 +79,10 @@ rpc_handle_initialize(rpc_svc *service,
 }
 
 static void
-rpc_handle_replicate(rpc_svc *service,
-                     const Blobby__Rpc__V1__ReplicateRequest *in,
+rpc_handle_replicate(rpc_svc                                   *service,
+                     const Blobby__Rpc__V1__ReplicateRequest   *in,
                      Blobby__Rpc__V1__ReplicateResponse_Closure closure,
-                     void *closure_data)
+                     void                                      *closure_data)
 {
 	const rpc__service *svc = (const rpc__service *) service;
 	Blobby__Rpc__V1__ReplicateResponse out =
@@ -105,8 +105,8 @@ rpc_handle_replicate(rpc_svc *service,
 		                                in->data.data, in->data.len,
 		                                in->hash, &offset);
 		if (rv != BB_OK) {
-			why = rpc_msg_set(&m, "replicate in",
-			                  in->namespace_, rv);
+			why = rpc_msg_set(&m, "replicate in", in->namespace_,
+			                  rv);
 		}
 	}
 	rpc__status_set(&st, svc->draining, rv, why);
@@ -116,10 +116,10 @@ rpc_handle_replicate(rpc_svc *service,
 }
 
 static void
-rpc_handle_heart_beat(rpc_svc *service,
-                      const Blobby__Rpc__V1__HeartBeatRequest *in,
+rpc_handle_heart_beat(rpc_svc                                   *service,
+                      const Blobby__Rpc__V1__HeartBeatRequest   *in,
                       Blobby__Rpc__V1__HeartBeatResponse_Closure closure,
-                      void *closure_data)
+                      void                                      *closure_data)
 {
 	const rpc__service *svc = (const rpc__service *) service;
 	Blobby__Rpc__V1__HeartBeatResponse out =
@@ -133,10 +133,10 @@ rpc_handle_heart_beat(rpc_svc *service,
 
 	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, &why);
 	if (rv == BB_OK) {
-		rv  = store_ns_replica_heartbeat(ns, &fid);
+		rv = store_ns_replica_heartbeat(ns, &fid);
 		if (rv != BB_OK) {
-			why = rpc_msg_set(&m, "heart beat in",
-			                  in->namespace_, rv);
+			why = rpc_msg_set(&m, "heart beat in", in->namespace_,
+			                  rv);
 		}
 	}
 	rpc__status_set(&st, svc->draining, rv, why);
@@ -149,7 +149,7 @@ rpc_handle_delete(rpc_svc *service, const Blobby__Rpc__V1__DeleteRequest *in,
                   Blobby__Rpc__V1__DeleteResponse_Closure closure,
                   void                                   *closure_data)
 {
-	const rpc__service *svc = (const rpc__service *) service;
+	const rpc__service             *svc = (const rpc__service *) service;
 	Blobby__Rpc__V1__DeleteResponse out =
 	    BLOBBY__RPC__V1__DELETE_RESPONSE__INIT;
 	Blobby__Rpc__V1__Status st  = BLOBBY__RPC__V1__STATUS__INIT;
@@ -161,10 +161,9 @@ rpc_handle_delete(rpc_svc *service, const Blobby__Rpc__V1__DeleteRequest *in,
 
 	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, &why);
 	if (rv == BB_OK) {
-		rv  = store_ns_replica_delete(ns, &fid);
+		rv = store_ns_replica_delete(ns, &fid);
 		if (rv != BB_OK) {
-			why = rpc_msg_set(&m, "delete in",
-			                  in->namespace_, rv);
+			why = rpc_msg_set(&m, "delete in", in->namespace_, rv);
 		}
 	}
 	rpc__status_set(&st, svc->draining, rv, why);
@@ -179,15 +178,16 @@ rpc_handle_read(rpc_svc *service, const Blobby__Rpc__V1__ReadRequest *in,
                 Blobby__Rpc__V1__ReadResponse_Closure closure,
                 void                                 *closure_data)
 {
-	const rpc__service *svc = (const rpc__service *) service;
-	Blobby__Rpc__V1__ReadResponse out = BLOBBY__RPC__V1__READ_RESPONSE__INIT;
-	Blobby__Rpc__V1__Status       st  = BLOBBY__RPC__V1__STATUS__INIT;
-	const char                   *why = NULL;
-	uint8_t                      *buf = NULL; // owned
-	rpc_msg                       m;
-	store_ns                     *ns;
-	store_id                      id;
-	bb_err                        rv;
+	const rpc__service           *svc = (const rpc__service *) service;
+	Blobby__Rpc__V1__ReadResponse out =
+	    BLOBBY__RPC__V1__READ_RESPONSE__INIT;
+	Blobby__Rpc__V1__Status st  = BLOBBY__RPC__V1__STATUS__INIT;
+	const char             *why = NULL;
+	uint8_t                *buf = NULL; // owned
+	rpc_msg                 m;
+	store_ns               *ns;
+	store_id                id;
+	bb_err                  rv;
 
 	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &id.fid, &why);
 	if (rv == BB_OK && in->length > RPC_MAX_CHUNK) {
@@ -205,8 +205,7 @@ rpc_handle_read(rpc_svc *service, const Blobby__Rpc__V1__ReadRequest *in,
 		id.length = in->length;
 		rv        = store_ns_read_copy(ns, &id, buf);
 		if (rv != BB_OK) {
-			why = rpc_msg_set(&m, "read in",
-			                  in->namespace_, rv);
+			why = rpc_msg_set(&m, "read in", in->namespace_, rv);
 		}
 	}
 	rpc__status_set(&st, svc->draining, rv, why);
@@ -220,8 +219,8 @@ rpc_handle_read(rpc_svc *service, const Blobby__Rpc__V1__ReadRequest *in,
 }
 
 static void
-rpc_handle_node_status(rpc_svc *service,
-                       const Blobby__Rpc__V1__NodeStatusRequest *in,
+rpc_handle_node_status(rpc_svc                                    *service,
+                       const Blobby__Rpc__V1__NodeStatusRequest   *in,
                        Blobby__Rpc__V1__NodeStatusResponse_Closure closure,
                        void *closure_data)
 {

@@ -111,6 +111,8 @@ rpc_pool_assign(void *ctx, uint32_t n, uint32_t *ids)
 	rpc_pool *p = ctx;
 	unsigned  start;
 	uint32_t  i;
+	uint32_t  k;
+	int       pass;
 
 	if (n > p->npeers) {
 		return BB_EUNAVAIL;
@@ -118,9 +120,18 @@ rpc_pool_assign(void *ctx, uint32_t n, uint32_t *ids)
 	if (n == 0) {
 		return BB_OK;
 	}
+	// Round robin, but peers with a live connection first: a peer that
+	// is down would only make the new primary fail.
 	start = atomic_fetch_add(&p->next, 1);
-	for (i = 0; i < n; i++) {
-		ids[i] = p->peers[(start + i) % p->npeers].id;
+	k     = 0;
+	for (pass = 0; pass < 2 && k < n; pass++) {
+		for (i = 0; i < p->npeers && k < n; i++) {
+			const rpc_pool_ent *e =
+			    &p->peers[(start + i) % p->npeers];
+			if (rpc_peer_connected(e->peer) == (pass == 0)) {
+				ids[k++] = e->id;
+			}
+		}
 	}
 	return BB_OK;
 }
@@ -213,12 +224,12 @@ rpc_pool_result(store_call_result *res, const store_call *call,
 		rr = (const Blobby__Rpc__V1__ReplicateResponse *) resp;
 		if (rr->offset < call->start + call->len) {
 			res->err = BB_EPROTO;
-			(void) snprintf(res->msg, sizeof(res->msg),
-			                "%s: replica length %llu after a write "
-			                "ending at %llu",
-			                url, (unsigned long long) rr->offset,
-			                (unsigned long long) (call->start +
-			                                      call->len));
+			(void) snprintf(
+			    res->msg, sizeof(res->msg),
+			    "%s: replica length %llu after a write "
+			    "ending at %llu",
+			    url, (unsigned long long) rr->offset,
+			    (unsigned long long) (call->start + call->len));
 		}
 	}
 }
@@ -226,8 +237,8 @@ rpc_pool_result(store_call_result *res, const store_call *call,
 // rpc_pool_call starts the call on every peer before it waits for any:
 // the peers work in parallel and the whole takes one deadline, not n.
 static void
-rpc_pool_call(void *ctx, const uint32_t *ids, size_t n,
-              const store_call *call, store_call_result *results)
+rpc_pool_call(void *ctx, const uint32_t *ids, size_t n, const store_call *call,
+              store_call_result *results)
 {
 	rpc_pool         *p     = ctx;
 	rpc_call        **calls = NULL; // owned array
@@ -257,8 +268,8 @@ rpc_pool_call(void *ctx, const uint32_t *ids, size_t n,
 			                (unsigned long) ids[i]);
 			continue;
 		}
-		results[i].err =
-		    rpc_peer_call_start(peer, req.m, req.msg, timeout, &calls[i]);
+		results[i].err = rpc_peer_call_start(peer, req.m, req.msg,
+		                                     timeout, &calls[i]);
 		if (results[i].err != BB_OK) {
 			calls[i] = NULL;
 			rpc_pool_fail(&results[i], results[i].err,
@@ -328,11 +339,11 @@ rpc_pool_read(rpc_pool *p, const char *ns, const store_id *id, uint64_t off,
               void *buf, size_t len)
 {
 	Blobby__Rpc__V1__ReadRequest req = BLOBBY__RPC__V1__READ_REQUEST__INIT;
-	rpc_call *calls[RPC_POOL_READ_WINDOW];
+	rpc_call                    *calls[RPC_POOL_READ_WINDOW];
 	size_t    at[RPC_POOL_READ_WINDOW], want[RPC_POOL_READ_WINDOW];
 	rpc_peer *peer;
 	size_t    done = 0, next, k, nk;
-	bb_err    rv = BB_OK, r1;
+	bb_err    rv   = BB_OK, r1;
 
 	peer = rpc_pool_peer(p, store_fid_machine(&id->fid));
 	if (peer == NULL) {
@@ -353,10 +364,9 @@ rpc_pool_read(rpc_pool *p, const char *ns, const store_id *id, uint64_t off,
 			at[nk]     = next;
 			req.start  = id->start + off + next;
 			req.length = (uint32_t) want[nk];
-			rv         = rpc_peer_call_start(peer, RPC_M_READ,
-			                                 &req.base,
-			                                 p->conf->client_timeout_ns,
-			                                 &calls[nk]);
+			rv = rpc_peer_call_start(peer, RPC_M_READ, &req.base,
+			                         p->conf->client_timeout_ns,
+			                         &calls[nk]);
 			if (rv != BB_OK) {
 				break;
 			}

@@ -48,9 +48,12 @@ typedef struct rpc_reply {
 
 // The method names in rpc_method order, as the .proto declares them.
 static const char *const rpc_method_names[] = {
-	[RPC_M_INITIALIZE] = "Initialize", [RPC_M_REPLICATE] = "Replicate",
-	[RPC_M_HEARTBEAT] = "HeartBeat",   [RPC_M_DELETE] = "Delete",
-	[RPC_M_READ] = "Read",             [RPC_M_NODE_STATUS] = "NodeStatus",
+	[RPC_M_INITIALIZE]  = "Initialize",
+	[RPC_M_REPLICATE]   = "Replicate",
+	[RPC_M_HEARTBEAT]   = "HeartBeat",
+	[RPC_M_DELETE]      = "Delete",
+	[RPC_M_READ]        = "Read",
+	[RPC_M_NODE_STATUS] = "NodeStatus",
 };
 
 // rpc_server_check_service makes sure that rpc_method and the generated
@@ -164,7 +167,8 @@ rpc_server_handle(rpc_server *s, const uint8_t *data, size_t len)
 	sd = &blobby__rpc__v1__blobby__descriptor;
 	if (len < 4) {
 		return rpc_server_error(
-		    s, RPC_STATUS_ONLY, BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
+		    s, RPC_STATUS_ONLY,
+		    BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
 		    "message shorter than its 4-byte method number");
 	}
 	m = (uint32_t) data[0] << 24 | (uint32_t) data[1] << 16 |
@@ -179,11 +183,11 @@ rpc_server_handle(rpc_server *s, const uint8_t *data, size_t len)
 	md = &sd->methods[m];
 	in = protobuf_c_message_unpack(md->input, NULL, len - 4, data + 4);
 	if (in == NULL) {
-		(void) snprintf(text, sizeof(text), "%s: request does not unpack",
-		                md->name);
-		return rpc_server_error(s, md->output,
-		                        BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
-		                        text);
+		(void) snprintf(text, sizeof(text),
+		                "%s: request does not unpack", md->name);
+		return rpc_server_error(
+		    s, md->output, BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
+		    text);
 	}
 	// Dispatch through the generated service: the method number picks
 	// the handler, as it picked the input type above.
@@ -237,7 +241,7 @@ rpc_server_worker(void *arg)
 
 // rpc_server_url writes tcp://addr:port, with brackets for IPv6.
 static void
-rpc_server_url(const bb_conf *conf, char *url, size_t len)
+rpc_server_url(const bb_conf *conf, unsigned port, char *url, size_t len)
 {
 	const char *addr = conf->server.rpc_addr;
 
@@ -247,7 +251,7 @@ rpc_server_url(const bb_conf *conf, char *url, size_t len)
 	(void) snprintf(url, len,
 	                strchr(addr, ':') != NULL ? "tcp://[%s]:%u"
 	                                          : "tcp://%s:%u",
-	                addr, (unsigned) conf->server.rpc_port);
+	                addr, port);
 }
 
 bb_err
@@ -291,7 +295,7 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
 		why = "rpc: cannot set the receive limit";
 		goto fail;
 	}
-	rpc_server_url(conf, url, sizeof(url));
+	rpc_server_url(conf, conf->server.rpc_port, url, sizeof(url));
 	rv = nng_listener_create(&l, s->sock, url);
 	if (rv == 0) {
 		rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, RPC_MAX_MSG);
@@ -328,7 +332,8 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
 		}
 		s->nworkers++;
 	}
-	bb_log_info("rpc: listening on %s (port %u)", url, (unsigned) s->port);
+	rpc_server_url(conf, s->port, url, sizeof(url));
+	bb_log_info("rpc: listening on %s", url);
 	*sp = s;
 	return BB_OK;
 
@@ -360,13 +365,18 @@ rpc_server_stop(rpc_server *s)
 	if (s == NULL) {
 		return;
 	}
-	// Closing the socket fails every pending receive with NNG_ECLOSED,
-	// which is how the workers learn to stop.
-	if (s->sock_open) {
-		(void) nng_close(s->sock);
+	// Closing each context fails its pending receive with NNG_ECLOSED,
+	// which is how the workers learn to stop; the socket closes only
+	// once no worker uses it (closing it under them can hang in
+	// libnng 1.5: seen under load with a peer killed at the same time).
+	for (i = 0; i < s->nworkers; i++) {
+		(void) nng_ctx_close(s->workers[i].ctx);
 	}
 	for (i = 0; i < s->nworkers; i++) {
 		(void) pthread_join(s->workers[i].thread, NULL);
+	}
+	if (s->sock_open) {
+		(void) nng_close(s->sock);
 	}
 	for (i = 0; i < RPC_SERVER_WORKERS; i++) {
 		if (s->workers[i].aio != NULL) {

@@ -170,3 +170,9 @@ rpc__err_from_nng(int rv)
 		return BB_EIO;
 	}
 }
+
+void
+rpc_fini(void)
+{
+	nng_fini();
+}

@@ -42,6 +42,11 @@ typedef struct store_file_info {
 bb_err store_open(const bb_conf *conf, const store_remotes *remotes,
                   store **sp, const char **errmsg);
 
+// store_quiesce stops the timer thread (and so every call it makes to
+// peers: heart beats, new primaries), waiting for the tick in progress.
+// Inserts and reads still work.  Idempotent; store_close calls it too.
+void store_quiesce(store *s);
+
 // store_close stops the timer thread and closes every namespace.  No
 // insert or read may be running.  NULL is a no-op.
 void store_close(store *s);

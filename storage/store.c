@@ -102,6 +102,20 @@ fail:
 }
 
 void
+store_quiesce(store *s)
+{
+	if (s == NULL || !s->timer_running) {
+		return;
+	}
+	(void) pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	(void) pthread_cond_signal(&s->cv);
+	(void) pthread_mutex_unlock(&s->mu);
+	(void) pthread_join(s->timer, NULL);
+	s->timer_running = false;
+}
+
+void
 store_close(store *s)
 {
 	size_t i;
@@ -109,13 +123,7 @@ store_close(store *s)
 	if (s == NULL) {
 		return;
 	}
-	if (s->timer_running) {
-		(void) pthread_mutex_lock(&s->mu);
-		s->stopping = true;
-		(void) pthread_cond_signal(&s->cv);
-		(void) pthread_mutex_unlock(&s->mu);
-		(void) pthread_join(s->timer, NULL);
-	}
+	store_quiesce(s);
 	for (i = 0; i < s->nns; i++) {
 		store_ns_close(s->ns[i]);
 	}

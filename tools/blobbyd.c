@@ -21,6 +21,7 @@
 
 #define BLOBBYD_VERSION "0.1.0"
 #define DRAIN_WAIT_NS   (INT64_C(30) * BB_NS_PER_SEC)
+#define STOP_WAIT_S     30 // after the drain: for closing everything
 
 static void
 usage(FILE *out)
@@ -220,6 +221,10 @@ main(int argc, char **argv)
 	// flight finish, then close: an insert that was acknowledged is in
 	// the file before we exit.
 	rpc_server_set_draining(rpc, true);
+	// A last resort: if closing hangs (libnng 1.5 has known hangs in
+	// nng_close), SIGALRM ends the process.  Every acknowledged insert is
+	// in its file by then; only the exit status is lost.
+	(void) alarm((unsigned) (DRAIN_WAIT_NS / BB_NS_PER_SEC) + STOP_WAIT_S);
 	gw_server_quiesce(gw);
 	deadline = bb_clock_mono_ns() + DRAIN_WAIT_NS;
 	while (gw_server_inflight(gw) > 0 && bb_clock_mono_ns() < deadline) {
@@ -230,9 +235,12 @@ done:
 	// Reverse order of start: nothing is closed while another part may
 	// still call into it.
 	gw_server_stop(gw);
+	// No call to peers may be in flight while sockets close.
+	store_quiesce(st);
 	rpc_server_stop(rpc);
 	store_close(st);
 	rpc_pool_close(pool);
+	rpc_fini();
 	bb_conf_free(conf);
 	bb_log_close();
 	return code;

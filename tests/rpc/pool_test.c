@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// tests/rpc/pool_test.c -- rpc_pool as storage sees it (store_remotes):
-// round-robin assignment over three configured peers, and the replica
-// calls (Initialize, Replicate, HeartBeat, Delete) against a real server
-// over a real store, with peers that are down or not configured.
+// tests/rpc/pool_test.c -- the client side against a real server over a
+// real store: rpc_pool as storage sees it (round-robin assignment over
+// three configured peers, the replica calls, peers down or unknown),
+// rpc_pool_read in chunks, status codes, and rpc_peer itself (fail fast,
+// parallel calls over a few contexts, waiting for a context).
 #define _XOPEN_SOURCE 700 // nftw
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,9 @@
 #include <arpa/inet.h>
 #include <ftw.h>
 #include <netinet/in.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +30,13 @@
 #include "rpc/rpc.h"
 #include "storage/remote.h"
 
-#define SERVER  2u // the one peer that listens
-#define DOWN_A  3u
-#define DOWN_B  4u
-#define PRIMARY 1u // the machine id of the pool's own node
-#define TIMEOUT (5 * BB_NS_PER_SEC)
+#define SERVER   2u // the one peer that listens
+#define DOWN_A   3u
+#define DOWN_B   4u
+#define PRIMARY  1u // the machine id of the pool's own node
+#define TIMEOUT  (5 * BB_NS_PER_SEC)
+#define NTHREADS 8
+#define NCALLS   50
 
 typedef struct {
 	char          tmp[64];
@@ -95,10 +101,9 @@ setup(void **state)
 	                "archive_directory = %s/ar\n",
 	                SERVER, fx->tmp, fx->tmp);
 	fx->sconf = load(text);
-	assert_int_equal(store_open(fx->sconf, NULL, &fx->st, &errmsg),
-	                 BB_OK);
-	assert_int_equal(rpc_server_start(fx->sconf, fx->st, &fx->srv, &errmsg),
-	                 BB_OK);
+	assert_int_equal(store_open(fx->sconf, NULL, &fx->st, &errmsg), BB_OK);
+	assert_int_equal(
+	    rpc_server_start(fx->sconf, fx->st, &fx->srv, &errmsg), BB_OK);
 	(void) snprintf(text, sizeof(text),
 	                "machine_id = %u\n[client]\ntimeout = 5s\n"
 	                "[remote.%u]\nhost = 127.0.0.1\nrpc_port = %u\n"
@@ -187,28 +192,31 @@ static void
 test_assign(void **state)
 {
 	fix     *fx = *state;
-	uint32_t ids[4], prev = 0, next;
+	uint32_t ids[4];
 	int      i;
 
 	assert_int_equal(fx->rem.max_chunk, RPC_MAX_CHUNK);
 	assert_ptr_equal(fx->rem.ctx, fx->pool);
-	// One at a time: each call takes the next peer, wrapping around.
+	// Connected peers come first: only SERVER listens, so a single
+	// replica is always SERVER once it is connected.
+	for (i = 0;
+	     i < 200 && !rpc_peer_connected(rpc_pool_peer(fx->pool, SERVER));
+	     i++) {
+		bb_clock_sleep_ns(10 * BB_NS_PER_MS);
+	}
+	assert_true(rpc_peer_connected(rpc_pool_peer(fx->pool, SERVER)));
 	for (i = 0; i < 7; i++) {
 		assert_int_equal(fx->rem.assign(fx->rem.ctx, 1, ids), BB_OK);
-		assert_true(ids[0] >= SERVER && ids[0] <= DOWN_B);
-		if (i > 0) {
-			next = prev == DOWN_B ? SERVER : prev + 1;
-			assert_int_equal(ids[0], next);
-		}
-		prev = ids[0];
+		assert_int_equal(ids[0], SERVER);
 	}
-	// Several: consecutive peers, all different.
-	for (i = 0; i < 3; i++) {
+	// Several: SERVER first, then the peers that are down, all
+	// different.
+	for (i = 0; i < 4; i++) {
 		assert_int_equal(fx->rem.assign(fx->rem.ctx, 3, ids), BB_OK);
-		assert_int_not_equal(ids[0], ids[1]);
+		assert_int_equal(ids[0], SERVER);
+		assert_true(ids[1] == DOWN_A || ids[1] == DOWN_B);
+		assert_true(ids[2] == DOWN_A || ids[2] == DOWN_B);
 		assert_int_not_equal(ids[1], ids[2]);
-		assert_int_not_equal(ids[0], ids[2]);
-		assert_int_equal(ids[1], ids[0] == DOWN_B ? SERVER : ids[0] + 1);
 	}
 	assert_int_equal(fx->rem.assign(fx->rem.ctx, 4, ids), BB_EUNAVAIL);
 	assert_int_equal(fx->rem.assign(fx->rem.ctx, 0, ids), BB_OK);
@@ -225,12 +233,12 @@ test_assign(void **state)
 static void
 test_replica_calls(void **state)
 {
-	fix                           *fx = *state;
-	store_fid                      fid, other;
-	store_call                     c;
-	store_call_result              r;
-	static uint8_t                 data[RPC_MAX_CHUNK + 1];
-	Blobby__Rpc__V1__ReadRequest   rq = BLOBBY__RPC__V1__READ_REQUEST__INIT;
+	fix                         *fx = *state;
+	store_fid                    fid, other;
+	store_call                   c;
+	store_call_result            r;
+	static uint8_t               data[RPC_MAX_CHUNK + 1];
+	Blobby__Rpc__V1__ReadRequest rq = BLOBBY__RPC__V1__READ_REQUEST__INIT;
 	Blobby__Rpc__V1__ReadResponse *rr;
 	ProtobufCMessage              *resp = NULL;
 	size_t                         i, n1 = 100000;
@@ -275,9 +283,9 @@ test_replica_calls(void **state)
 	c.hash = store_hash(data, c.len);
 	r      = call1(fx, SERVER, &c);
 	expect(&r, BB_ETOOBIG);
-	c.fid  = other;
-	c.len  = 10;
-	c.hash = store_hash(data, c.len);
+	c.fid   = other;
+	c.len   = 10;
+	c.hash  = store_hash(data, c.len);
 	c.start = 0;
 	r       = call1(fx, SERVER, &c);
 	expect(&r, BB_ENOENT);
@@ -379,6 +387,284 @@ test_no_remotes(void **state)
 	bb_conf_free(conf);
 }
 
+static void
+test_status_codes(void **state)
+{
+	static const struct {
+		bb_err err;
+		int    code;
+		bb_err back;
+	} cases[] = {
+		{ BB_OK, BLOBBY__RPC__V1__CODE__OK, BB_OK },
+		{ BB_EINVAL, BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
+		  BB_EINVAL },
+		{ BB_ENOENT, BLOBBY__RPC__V1__CODE__NOT_FOUND, BB_ENOENT },
+		{ BB_EEXIST, BLOBBY__RPC__V1__CODE__ALREADY_EXISTS,
+		  BB_EEXIST },
+		{ BB_EACCES, BLOBBY__RPC__V1__CODE__PERMISSION_DENIED,
+		  BB_EACCES },
+		{ BB_ETOOBIG, BLOBBY__RPC__V1__CODE__RESOURCE_EXHAUSTED,
+		  BB_ENOSPC },
+		{ BB_ENOSPC, BLOBBY__RPC__V1__CODE__RESOURCE_EXHAUSTED,
+		  BB_ENOSPC },
+		{ BB_ESTATE, BLOBBY__RPC__V1__CODE__FAILED_PRECONDITION,
+		  BB_ESTATE },
+		{ BB_ERANGE, BLOBBY__RPC__V1__CODE__OUT_OF_RANGE, BB_ERANGE },
+		{ BB_ECORRUPT, BLOBBY__RPC__V1__CODE__DATA_LOSS, BB_ECORRUPT },
+		{ BB_EUNAVAIL, BLOBBY__RPC__V1__CODE__UNAVAILABLE,
+		  BB_EUNAVAIL },
+		{ BB_ESHUTDOWN, BLOBBY__RPC__V1__CODE__UNAVAILABLE,
+		  BB_EUNAVAIL },
+		{ BB_EBUSY, BLOBBY__RPC__V1__CODE__UNAVAILABLE, BB_EUNAVAIL },
+		{ BB_ETIMEDOUT, BLOBBY__RPC__V1__CODE__DEADLINE_EXCEEDED,
+		  BB_ETIMEDOUT },
+		{ BB_EIO, BLOBBY__RPC__V1__CODE__INTERNAL, BB_EREMOTE },
+		{ BB_ENOMEM, BLOBBY__RPC__V1__CODE__INTERNAL, BB_EREMOTE },
+	};
+	size_t i;
+
+	(void) state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(rpc_code_from_err(cases[i].err),
+		                 cases[i].code);
+		assert_int_equal(rpc_err_from_code(cases[i].code),
+		                 cases[i].back);
+	}
+	assert_int_equal(
+	    rpc_err_from_code(BLOBBY__RPC__V1__CODE__UNIMPLEMENTED),
+	    BB_EPROTO);
+	assert_int_equal(rpc_err_from_code(99), BB_EREMOTE);
+	assert_int_equal(rpc_err_from_code(-1), BB_EREMOTE);
+}
+
+// A blob inserted on the server node reads back through rpc_pool_read,
+// in chunks of RPC_MAX_CHUNK kept in flight together.
+static void
+test_pool_read(void **state)
+{
+	fix         *fx   = *state;
+	size_t       n    = 2 * 1024 * 1024 + 3, i;
+	uint8_t     *body = malloc(n), *got = malloc(n);
+	store_ns    *ns = store_find_ns(fx->st, "test", 4);
+	store_spool *sp = NULL;
+	store_id     id, other;
+
+	assert_true(body != NULL && got != NULL && ns != NULL);
+	for (i = 0; i < n; i++) {
+		body[i] = (uint8_t) (i * 7 + i / 509);
+	}
+	assert_int_equal(store_ns_spool(ns, n, &sp), BB_OK);
+	assert_int_equal(store_spool_write(sp, body, n), BB_OK);
+	assert_int_equal(store_ns_insert(ns, sp, &id), BB_OK);
+	store_spool_free(sp);
+	assert_int_equal(store_fid_machine(&id.fid), SERVER);
+
+	memset(got, 0, n);
+	assert_int_equal(rpc_pool_read(fx->pool, "test", &id, 0, got, n),
+	                 BB_OK);
+	assert_memory_equal(got, body, n);
+	// An odd range: short chunks at both ends.
+	memset(got, 0, n);
+	assert_int_equal(
+	    rpc_pool_read(fx->pool, "test", &id, 123, got, n / 2 + 7), BB_OK);
+	assert_memory_equal(got, body + 123, n / 2 + 7);
+	// Outside the blob: refused before any call.
+	assert_int_equal(rpc_pool_read(fx->pool, "test", &id, n - 1, got, 2),
+	                 BB_EINVAL);
+	// Past the file's end on the peer; a peer that is not configured;
+	// a peer that is down.
+	other = id;
+	other.start += n;
+	assert_int_equal(rpc_pool_read(fx->pool, "test", &other, 0, got, 10),
+	                 BB_ENOENT);
+	store_fid_make(&other.fid, 1700000000u, 1, 99);
+	assert_int_equal(rpc_pool_read(fx->pool, "test", &other, 0, got, 10),
+	                 BB_ENOENT);
+	store_fid_make(&other.fid, 1700000000u, 1, DOWN_A);
+	assert_int_equal(rpc_pool_read(fx->pool, "test", &other, 0, got, 10),
+	                 BB_EUNAVAIL);
+	free(got);
+	free(body);
+}
+
+static void
+test_peer_down(void **state)
+{
+	fix                               *fx = *state;
+	Blobby__Rpc__V1__NodeStatusRequest req =
+	    BLOBBY__RPC__V1__NODE_STATUS_REQUEST__INIT;
+	ProtobufCMessage *resp = NULL;
+	rpc_peer         *p    = rpc_pool_peer(fx->pool, DOWN_A);
+	int64_t           t0, dt;
+
+	assert_false(rpc_peer_connected(p));
+	t0 = bb_clock_mono_ns();
+	assert_int_equal(
+	    rpc_peer_call(p, RPC_M_NODE_STATUS, &req.base, TIMEOUT, &resp),
+	    BB_EUNAVAIL);
+	dt = bb_clock_mono_ns() - t0;
+	print_message("a call to a peer that is down failed in %.3f ms\n",
+	              (double) dt / 1e6);
+	assert_true(dt < BB_NS_PER_SEC);
+	assert_int_equal(rpc_peer_open("bogus://x", 1, &p), BB_EINVAL);
+	assert_int_equal(rpc_peer_open(rpc_peer_url(p), 0, &p), BB_EINVAL);
+}
+
+typedef struct {
+	rpc_peer *peer;
+	int       ok;
+} worker_arg;
+
+static void *
+worker(void *arg)
+{
+	worker_arg                        *w = arg;
+	Blobby__Rpc__V1__NodeStatusRequest req =
+	    BLOBBY__RPC__V1__NODE_STATUS_REQUEST__INIT;
+	ProtobufCMessage *resp;
+	int               i;
+
+	for (i = 0; i < NCALLS; i++) {
+		resp = NULL;
+		if (rpc_peer_call(w->peer, RPC_M_NODE_STATUS, &req.base,
+		                  TIMEOUT, &resp) != BB_OK) {
+			continue;
+		}
+		if (((Blobby__Rpc__V1__NodeStatusResponse *) resp)
+		        ->machine_id == SERVER) {
+			w->ok++;
+		}
+		protobuf_c_message_free_unpacked(resp, NULL);
+	}
+	return NULL;
+}
+
+// open_peer opens a peer of the server with nctx contexts, connected.
+static rpc_peer *
+open_peer(fix *fx, unsigned nctx)
+{
+	rpc_peer *p = NULL;
+	char      url[64];
+	int64_t   end = bb_clock_mono_ns() + TIMEOUT;
+
+	(void) snprintf(url, sizeof(url), "tcp://127.0.0.1:%u",
+	                (unsigned) rpc_server_port(fx->srv));
+	assert_int_equal(rpc_peer_open(url, nctx, &p), BB_OK);
+	while (!rpc_peer_connected(p)) {
+		assert_true(bb_clock_mono_ns() < end);
+		bb_clock_sleep_ns(2 * BB_NS_PER_MS);
+	}
+	return p;
+}
+
+static void
+test_parallel(void **state)
+{
+	fix       *fx = *state;
+	rpc_peer  *p  = open_peer(fx, 4);
+	pthread_t  th[NTHREADS];
+	worker_arg args[NTHREADS];
+	int64_t    t0, dt;
+	int        i, total = 0;
+
+	t0 = bb_clock_mono_ns();
+	for (i = 0; i < NTHREADS; i++) {
+		args[i].peer = p; // 8 threads share 4 contexts
+		args[i].ok   = 0;
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, worker, &args[i]), 0);
+	}
+	for (i = 0; i < NTHREADS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		total += args[i].ok;
+	}
+	dt = bb_clock_mono_ns() - t0;
+	print_message("%d NodeStatus calls from %d threads over 4 contexts "
+	              "in %.1f ms: %.0f calls/s\n",
+	              total, NTHREADS, (double) dt / 1e6,
+	              (double) total * 1e9 / (double) dt);
+	assert_int_equal(total, NTHREADS * NCALLS);
+	rpc_peer_close(p);
+}
+
+static void
+test_context_wait(void **state)
+{
+	fix                               *fx = *state;
+	Blobby__Rpc__V1__NodeStatusRequest req =
+	    BLOBBY__RPC__V1__NODE_STATUS_REQUEST__INIT;
+	ProtobufCMessage *resp = NULL;
+	rpc_peer         *p    = open_peer(fx, 1);
+	rpc_call         *c1 = NULL, *c2 = NULL;
+	int64_t           t0, dt;
+
+	// The only context is taken: a second call waits for it until its
+	// own deadline, then gives up.
+	assert_int_equal(
+	    rpc_peer_call_start(p, RPC_M_NODE_STATUS, &req.base, TIMEOUT, &c1),
+	    BB_OK);
+	t0 = bb_clock_mono_ns();
+	assert_int_equal(rpc_peer_call_start(p, RPC_M_NODE_STATUS, &req.base,
+	                                     100 * BB_NS_PER_MS, &c2),
+	                 BB_ETIMEDOUT);
+	dt = bb_clock_mono_ns() - t0;
+	assert_true(dt >= 90 * BB_NS_PER_MS && dt < 2 * BB_NS_PER_SEC);
+	assert_int_equal(rpc_call_finish(c1, &resp), BB_OK);
+	protobuf_c_message_free_unpacked(resp, NULL);
+	// Freed: the next call gets the context at once.
+	resp = NULL;
+	assert_int_equal(
+	    rpc_peer_call(p, RPC_M_NODE_STATUS, &req.base, TIMEOUT, &resp),
+	    BB_OK);
+	protobuf_c_message_free_unpacked(resp, NULL);
+	rpc_peer_close(p);
+}
+
+// A peer that takes a request and dies before it answers: the call
+// fails at once with BB_EUNAVAIL, not at its deadline.
+static void
+test_peer_dies_mid_call(void **state)
+{
+	Blobby__Rpc__V1__NodeStatusRequest req =
+	    BLOBBY__RPC__V1__NODE_STATUS_REQUEST__INIT;
+	ProtobufCMessage *resp = NULL;
+	nng_socket        mute;
+	nng_listener      l;
+	nng_msg          *got = NULL;
+	rpc_peer         *p   = NULL;
+	rpc_call         *c   = NULL;
+	char              url[64];
+	int               port;
+	int64_t           t0, dt;
+
+	(void) state;
+	assert_int_equal(nng_rep0_open(&mute), 0);
+	assert_int_equal(nng_socket_set_ms(mute, NNG_OPT_RECVTIMEO, 5000), 0);
+	assert_int_equal(nng_listen(mute, "tcp://127.0.0.1:0", &l, 0), 0);
+	assert_int_equal(
+	    nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port), 0);
+	(void) snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", port);
+	assert_int_equal(rpc_peer_open(url, 2, &p), BB_OK);
+	t0 = bb_clock_mono_ns();
+	while (!rpc_peer_connected(p)) {
+		assert_true(bb_clock_mono_ns() - t0 < TIMEOUT);
+		bb_clock_sleep_ns(2 * BB_NS_PER_MS);
+	}
+	assert_int_equal(
+	    rpc_peer_call_start(p, RPC_M_NODE_STATUS, &req.base, TIMEOUT, &c),
+	    BB_OK);
+	assert_int_equal(nng_recvmsg(mute, &got, 0), 0); // taken, unanswered
+	nng_msg_free(got);
+	t0 = bb_clock_mono_ns();
+	(void) nng_close(mute);
+	assert_int_equal(rpc_call_finish(c, &resp), BB_EUNAVAIL);
+	dt = bb_clock_mono_ns() - t0;
+	print_message("a call in flight failed %.3f ms after its peer died\n",
+	              (double) dt / 1e6);
+	assert_true(dt < BB_NS_PER_SEC);
+	rpc_peer_close(p);
+}
+
 int
 main(void)
 {
@@ -389,6 +675,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_several_peers, setup,
 		                                teardown),
 		cmocka_unit_test(test_no_remotes),
+		cmocka_unit_test(test_status_codes),
+		cmocka_unit_test_setup_teardown(test_pool_read, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_peer_down, setup,
+		                                teardown),
+		cmocka_unit_test(test_peer_dies_mid_call),
+		cmocka_unit_test_setup_teardown(test_parallel, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_context_wait, setup,
+		                                teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// tests/rpc/transport_test.c -- a real rpc_server on 127.0.0.1:0 over a
-// real store, real rpc_peer clients and a raw req0 socket for what a
-// client of ours never sends: status codes, NodeStatus, Read (one chunk,
-// several through rpc_pool_read, errors), unknown methods, short, random
-// and oversize messages, a peer that is down, parallel calls, deadlines.
+// tests/rpc/transport_test.c -- the server side: a real rpc_server on
+// 127.0.0.1:0 over a real store, a real rpc_peer, a raw req0 socket and
+// the SP framing by hand over TCP for what our client never sends:
+// NodeStatus, Read and its errors, unknown methods, short, random and
+// oversize messages, a port that is taken.  pool_test.c has the client.
 #define _XOPEN_SOURCE 700 // nftw
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,15 +14,16 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "blobby/rpc/v1/rpc.pb-c.h"
@@ -31,9 +32,6 @@
 
 #define MACHINE  7u
 #define TIMEOUT  (5 * BB_NS_PER_SEC)
-#define MIB      (1024u * 1024u)
-#define NTHREADS 8
-#define NCALLS   50
 #define NGARBAGE 300
 
 typedef struct {
@@ -138,20 +136,6 @@ rnd(uint32_t *s)
 	return *s;
 }
 
-static uint8_t *
-make_body(size_t n, uint32_t seed)
-{
-	uint8_t *b = malloc(n);
-	size_t   i;
-
-	assert_non_null(b);
-	seed = seed * 2654435761u + 1;
-	for (i = 0; i < n; i++) {
-		b[i] = (uint8_t) (rnd(&seed) >> 24);
-	}
-	return b;
-}
-
 static store_id
 insert(fix *fx, const uint8_t *data, size_t n)
 {
@@ -181,9 +165,9 @@ read_rpc(fix *fx, const char *ns, const uint8_t *fid, size_t fidlen,
 	req.fid.len    = fidlen;
 	req.start      = start;
 	req.length     = length;
-	assert_int_equal(rpc_peer_call(fx->peer, RPC_M_READ, &req.base,
-	                               TIMEOUT, &resp),
-	                 BB_OK);
+	assert_int_equal(
+	    rpc_peer_call(fx->peer, RPC_M_READ, &req.base, TIMEOUT, &resp),
+	    BB_OK);
 	assert_non_null(((Blobby__Rpc__V1__ReadResponse *) resp)->status);
 	return (Blobby__Rpc__V1__ReadResponse *) resp;
 }
@@ -236,9 +220,8 @@ raw_call(nng_socket s, const void *body, size_t len, int *code)
 	void                                *buf = NULL;
 	size_t                               sz  = 0;
 
-	assert_int_equal(nng_send(s, len > 0 ? (void *) body : (void *) none,
-	                          len, 0),
-	                 0);
+	assert_int_equal(
+	    nng_send(s, len > 0 ? (void *) body : (void *) none, len, 0), 0);
 	assert_int_equal(nng_recv(s, &buf, &sz, NNG_FLAG_ALLOC), 0);
 	r = blobby__rpc__v1__initialize_response__unpack(NULL, sz, buf);
 	nng_free(buf, sz);
@@ -248,53 +231,58 @@ raw_call(nng_socket s, const void *body, size_t len, int *code)
 	blobby__rpc__v1__initialize_response__free_unpacked(r, NULL);
 }
 
-// ---- tests ----------------------------------------------------------
-
-static void
-test_status_codes(void **state)
+// random_request packs a well-formed request of a random method with
+// random fields (namespace, fid size, offsets, data) into out, after its
+// method number, and returns the length: these reach the handlers.
+static size_t
+random_request(uint32_t *seed, uint8_t *out, size_t cap)
 {
-	static const struct {
-		bb_err err;
-		int    code;
-		bb_err back;
-	} cases[] = {
-		{ BB_OK, BLOBBY__RPC__V1__CODE__OK, BB_OK },
-		{ BB_EINVAL, BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT, BB_EINVAL },
-		{ BB_ENOENT, BLOBBY__RPC__V1__CODE__NOT_FOUND, BB_ENOENT },
-		{ BB_EEXIST, BLOBBY__RPC__V1__CODE__ALREADY_EXISTS, BB_EEXIST },
-		{ BB_EACCES, BLOBBY__RPC__V1__CODE__PERMISSION_DENIED,
-		  BB_EACCES },
-		{ BB_ETOOBIG, BLOBBY__RPC__V1__CODE__RESOURCE_EXHAUSTED,
-		  BB_ENOSPC },
-		{ BB_ENOSPC, BLOBBY__RPC__V1__CODE__RESOURCE_EXHAUSTED,
-		  BB_ENOSPC },
-		{ BB_ESTATE, BLOBBY__RPC__V1__CODE__FAILED_PRECONDITION,
-		  BB_ESTATE },
-		{ BB_ERANGE, BLOBBY__RPC__V1__CODE__OUT_OF_RANGE, BB_ERANGE },
-		{ BB_ECORRUPT, BLOBBY__RPC__V1__CODE__DATA_LOSS, BB_ECORRUPT },
-		{ BB_EUNAVAIL, BLOBBY__RPC__V1__CODE__UNAVAILABLE, BB_EUNAVAIL },
-		{ BB_ESHUTDOWN, BLOBBY__RPC__V1__CODE__UNAVAILABLE,
-		  BB_EUNAVAIL },
-		{ BB_EBUSY, BLOBBY__RPC__V1__CODE__UNAVAILABLE, BB_EUNAVAIL },
-		{ BB_ETIMEDOUT, BLOBBY__RPC__V1__CODE__DEADLINE_EXCEEDED,
-		  BB_ETIMEDOUT },
-		{ BB_EIO, BLOBBY__RPC__V1__CODE__INTERNAL, BB_EREMOTE },
-		{ BB_ENOMEM, BLOBBY__RPC__V1__CODE__INTERNAL, BB_EREMOTE },
-	};
-	size_t i;
+	Blobby__Rpc__V1__InitializeRequest ini =
+	    BLOBBY__RPC__V1__INITIALIZE_REQUEST__INIT;
+	Blobby__Rpc__V1__ReplicateRequest rep =
+	    BLOBBY__RPC__V1__REPLICATE_REQUEST__INIT;
+	Blobby__Rpc__V1__HeartBeatRequest hb =
+	    BLOBBY__RPC__V1__HEART_BEAT_REQUEST__INIT;
+	Blobby__Rpc__V1__DeleteRequest del =
+	    BLOBBY__RPC__V1__DELETE_REQUEST__INIT;
+	Blobby__Rpc__V1__ReadRequest rd = BLOBBY__RPC__V1__READ_REQUEST__INIT;
+	Blobby__Rpc__V1__NodeStatusRequest st =
+	    BLOBBY__RPC__V1__NODE_STATUS_REQUEST__INIT;
+	ProtobufCMessage   *msgs[] = { &ini.base, &rep.base, &hb.base,
+		                       &del.base, &rd.base,  &st.base };
+	static uint8_t      fid[12], data[64];
+	static char         other[] = "zz";
+	ProtobufCBinaryData fb;
+	char               *ns;
+	uint32_t            m = rnd(seed) % 6;
+	size_t              i, len;
 
-	(void) state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(rpc_code_from_err(cases[i].err),
-		                 cases[i].code);
-		assert_int_equal(rpc_err_from_code(cases[i].code),
-		                 cases[i].back);
+	for (i = 0; i < sizeof(fid); i++) {
+		fid[i] = (uint8_t) rnd(seed);
 	}
-	assert_int_equal(rpc_err_from_code(BLOBBY__RPC__V1__CODE__UNIMPLEMENTED),
-	                 BB_EPROTO);
-	assert_int_equal(rpc_err_from_code(99), BB_EREMOTE);
-	assert_int_equal(rpc_err_from_code(-1), BB_EREMOTE);
+	for (i = 0; i < sizeof(data); i++) {
+		data[i] = (uint8_t) rnd(seed);
+	}
+	fb.data        = fid;
+	fb.len         = rnd(seed) % 2 == 0 ? STORE_FID_LEN : rnd(seed) % 13;
+	ns             = rnd(seed) % 4 == 0 ? other : "test";
+	ini.namespace_ = rep.namespace_ = hb.namespace_ = ns;
+	del.namespace_ = rd.namespace_ = ns;
+	ini.fid = rep.fid = hb.fid = del.fid = rd.fid = fb;
+	rep.start     = rnd(seed) % 3 == 0 ? 0 : rnd(seed);
+	rep.data.data = data;
+	rep.data.len  = rnd(seed) % sizeof(data);
+	rep.hash      = rnd(seed);
+	rd.start      = rnd(seed) % 1000;
+	rd.length     = rnd(seed) % (2 * RPC_MAX_CHUNK);
+	len           = protobuf_c_message_get_packed_size(msgs[m]);
+	assert_true(len + 4 <= cap);
+	out[0] = out[1] = out[2] = 0;
+	out[3]                   = (uint8_t) m;
+	return 4 + protobuf_c_message_pack(msgs[m], out + 4);
 }
+
+// ---- tests ----------------------------------------------------------
 
 static void
 test_node_status(void **state)
@@ -325,18 +313,21 @@ static void
 test_read_single_chunk(void **state)
 {
 	fix                           *fx   = *state;
-	size_t                         n    = 100000;
-	uint8_t                       *body = make_body(n, 1);
-	store_id                       id   = insert(fx, body, n);
+	size_t                         n    = 100000, i;
+	uint8_t                       *body = malloc(n);
+	store_id                       id;
 	Blobby__Rpc__V1__ReadResponse *r;
 
-	r = read_rpc(fx, "test", id.fid.b, STORE_FID_LEN, id.start,
-	             id.length);
+	assert_non_null(body);
+	for (i = 0; i < n; i++) {
+		body[i] = (uint8_t) (i * 31 + i / 251);
+	}
+	id = insert(fx, body, n);
+	r = read_rpc(fx, "test", id.fid.b, STORE_FID_LEN, id.start, id.length);
 	assert_int_equal(r->status->code, BLOBBY__RPC__V1__CODE__OK);
 	assert_int_equal(r->data.len, n);
 	assert_memory_equal(r->data.data, body, n);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
-
 	// A range inside the blob.
 	r = read_rpc(fx, "test", id.fid.b, STORE_FID_LEN, id.start + 10, 1000);
 	assert_int_equal(r->status->code, BLOBBY__RPC__V1__CODE__OK);
@@ -346,103 +337,59 @@ test_read_single_chunk(void **state)
 	free(body);
 }
 
-static void
-test_read_multi_chunk(void **state)
+// read_code makes a Read call and returns its status code; a call that
+// fails carries no data.
+static int
+read_code(fix *fx, const char *ns, const uint8_t *fid, size_t fidlen,
+          uint64_t start, uint32_t length)
 {
-	fix      *fx   = *state;
-	size_t    n    = 2 * MIB;
-	uint8_t  *body = make_body(n, 2);
-	uint8_t  *got  = malloc(n);
-	store_id  id   = insert(fx, body, n);
-	store_id  other;
-	bb_conf  *pconf;
-	rpc_pool *pool = NULL;
-	char      text[1024];
+	Blobby__Rpc__V1__ReadResponse *r;
+	int                            code;
 
-	assert_non_null(got);
-	(void) snprintf(text, sizeof(text),
-	                "machine_id = 1\n[client]\ntimeout = 5s\n"
-	                "[remote.%u]\nhost = 127.0.0.1\nrpc_port = %u\n"
-	                "[namespace.test]\ndirectory = %s/other\n"
-	                "replicas = 0\narchive = dir\n"
-	                "archive_directory = %s/ar\n",
-	                MACHINE, (unsigned) rpc_server_port(fx->srv), fx->tmp,
-	                fx->tmp);
-	pconf = load(text);
-	assert_int_equal(rpc_pool_open(pconf, &pool), BB_OK);
-	assert_non_null(rpc_pool_peer(pool, MACHINE));
-	wait_connected(rpc_pool_peer(pool, MACHINE));
-
-	// 4 chunks of RPC_MAX_CHUNK, in one window.
-	memset(got, 0, n);
-	assert_int_equal(rpc_pool_read(pool, "test", &id, 0, got, n), BB_OK);
-	assert_memory_equal(got, body, n);
-	// An odd range: a short first chunk boundary and a short last one.
-	memset(got, 0, n);
-	assert_int_equal(
-	    rpc_pool_read(pool, "test", &id, 123, got, MIB + 7), BB_OK);
-	assert_memory_equal(got, body + 123, MIB + 7);
-	// Outside the blob: refused before any call.
-	assert_int_equal(rpc_pool_read(pool, "test", &id, n - 1, got, 2),
-	                 BB_EINVAL);
-	// A blob the peer does not have, and a peer that is not configured.
-	other = id;
-	other.start += n; // past the committed end of the file
-	assert_int_equal(rpc_pool_read(pool, "test", &other, 0, got, 10),
-	                 BB_ENOENT);
-	store_fid_make(&other.fid, 1700000000u, 1, MACHINE + 1);
-	assert_int_equal(rpc_pool_read(pool, "test", &other, 0, got, 10),
-	                 BB_ENOENT);
-	rpc_pool_close(pool);
-	bb_conf_free(pconf);
-	free(got);
-	free(body);
+	r    = read_rpc(fx, ns, fid, fidlen, start, length);
+	code = (int) r->status->code;
+	if (code != BLOBBY__RPC__V1__CODE__OK) {
+		assert_int_equal(r->data.len, 0);
+		assert_string_not_equal(r->status->message, "");
+	}
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	return code;
 }
 
 static void
 test_read_errors(void **state)
 {
-	fix                           *fx = *state;
-	uint8_t                        body[100];
-	store_id                       id;
-	store_fid                      fid;
-	Blobby__Rpc__V1__ReadResponse *r;
+	fix      *fx = *state;
+	uint8_t   body[100];
+	store_id  id;
+	store_fid fid;
 
 	memset(body, 'x', sizeof(body));
 	id = insert(fx, body, sizeof(body));
 	store_fid_make(&fid, 1700000000u, 77, MACHINE);
-	// Unknown file.
-	r = read_rpc(fx, "test", fid.b, STORE_FID_LEN, 0, 10);
-	assert_int_equal(r->status->code, BLOBBY__RPC__V1__CODE__NOT_FOUND);
-	assert_int_equal(r->data.len, 0);
-	assert_string_not_equal(r->status->message, "");
-	protobuf_c_message_free_unpacked(&r->base, NULL);
-	// Past the committed end of a known file.
-	r = read_rpc(fx, "test", id.fid.b, STORE_FID_LEN, id.start, 1000);
-	assert_int_equal(r->status->code, BLOBBY__RPC__V1__CODE__NOT_FOUND);
-	protobuf_c_message_free_unpacked(&r->base, NULL);
-	// Unknown namespace.
-	r = read_rpc(fx, "nope", id.fid.b, STORE_FID_LEN, id.start, 10);
-	assert_int_equal(r->status->code, BLOBBY__RPC__V1__CODE__NOT_FOUND);
-	protobuf_c_message_free_unpacked(&r->base, NULL);
-	// A fid of the wrong size.
-	r = read_rpc(fx, "test", id.fid.b, STORE_FID_LEN - 1, id.start, 10);
-	assert_int_equal(r->status->code,
+	// Unknown file; past the committed end; unknown namespace.
+	assert_int_equal(read_code(fx, "test", fid.b, STORE_FID_LEN, 0, 10),
+	                 BLOBBY__RPC__V1__CODE__NOT_FOUND);
+	assert_int_equal(
+	    read_code(fx, "test", id.fid.b, STORE_FID_LEN, id.start, 1000),
+	    BLOBBY__RPC__V1__CODE__NOT_FOUND);
+	assert_int_equal(
+	    read_code(fx, "nope", id.fid.b, STORE_FID_LEN, id.start, 10),
+	    BLOBBY__RPC__V1__CODE__NOT_FOUND);
+	// A fid of the wrong size; more than one chunk in one call.
+	assert_int_equal(
+	    read_code(fx, "test", id.fid.b, STORE_FID_LEN - 1, id.start, 10),
+	    BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT);
+	assert_int_equal(read_code(fx, "test", id.fid.b, STORE_FID_LEN,
+	                           id.start, RPC_MAX_CHUNK + 1),
 	                 BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT);
-	protobuf_c_message_free_unpacked(&r->base, NULL);
-	// More than one chunk in one call.
-	r = read_rpc(fx, "test", id.fid.b, STORE_FID_LEN, id.start,
-	             RPC_MAX_CHUNK + 1);
-	assert_int_equal(r->status->code,
-	                 BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT);
-	protobuf_c_message_free_unpacked(&r->base, NULL);
 }
 
 static void
 test_unknown_method(void **state)
 {
-	fix                                 *fx   = *state;
-	nng_socket                           s    = raw_open(fx);
+	fix                                 *fx    = *state;
+	nng_socket                           s     = raw_open(fx);
 	static const uint8_t                 m99[] = { 0, 0, 0, 99 };
 	static const uint8_t                 big[] = { 0x80, 0, 0, 6, 1 };
 	Blobby__Rpc__V1__NodeStatusResponse *ns;
@@ -494,11 +441,13 @@ test_short_and_garbage(void **state)
 		for (j = 0; j < len; j++) {
 			msg[j] = (uint8_t) rnd(&seed);
 		}
-		if (len >= 4 && i % 2 == 0) {
-			// Half of them name a real method, so the bodies
-			// reach protobuf-c and the handlers.
+		if (len >= 4 && i % 3 == 0) {
+			// A real method number, so that random bodies
+			// reach protobuf-c.
 			msg[0] = msg[1] = msg[2] = 0;
-			msg[3] = (uint8_t) (rnd(&seed) % 6);
+			msg[3]                   = (uint8_t) (rnd(&seed) % 6);
+		} else if (i % 3 == 1) {
+			len = random_request(&seed, msg, sizeof(msg));
 		}
 		raw_call(s, msg, len, &code);
 		assert_true(code >= 0 && code < 16);
@@ -512,35 +461,132 @@ test_short_and_garbage(void **state)
 	              counts[BLOBBY__RPC__V1__CODE__OK], NGARBAGE);
 	assert_true(counts[BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT] > 0);
 	assert_true(counts[BLOBBY__RPC__V1__CODE__UNIMPLEMENTED] > 0);
+	assert_true(counts[BLOBBY__RPC__V1__CODE__OK] > 0);
+	assert_true(counts[BLOBBY__RPC__V1__CODE__NOT_FOUND] > 0);
 	(void) nng_close(s);
 	expect_alive(fx);
+}
+
+// ---- the SP wire format, by hand (docs/PROTOCOL.md) -----------------
+
+// sp_connect opens a TCP connection to the server and exchanges the SP
+// headers: ours says req0 (0x30), the server's must say rep0 (0x31).
+static int
+sp_connect(const fix *fx)
+{
+	static const uint8_t req0[8] = { 0, 'S', 'P', 0, 0, 0x30, 0, 0 };
+	static const uint8_t rep0[8] = { 0, 'S', 'P', 0, 0, 0x31, 0, 0 };
+	struct sockaddr_in   sa;
+	struct timeval       tv = { 2, 0 };
+	uint8_t              hdr[8];
+	int                  fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family      = AF_INET;
+	sa.sin_port        = htons(rpc_server_port(fx->srv));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, req0, 8), 8);
+	assert_int_equal(recv(fd, hdr, 8, MSG_WAITALL), 8);
+	assert_memory_equal(hdr, rep0, 8);
+	return fd;
+}
+
+static void
+put_be(uint8_t *b, uint64_t v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--) {
+		b[i] = (uint8_t) v;
+		v >>= 8;
+	}
+}
+
+// sp_call sends one request (id | method | body) framed by hand and
+// reads the reply: 8-byte length, the same 4-byte id, the response.
+// Returns the response's status code.
+static int
+sp_call(int fd, uint32_t method, const void *body, size_t len)
+{
+	Blobby__Rpc__V1__InitializeResponse *r;
+	uint8_t                              hdr[16], *buf;
+	uint64_t                             n = 0;
+	int                                  i, code;
+
+	put_be(hdr, 8 + len, 8);
+	put_be(hdr + 8, 0x80000001u, 4); // request id, high bit set
+	put_be(hdr + 12, method, 4);
+	assert_int_equal(write(fd, hdr, 16), 16);
+	if (len > 0) {
+		assert_int_equal(write(fd, body, len), (ssize_t) len);
+	}
+	assert_int_equal(recv(fd, hdr, 12, MSG_WAITALL), 12);
+	for (i = 0; i < 8; i++) {
+		n = n << 8 | hdr[i];
+	}
+	assert_true(n >= 4 && n < RPC_MAX_MSG);
+	assert_memory_equal(hdr + 8, "\x80\x00\x00\x01", 4);
+	buf = malloc(n);
+	assert_non_null(buf);
+	if (n > 4) {
+		assert_int_equal(recv(fd, buf, n - 4, MSG_WAITALL),
+		                 (ssize_t) (n - 4));
+	}
+	r = blobby__rpc__v1__initialize_response__unpack(NULL, n - 4, buf);
+	free(buf);
+	assert_non_null(r);
+	assert_non_null(r->status);
+	code = (int) r->status->code;
+	blobby__rpc__v1__initialize_response__free_unpacked(r, NULL);
+	return code;
+}
+
+static void
+test_sp_framing(void **state)
+{
+	fix *fx = *state;
+	int  fd = sp_connect(fx);
+
+	assert_int_equal(sp_call(fd, RPC_M_NODE_STATUS, NULL, 0),
+	                 BLOBBY__RPC__V1__CODE__OK);
+	assert_int_equal(sp_call(fd, 1000, NULL, 0),
+	                 BLOBBY__RPC__V1__CODE__UNIMPLEMENTED);
+	assert_int_equal(sp_call(fd, RPC_M_NODE_STATUS, NULL, 0),
+	                 BLOBBY__RPC__V1__CODE__OK);
+	(void) close(fd);
 }
 
 static void
 test_oversize(void **state)
 {
 	fix                              *fx = *state;
-	nng_socket                        s  = raw_open(fx);
-	size_t                            n  = RPC_MAX_MSG + 1;
-	uint8_t                          *big = calloc(1, n);
+	int                               fd = sp_connect(fx);
+	uint8_t                           hdr[16], *big;
 	Blobby__Rpc__V1__ReplicateRequest req =
 	    BLOBBY__RPC__V1__REPLICATE_REQUEST__INIT;
 	ProtobufCMessage *resp = NULL;
-	void             *buf  = NULL;
-	size_t            sz   = 0;
+	ssize_t           r;
 
-	assert_non_null(big);
-	big[3] = RPC_M_NODE_STATUS;
-	// The server drops the connection instead of answering; the raw
-	// requester would resend on every reconnect, so give up soon.
-	assert_int_equal(nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 300), 0);
-	assert_int_equal(nng_send(s, big, n, 0), 0);
-	assert_int_equal(nng_recv(s, &buf, &sz, NNG_FLAG_ALLOC),
-	                 NNG_ETIMEDOUT);
-	(void) nng_close(s);
+	// A message one byte over the limit: the server reads its length
+	// and drops the connection without reading the rest or answering.
+	// (Over a plain TCP socket: a req0 socket would resend it on every
+	// reconnect until closed.)
+	put_be(hdr, RPC_MAX_MSG + 1, 8);
+	put_be(hdr + 8, 0x80000001u, 4);
+	put_be(hdr + 12, RPC_M_NODE_STATUS, 4);
+	assert_int_equal(write(fd, hdr, 16), 16);
+	r = recv(fd, hdr, 1, 0);
+	assert_true(r == 0 || (r < 0 && errno == ECONNRESET));
+	(void) close(fd);
 	expect_alive(fx);
 
 	// Our own client refuses to send what the server would drop.
+	big = calloc(1, RPC_MAX_MSG);
+	assert_non_null(big);
 	req.namespace_ = "test";
 	req.data.data  = big;
 	req.data.len   = RPC_MAX_MSG;
@@ -555,144 +601,6 @@ test_oversize(void **state)
 	expect_alive(fx);
 }
 
-// free_port returns a loopback port that nobody listens on (bound, then
-// closed: good enough for a test).
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t          len = sizeof(sa);
-	int                fd  = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family      = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *) &sa, &len), 0);
-	(void) close(fd);
-	return ntohs(sa.sin_port);
-}
-
-static void
-test_peer_down(void **state)
-{
-	Blobby__Rpc__V1__NodeStatusRequest req =
-	    BLOBBY__RPC__V1__NODE_STATUS_REQUEST__INIT;
-	ProtobufCMessage *resp = NULL;
-	rpc_peer         *p    = NULL;
-	char              url[64];
-	int64_t           t0, dt;
-
-	(void) state;
-	(void) snprintf(url, sizeof(url), "tcp://127.0.0.1:%u", free_port());
-	assert_int_equal(rpc_peer_open(url, 2, &p), BB_OK);
-	bb_clock_sleep_ns(50 * BB_NS_PER_MS); // let a dial attempt fail
-	assert_false(rpc_peer_connected(p));
-	t0 = bb_clock_mono_ns();
-	assert_int_equal(
-	    rpc_peer_call(p, RPC_M_NODE_STATUS, &req.base, TIMEOUT, &resp),
-	    BB_EUNAVAIL);
-	dt = bb_clock_mono_ns() - t0;
-	print_message("call to a peer that is down failed in %.3f ms\n",
-	              (double) dt / 1e6);
-	assert_true(dt < BB_NS_PER_SEC);
-	rpc_peer_close(p);
-	assert_int_equal(rpc_peer_open("bogus://x", 1, &p), BB_EINVAL);
-}
-
-typedef struct {
-	rpc_peer *peer;
-	int       ok;
-} worker_arg;
-
-static void *
-worker(void *arg)
-{
-	worker_arg                        *w   = arg;
-	Blobby__Rpc__V1__NodeStatusRequest req =
-	    BLOBBY__RPC__V1__NODE_STATUS_REQUEST__INIT;
-	ProtobufCMessage *resp;
-	int               i;
-
-	for (i = 0; i < NCALLS; i++) {
-		resp = NULL;
-		if (rpc_peer_call(w->peer, RPC_M_NODE_STATUS, &req.base,
-		                  TIMEOUT, &resp) != BB_OK) {
-			continue;
-		}
-		if (((Blobby__Rpc__V1__NodeStatusResponse *) resp)->machine_id ==
-		    MACHINE) {
-			w->ok++;
-		}
-		protobuf_c_message_free_unpacked(resp, NULL);
-	}
-	return NULL;
-}
-
-static void
-test_parallel(void **state)
-{
-	fix       *fx = *state;
-	pthread_t  th[NTHREADS];
-	worker_arg args[NTHREADS];
-	int64_t    t0, dt;
-	int        i, total = 0;
-
-	t0 = bb_clock_mono_ns();
-	for (i = 0; i < NTHREADS; i++) {
-		args[i].peer = fx->peer; // nctx = 4: threads share contexts
-		args[i].ok   = 0;
-		assert_int_equal(
-		    pthread_create(&th[i], NULL, worker, &args[i]), 0);
-	}
-	for (i = 0; i < NTHREADS; i++) {
-		assert_int_equal(pthread_join(th[i], NULL), 0);
-		total += args[i].ok;
-	}
-	dt = bb_clock_mono_ns() - t0;
-	print_message("%d NodeStatus calls from %d threads over 4 contexts "
-	              "in %.1f ms: %.0f calls/s\n",
-	              total, NTHREADS, (double) dt / 1e6,
-	              (double) total * 1e9 / (double) dt);
-	assert_int_equal(total, NTHREADS * NCALLS);
-}
-
-static void
-test_context_wait(void **state)
-{
-	fix                               *fx = *state;
-	Blobby__Rpc__V1__NodeStatusRequest req =
-	    BLOBBY__RPC__V1__NODE_STATUS_REQUEST__INIT;
-	ProtobufCMessage *resp = NULL;
-	rpc_peer         *p    = NULL;
-	rpc_call         *c1   = NULL, *c2 = NULL;
-	int64_t           t0, dt;
-
-	assert_int_equal(rpc_peer_open(fx->url, 1, &p), BB_OK);
-	wait_connected(p);
-	// The only context is taken: a second call waits for it until its
-	// own deadline, then gives up.
-	assert_int_equal(rpc_peer_call_start(p, RPC_M_NODE_STATUS, &req.base,
-	                                     TIMEOUT, &c1),
-	                 BB_OK);
-	t0 = bb_clock_mono_ns();
-	assert_int_equal(rpc_peer_call_start(p, RPC_M_NODE_STATUS, &req.base,
-	                                     100 * BB_NS_PER_MS, &c2),
-	                 BB_ETIMEDOUT);
-	dt = bb_clock_mono_ns() - t0;
-	assert_true(dt >= 90 * BB_NS_PER_MS && dt < 2 * BB_NS_PER_SEC);
-	assert_int_equal(rpc_call_finish(c1, &resp), BB_OK);
-	protobuf_c_message_free_unpacked(resp, NULL);
-	// Freed: the next call gets the context at once.
-	resp = NULL;
-	assert_int_equal(rpc_peer_call(p, RPC_M_NODE_STATUS, &req.base,
-	                               TIMEOUT, &resp),
-	                 BB_OK);
-	protobuf_c_message_free_unpacked(resp, NULL);
-	rpc_peer_close(p);
-}
-
 static void
 test_server_restart(void **state)
 {
@@ -702,9 +610,8 @@ test_server_restart(void **state)
 
 	// The port is taken: a second server on it fails, cleanly.
 	fx->conf->server.rpc_port = rpc_server_port(fx->srv);
-	assert_int_not_equal(rpc_server_start(fx->conf, fx->st, &again,
-	                                      &errmsg),
-	                     BB_OK);
+	assert_int_not_equal(
+	    rpc_server_start(fx->conf, fx->st, &again, &errmsg), BB_OK);
 	assert_non_null(errmsg);
 	fx->conf->server.rpc_port = 0;
 	expect_alive(fx);
@@ -714,12 +621,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_status_codes),
 		cmocka_unit_test_setup_teardown(test_node_status, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_read_single_chunk, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_read_multi_chunk, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_read_errors, setup,
 		                                teardown),
@@ -727,18 +631,13 @@ main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_short_and_garbage, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_sp_framing, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_oversize, setup,
-		                                teardown),
-		cmocka_unit_test(test_peer_down),
-		cmocka_unit_test_setup_teardown(test_parallel, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_context_wait, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_server_restart, setup,
 		                                teardown),
 	};
 
-	if (getenv("F")) cmocka_set_test_filter(getenv("F")); /*DEBUG*/
-	if (getenv("S")) cmocka_set_skip_filter(getenv("S")); /*DEBUG*/
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
