@@ -164,7 +164,7 @@ rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp)
 		                       RPC_RECONN_MS);
 	}
 	if (rv == 0) {
-		rv = nng_socket_set_ms(p->sock, NNG_OPT_RECONNMAXT, 1000);
+		rv = nng_socket_set_ms(p->sock, NNG_OPT_RECONNMAXT, 0);
 	}
 	if (rv == 0) {
 		rv = nng_pipe_notify(p->sock, NNG_PIPE_EV_ADD_POST,

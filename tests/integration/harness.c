@@ -41,6 +41,43 @@ now_ms(void)
 	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+// Every node started and not yet stopped, so that a test that fails
+// half-way (cmocka jumps out of it) leaves no blobbyd running.
+#define MAX_LIVE 32
+static pid_t live[MAX_LIVE];
+
+static void
+kill_live(void)
+{
+	int i;
+
+	for (i = 0; i < MAX_LIVE; i++) {
+		if (live[i] > 0) {
+			(void) kill(live[i], SIGKILL);
+			(void) waitpid(live[i], NULL, 0);
+			live[i] = 0;
+		}
+	}
+}
+
+static void
+live_set(pid_t old, pid_t pid)
+{
+	static bool registered;
+	int         i;
+
+	if (!registered) {
+		(void) atexit(kill_live);
+		registered = true;
+	}
+	for (i = 0; i < MAX_LIVE; i++) {
+		if (live[i] == old) {
+			live[i] = pid;
+			return;
+		}
+	}
+}
+
 void
 bbt_node_init(bbt_node *n)
 {
@@ -163,7 +200,8 @@ bbt_node_try_start(bbt_node *n, const char *conf_text, char *errbuf,
 	}
 	(void) close(out[1]);
 	(void) close(err[1]);
-	n->pid  = pid;
+	n->pid = pid;
+	live_set(0, pid);
 	n->port = read_ready(out[0], n);
 	(void) close(out[0]);
 	if (n->port > 0) {
@@ -215,12 +253,14 @@ bbt_node_stop(bbt_node *n, int sig)
 		if (now_ms() > end) {
 			(void) kill(n->pid, SIGKILL);
 			(void) waitpid(n->pid, &status, 0);
+			live_set(n->pid, 0);
 			n->pid = -1;
 			fail_msg("blobbyd did not stop within %d ms",
 			         STOP_TIMEOUT_MS);
 		}
 		bbt_sleep_ms(10);
 	}
+	live_set(n->pid, 0);
 	n->pid = -1;
 	if (WIFSIGNALED(status)) {
 		return 128 + WTERMSIG(status);
