@@ -49,6 +49,29 @@ rpc_find(const rpc__service *svc, const char *name,
 	return BB_OK;
 }
 
+// rpc_replica_op runs op on the replica that (name, fidb) names and fills
+// st.  m holds st's message, so it must live until the reply is packed.
+static void
+rpc_replica_op(const rpc__service *svc, const char *name,
+               const ProtobufCBinaryData *fidb,
+               bb_err (*op)(store_ns *, const store_fid *), const char *what,
+               Blobby__Rpc__V1__Status *st, rpc_msg *m)
+{
+	const char *why = NULL;
+	store_ns   *ns;
+	store_fid   fid;
+	bb_err      rv;
+
+	rv = rpc_find(svc, name, fidb, &ns, &fid, &why);
+	if (rv == BB_OK) {
+		rv = op(ns, &fid);
+		if (rv != BB_OK) {
+			why = rpc_msg_set(m, what, name, rv);
+		}
+	}
+	rpc__status_set(st, svc->draining, rv, why);
+}
+
 static void
 rpc_handle_initialize(rpc_svc                                    *service,
                       const Blobby__Rpc__V1__InitializeRequest   *in,
@@ -58,22 +81,11 @@ rpc_handle_initialize(rpc_svc                                    *service,
 	const rpc__service *svc = (const rpc__service *) service;
 	Blobby__Rpc__V1__InitializeResponse out =
 	    BLOBBY__RPC__V1__INITIALIZE_RESPONSE__INIT;
-	Blobby__Rpc__V1__Status st  = BLOBBY__RPC__V1__STATUS__INIT;
-	const char             *why = NULL;
+	Blobby__Rpc__V1__Status st = BLOBBY__RPC__V1__STATUS__INIT;
 	rpc_msg                 m;
-	store_ns               *ns;
-	store_fid               fid;
-	bb_err                  rv;
 
-	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, &why);
-	if (rv == BB_OK) {
-		rv = store_ns_replica_initialize(ns, &fid);
-		if (rv != BB_OK) {
-			why = rpc_msg_set(&m, "initialize in", in->namespace_,
-			                  rv);
-		}
-	}
-	rpc__status_set(&st, svc->draining, rv, why);
+	rpc_replica_op(svc, in->namespace_, &in->fid,
+	               store_ns_replica_initialize, "initialize in", &st, &m);
 	out.status = &st;
 	closure(&out, closure_data);
 }
@@ -124,22 +136,11 @@ rpc_handle_heart_beat(rpc_svc                                   *service,
 	const rpc__service *svc = (const rpc__service *) service;
 	Blobby__Rpc__V1__HeartBeatResponse out =
 	    BLOBBY__RPC__V1__HEART_BEAT_RESPONSE__INIT;
-	Blobby__Rpc__V1__Status st  = BLOBBY__RPC__V1__STATUS__INIT;
-	const char             *why = NULL;
+	Blobby__Rpc__V1__Status st = BLOBBY__RPC__V1__STATUS__INIT;
 	rpc_msg                 m;
-	store_ns               *ns;
-	store_fid               fid;
-	bb_err                  rv;
 
-	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, &why);
-	if (rv == BB_OK) {
-		rv = store_ns_replica_heartbeat(ns, &fid);
-		if (rv != BB_OK) {
-			why = rpc_msg_set(&m, "heart beat in", in->namespace_,
-			                  rv);
-		}
-	}
-	rpc__status_set(&st, svc->draining, rv, why);
+	rpc_replica_op(svc, in->namespace_, &in->fid,
+	               store_ns_replica_heartbeat, "heart beat in", &st, &m);
 	out.status = &st;
 	closure(&out, closure_data);
 }
@@ -152,21 +153,11 @@ rpc_handle_delete(rpc_svc *service, const Blobby__Rpc__V1__DeleteRequest *in,
 	const rpc__service             *svc = (const rpc__service *) service;
 	Blobby__Rpc__V1__DeleteResponse out =
 	    BLOBBY__RPC__V1__DELETE_RESPONSE__INIT;
-	Blobby__Rpc__V1__Status st  = BLOBBY__RPC__V1__STATUS__INIT;
-	const char             *why = NULL;
+	Blobby__Rpc__V1__Status st = BLOBBY__RPC__V1__STATUS__INIT;
 	rpc_msg                 m;
-	store_ns               *ns;
-	store_fid               fid;
-	bb_err                  rv;
 
-	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, &why);
-	if (rv == BB_OK) {
-		rv = store_ns_replica_delete(ns, &fid);
-		if (rv != BB_OK) {
-			why = rpc_msg_set(&m, "delete in", in->namespace_, rv);
-		}
-	}
-	rpc__status_set(&st, svc->draining, rv, why);
+	rpc_replica_op(svc, in->namespace_, &in->fid, store_ns_replica_delete,
+	               "delete in", &st, &m);
 	out.status = &st;
 	closure(&out, closure_data);
 }
