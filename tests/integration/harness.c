@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "tests/tmpdir.h"
 
 #define READY_TIMEOUT_MS 20000
 #define STOP_TIMEOUT_MS  30000
@@ -268,15 +269,6 @@ bbt_node_stop(bbt_node *n, int sig)
 	return WEXITSTATUS(status);
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void) sb;
-	(void) flag;
-	(void) ftw;
-	return remove(path);
-}
-
 void
 bbt_node_cleanup(bbt_node *n)
 {
@@ -284,7 +276,7 @@ bbt_node_cleanup(bbt_node *n)
 		(void) bbt_node_stop(n, SIGKILL);
 	}
 	if (n->dir[0] != '\0') {
-		(void) nftw(n->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		bbt_rmtree(n->dir);
 	}
 }
 

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tests/tmpdir.h"
 #include "blobby/rpc/v1/rpc.pb-c.h"
 #include "common/clock.h"
 #include "rpc/rpc.h"
@@ -129,15 +130,6 @@ setup(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void) st;
-	(void) flag;
-	(void) ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	fix *fx = *state;
@@ -147,7 +139,7 @@ teardown(void **state)
 	store_close(fx->st);
 	bb_conf_free(fx->pconf);
 	bb_conf_free(fx->sconf);
-	(void) nftw(fx->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	bbt_rmtree(fx->tmp);
 	free(fx);
 	return 0;
 }

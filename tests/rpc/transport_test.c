@@ -26,6 +26,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "tests/tmpdir.h"
 #include "blobby/rpc/v1/rpc.pb-c.h"
 #include "common/clock.h"
 #include "rpc/rpc.h"
@@ -103,15 +104,6 @@ setup(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void) st;
-	(void) flag;
-	(void) ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	fix *fx = *state;
@@ -120,7 +112,7 @@ teardown(void **state)
 	rpc_server_stop(fx->srv);
 	store_close(fx->st);
 	bb_conf_free(fx->conf);
-	(void) nftw(fx->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	bbt_rmtree(fx->tmp);
 	free(fx);
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/tmpdir.h"
 #include "common/clock.h"
 #include "storage/fileio.h"
 #include "storage/spool.h"
@@ -65,22 +66,13 @@ setup(void **state)
 }
 
 static inline int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void) st;
-	(void) flag;
-	(void) ftw;
-	return remove(path);
-}
-
-static inline int
 teardown(void **state)
 {
 	ns_fix *fx = *state;
 
 	store_io_set_ops(NULL);
 	store_ns_close(fx->ns);
-	(void) nftw(fx->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	bbt_rmtree(fx->tmp);
 	free(fx);
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/tmpdir.h"
 #include "common/clock.h"
 #include "storage/remote.h"
 #include "storage/storage.h"
@@ -159,15 +160,6 @@ setup(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void) st;
-	(void) flag;
-	(void) ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	fixture *fx = *state;
@@ -177,7 +169,7 @@ teardown(void **state)
 	for (i = 0; i < PEERS; i++) {
 		store_ns_close(fx->peers[i].ns);
 	}
-	(void) nftw(fx->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	bbt_rmtree(fx->tmp);
 	free(fx);
 	return 0;
 }

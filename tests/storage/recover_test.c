@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/tmpdir.h"
 #include "common/clock.h"
 #include "storage/spool.h"
 #include "storage/storage.h"
@@ -67,21 +68,12 @@ setup(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void) st;
-	(void) flag;
-	(void) ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	rec_fix *fx = *state;
 
 	store_ns_close(fx->ns);
-	(void) nftw(fx->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	bbt_rmtree(fx->tmp);
 	free(fx);
 	return 0;
 }
