@@ -117,6 +117,8 @@ typedef struct bb_ns_conf {
 	char           *s3_bucket;         // owned, required with s3
 	char           *s3_base_path;      // owned, "" by default
 	char           *s3_key_format;     // owned, NULL: the FID
+	uint64_t        s3_multipart_threshold; // larger objects: multipart
+	uint64_t        s3_part_size;
 	bool            compress;
 	int             compress_level; // -1..9, 0 = default
 	int64_t         delay_delete_ns;
@@ -143,6 +145,8 @@ typedef struct bb_conf {
 	uint32_t        maximum_parallel_uploads;
 	char           *pidfile;           // owned, may be NULL
 	int64_t         client_timeout_ns; // [client] timeout: RPC deadline
+	int64_t         archive_retry_initial_ns; // first retry delay
+	int64_t         archive_retry_max_ns;     // longest retry delay
 	bb_log_conf     log;
 	bb_server_conf  server;
 	bb_remote_conf *remotes; // owned array, sorted by id

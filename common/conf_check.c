@@ -39,6 +39,10 @@ static const bb__conf_key top_keys[] = {
 	K("maximum_parallel_uploads", U32, 0, bb_conf,
 	  maximum_parallel_uploads, 1, UINT32_MAX, "10"),
 	KP("pidfile", STR, bb_conf, pidfile),
+	K("archive_retry_initial", DUR, 0, bb_conf, archive_retry_initial_ns,
+	  BB__CONF_SEC / 1000, INT64_MAX, "1s"),
+	K("archive_retry_max", DUR, 0, bb_conf, archive_retry_max_ns,
+	  BB__CONF_SEC / 1000, INT64_MAX, "5m"),
 };
 
 static const bb__conf_key client_keys[] = {
@@ -147,6 +151,11 @@ static const bb__conf_key ns_keys[] = {
 	K("s3_base_path", STR, BB__CONF_EMPTY, bb_ns_conf, s3_base_path, 0, 0,
 	  ""),
 	KP("s3_key_format", STR, bb_ns_conf, s3_key_format),
+	// S3 needs parts of at least 5 MiB.
+	K("s3_multipart_threshold", SIZE, 0, bb_ns_conf, s3_multipart_threshold,
+	  5242880, UINT64_MAX, "256mib"),
+	K("s3_part_size", SIZE, 0, bb_ns_conf, s3_part_size, 5242880,
+	  5368709120, "64mib"),
 	KP("compress", BOOL, bb_ns_conf, compress),
 	K("compress_level", INT, 0, bb_ns_conf, compress_level, -1, 9, NULL),
 	K("delay_delete", DUR, 0, bb_ns_conf, delay_delete_ns, 0, INT64_MAX,

@@ -31,7 +31,8 @@
 	X(ESHUTDOWN, "shutting down")             \
 	X(ECONFIG, "invalid configuration")       \
 	X(ESYS, "system call failed")             \
-	X(ERANGE, "value out of range")
+	X(ERANGE, "value out of range")           \
+	X(ENOTSUP, "not supported")
 
 typedef enum {
 #define BB_ERR_ENUM(name, msg) BB_##name,

@@ -62,6 +62,12 @@ enum MHD_Result gw__insert_body(gw_server *g, struct MHD_Connection *conn,
 bb_err gw__forward(gw_server *g, const char *ns, const store_id *id,
                    struct MHD_Response **respp);
 
+// gw__archive reads id from the archive of ns.  On BB_OK *respp is a
+// response with the blob (the caller queues it).  Errors as
+// store_ns_read_archive.
+bb_err gw__archive(store_ns *ns, const store_id *id,
+                   struct MHD_Response **respp);
+
 // gw__read answers GET or HEAD /<ns>/<id>.
 enum MHD_Result gw__read(gw_server *g, struct MHD_Connection *conn,
                          const char *url);

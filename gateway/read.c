@@ -3,7 +3,8 @@
 //
 // gateway/read.c -- GET and HEAD /<ns>/<id>: parse the id, find the range
 // in a local file and hand MHD a descriptor, so the bytes go to the
-// socket with sendfile(2) and never through user space.
+// socket with sendfile(2) and never through user space; else ask the
+// owner of the id, else the archive.
 #include <string.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@ gw__read(gw_server *g, struct MHD_Connection *conn, const char *url)
 	store_id             id;
 	uint64_t             off;
 	int                  fd = -1;
+	bb_err               fwd;
 	bb_err               rv;
 
 	if (name[0] == '_') {
@@ -49,8 +51,16 @@ gw__read(gw_server *g, struct MHD_Connection *conn, const char *url)
 	} else {
 		rv = store_ns_read(ns, &id, &fd, &off);
 		if (rv == BB_ENOENT) {
-			rv = gw__forward(g, store_ns_conf(ns)->name, &id,
-			                 &resp);
+			fwd = gw__forward(g, store_ns_conf(ns)->name, &id,
+			                  &resp);
+			rv  = fwd == BB_OK ? BB_OK : gw__archive(ns, &id, &resp);
+			// Not in the archive either: a failed forward may mean
+			// the owner still has it (try again later), unless the
+			// owner is simply not there.
+			if (rv == BB_ENOENT && fwd != BB_ENOENT &&
+			    fwd != BB_EUNAVAIL) {
+				rv = fwd;
+			}
 			if (rv == BB_OK) {
 				return gw__queue(conn, MHD_HTTP_OK, resp,
 				                 "application/octet-stream");
@@ -59,6 +69,11 @@ gw__read(gw_server *g, struct MHD_Connection *conn, const char *url)
 		if (rv == BB_ENOENT || rv == BB_EUNAVAIL) {
 			return gw__reply(conn, MHD_HTTP_NOT_FOUND,
 			                 "The requested ID was not found.");
+		}
+		if (rv == BB_ENOTSUP) {
+			return gw__reply(
+			    conn, MHD_HTTP_BAD_REQUEST,
+			    "Can not fetch objects from a compressed source.");
 		}
 		if (rv != BB_OK) {
 			return gw__reply_err(conn, rv);

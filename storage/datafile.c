@@ -14,22 +14,53 @@
 
 #define MAP_MIN_BUCKETS 64
 
-static const char *const state_names[] = {
-	[STORE__OPENING]        = "opening",
-	[STORE__WAITING]        = "waiting",
-	[STORE__INSERTING]      = "inserting",
-	[STORE__PENDING_UPLOAD] = "pending-upload",
-	[STORE__APPENDING]      = "appending",
-	[STORE__FAILED]         = "failed",
+static const char *const state_names[STORE__NSTATES_] = {
+	[STORE__OPENING]                   = "opening",
+	[STORE__WAITING]                   = "waiting",
+	[STORE__INSERTING]                 = "inserting",
+	[STORE__PENDING_UPLOAD]            = "pending-upload",
+	[STORE__APPENDING]                 = "appending",
+	[STORE__FAILED]                    = "failed",
+	[STORE__PENDING_COMPRESSION]       = "pending-compression",
+	[STORE__COMPRESSING]               = "compressing",
+	[STORE__UPLOADING]                 = "uploading",
+	[STORE__PENDING_DELETE_COMPRESSED] = "pending-delete-compressed",
+	[STORE__DELETING_COMPRESSED]       = "deleting-compressed",
+	[STORE__PENDING_DELETE_REMOTES]    = "pending-delete-remotes",
+	[STORE__DELETING_REMOTES]          = "deleting-remotes",
+	[STORE__DELETE_DELAY]              = "delete-delay",
+	[STORE__PENDING_DELETE_LOCAL]      = "pending-delete-local",
+	[STORE__DELETING_LOCAL]            = "deleting-local",
+	[STORE__COMPLETE]                  = "complete",
 };
 
 const char *
 store__state_name(store__state s)
 {
-	if ((unsigned) s >= sizeof(state_names) / sizeof(state_names[0])) {
+	if ((unsigned) s >= STORE__NSTATES_) {
 		return "unknown";
 	}
 	return state_names[s];
+}
+
+const char *
+store__file_state_name(const store__file *f)
+{
+	int s = atomic_load(&f->state);
+
+	if (f->replica) {
+		switch (s) {
+		case STORE__PENDING_DELETE_LOCAL:
+			return "pending-delete";
+		case STORE__DELETING_LOCAL:
+			return "deleting";
+		case STORE__COMPLETE:
+			return "completed";
+		default:
+			break;
+		}
+	}
+	return store__state_name((store__state) s);
 }
 
 bb_err
@@ -59,6 +90,21 @@ store__file_alloc(const store_fid *fid, bool replica, bool primary, int fd,
 }
 
 void
+store__file_get(store__file *f)
+{
+	atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+}
+
+void
+store__file_put(store__file *f)
+{
+	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) ==
+	    1) {
+		store__file_free(f);
+	}
+}
+
+void
 store__file_free(store__file *f)
 {
 	if (f == NULL) {
@@ -79,6 +125,19 @@ store__file_name(const store__file *f, char *buf)
 	(void) store_fid_format(&f->fid, fid);
 	(void) snprintf(buf, STORE_FID_STRLEN + 3, "%s%s",
 	                f->replica ? "r-" : "", fid);
+	return buf;
+}
+
+char *
+store__gz_name(const store__file *f, char *buf)
+{
+	char name[STORE_FID_STRLEN + 3];
+
+	// The original named both copies <fid>.gz, so a node that is its own
+	// replica compressed two files into one name; r-<fid>.gz keeps them
+	// apart.
+	(void) snprintf(buf, STORE_FID_STRLEN + 6, "%s.gz",
+	                store__file_name(f, name));
 	return buf;
 }
 
@@ -252,7 +311,7 @@ store_ns_foreach(store_ns *ns,
 			info.fid     = f->fid;
 			info.replica = f->replica;
 			info.primary = f->primary;
-			info.state = store__state_name(atomic_load(&f->state));
+			info.state = store__file_state_name(f);
 			info.size  = atomic_load(&f->committed);
 			info.first_insert_wall_ns =
 			    atomic_load(&f->first_insert_ns);

@@ -123,18 +123,20 @@ pool_put_idle(store_ns *ns, store__file *f)
 	*pp          = f;
 }
 
-// pool_seal retires primary f: it is never appended to again and waits
-// for the archive, readable meanwhile.  pool_mu held.
+// pool_seal retires primary f: it is never appended to again and goes
+// to the archive lifecycle, readable meanwhile.  pool_mu held.
 static void
 pool_seal(store_ns *ns, store__file *f, const char *why)
 {
 	char name[STORE_FID_STRLEN + 3];
 
-	atomic_store(&f->state, STORE__PENDING_UPLOAD);
+	atomic_store(&f->state, store__seal_next(ns, f));
 	ns->appendable--;
-	bb_log_info("namespace %s: sealed %s (%s), %llu bytes", ns->conf->name,
-	            store__file_name(f, name), why,
-	            (unsigned long long) atomic_load(&f->committed));
+	bb_log_info("namespace %s: sealed %s (%s), %llu bytes; %s",
+	            ns->conf->name, store__file_name(f, name), why,
+	            (unsigned long long) atomic_load(&f->committed),
+	            store__file_state_name(f));
+	store__lc_enqueue(ns->lifecycle, ns, f);
 }
 
 // ns_acquire takes an idle primary for one insert, creating one if the
@@ -342,6 +344,9 @@ store_ns_tick(store_ns *ns, int64_t now_ns)
 			pool_seal(ns, f, "a replica missed a heart beat");
 		} else if (atomic_load(&f->committed) > 0) {
 			pool_seal(ns, f, "age");
+		} else if (ns->lifecycle != NULL && f->nrepl > 0) {
+			// Its replicas go too, through the lifecycle.
+			pool_seal(ns, f, "expired empty");
 		} else {
 			// An expired empty file is dropped, not archived, so
 			// the fid time of the next file stays close to its
@@ -426,6 +431,16 @@ store_ns_open_with(const bb_ns_conf *conf, uint32_t machine_id,
                    const store_remotes *remotes, store_ns **nsp,
                    const char **errmsg)
 {
+	store_ns_env env = { .machine_id = machine_id, .remotes = remotes };
+
+	return store_ns_open_env(conf, &env, nsp, errmsg);
+}
+
+bb_err
+store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
+                  store_ns **nsp, const char **errmsg)
+{
+	char      kerr[256];
 	store_ns *ns;
 	bb_err    rv;
 
@@ -436,14 +451,24 @@ store_ns_open_with(const bb_ns_conf *conf, uint32_t machine_id,
 	if (ns == NULL) {
 		return BB_ENOMEM;
 	}
-	ns->conf    = conf;
-	ns->machine = machine_id;
-	ns->remotes = remotes;
-	ns->dirfd   = -1;
-	rv          = ns_init_locks(ns);
+	ns->conf      = conf;
+	ns->machine   = env->machine_id;
+	ns->remotes   = env->remotes;
+	ns->archive   = env->archive;
+	ns->lifecycle = env->archive != NULL ? env->lifecycle : NULL;
+	ns->dirfd     = -1;
+	rv            = ns_init_locks(ns);
 	if (rv != BB_OK) {
 		free(ns);
 		return rv;
+	}
+	rv = store_keyfmt_new(conf->s3_key_format, &ns->keyfmt, kerr,
+	                      sizeof(kerr));
+	if (rv != BB_OK) {
+		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
+		                "namespace %s: s3_key_format: %s", conf->name,
+		                kerr);
+		goto fail;
 	}
 	rv = ns_mkdirs(conf->directory);
 	if (rv == BB_OK) {
@@ -512,10 +537,12 @@ store_ns_close(store_ns *ns)
 				(void) unlinkat(ns->dirfd,
 				                store__file_name(f, name), 0);
 			}
-			store__file_free(f);
+			store__file_put(f); // the map's reference
+
 		}
 	}
 	free(ns->buckets);
+	store_keyfmt_free(ns->keyfmt);
 	if (ns->dirfd >= 0) {
 		(void) close(ns->dirfd);
 	}

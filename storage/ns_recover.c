@@ -3,8 +3,10 @@
 //
 // storage/ns_recover.c -- start-up recovery: every data file left in the
 // namespace directory (<fid> or r-<fid>) becomes a sealed, read-only,
-// readable file, as in the original (spec 4).  It is never appended to
-// again.  Other names (.gz, temporary files, directories) are left alone.
+// readable file, as in the original (spec 4), and goes to the archive
+// lifecycle.  It is never appended to again.  Compressed copies (.gz) are
+// removed: the lifecycle makes them again.  Other names (temporary files,
+// directories) are left alone.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,10 +55,12 @@ recover_one(store_ns *ns, const char *name, const store_fid *fid, bool replica,
 		goto fail;
 	}
 	fd = -1;
+	atomic_store(&f->state, store__seal_next(ns, f));
 	rv = store__map_add(ns, f);
 	if (rv != BB_OK) {
 		goto fail;
 	}
+	store__lc_enqueue(ns->lifecycle, ns, f);
 	*sizep = (uint64_t) st.st_size;
 	return BB_OK;
 
@@ -66,6 +70,23 @@ fail:
 	}
 	store__file_free(f);
 	return rv;
+}
+
+// recover_stale_gz removes a compressed copy left by a stop during the
+// lifecycle: it is made again from its data file, and one whose data
+// file is gone has been archived already.  Says whether name was one.
+static bool
+recover_stale_gz(store_ns *ns, const char *name, const char *base)
+{
+	size_t    n = strlen(base);
+	store_fid fid;
+
+	if (n != STORE_FID_STRLEN + 3 || strcmp(base + n - 3, ".gz") != 0 ||
+	    store_fid_parse(base, n - 3, &fid) != BB_OK) {
+		return false;
+	}
+	(void) unlinkat(ns->dirfd, name, 0);
+	return true;
 }
 
 bb_err
@@ -105,6 +126,9 @@ store__ns_recover(store_ns *ns, const char **errmsg)
 		}
 		replica = strncmp(de->d_name, "r-", 2) == 0;
 		base    = replica ? de->d_name + 2 : de->d_name;
+		if (recover_stale_gz(ns, de->d_name, base)) {
+			continue;
+		}
 		if (store_fid_parse(base, strlen(base), &fid) != BB_OK) {
 			if (de->d_name[0] != '.') {
 				bb_log_debug("namespace %s: ignoring %s",

@@ -39,16 +39,6 @@ store_hash(const void *data, size_t len)
 	return XXH3_64bits(data, len); // seed 0
 }
 
-// replica_put drops one reference to f; the last one frees it.
-static void
-replica_put(store__file *f)
-{
-	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) ==
-	    1) {
-		store__file_free(f);
-	}
-}
-
 // replica_acquire finds the replica of fid and locks it.  Only records
 // with replica set count: a node that is its own replica also holds the
 // primary <fid>, which replica calls must never touch.  The reference
@@ -78,7 +68,7 @@ replica_acquire(store_ns *ns, const store_fid *fid, store__file **fp)
 	(void) pthread_mutex_lock(&f->mu);
 	if (f->gone) {
 		(void) pthread_mutex_unlock(&f->mu);
-		replica_put(f);
+		store__file_put(f);
 		return BB_ENOENT;
 	}
 	*fp = f;
@@ -89,7 +79,7 @@ static void
 replica_release(store__file *f)
 {
 	(void) pthread_mutex_unlock(&f->mu);
-	replica_put(f);
+	store__file_put(f);
 }
 
 // replica_heard restarts the orphan timer of f.  f locked.
@@ -99,31 +89,67 @@ replica_heard(store__file *f)
 	atomic_store(&f->heard_ns, bb_clock_mono_ns());
 }
 
-// replica_remove unlinks the file of f and takes f out of the map.  f is
+// replica_unlink deletes the file of f (and its .gz copy) and marks f
+// gone.  f locked; replica_life_mu held.  On an unlink error nothing
+// changes.
+static bb_err
+replica_unlink(store_ns *ns, store__file *f)
+{
+	char   name[STORE_FID_STRLEN + 3];
+	char   gz[STORE_FID_STRLEN + 8];
+	bb_err rv;
+
+	(void) store__file_name(f, name);
+	if (unlinkat(ns->dirfd, name, 0) != 0 && errno != ENOENT) {
+		rv = bb_err_from_errno(errno);
+		bb_log_warn("namespace %s: cannot remove %s: %s",
+		            ns->conf->name, name, strerror(errno));
+		return rv;
+	}
+	(void) unlinkat(ns->dirfd, store__gz_name(f, gz), 0);
+	f->gone = true;
+	bb_log_debug("namespace %s: removed %s", ns->conf->name, name);
+	return BB_OK;
+}
+
+// replica_remove removes f: its files, and its record from the map.  f is
 // acquired (locked, one reference) and released here, whatever happens;
 // replica_life_mu held.  Reads that dup'ed the descriptor before keep
 // their bytes.  On an unlink error the replica stays as it was.
 static bb_err
 replica_remove(store_ns *ns, store__file *f)
 {
-	char   name[STORE_FID_STRLEN + 3];
-	bb_err rv;
+	bb_err rv = replica_unlink(ns, f);
 
-	(void) store__file_name(f, name);
-	if (unlinkat(ns->dirfd, name, 0) != 0 && errno != ENOENT) {
-		rv = bb_err_from_errno(errno);
-		bb_log_warn("namespace %s: cannot remove replica %s: %s",
-		            ns->conf->name, name, strerror(errno));
-		replica_release(f);
-		return rv;
-	}
-	f->gone = true;
 	(void) pthread_mutex_unlock(&f->mu);
-	store__map_remove(ns, f);
-	replica_put(f); // the map's reference
-	replica_put(f); // ours
-	bb_log_debug("namespace %s: removed replica %s", ns->conf->name, name);
-	return BB_OK;
+	if (rv == BB_OK) {
+		store__map_remove(ns, f);
+		store__file_put(f); // the map's reference
+	}
+	store__file_put(f); // ours
+	return rv;
+}
+
+bb_err
+store__file_remove(store_ns *ns, store__file *f)
+{
+	bb_err rv = BB_OK;
+
+	(void) pthread_mutex_lock(&replica_life_mu);
+	(void) pthread_mutex_lock(&f->mu);
+	if (!f->gone) {
+		rv = replica_unlink(ns, f);
+		if (rv == BB_OK) {
+			(void) pthread_mutex_unlock(&f->mu);
+			store__map_remove(ns, f);
+			store__file_put(f); // the map's reference
+			goto done;
+		}
+	}
+	(void) pthread_mutex_unlock(&f->mu);
+done:
+	(void) pthread_mutex_unlock(&replica_life_mu);
+	return rv;
 }
 
 // replica_create makes the empty file r-<fid> and its record.
@@ -324,6 +350,17 @@ store_ns_replica_heartbeat(store_ns *ns, const store_fid *fid)
 	return rv;
 }
 
+// replica_sealed says whether f takes no more appends and is (or will
+// be) in the archive lifecycle.  f locked.
+static bool
+replica_sealed(store__file *f)
+{
+	int s = atomic_load(&f->state);
+
+	return s != STORE__WAITING && s != STORE__APPENDING &&
+	       s != STORE__FAILED;
+}
+
 bb_err
 store_ns_replica_delete(store_ns *ns, const store_fid *fid)
 {
@@ -332,7 +369,12 @@ store_ns_replica_delete(store_ns *ns, const store_fid *fid)
 
 	(void) pthread_mutex_lock(&replica_life_mu);
 	rv = replica_acquire(ns, fid, &f);
-	if (rv == BB_OK) {
+	if (rv == BB_OK && ns->lifecycle != NULL && replica_sealed(f)) {
+		// In the archive lifecycle: the lifecycle removes it (at
+		// once, or after the step in progress) instead of archiving.
+		atomic_store(&f->delete_requested, true);
+		replica_release(f);
+	} else if (rv == BB_OK) {
 		rv = replica_remove(ns, f);
 	} else if (rv == BB_ENOENT) {
 		rv = BB_OK; // a resent Delete, or one for a replica never made
@@ -392,7 +434,8 @@ replica_orphan(store_ns *ns, store__file *f, int64_t now_ns,
 	            ns->conf->name, name,
 	            store__state_name(atomic_load(&f->state)),
 	            (long long) silent_s, (unsigned long long) size);
-	atomic_store(&f->state, STORE__PENDING_UPLOAD);
+	atomic_store(&f->state, store__seal_next(ns, f));
+	store__lc_enqueue(ns->lifecycle, ns, f);
 	replica_release(f);
 done:
 	(void) pthread_mutex_unlock(&replica_life_mu);

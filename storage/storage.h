@@ -15,7 +15,9 @@
 
 #include "common/conf.h"
 #include "common/err.h"
+#include "storage/archive.h"
 #include "storage/id.h"
+#include "storage/lifecycle.h"
 #include "storage/remote.h"
 #include "storage/spool.h"
 
@@ -32,9 +34,11 @@ typedef struct store_file_info {
 	int64_t     first_insert_wall_ns; // 0 if never written
 } store_file_info;
 
-// store_open opens every namespace of conf: creates missing directories,
-// recovers the files found in them and opens min_open_files primaries
-// each; then starts the timer thread (sealing, heart beats, orphans).
+// store_open opens every namespace of conf: its archive (S3 or a
+// directory), its directory (created if missing), the files found in it
+// (recovered, and archived) and min_open_files primaries; then starts
+// the timer thread (sealing, heart beats, orphans).  Sealed files go
+// through the archive lifecycle.
 // remotes reaches the peers (NULL when there are none).  conf and remotes
 // are borrowed and must outlive the store.  On BB_OK the caller owns *sp;
 // release with store_close().  On error *errmsg (if not NULL) gets a
@@ -50,6 +54,10 @@ void store_quiesce(store *s);
 // store_close stops the timer thread and closes every namespace.  No
 // insert or read may be running.  NULL is a no-op.
 void store_close(store *s);
+
+// store_get_lifecycle returns the archive lifecycle of the store (for
+// its counters).  Borrowed; valid until store_close().
+store_lifecycle *store_get_lifecycle(store *s);
 
 // store_find_ns returns the namespace called name[0..len), or NULL.
 // Borrowed; valid until store_close().  Thread-safe.
@@ -67,6 +75,21 @@ bb_err store_ns_open(const bb_ns_conf *conf, uint32_t machine_id,
 bb_err store_ns_open_with(const bb_ns_conf *conf, uint32_t machine_id,
                           const store_remotes *remotes, store_ns **nsp,
                           const char **errmsg);
+
+// What a namespace works with besides its configuration; all borrowed,
+// and each must outlive the namespace.
+typedef struct store_ns_env {
+	uint32_t             machine_id; // put in new fids
+	const store_remotes *remotes;    // the peers; NULL if none
+	store_archive       *archive;    // NULL: sealed files stay local
+	store_lifecycle     *lifecycle;  // NULL: sealed files stay local
+} store_ns_env;
+
+// store_ns_open_env is store_ns_open with everything: sealed and
+// recovered files go to env->lifecycle and are archived in env->archive
+// (both needed for that), and reads can fall back to the archive.
+bb_err store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
+                         store_ns **nsp, const char **errmsg);
 
 // store_ns_close closes all files of ns and frees it.  NULL is a no-op.
 void store_ns_close(store_ns *ns);
@@ -101,6 +124,22 @@ bb_err store_ns_read(store_ns *ns, const store_id *id, int *fdp,
 // buf (id->length bytes).  Local only, like store_ns_read: it serves the
 // Read RPC.  BB_ENOENT if no local file holds the whole range.
 bb_err store_ns_read_copy(store_ns *ns, const store_id *id, void *buf);
+
+// store_ns_read_archive starts reading the bytes of id from the archive
+// of ns (after the local files and the owner missed).  On BB_OK the
+// caller owns *rdp (store_archive_rd_close): a file-backed reader (serve
+// its fd) or a transfer that delivers exactly id->length bytes.  BB_ENOENT
+// if the namespace has no archive or the archive has no such range;
+// BB_ENOTSUP if the namespace compresses its objects (gzip streams cannot
+// be read by range); other errors if the archive cannot be asked.
+bb_err store_ns_read_archive(store_ns *ns, const store_id *id,
+                             store_archive_rd **rdp);
+
+// store_ns_archive_key writes the object key of fid in ns (s3_base_path
+// joined with s3_key_format, as the original) into buf.  BB_ETOOBIG if it
+// does not fit.
+bb_err store_ns_archive_key(const store_ns *ns, const store_fid *fid,
+                            char *buf, size_t len);
 
 // --- Replica side: what the RPC server calls for a peer's primary. ---
 

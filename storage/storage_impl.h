@@ -9,18 +9,35 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "storage/archive.h"
+#include "storage/keyfmt.h"
+#include "storage/lifecycle.h"
 #include "storage/remote.h"
 #include "storage/storage.h"
 
-// States of a data file, a subset of the original's (spec 3.1, 4) until
-// the archive lands.  The numbering is internal; new states go at the end.
+// States of a data file: the original's (spec 3.1, 4).  The numbering is
+// internal; new states go at the end.  A sealed file (every state from
+// STORE__PENDING_UPLOAD on but APPENDING and FAILED) is read-only and
+// moves through the archive lifecycle (lifecycle.c) one state at a time.
 typedef enum {
 	STORE__OPENING = 0,    // primary being created
 	STORE__WAITING,        // primary idle / replica ready for appends
 	STORE__INSERTING,      // primary owned by one insert
-	STORE__PENDING_UPLOAD, // sealed: read-only, waiting for the archive
+	STORE__PENDING_UPLOAD, // sealed: waiting for the upload queue
 	STORE__APPENDING,      // replica: a Replicate is writing
 	STORE__FAILED,         // replica: a write failed; no more appends
+	STORE__PENDING_COMPRESSION,
+	STORE__COMPRESSING,
+	STORE__UPLOADING,
+	STORE__PENDING_DELETE_COMPRESSED,
+	STORE__DELETING_COMPRESSED,
+	STORE__PENDING_DELETE_REMOTES,
+	STORE__DELETING_REMOTES,
+	STORE__DELETE_DELAY,
+	STORE__PENDING_DELETE_LOCAL,
+	STORE__DELETING_LOCAL,
+	STORE__COMPLETE,
+	STORE__NSTATES_,
 } store__state;
 
 typedef struct store__file store__file;
@@ -46,22 +63,38 @@ struct store__file {
 	atomic_bool     unhealthy;
 	_Atomic int64_t next_hb_ns; // monotonic
 
-	// Replicas only (replica.c).  mu serialises the operations on one
-	// replica.  refs counts the map's reference (1 from
-	// store__file_alloc) plus each replica operation that found the file
-	// and may still lock mu; whoever drops the last one frees the file.
-	// gone (under mu) says it was deleted while an operation waited.
+	// refs counts the map's reference (1 from store__file_alloc) plus
+	// each replica operation that found the file and may still lock mu,
+	// plus the archive lifecycle's while the file is queued; whoever drops
+	// the last one frees the file.  mu serialises the operations on one
+	// replica, and removal of any file; gone (under mu) says the file was
+	// removed while an operation waited.
 	pthread_mutex_t mu;
 	atomic_uint     refs;
 	bool            gone;
 	_Atomic int64_t heard_ns; // monotonic: last initialize/replicate/beat
+	// The peer's primary asked for this sealed replica's removal: its
+	// data is archived, so the lifecycle deletes instead of uploading.
+	atomic_bool delete_requested;
+
+	// The archive lifecycle (lifecycle.c): the queue link and when the
+	// file is due, owned by the queue the file is in (at most one), and
+	// the failures of the current step in a row (for the backoff).
+	store_ns    *lc_ns;
+	store__file *lc_next;
+	int64_t      lc_due_ns;    // monotonic
+	int64_t      lc_queued_ns; // monotonic: entered the current step
+	uint32_t     lc_failures;
 };
 
 struct store_ns {
-	const bb_ns_conf    *conf;    // borrowed
-	uint32_t             machine; // machine id put in new fids
-	int                  dirfd;   // owned, the namespace directory
-	const store_remotes *remotes; // borrowed, NULL without peers
+	const bb_ns_conf    *conf;      // borrowed
+	uint32_t             machine;   // machine id put in new fids
+	int                  dirfd;     // owned, the namespace directory
+	const store_remotes *remotes;   // borrowed, NULL without peers
+	store_archive       *archive;   // borrowed, NULL: none
+	store_lifecycle     *lifecycle; // borrowed, NULL: files stay sealed
+	store_keyfmt        *keyfmt;    // owned: the object key of a fid
 
 	// The fid map: every open file, for reads.  Writers (file open and
 	// removal) take it exclusively, reads share it.
@@ -88,6 +121,25 @@ bb_err store__file_alloc(const store_fid *fid, bool replica, bool primary,
 
 // store__file_free closes and frees f.  NULL is a no-op.
 void store__file_free(store__file *f);
+
+// store__file_get takes one more reference to f; store__file_put drops
+// one, and the last frees f.
+void store__file_get(store__file *f);
+void store__file_put(store__file *f);
+
+// store__file_remove deletes the file of f from disk (and its .gz, if
+// any) and takes f out of the map of ns, dropping the map's reference;
+// the caller's own reference stays its own.  Reads that dup'ed the
+// descriptor before keep their bytes.  BB_OK also when f was removed
+// already.  Thread-safe against replica operations (replica.c).
+bb_err store__file_remove(store_ns *ns, store__file *f);
+
+// store__file_state_name returns the original's name of the state of f
+// (replicas name their delete states as the original's replicas did).
+const char *store__file_state_name(const store__file *f);
+
+// store__gz_name writes "<name>.gz", the compressed copy of f (20 bytes).
+char *store__gz_name(const store__file *f, char *buf);
 
 // store__file_name writes "<fid>" or "r-<fid>" into buf (17 bytes).
 char *store__file_name(const store__file *f, char *buf);
@@ -132,6 +184,55 @@ void store__repl_heartbeat(store_ns *ns, store__file *f, int64_t now_ns);
 // orphan_timeout_ns <= 0 (a hand-built conf) disables it.  Called by
 // store_ns_tick; thread-safe.
 void store__replica_tick(store_ns *ns, int64_t now_ns);
+
+// --- Work queues of files (workq.c). ---
+
+typedef struct store__wq store__wq;
+
+// What a worker does with a file it took; it owns the queue's reference
+// from then on (queue it again, or drop it).
+typedef void (*store__wq_fn)(void *arg, store__file *f);
+
+// store__wq_new makes a queue served by at most max_workers threads that
+// call fn(arg, file).  Caller owns *qp: store__wq_stop, store__wq_free.
+bb_err store__wq_new(const char *name, uint32_t max_workers, store__wq_fn fn,
+                     void *arg, store__wq **qp);
+
+// store__wq_put queues f to run from monotonic time due_ns on, taking
+// over the caller's reference; after stop, the reference is dropped.
+void store__wq_put(store__wq *q, store__file *f, int64_t due_ns);
+
+// store__wq_stop waits for the workers to finish what they run and drops
+// the queued files' references.  Idempotent.
+void store__wq_stop(store__wq *q);
+
+// store__wq_free frees a stopped queue.  NULL is a no-op.
+void store__wq_free(store__wq *q);
+
+// store__wq_info reports the files queued, whether a worker is busy and
+// (if oldest_ns is not NULL) the earliest lc_queued_ns of the queued
+// files, 0 if none.
+void store__wq_info(store__wq *q, size_t *queued, bool *busy,
+                    int64_t *oldest_ns);
+
+// --- The archive lifecycle (lifecycle.c). ---
+
+// store__lc_enqueue hands the sealed file f of ns, in the state it was
+// just given, to the queue of that state; the lifecycle takes its own
+// reference.  A state without a queue is a no-op.
+void store__lc_enqueue(store_lifecycle *lc, store_ns *ns, store__file *f);
+
+// store__gzip compresses the size bytes of in (from offset 0) into out,
+// which is empty, as one gzip member at zlib level (-1 default, 0 none,
+// 1..9).  cancel becoming true stops it (BB_ESHUTDOWN).
+bb_err store__gzip(int in, uint64_t size, int out, int level,
+                   const atomic_bool *cancel);
+
+// store__seal_next is the state a file enters when it is sealed with
+// size bytes: compression or upload, or, for an empty file, removal
+// (after its replicas').  Without a lifecycle, pending-upload: the file
+// then stays, readable, until the next start.
+store__state store__seal_next(const store_ns *ns, const store__file *f);
 
 // store__ns_recover turns every data file found in the namespace
 // directory into a sealed, readable file (spec 4, start-up recovery).

@@ -16,9 +16,11 @@
 #define STORE_TICK_NS BB_NS_PER_SEC
 
 struct store {
-	const bb_conf  *conf; // borrowed
-	store_ns      **ns;   // owned array of owned namespaces, conf order
-	size_t          nns;
+	const bb_conf   *conf;     // borrowed
+	store_ns       **ns;       // owned array of owned namespaces, conf order
+	store_archive  **archives; // owned array, one per namespace
+	store_lifecycle *lifecycle; // owned
+	size_t           nns;
 	pthread_t       timer;
 	bool            timer_running;
 	pthread_mutex_t mu;
@@ -53,14 +55,110 @@ store_timer_main(void *arg)
 	return NULL;
 }
 
+static _Thread_local char store_errbuf[512];
+
+// store_env_or returns value, else the environment variable name (NULL
+// if unset or empty).
+static const char *
+store_env_or(const char *value, const char *name)
+{
+	const char *e;
+
+	if (value != NULL && value[0] != '\0') {
+		return value;
+	}
+	e = getenv(name);
+	return e != NULL && e[0] != '\0' ? e : NULL;
+}
+
+// store_open_s3 makes the S3 archive of namespace ns: the [aws.<name>]
+// section it names, with the standard AWS_* environment variables for
+// what the section leaves out.
+static bb_err
+store_open_s3(const bb_conf *conf, const bb_ns_conf *ns, store_archive **ap)
+{
+	const bb_aws_conf *aws = NULL;
+	store_s3_conf      c;
+	const char        *why = NULL;
+	size_t             i;
+	bb_err             rv;
+
+	for (i = 0; i < conf->n_aws; i++) {
+		if (strcmp(conf->aws[i].name, ns->aws_profile) == 0) {
+			aws = &conf->aws[i];
+		}
+	}
+	if (aws == NULL) {
+		return BB_ECONFIG; // conf_check makes sure it exists
+	}
+	memset(&c, 0, sizeof(c));
+	c.endpoint   = store_env_or(aws->endpoint, "AWS_ENDPOINT_URL_S3");
+	c.endpoint   = store_env_or(c.endpoint, "AWS_ENDPOINT_URL");
+	c.region     = store_env_or(aws->region, "AWS_REGION");
+	c.region     = store_env_or(c.region, "AWS_DEFAULT_REGION");
+	c.region     = c.region != NULL ? c.region : "us-east-1";
+	c.bucket     = ns->s3_bucket;
+	c.key_id     = store_env_or(aws->key_id, "AWS_ACCESS_KEY_ID");
+	c.secret_key = store_env_or(aws->secret_key, "AWS_SECRET_ACCESS_KEY");
+	// A token belongs to the environment's keys, not to the section's.
+	c.session_token = aws->key_id == NULL
+	                      ? store_env_or(NULL, "AWS_SESSION_TOKEN")
+	                      : NULL;
+	c.multipart_threshold = ns->s3_multipart_threshold;
+	c.part_size           = ns->s3_part_size;
+	c.timeout_ns          = 60 * BB_NS_PER_SEC;
+	if (c.key_id == NULL || c.secret_key == NULL) {
+		(void) snprintf(store_errbuf, sizeof(store_errbuf),
+		                "namespace %s: no S3 credentials: set key_id "
+		                "and secret_key in [aws.%s], or "
+		                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+		                ns->name, aws->name);
+		return BB_ECONFIG;
+	}
+	rv = store_archive_s3_new(&c, ap, &why);
+	if (rv != BB_OK) {
+		(void) snprintf(store_errbuf, sizeof(store_errbuf),
+		                "namespace %s: S3 archive: %s", ns->name,
+		                why != NULL ? why : bb_strerror(rv));
+	}
+	return rv;
+}
+
+// store_open_archive makes the archive of namespace ns.
+static bb_err
+store_open_archive(const bb_conf *conf, const bb_ns_conf *ns,
+                   store_archive **ap)
+{
+	bb_err rv;
+
+	store_errbuf[0] = '\0';
+	if (ns->archive == BB_ARCHIVE_S3) {
+		rv = store_open_s3(conf, ns, ap);
+	} else {
+		rv = store_archive_dir_new(ns->archive_directory, ap);
+	}
+	if (rv != BB_OK && store_errbuf[0] == '\0') {
+		(void) snprintf(store_errbuf, sizeof(store_errbuf),
+		                "namespace %s: archive: %s", ns->name,
+		                bb_strerror(rv));
+	}
+	if (rv == BB_OK) {
+		bb_log_info("namespace %s: archive %s", ns->name,
+		            store_archive_desc(*ap));
+	}
+	return rv;
+}
+
 bb_err
 store_open(const bb_conf *conf, const store_remotes *remotes, store **sp,
            const char **errmsg)
 {
-	pthread_condattr_t ca;
-	store             *s;
-	size_t             i;
-	bb_err             rv;
+	pthread_condattr_t   ca;
+	store_lifecycle_conf lc;
+	store_ns_env         env;
+	store               *s;
+	size_t               i;
+	bb_err               rv;
 
 	if (errmsg != NULL) {
 		*errmsg = NULL;
@@ -75,14 +173,37 @@ store_open(const bb_conf *conf, const store_remotes *remotes, store **sp,
 	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	(void) pthread_cond_init(&s->cv, &ca);
 	(void) pthread_condattr_destroy(&ca);
-	s->ns = calloc(conf->n_namespaces, sizeof(*s->ns));
-	if (s->ns == NULL && conf->n_namespaces > 0) {
+	s->ns       = calloc(conf->n_namespaces + 1, sizeof(*s->ns));
+	s->archives = calloc(conf->n_namespaces + 1, sizeof(*s->archives));
+	if (s->ns == NULL || s->archives == NULL) {
 		rv = BB_ENOMEM;
 		goto fail;
 	}
+	lc.compressions     = conf->maximum_parallel_compressions;
+	lc.uploads          = conf->maximum_parallel_uploads;
+	lc.deletes          = conf->maximum_parallel_deletes;
+	lc.remote_deletes   = conf->maximum_parallel_remote_deletes;
+	lc.retry_initial_ns = conf->archive_retry_initial_ns;
+	lc.retry_max_ns     = conf->archive_retry_max_ns;
+	rv                  = store_lifecycle_new(&lc, &s->lifecycle);
+	if (rv != BB_OK) {
+		goto fail;
+	}
 	for (i = 0; i < conf->n_namespaces; i++) {
-		rv = store_ns_open_with(&conf->namespaces[i], conf->machine_id,
-		                        remotes, &s->ns[i], errmsg);
+		rv = store_open_archive(conf, &conf->namespaces[i],
+		                        &s->archives[i]);
+		if (rv != BB_OK) {
+			if (errmsg != NULL) {
+				*errmsg = store_errbuf;
+			}
+			goto fail;
+		}
+		env.machine_id = conf->machine_id;
+		env.remotes    = remotes;
+		env.archive    = s->archives[i];
+		env.lifecycle  = s->lifecycle;
+		rv = store_ns_open_env(&conf->namespaces[i], &env, &s->ns[i],
+		                       errmsg);
 		if (rv != BB_OK) {
 			goto fail;
 		}
@@ -124,13 +245,26 @@ store_close(store *s)
 		return;
 	}
 	store_quiesce(s);
+	// The lifecycle holds files of the namespaces: it goes first.
+	store_lifecycle_stop(s->lifecycle);
 	for (i = 0; i < s->nns; i++) {
 		store_ns_close(s->ns[i]);
 	}
+	for (i = 0; s->archives != NULL && s->archives[i] != NULL; i++) {
+		store_archive_free(s->archives[i]);
+	}
+	store_lifecycle_free(s->lifecycle);
+	free(s->archives);
 	free(s->ns);
 	(void) pthread_cond_destroy(&s->cv);
 	(void) pthread_mutex_destroy(&s->mu);
 	free(s);
+}
+
+store_lifecycle *
+store_get_lifecycle(store *s)
+{
+	return s->lifecycle;
 }
 
 store_ns *

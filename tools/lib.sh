@@ -4,10 +4,13 @@
 
 # What building blobbyd needs.
 BB_BUILD_PKGS=(cmake make gcc pkg-config libmicrohttpd-dev libinih-dev
-  libnng-dev libprotobuf-c-dev protobuf-c-compiler libxxhash-dev)
-# What the test suite needs on top.
-BB_TEST_PKGS=(libcmocka-dev libcurl4-openssl-dev clang-format curl
-  protobuf-compiler python3-protobuf)
+  libnng-dev libprotobuf-c-dev protobuf-c-compiler libxxhash-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev)
+# What the test suite needs on top (nodejs and npm run s3rver).
+BB_TEST_PKGS=(libcmocka-dev clang-format curl protobuf-compiler
+  python3-protobuf)
+# The S3 protocol server of the archive tests, from the npm registry.
+BB_S3RVER_PKG=s3rver@3.7.1
 
 # bb_need installs the packages among "$@" that are not installed yet.
 bb_need() {
@@ -24,6 +27,18 @@ bb_need() {
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
     --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# bb_need_s3rver installs s3rver into $1/node_modules unless it is
+# there, after Node.js and npm themselves if they are missing.
+bb_need_s3rver() {
+  local dir=$1
+  [ -x "$dir/node_modules/.bin/s3rver" ] && return 0
+  command -v npm >/dev/null || bb_need nodejs npm
+  mkdir -p "$dir"
+  echo "installing $BB_S3RVER_PKG into $dir" >&2
+  npm install --prefix "$dir" --no-audit --no-fund --loglevel=error \
+    "$BB_S3RVER_PKG" >/dev/null
 }
 
 # bb_root prints the repository root (the parent of tools/).
