@@ -293,9 +293,23 @@ store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
 	return rv;
 }
 
+// ns_beating says whether primary f keeps its replicas alive: from its
+// creation until the lifecycle asks them to remove their copies (spec
+// 1.5), so that replicas of a file waiting for its upload do not orphan.
+static bool
+ns_beating(store__file *f)
+{
+	int s = atomic_load(&f->state);
+
+	return f->primary && f->nrepl > 0 && !atomic_load(&f->unhealthy) &&
+	       s != STORE__DELETING_REMOTES && s != STORE__DELETE_DELAY &&
+	       s != STORE__PENDING_DELETE_LOCAL &&
+	       s != STORE__DELETING_LOCAL && s != STORE__COMPLETE;
+}
+
 // ns_heartbeats sends the heart beats that are due.  The files are
-// collected under the map lock and called outside it; only this thread
-// frees primaries, so the pointers stay valid.
+// collected under the map lock, each with a reference (the lifecycle may
+// remove a file meanwhile), and called outside it.
 static void
 ns_heartbeats(store_ns *ns, int64_t now_ns)
 {
@@ -307,9 +321,9 @@ ns_heartbeats(store_ns *ns, int64_t now_ns)
 	(void) pthread_rwlock_rdlock(&ns->map_lock);
 	for (i = 0; i < ns->nbuckets && n < 64; i++) {
 		for (f = ns->buckets[i]; f != NULL && n < 64; f = f->hnext) {
-			if (f->primary && f->nrepl > 0 &&
-			    !atomic_load(&f->unhealthy) &&
+			if (ns_beating(f) &&
 			    now_ns >= atomic_load(&f->next_hb_ns)) {
+				store__file_get(f);
 				due[n++] = f;
 			}
 		}
@@ -317,6 +331,7 @@ ns_heartbeats(store_ns *ns, int64_t now_ns)
 	(void) pthread_rwlock_unlock(&ns->map_lock);
 	for (i = 0; i < n; i++) {
 		store__repl_heartbeat(ns, due[i], now_ns);
+		store__file_put(due[i]);
 	}
 }
 

@@ -91,6 +91,16 @@ store_open_s3(const bb_conf *conf, const bb_ns_conf *ns, store_archive **ap)
 	if (aws == NULL) {
 		return BB_ECONFIG; // conf_check makes sure it exists
 	}
+	if (aws->profile != NULL || aws->from_ec2_role ||
+	    aws->assume_role_arn != NULL) {
+		(void) snprintf(store_errbuf, sizeof(store_errbuf),
+		                "[aws.%s]: profile, from_ec2_role and "
+		                "assume_role_arn are not supported yet; give "
+		                "key_id and secret_key, or AWS_ACCESS_KEY_ID and "
+		                "AWS_SECRET_ACCESS_KEY",
+		                aws->name);
+		return BB_ECONFIG;
+	}
 	memset(&c, 0, sizeof(c));
 	c.endpoint   = store_env_or(aws->endpoint, "AWS_ENDPOINT_URL_S3");
 	c.endpoint   = store_env_or(c.endpoint, "AWS_ENDPOINT_URL");
