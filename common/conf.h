@@ -112,11 +112,11 @@ typedef struct bb_ns_conf {
 	char           *name;      // owned
 	char           *directory; // owned, required
 	bb_archive_kind archive;
-	char           *archive_directory; // owned, required with dir
-	char           *aws_profile;       // owned, required with s3
-	char           *s3_bucket;         // owned, required with s3
-	char           *s3_base_path;      // owned, "" by default
-	char           *s3_key_format;     // owned, NULL: the FID
+	char           *archive_directory;      // owned, required with dir
+	char           *aws_profile;            // owned, required with s3
+	char           *s3_bucket;              // owned, required with s3
+	char           *s3_base_path;           // owned, "" by default
+	char           *s3_key_format;          // owned, NULL: the FID
 	uint64_t        s3_multipart_threshold; // larger objects: multipart
 	uint64_t        s3_part_size;
 	bool            compress;

@@ -152,8 +152,8 @@ static const bb__conf_key ns_keys[] = {
 	  ""),
 	KP("s3_key_format", STR, bb_ns_conf, s3_key_format),
 	// S3 needs parts of at least 5 MiB.
-	K("s3_multipart_threshold", SIZE, 0, bb_ns_conf, s3_multipart_threshold,
-	  5242880, UINT64_MAX, "256mib"),
+	K("s3_multipart_threshold", SIZE, 0, bb_ns_conf,
+	  s3_multipart_threshold, 5242880, UINT64_MAX, "256mib"),
 	K("s3_part_size", SIZE, 0, bb_ns_conf, s3_part_size, 5242880,
 	  5368709120, "64mib"),
 	KP("compress", BOOL, bb_ns_conf, compress),

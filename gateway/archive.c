@@ -49,8 +49,8 @@ gw__archive(store_ns *ns, const store_id *id, struct MHD_Response **respp)
 	}
 	if (rd->fd >= 0) {
 		// The response takes the descriptor; the reader lets it go.
-		resp = MHD_create_response_from_fd_at_offset64(id->length,
-		                                               rd->fd, rd->off);
+		resp = MHD_create_response_from_fd_at_offset64(
+		    id->length, rd->fd, rd->off);
 		if (resp != NULL) {
 			rd->fd = -1;
 		}

@@ -53,7 +53,8 @@ gw__read(gw_server *g, struct MHD_Connection *conn, const char *url)
 		if (rv == BB_ENOENT) {
 			fwd = gw__forward(g, store_ns_conf(ns)->name, &id,
 			                  &resp);
-			rv  = fwd == BB_OK ? BB_OK : gw__archive(ns, &id, &resp);
+			rv =
+			    fwd == BB_OK ? BB_OK : gw__archive(ns, &id, &resp);
 			// Not in the archive either: a failed forward may mean
 			// the owner still has it (try again later), unless the
 			// owner is simply not there.

@@ -93,7 +93,8 @@ dir_same(const char *path, int fd, uint64_t size)
 		goto done;
 	}
 	for (off = 0; off < size; off += n) {
-		n = size - off < DIR_CMPBUF ? (size_t) (size - off) : DIR_CMPBUF;
+		n = size - off < DIR_CMPBUF ? (size_t) (size - off)
+		                            : DIR_CMPBUF;
 		if (store_io_read(fd, a, n, off) != BB_OK ||
 		    store_io_read(ofd, b, n, off) != BB_OK ||
 		    memcmp(a, b, n) != 0) {
@@ -149,8 +150,9 @@ dir_put(void *ctx, const char *key, int fd, uint64_t size,
 	}
 	rv = dir_mkdirs(path, strlen(d->dir));
 	if (rv != BB_OK) {
-		(void) snprintf(why, whylen, "cannot create the directories of "
-		                             "%s: %s",
+		(void) snprintf(why, whylen,
+		                "cannot create the directories of "
+		                "%s: %s",
 		                path, bb_strerror(rv));
 		return rv;
 	}
@@ -173,7 +175,8 @@ dir_put(void *ctx, const char *key, int fd, uint64_t size,
 	if (rv == BB_OK && fsync(tfd) != 0) {
 		rv = bb_err_from_errno(errno);
 	}
-	if (rv == BB_OK && (fchmod(tfd, 0644) != 0 || rename(tmp, path) != 0)) {
+	if (rv == BB_OK &&
+	    (fchmod(tfd, 0644) != 0 || rename(tmp, path) != 0)) {
 		rv = bb_err_from_errno(errno);
 	}
 	if (rv == BB_OK) {

@@ -311,8 +311,8 @@ store_ns_foreach(store_ns *ns,
 			info.fid     = f->fid;
 			info.replica = f->replica;
 			info.primary = f->primary;
-			info.state = store__file_state_name(f);
-			info.size  = atomic_load(&f->committed);
+			info.state   = store__file_state_name(f);
+			info.size    = atomic_load(&f->committed);
 			info.first_insert_wall_ns =
 			    atomic_load(&f->first_insert_ns);
 			fn(&info, arg);

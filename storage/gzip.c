@@ -46,9 +46,9 @@ store__gzip(int in, uint64_t size, int out, int level,
 			}
 		}
 		off += n;
-		flush       = off == size ? Z_FINISH : Z_NO_FLUSH;
-		z.next_in   = ibuf;
-		z.avail_in  = (uInt) n;
+		flush      = off == size ? Z_FINISH : Z_NO_FLUSH;
+		z.next_in  = ibuf;
+		z.avail_in = (uInt) n;
 		do {
 			z.next_out  = obuf;
 			z.avail_out = GZ_BUF;

@@ -40,9 +40,9 @@ struct store_lifecycle {
 	pthread_mutex_t      seed_mu;
 	uint64_t             seed;
 	_Atomic uint64_t     uploads, uploads_existing, upload_failures;
-	_Atomic uint64_t     uploaded_bytes, compressions, compression_failures;
-	_Atomic uint64_t     remote_deletes, remote_delete_failures;
-	_Atomic uint64_t     local_deletes, local_delete_failures;
+	_Atomic uint64_t uploaded_bytes, compressions, compression_failures;
+	_Atomic uint64_t remote_deletes, remote_delete_failures;
+	_Atomic uint64_t local_deletes, local_delete_failures;
 };
 
 // lc_queue is the queue that serves state s, or -1.
@@ -93,8 +93,9 @@ store__seal_next(const store_ns *ns, const store__file *f)
 		return STORE__PENDING_UPLOAD;
 	}
 	if (atomic_load(&f->committed) == 0) {
-		return f->primary && f->nrepl > 0 ? STORE__PENDING_DELETE_REMOTES
-		                                  : STORE__PENDING_DELETE_LOCAL;
+		return f->primary && f->nrepl > 0
+		    ? STORE__PENDING_DELETE_REMOTES
+		    : STORE__PENDING_DELETE_LOCAL;
 	}
 	return ns->conf->compress ? STORE__PENDING_COMPRESSION
 	                          : STORE__PENDING_UPLOAD;
@@ -209,7 +210,8 @@ lc_compress(store_lifecycle *lc, store__file *f)
 	if (rv != BB_OK) {
 		atomic_fetch_add(&lc->compression_failures, 1);
 		(void) snprintf(why, sizeof(why), "%s", bb_strerror(rv));
-		lc_retry(lc, f, STORE__PENDING_COMPRESSION, "compression", why);
+		lc_retry(lc, f, STORE__PENDING_COMPRESSION, "compression",
+		         why);
 		return;
 	}
 	atomic_fetch_add(&lc->compressions, 1);

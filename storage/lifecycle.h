@@ -31,26 +31,26 @@ typedef struct store_lifecycle_conf {
 // What the lifecycle has done since it started (counters only grow), and
 // what is waiting now.
 typedef struct store_lifecycle_stats {
-	uint64_t uploads;             // objects stored and verified
-	uint64_t uploads_existing;    // already in the archive: not sent
-	uint64_t upload_failures;     // attempts that failed (retried)
-	uint64_t uploaded_bytes;      // bytes of the objects stored
-	uint64_t compressions;        // .gz files made
+	uint64_t uploads;          // objects stored and verified
+	uint64_t uploads_existing; // already in the archive: not sent
+	uint64_t upload_failures;  // attempts that failed (retried)
+	uint64_t uploaded_bytes;   // bytes of the objects stored
+	uint64_t compressions;     // .gz files made
 	uint64_t compression_failures;
-	uint64_t remote_deletes;      // replicas removed on peers
+	uint64_t remote_deletes; // replicas removed on peers
 	uint64_t remote_delete_failures;
-	uint64_t local_deletes;       // local files removed (complete)
+	uint64_t local_deletes; // local files removed (complete)
 	uint64_t local_delete_failures;
-	uint64_t queued;              // files waiting in any queue
-	int64_t  oldest_upload_ns;    // monotonic time the oldest waiting
-	                              // upload was queued; 0 if none
+	uint64_t queued;           // files waiting in any queue
+	int64_t  oldest_upload_ns; // monotonic time the oldest waiting
+	                           // upload was queued; 0 if none
 } store_lifecycle_stats;
 
 // store_lifecycle_new starts a lifecycle (its workers start on demand).
 // On BB_OK the caller owns *lcp: store_lifecycle_stop, then
 // store_lifecycle_free, after the last namespace using it is closed.
 bb_err store_lifecycle_new(const store_lifecycle_conf *conf,
-                           store_lifecycle **lcp);
+                           store_lifecycle           **lcp);
 
 // store_lifecycle_stop abandons the transfers in progress, waits for the
 // workers and forgets the queued files: they stay on disk, and the next

@@ -302,9 +302,9 @@ ns_beating(store__file *f)
 	int s = atomic_load(&f->state);
 
 	return f->primary && f->nrepl > 0 && !atomic_load(&f->unhealthy) &&
-	       s != STORE__DELETING_REMOTES && s != STORE__DELETE_DELAY &&
-	       s != STORE__PENDING_DELETE_LOCAL &&
-	       s != STORE__DELETING_LOCAL && s != STORE__COMPLETE;
+	    s != STORE__DELETING_REMOTES && s != STORE__DELETE_DELAY &&
+	    s != STORE__PENDING_DELETE_LOCAL && s != STORE__DELETING_LOCAL &&
+	    s != STORE__COMPLETE;
 }
 
 // ns_heartbeats sends the heart beats that are due.  The files are
@@ -553,7 +553,6 @@ store_ns_close(store_ns *ns)
 				                store__file_name(f, name), 0);
 			}
 			store__file_put(f); // the map's reference
-
 		}
 	}
 	free(ns->buckets);

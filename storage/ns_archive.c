@@ -30,8 +30,7 @@ store_ns_archive_key(const store_ns *ns, const store_fid *fid, char *buf,
 }
 
 bb_err
-store_ns_read_archive(store_ns *ns, const store_id *id,
-                      store_archive_rd **rdp)
+store_ns_read_archive(store_ns *ns, const store_id *id, store_archive_rd **rdp)
 {
 	char   key[1024];
 	bb_err rv;

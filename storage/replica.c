@@ -358,7 +358,7 @@ replica_sealed(store__file *f)
 	int s = atomic_load(&f->state);
 
 	return s != STORE__WAITING && s != STORE__APPENDING &&
-	       s != STORE__FAILED;
+	    s != STORE__FAILED;
 }
 
 bb_err

@@ -16,16 +16,16 @@
 #define STORE_TICK_NS BB_NS_PER_SEC
 
 struct store {
-	const bb_conf   *conf;     // borrowed
-	store_ns       **ns;       // owned array of owned namespaces, conf order
-	store_archive  **archives; // owned array, one per namespace
+	const bb_conf   *conf; // borrowed
+	store_ns       **ns;   // owned array of owned namespaces, conf order
+	store_archive  **archives;  // owned array, one per namespace
 	store_lifecycle *lifecycle; // owned
 	size_t           nns;
-	pthread_t       timer;
-	bool            timer_running;
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
-	bool            stopping;
+	pthread_t        timer;
+	bool             timer_running;
+	pthread_mutex_t  mu;
+	pthread_cond_t   cv;
+	bool             stopping;
 };
 
 static void *
@@ -93,12 +93,13 @@ store_open_s3(const bb_conf *conf, const bb_ns_conf *ns, store_archive **ap)
 	}
 	if (aws->profile != NULL || aws->from_ec2_role ||
 	    aws->assume_role_arn != NULL) {
-		(void) snprintf(store_errbuf, sizeof(store_errbuf),
-		                "[aws.%s]: profile, from_ec2_role and "
-		                "assume_role_arn are not supported yet; give "
-		                "key_id and secret_key, or AWS_ACCESS_KEY_ID and "
-		                "AWS_SECRET_ACCESS_KEY",
-		                aws->name);
+		(void) snprintf(
+		    store_errbuf, sizeof(store_errbuf),
+		    "[aws.%s]: profile, from_ec2_role and "
+		    "assume_role_arn are not supported yet; give "
+		    "key_id and secret_key, or AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY",
+		    aws->name);
 		return BB_ECONFIG;
 	}
 	memset(&c, 0, sizeof(c));
@@ -111,9 +112,9 @@ store_open_s3(const bb_conf *conf, const bb_ns_conf *ns, store_archive **ap)
 	c.key_id     = store_env_or(aws->key_id, "AWS_ACCESS_KEY_ID");
 	c.secret_key = store_env_or(aws->secret_key, "AWS_SECRET_ACCESS_KEY");
 	// A token belongs to the environment's keys, not to the section's.
-	c.session_token = aws->key_id == NULL
-	                      ? store_env_or(NULL, "AWS_SESSION_TOKEN")
-	                      : NULL;
+	c.session_token       = aws->key_id == NULL
+	          ? store_env_or(NULL, "AWS_SESSION_TOKEN")
+	          : NULL;
 	c.multipart_threshold = ns->s3_multipart_threshold;
 	c.part_size           = ns->s3_part_size;
 	c.timeout_ns          = 60 * BB_NS_PER_SEC;

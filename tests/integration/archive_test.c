@@ -132,7 +132,7 @@ data_files(const char *dir)
 	}
 	while ((de = readdir(d)) != NULL) {
 		base = strncmp(de->d_name, "r-", 2) == 0 ? de->d_name + 2
-		                                          : de->d_name;
+		                                         : de->d_name;
 		if (strlen(base) != 14 || strchr(base, '.') != NULL) {
 			continue;
 		}
@@ -158,8 +158,8 @@ wait_archived(bbt_node *nodes, int n, const char *ns)
 	do {
 		left = 0;
 		for (i = 0; i < n; i++) {
-			(void) snprintf(dir, sizeof(dir), "%s/%s", nodes[i].dir,
-			                ns);
+			(void) snprintf(dir, sizeof(dir), "%s/%s",
+			                nodes[i].dir, ns);
 			left += data_files(dir);
 		}
 		if (left == 0) {
@@ -175,10 +175,10 @@ wait_archived(bbt_node *nodes, int n, const char *ns)
 static bool
 log_has(const bbt_node *n, const char *text)
 {
-	char   path[512];
-	char   line[2048];
-	FILE  *f;
-	bool   found = false;
+	char  path[512];
+	char  line[2048];
+	FILE *f;
+	bool  found = false;
 
 	(void) snprintf(path, sizeof(path), "%s/blobbyd.log", n->dir);
 	f = fopen(path, "r");
@@ -353,7 +353,7 @@ static int
 s3_setup(void **state)
 {
 	static const char *const buckets[] = { "blobby", NULL };
-	s3_fix                  *fx         = calloc(1, sizeof(*fx));
+	s3_fix                  *fx        = calloc(1, sizeof(*fx));
 
 	if (fx == NULL) {
 		return -1;

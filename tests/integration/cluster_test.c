@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "tests/tmpdir.h"
 #include "storage/id.h"
 
 #define NODES    3
@@ -30,6 +31,9 @@
 
 static bbt_node nodes[NODES];
 static int      rpc_ports[NODES];
+// The archive every node shares, as a cluster shares its S3 bucket: a
+// file one node archived is readable from any node.
+static char shared_archive[64];
 
 typedef struct {
 	int    node; // where it was inserted
@@ -74,12 +78,12 @@ node_conf(char *buf, size_t cap, int i, int replicas, bool self_replica)
 	(void) snprintf(
 	    buf + off, cap - off,
 	    "[namespace.rep]\ndirectory = @DIR@/rep\nreplicas = %d\n"
-	    "archive = dir\narchive_directory = @DIR@/archive\n"
+	    "archive = dir\narchive_directory = %s/rep\n"
 	    "max_open_files = 2\nheart_beat_interval = 1s\n"
 	    "orphan_timeout = 3s\n"
 	    "[namespace.fwd]\ndirectory = @DIR@/fwd\nreplicas = 0\n"
-	    "archive = dir\narchive_directory = @DIR@/archive\n",
-	    replicas);
+	    "archive = dir\narchive_directory = %s/fwd\n",
+	    replicas, shared_archive, shared_archive);
 }
 
 static void
@@ -414,8 +418,14 @@ main(void)
 	};
 	int rc;
 
+	(void) snprintf(shared_archive, sizeof(shared_archive),
+	                "/tmp/bb_cluster_archive.XXXXXX");
+	if (mkdtemp(shared_archive) == NULL) {
+		return 1;
+	}
 	(void) curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
+	bbt_rmtree(shared_archive);
 	return rc;
 }

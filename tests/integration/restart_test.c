@@ -36,10 +36,18 @@ static const char conf_text[] = "machine_id = 12\n"
                                 "[namespace.test]\n"
                                 "directory = @DIR@/test\n"
                                 "replicas = 0\n"
-                                "archive = dir\n"
-                                "archive_directory = @DIR@/archive\n"
                                 "max_open_files = 2\n"
-                                "upload_file_size = 1mib\n";
+                                "upload_file_size = 1mib\n"
+                                // The archive is down (nothing listens
+                                // on port 1), so sealed files stay:
+                                // this is about the local files.
+                                "archive = s3\n"
+                                "aws_profile = down\n"
+                                "s3_bucket = nowhere\n"
+                                "[aws.down]\n"
+                                "endpoint = http://127.0.0.1:1\n"
+                                "key_id = none\n"
+                                "secret_key = none\n";
 
 typedef struct {
 	char   id[STORE_ID_STRMAX + 1];

@@ -1010,7 +1010,9 @@ test_multipart(void **state)
 
 	(void) state;
 	fd = make_file("multi", size, 12);
+	fprintf(stderr, "T0 %lld\n", (long long) now_ms());
 	put_ok(g_a, "multi/part", fd, false);
+	fprintf(stderr, "T1 %lld\n", (long long) now_ms());
 	assert_int_equal(bbt_s3_object_path(g_s3, BUCKET, "multi/part", path,
 	                                    sizeof(path)),
 	                 0);
@@ -1020,8 +1022,11 @@ test_multipart(void **state)
 	expect_range(g_a, "multi/part", fd, 10 * MIB - 1, 2);
 	expect_range(g_a, "multi/part", fd, 4 * MIB, 7 * MIB);
 	expect_range(g_a, "multi/part", fd, size - 3, 3);
+	fprintf(stderr, "T2 %lld\n", (long long) now_ms());
 	expect_range(g_a, "multi/part", fd, 0, size);
+	fprintf(stderr, "T3 %lld\n", (long long) now_ms());
 	put_ok(g_a, "multi/part", fd, true);
+	fprintf(stderr, "T4 %lld\n", (long long) now_ms());
 	(void) close(fd);
 }
 

@@ -140,11 +140,11 @@ lc_setup(void **state)
 	lf->fx.conf.directory = lf->fx.dir; // it pointed into inner
 	(void) snprintf(lf->arcdir, sizeof(lf->arcdir), "%s/archive",
 	                lf->fx.tmp);
-	lf->fx.conf.s3_base_path = "/base";
-	lf->lconf.compressions   = 2;
-	lf->lconf.uploads        = 2;
-	lf->lconf.deletes        = 2;
-	lf->lconf.remote_deletes = 2;
+	lf->fx.conf.s3_base_path   = "/base";
+	lf->lconf.compressions     = 2;
+	lf->lconf.uploads          = 2;
+	lf->lconf.deletes          = 2;
+	lf->lconf.remote_deletes   = 2;
 	lf->lconf.retry_initial_ns = 5 * 1000000;  // 5 ms
 	lf->lconf.retry_max_ns     = 40 * 1000000; // 40 ms
 	lf->remotes.ctx            = lf;
@@ -182,11 +182,11 @@ lc_teardown(void **state)
 static void
 lc_open(lc_fix *lf, bool with_peers)
 {
-	store_ns_env env = { .machine_id = MACHINE,
-		             .remotes    = with_peers ? &lf->remotes : NULL,
-		             .archive    = lf->arc,
-		             .lifecycle  = lf->lc };
-	const char  *errmsg      = NULL;
+	store_ns_env env    = { .machine_id = MACHINE,
+		                .remotes    = with_peers ? &lf->remotes : NULL,
+		                .archive    = lf->arc,
+		                .lifecycle  = lf->lc };
+	const char  *errmsg = NULL;
 	bb_err       rv;
 
 	rv = store_ns_open_env(&lf->fx.conf, &env, &lf->fx.ns, &errmsg);
@@ -217,8 +217,8 @@ archived_path(lc_fix *lf, const store_fid *fid, char *path, size_t len)
 {
 	char key[256];
 
-	assert_int_equal(store_ns_archive_key(lf->fx.ns, fid, key, sizeof(key)),
-	                 BB_OK);
+	assert_int_equal(
+	    store_ns_archive_key(lf->fx.ns, fid, key, sizeof(key)), BB_OK);
 	(void) snprintf(path, len, "%s/%s", lf->arcdir, key);
 }
 
@@ -251,8 +251,7 @@ done:
 // seal_by_size inserts two bodies into a primary that seals after the
 // second (upload_file_size is below their sum).
 static void
-seal_by_size(lc_fix *lf, uint8_t **a, uint8_t **b, store_id *ia,
-             store_id *ib)
+seal_by_size(lc_fix *lf, uint8_t **a, uint8_t **b, store_id *ia, store_id *ib)
 {
 	lf->fx.conf.upload_file_size = 1500;
 	*a                           = make_body(1000, 1);
@@ -279,9 +278,8 @@ test_upload_then_delete_local(void **state)
 	seal_by_size(lf, &a, &b, &ia, &ib);
 	wait_idle(lf);
 	// Archived under base path + fid, then gone locally.
-	assert_int_equal(store_ns_archive_key(lf->fx.ns, &ia.fid, key,
-	                                      sizeof(key)),
-	                 BB_OK);
+	assert_int_equal(
+	    store_ns_archive_key(lf->fx.ns, &ia.fid, key, sizeof(key)), BB_OK);
 	assert_int_equal(strncmp(key, "base/", 5), 0);
 	archived_path(lf, &ia.fid, path, sizeof(path));
 	{
@@ -315,14 +313,14 @@ test_upload_then_delete_local(void **state)
 static void
 test_retry_with_backoff(void **state)
 {
-	lc_fix               *lf = *state;
-	store_lifecycle_stats st;
-	uint8_t              *a;
-	uint8_t              *b;
-	store_id              ia;
-	store_id              ib;
-	int64_t               t0;
-	infos                 in;
+	lc_fix                *lf = *state;
+	store_lifecycle_stats  st;
+	uint8_t               *a;
+	uint8_t               *b;
+	store_id               ia;
+	store_id               ib;
+	int64_t                t0;
+	infos                  in;
 	const store_file_info *fi;
 
 	lf->fake.fail = 4;
@@ -444,11 +442,11 @@ test_delay_delete(void **state)
 static void
 test_remote_deletes(void **state)
 {
-	lc_fix   *lf = *state;
-	uint8_t  *a;
-	uint8_t  *b;
-	store_id  ia;
-	store_id  ib;
+	lc_fix  *lf = *state;
+	uint8_t *a;
+	uint8_t *b;
+	store_id ia;
+	store_id ib;
 
 	lf->fx.conf.replicas = 2;
 	lc_open(lf, true);
@@ -592,11 +590,10 @@ test_sealed_replica_told_to_go(void **state)
 	lc_open(lf, false);
 	store_fid_next(&fid, 9);
 	assert_int_equal(store_ns_replica_initialize(lf->fx.ns, &fid), BB_OK);
-	assert_int_equal(store_ns_replica_replicate(lf->fx.ns, &fid, 0, data,
-	                                            4000,
-	                                            store_hash(data, 4000),
-	                                            &len),
-	                 BB_OK);
+	assert_int_equal(
+	    store_ns_replica_replicate(lf->fx.ns, &fid, 0, data, 4000,
+	                               store_hash(data, 4000), &len),
+	    BB_OK);
 	// Orphaned: sealed and queued for upload, which keeps failing.
 	store_ns_tick(lf->fx.ns, bb_clock_mono_ns() + 2 * BB_NS_PER_SEC);
 	deadline = bb_clock_mono_ns() + WAIT_NS;
