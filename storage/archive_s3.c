@@ -58,7 +58,8 @@ s3_part_size(const store__s3 *s3, uint64_t size)
 	uint64_t min = (size + S3_MAX_PARTS - 1) / S3_MAX_PARTS;
 
 	if (min > ps) {
-		ps = (min + (UINT64_C(1) << 20) - 1) & ~((UINT64_C(1) << 20) - 1);
+		ps = (min + (UINT64_C(1) << 20) - 1) &
+		    ~((UINT64_C(1) << 20) - 1);
 	}
 	return ps;
 }
@@ -96,8 +97,8 @@ s3_head_same(store__s3 *s3, const char *key, const store_digest_plan *p,
 // ETag it answers must be that MD5.
 static bb_err
 s3_put_single(store__s3 *s3, const char *key, int fd,
-              const store_digest_plan *p, const atomic_bool *cancel,
-              char *why, size_t whylen)
+              const store_digest_plan *p, const atomic_bool *cancel, char *why,
+              size_t whylen)
 {
 	store__s3_req r = { .method = "PUT", .key = key, .cancel = cancel };
 	char          md5[STORE_MD5_HEXLEN];
@@ -117,8 +118,9 @@ s3_put_single(store__s3 *s3, const char *key, int fd,
 	if (rv == BB_OK && r.status != 200) {
 		rv = store__s3_req_err(s3, &r, why, whylen);
 	} else if (rv == BB_OK && strcasecmp(r.etag, md5) != 0) {
-		(void) snprintf(why, whylen, "PUT %s: ETag '%s' is not the MD5 %s",
-		                key, r.etag, md5);
+		(void) snprintf(why, whylen,
+		                "PUT %s: ETag '%s' is not the MD5 %s", key,
+		                r.etag, md5);
 		rv = BB_ECORRUPT;
 	}
 	store__s3_req_fini(s3, &r);
@@ -144,8 +146,8 @@ s3_put(void *ctx, const char *key, int fd, uint64_t size,
 	}
 	rv = store_digest_plan_init(&plan, fd, size, ps, cancel);
 	if (rv != BB_OK) {
-		(void) snprintf(why, whylen, "%s: cannot read the file: %s", key,
-		                bb_strerror(rv));
+		(void) snprintf(why, whylen, "%s: cannot read the file: %s",
+		                key, bb_strerror(rv));
 		return rv;
 	}
 	rv = s3_head_same(s3, key, &plan, cancel, &same, why, whylen);
@@ -249,7 +251,8 @@ s3_share_init(store__s3 *s3)
 	bad |= curl_share_setopt(s3->share, CURLSHOPT_LOCKFUNC, s3_lock);
 	bad |= curl_share_setopt(s3->share, CURLSHOPT_UNLOCKFUNC, s3_unlock);
 	bad |= curl_share_setopt(s3->share, CURLSHOPT_USERDATA, s3);
-	bad |= curl_share_setopt(s3->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	bad |=
+	    curl_share_setopt(s3->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	bad |= curl_share_setopt(s3->share, CURLSHOPT_SHARE,
 	                         CURL_LOCK_DATA_SSL_SESSION);
 	return bad != 0 ? BB_EINVAL : BB_OK;
@@ -289,9 +292,9 @@ store_archive_s3_new(const store_s3_conf *conf, store_archive **ap,
 		(void) pthread_mutex_init(&s3->share_mu[i], NULL);
 	}
 	(void) pthread_mutex_init(&s3->pool_mu, NULL);
-	s3->threshold = conf->multipart_threshold;
-	s3->part_size = conf->part_size;
-	ms            = conf->timeout_ns / 1000000;
+	s3->threshold   = conf->multipart_threshold;
+	s3->part_size   = conf->part_size;
+	ms              = conf->timeout_ns / 1000000;
 	s3->connect_ms  = ms < 1 ? 1 : (ms > LONG_MAX ? LONG_MAX : (long) ms);
 	s3->low_speed_s = ms / 1000 < 1 ? 1 : (long) (ms / 1000);
 	if (!s3_strdup(&s3->endpoint, conf->endpoint) ||
@@ -330,8 +333,8 @@ store_archive_s3_new(const store_s3_conf *conf, store_archive **ap,
 		goto fail;
 	}
 	if (s3->endpoint != NULL) {
-		(void) snprintf(desc, sizeof(desc), "s3://%s at %s", s3->bucket,
-		                s3->endpoint);
+		(void) snprintf(desc, sizeof(desc), "s3://%s at %s",
+		                s3->bucket, s3->endpoint);
 	} else {
 		(void) snprintf(desc, sizeof(desc), "s3://%s (%s)", s3->bucket,
 		                s3->region);

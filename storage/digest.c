@@ -135,8 +135,9 @@ store_digest_plan_init(store_digest_plan *p, int fd, uint64_t size,
 			break;
 		}
 		// A slice never crosses a part boundary.
-		end = part_size > 0 ? plan.parts[part].off + plan.parts[part].len
-		                    : size;
+		end = part_size > 0
+		    ? plan.parts[part].off + plan.parts[part].len
+		    : size;
 		n   = end - off < DG_SLICE ? (size_t) (end - off) : DG_SLICE;
 		rv  = store_io_read(fd, buf, n, off);
 		if (rv == BB_OK) {

@@ -109,8 +109,11 @@ lc_move(store_lifecycle *lc, store__file *f, int next)
 {
 	int64_t now = bb_clock_mono_ns();
 	int     qi  = lc_queue(next);
+	char    name[STORE_FID_STRLEN + 3];
 
 	atomic_store(&f->state, next);
+	bb_log_debug("namespace %s: %s is %s", f->lc_ns->conf->name,
+	             store__file_name(f, name), store__file_state_name(f));
 	f->lc_failures  = 0;
 	f->lc_queued_ns = now;
 	if (qi < 0) {

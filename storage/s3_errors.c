@@ -20,8 +20,8 @@ store__s3_pct(const char *s, bool keep_slash, char *out, size_t cap)
 	for (; *s != '\0'; s++) {
 		c = (unsigned char) *s;
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-		    c == '~' || (keep_slash && c == '/')) {
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~' || (keep_slash && c == '/')) {
 			if (o + 1 >= cap) {
 				return false;
 			}
@@ -51,18 +51,16 @@ xml_entity(const char *p, const char *end, size_t *len)
 		const char *name;
 		char        c;
 	} ents[] = {
-		{ "amp;", '&' },
-		{ "lt;", '<' },
-		{ "gt;", '>' },
-		{ "quot;", '"' },
-		{ "apos;", '\'' },
+		{ "amp;", '&' },  { "lt;", '<' },    { "gt;", '>' },
+		{ "quot;", '"' }, { "apos;", '\'' },
 	};
 	size_t i;
 	size_t n;
 
 	for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
 		n = strlen(ents[i].name);
-		if ((size_t) (end - p) >= n && memcmp(p, ents[i].name, n) == 0) {
+		if ((size_t) (end - p) >= n &&
+		    memcmp(p, ents[i].name, n) == 0) {
 			*len = n;
 			return ents[i].c;
 		}
@@ -96,11 +94,13 @@ store__s3_xml_text(const char *doc, const char *name, char *out, size_t cap)
 	if (e == NULL) {
 		return false;
 	}
-	while (s < e && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
+	while (s < e &&
+	       (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
 		s++;
 	}
 	while (e > s &&
-	       (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n')) {
+	       (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	        e[-1] == '\n')) {
 		e--;
 	}
 	for (; s < e; s++) {
@@ -180,13 +180,15 @@ store__s3_req_err(const store__s3 *s3, const store__s3_req *r, char *why,
 	if (r->result != CURLE_OK) {
 		rv = s3_curl_err(r);
 		if (rv == BB_ESHUTDOWN) {
-			(void) snprintf(why, whylen, "%s %s: cancelled (shutting down)",
+			(void) snprintf(why, whylen,
+			                "%s %s: cancelled (shutting down)",
 			                r->method, r->key);
 		} else if (r->io_err != BB_OK) {
-			(void) snprintf(why, whylen, "%s %s: %s", r->method, r->key,
-			                bb_strerror(rv));
+			(void) snprintf(why, whylen, "%s %s: %s", r->method,
+			                r->key, bb_strerror(rv));
 		} else {
-			(void) snprintf(why, whylen, "%s %s: %s", r->method, r->key,
+			(void) snprintf(why, whylen, "%s %s: %s", r->method,
+			                r->key,
 			                r->errbuf[0] != '\0'
 			                    ? r->errbuf
 			                    : curl_easy_strerror(r->result));
@@ -200,8 +202,8 @@ store__s3_req_err(const store__s3 *s3, const store__s3_req *r, char *why,
 		(void) snprintf(msg, sizeof(msg), "bucket %s does not exist",
 		                s3->bucket);
 	}
-	(void) snprintf(why, whylen, "%s %s: HTTP %ld%s%s%s%s", r->method, r->key,
-	                r->status, code[0] != '\0' ? " " : "", code,
+	(void) snprintf(why, whylen, "%s %s: HTTP %ld%s%s%s%s", r->method,
+	                r->key, r->status, code[0] != '\0' ? " " : "", code,
 	                msg[0] != '\0' ? ": " : "", msg);
 	return rv;
 }

@@ -46,18 +46,18 @@ typedef struct store__s3_conn {
 // for the pool (pool_mu) and the share (its own locks); used by any
 // number of threads at once.
 typedef struct store__s3 {
-	char           *endpoint;   // owned; NULL: AWS
-	char           *region;     // owned
-	char           *bucket;     // owned
-	char           *key_id;     // owned
-	char           *secret_key; // owned
-	char           *token_hdr;  // owned; "x-amz-security-token: ..." or NULL
-	char           *sigv4;      // owned; "aws:amz:<region>:s3"
-	uint64_t        threshold;
-	uint64_t        part_size;
-	long            connect_ms;
-	long            low_speed_s;
-	CURLSH         *share; // owned
+	char    *endpoint;   // owned; NULL: AWS
+	char    *region;     // owned
+	char    *bucket;     // owned
+	char    *key_id;     // owned
+	char    *secret_key; // owned
+	char    *token_hdr;  // owned; "x-amz-security-token: ..." or NULL
+	char    *sigv4;      // owned; "aws:amz:<region>:s3"
+	uint64_t threshold;
+	uint64_t part_size;
+	long     connect_ms;
+	long     low_speed_s;
+	CURLSH  *share; // owned
 	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
 	pthread_mutex_t pool_mu;
 	store__s3_conn *idle; // owned; the idle connections
@@ -89,18 +89,21 @@ struct store__s3_req {
 	const atomic_bool *cancel; // may be NULL
 	store__s3_sink     sink;   // NULL: a 2xx body is kept in resp
 	void              *sink_arg;
+	// Called once the final response headers are in, before any of
+	// the body reaches the sink; may be NULL.
+	void (*on_headers)(store__s3_req *r);
 
 	// The response, filled in as it arrives.
 	long     status;       // 0 until a status line arrived
 	bool     headers_done; // the final header block is complete
 	bool     done;         // the transfer ended (result says how)
 	CURLcode result;
-	bb_err   io_err;      // why a callback failed the transfer, if it did
-	bool     has_length;  // Content-Length seen
-	uint64_t length;      // its value
-	char     etag[64];    // unquoted, lower case; "" if none
-	char     crange[96];  // Content-Range value; "" if none
-	char    *resp;        // owned; body kept (capped), NUL-terminated
+	bb_err   io_err;     // why a callback failed the transfer, if it did
+	bool     has_length; // Content-Length seen
+	uint64_t length;     // its value
+	char     etag[64];   // unquoted, lower case; "" if none
+	char     crange[96]; // Content-Range value; "" if none
+	char    *resp;       // owned; body kept (capped), NUL-terminated
 	size_t   resp_len;
 	char     errbuf[CURL_ERROR_SIZE];
 
@@ -109,6 +112,7 @@ struct store__s3_req {
 	struct curl_slist *hdrs;
 	char              *url;
 	uint64_t           sent;
+	bool               moved; // a callback saw response bytes this pump
 };
 
 // store__s3_req_start takes a connection from s3's pool, sets r up on it
@@ -118,8 +122,8 @@ struct store__s3_req {
 bb_err store__s3_req_start(store__s3 *s3, store__s3_req *r);
 
 // store__s3_req_pump moves r's transfer along, then, if it has not
-// ended, waits up to wait_ms for the network.  Sets r->done and
-// r->result when it ends.  BB_EIO if the multi handle fails.
+// ended and no response bytes came, waits up to wait_ms for the network.  Sets
+// r->done and r->result when it ends.  BB_EIO if the multi handle fails.
 bb_err store__s3_req_pump(store__s3_req *r, int wait_ms);
 
 // store__s3_req_end detaches r from its connection and returns that to

@@ -20,8 +20,8 @@
 
 // mp_create starts the upload; *id gets its (decoded) upload id.
 static bb_err
-mp_create(store__s3 *s3, const char *key, const atomic_bool *cancel,
-          char *id, char *why, size_t whylen)
+mp_create(store__s3 *s3, const char *key, const atomic_bool *cancel, char *id,
+          char *why, size_t whylen)
 {
 	store__s3_req r = { .method = "POST", .key = key, .cancel = cancel };
 	bb_err        rv;
@@ -36,8 +36,9 @@ mp_create(store__s3 *s3, const char *key, const atomic_bool *cancel,
 		rv = store__s3_req_err(s3, &r, why, whylen);
 	} else if (rv == BB_OK &&
 	           !store__s3_xml_text(r.resp, "UploadId", id, MP_ID_MAX)) {
-		(void) snprintf(why, whylen, "POST %s?uploads: no UploadId in the "
-		                             "answer",
+		(void) snprintf(why, whylen,
+		                "POST %s?uploads: no UploadId in the "
+		                "answer",
 		                key);
 		rv = BB_EPROTO;
 	}
@@ -77,7 +78,8 @@ mp_part(store__s3 *s3, const char *key, int fd, const char *id, uint32_t n,
 	bb_err        rv;
 
 	if (!mp_query(q, sizeof(q), n, id)) {
-		(void) snprintf(why, whylen, "PUT %s: upload id too long", key);
+		(void) snprintf(why, whylen, "PUT %s: upload id too long",
+		                key);
 		return BB_EPROTO;
 	}
 	store_digest_hex(part->md5, sizeof(part->md5), md5);
@@ -94,7 +96,8 @@ mp_part(store__s3 *s3, const char *key, int fd, const char *id, uint32_t n,
 		rv = store__s3_req_err(s3, &r, why, whylen);
 	} else if (rv == BB_OK && strcasecmp(r.etag, md5) != 0) {
 		(void) snprintf(why, whylen,
-		                "PUT %s part %" PRIu32 ": ETag '%s' is not the "
+		                "PUT %s part %" PRIu32
+		                ": ETag '%s' is not the "
 		                "MD5 %s",
 		                key, n, r.etag, md5);
 		rv = BB_ECORRUPT;
@@ -122,11 +125,13 @@ mp_complete_xml(const store_digest_plan *p, size_t *len)
 	}
 	o = (size_t) snprintf(x, cap, "%s", head);
 	for (i = 0; i < p->nparts; i++) {
-		store_digest_hex(p->parts[i].md5, sizeof(p->parts[i].md5), md5);
-		o += (size_t) snprintf(x + o, cap - o,
-		                       "<Part><PartNumber>%" PRIu32
-		                       "</PartNumber><ETag>\"%s\"</ETag></Part>",
-		                       i + 1, md5);
+		store_digest_hex(p->parts[i].md5, sizeof(p->parts[i].md5),
+		                 md5);
+		o += (size_t) snprintf(
+		    x + o, cap - o,
+		    "<Part><PartNumber>%" PRIu32
+		    "</PartNumber><ETag>\"%s\"</ETag></Part>",
+		    i + 1, md5);
 	}
 	o += (size_t) snprintf(x + o, cap - o, "%s", tail);
 	*len = o;
@@ -157,8 +162,9 @@ mp_complete(store__s3 *s3, const char *key, const char *id,
 	if (x == NULL || !mp_query(q, sizeof(q), 0, id) ||
 	    store_digest_sha256(x, len, sum) != BB_OK) {
 		free(x);
-		(void) snprintf(why, whylen, "POST %s?uploadId: cannot build the "
-		                             "request",
+		(void) snprintf(why, whylen,
+		                "POST %s?uploadId: cannot build the "
+		                "request",
 		                key);
 		return BB_ENOMEM;
 	}
@@ -178,13 +184,14 @@ mp_complete(store__s3 *s3, const char *key, const char *id,
 		store_digest_hex(p->md5, sizeof(p->md5), md5);
 		etag[0] = '\0';
 		(void) store__s3_xml_text(r.resp, "ETag", etag, sizeof(etag));
-		e = etag[0] == '"' ? etag + 1 : etag;
+		e                   = etag[0] == '"' ? etag + 1 : etag;
 		e[strcspn(e, "\"")] = '\0';
 		if (strcasecmp(e, want) != 0 && strcasecmp(e, md5) != 0) {
-			(void) snprintf(why, whylen,
-			                "POST %s?uploadId: ETag '%s' is neither %s "
-			                "nor %s",
-			                key, e, want, md5);
+			(void) snprintf(
+			    why, whylen,
+			    "POST %s?uploadId: ETag '%s' is neither %s "
+			    "nor %s",
+			    key, e, want, md5);
 			rv = BB_ECORRUPT;
 		}
 	}
@@ -213,8 +220,8 @@ mp_abort(store__s3 *s3, const char *key, const char *id)
 		rv = store__s3_req_err(s3, &r, why, sizeof(why));
 	}
 	if (rv != BB_OK) {
-		bb_log_warn("s3: cannot abort the multipart upload of %s: %s", key,
-		            why);
+		bb_log_warn("s3: cannot abort the multipart upload of %s: %s",
+		            key, why);
 	}
 	store__s3_req_fini(s3, &r);
 }
@@ -239,8 +246,9 @@ store__s3_multipart_put(store__s3 *s3, const char *key, int fd,
 	}
 	for (i = 0; i < p->nparts && rv == BB_OK; i++) {
 		if (cancel != NULL && atomic_load(cancel)) {
-			(void) snprintf(why, whylen, "PUT %s: cancelled (shutting "
-			                             "down)",
+			(void) snprintf(why, whylen,
+			                "PUT %s: cancelled (shutting "
+			                "down)",
 			                key);
 			rv = BB_ESHUTDOWN;
 			break;

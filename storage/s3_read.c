@@ -34,7 +34,9 @@ typedef struct s3_rd {
 	size_t           head;
 	size_t           tail;
 	bool             paused;
-	bb_err           err; // sticky failure
+	bool             cut; // the answer runs past the range: drop the rest
+	bb_err           check; // of a 2xx answer's headers (rd_on_headers)
+	bb_err           err;   // sticky failure
 } s3_rd;
 
 // rd_sink takes body bytes while they fit, and pauses the transfer
@@ -42,18 +44,25 @@ typedef struct s3_rd {
 static size_t
 rd_sink(store__s3_req *r, const char *p, size_t n)
 {
-	s3_rd *rd = r->sink_arg;
+	s3_rd *rd   = r->sink_arg;
+	size_t take = n;
 
-	if (n > rd->len - rd->got) {
-		r->io_err = BB_EPROTO; // more than the range
-		return 0;
+	if (rd->check != BB_OK) {
+		return 0; // not the range: open reports why
 	}
-	if (n > RD_BUF - rd->tail && rd->head > 0) {
+	if (n > rd->len - rd->got) {
+		if (!rd->cut) {
+			r->io_err = BB_EPROTO; // more than the range
+			return 0;
+		}
+		take = (size_t) (rd->len - rd->got);
+	}
+	if (take > RD_BUF - rd->tail && rd->head > 0) {
 		memmove(rd->buf, rd->buf + rd->head, rd->tail - rd->head);
 		rd->tail -= rd->head;
 		rd->head = 0;
 	}
-	if (n > RD_BUF - rd->tail) {
+	if (take > RD_BUF - rd->tail) {
 		if (rd->tail == 0) {
 			r->io_err = BB_ETOOBIG; // libcurl's chunks are 16 KiB
 			return 0;
@@ -61,10 +70,12 @@ rd_sink(store__s3_req *r, const char *p, size_t n)
 		rd->paused = true;
 		return CURL_WRITEFUNC_PAUSE;
 	}
-	memcpy(rd->buf + rd->tail, p, n);
-	rd->tail += n;
-	rd->got += n;
-	return n;
+	memcpy(rd->buf + rd->tail, p, take);
+	rd->tail += take;
+	rd->got += take;
+	// With the range complete, returning less than n ends the transfer
+	// (its connection is not reused); the reader has what it needs.
+	return take;
 }
 
 // rd_total parses "bytes a-b/total" into its parts; total is UINT64_MAX
@@ -111,14 +122,18 @@ rd_check(s3_rd *rd)
 		if (!rd_crange(r->crange, &a, &b, &total)) {
 			return BB_EPROTO;
 		}
-		if (a == rd->off && b == last && r->has_length &&
-		    r->length == rd->len) {
-			return BB_OK;
-		}
 		// S3 clips a range that runs past the end of the object.
-		return total != UINT64_MAX && total < rd->off + rd->len
-		    ? BB_ENOENT
-		    : BB_EPROTO;
+		if (total != UINT64_MAX && total < rd->off + rd->len) {
+			return BB_ENOENT;
+		}
+		if (a != rd->off || b < last || b < a || !r->has_length ||
+		    r->length != b - a + 1) {
+			return BB_EPROTO;
+		}
+		// More than asked for, from the right place: s3rver answers
+		// "bytes=0-0" with the whole object.  Keep the range only.
+		rd->cut = b > last;
+		return BB_OK;
 	}
 	// 200: the server ignored Range and sends the whole object.
 	if (!r->has_length) {
@@ -128,6 +143,18 @@ rd_check(s3_rd *rd)
 		return BB_ENOENT;
 	}
 	return rd->off == 0 && r->length == rd->len ? BB_OK : BB_EPROTO;
+}
+
+// rd_on_headers checks a 2xx answer before its body arrives.
+static void
+rd_on_headers(store__s3_req *r)
+{
+	s3_rd *rd = r->sink_arg;
+
+	if (r->status >= 200 && r->status < 300) {
+		rd->check = r->status == 200 || r->status == 206 ? rd_check(rd)
+		                                                 : BB_EPROTO;
+	}
 }
 
 // rd_failed turns a response that is not the range into an error, after
@@ -162,12 +189,13 @@ rd_read(store_archive_rd *base, void *buf, size_t max, size_t *n)
 		if (rd->req.io_err != BB_OK) {
 			// rd_sink refused bytes: more than the range.
 			rd->err = rd->req.io_err;
-			bb_log_warn("s3: GET %s (range %s): %s", rd->key, rd->range,
-			            bb_strerror(rd->err));
+			bb_log_warn("s3: GET %s (range %s): %s", rd->key,
+			            rd->range, bb_strerror(rd->err));
 			break;
 		}
 		if (rd->tail > rd->head) {
-			k = rd->tail - rd->head < max ? rd->tail - rd->head : max;
+			k = rd->tail - rd->head < max ? rd->tail - rd->head
+			                              : max;
 			memcpy(buf, rd->buf + rd->head, k);
 			rd->head += k;
 			rd->gave += k;
@@ -187,15 +215,17 @@ rd_read(store_archive_rd *base, void *buf, size_t max, size_t *n)
 		if (rd->req.done) {
 			// Ended before the whole range arrived.
 			rd->err = rd->req.result != CURLE_OK
-			    ? store__s3_req_err(rd->s3, &rd->req, why, sizeof(why))
+			    ? store__s3_req_err(rd->s3, &rd->req, why,
+			                        sizeof(why))
 			    : BB_ESHORT;
 			if (rd->err == BB_EREMOTE || rd->err == BB_OK) {
 				rd->err = BB_ESHORT;
 			}
-			bb_log_warn("s3: GET %s (range %s) ended after %" PRIu64
-			            " of %" PRIu64 " bytes: %s",
-			            rd->key, rd->range, rd->got, rd->len,
-			            bb_strerror(rd->err));
+			bb_log_warn(
+			    "s3: GET %s (range %s) ended after %" PRIu64
+			    " of %" PRIu64 " bytes: %s",
+			    rd->key, rd->range, rd->got, rd->len,
+			    bb_strerror(rd->err));
 			break;
 		}
 		if (store__s3_req_pump(&rd->req, RD_WAIT_MS) != BB_OK) {
@@ -240,7 +270,8 @@ store__s3_open(void *ctx, const char *key, uint64_t off, uint64_t len,
 	rd->len      = len;
 	rd->req.fd   = -1;
 	if (len == 0) {
-		*rdp = &rd->rd; // nothing to ask for: a reader that ends at once
+		*rdp =
+		    &rd->rd; // nothing to ask for: a reader that ends at once
 		return BB_OK;
 	}
 	rd->key = strdup(key);
@@ -251,12 +282,13 @@ store__s3_open(void *ctx, const char *key, uint64_t off, uint64_t len,
 	}
 	(void) snprintf(rd->range, sizeof(rd->range),
 	                "bytes=%" PRIu64 "-%" PRIu64, off, off + len - 1);
-	rd->req.method   = "GET";
-	rd->req.key      = rd->key;
-	rd->req.range    = rd->range;
-	rd->req.sink     = rd_sink;
-	rd->req.sink_arg = rd;
-	rv               = store__s3_req_start(s3, &rd->req);
+	rd->req.method     = "GET";
+	rd->req.key        = rd->key;
+	rd->req.range      = rd->range;
+	rd->req.sink       = rd_sink;
+	rd->req.sink_arg   = rd;
+	rd->req.on_headers = rd_on_headers;
+	rv                 = store__s3_req_start(s3, &rd->req);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -268,13 +300,14 @@ store__s3_open(void *ctx, const char *key, uint64_t off, uint64_t len,
 	}
 	if (!rd->req.headers_done) {
 		rv = rd_failed(rd); // the transfer failed before an answer
-	} else if (rd->req.status == 200 || rd->req.status == 206) {
-		rv = rd_check(rd);
+	} else if (rd->req.status >= 200 && rd->req.status < 300) {
+		rv = rd->check;
 		if (rv == BB_EPROTO) {
-			bb_log_warn("s3: GET %s (range %s): HTTP %ld with "
-			            "Content-Range '%s', Content-Length %" PRIu64,
-			            key, rd->range, rd->req.status, rd->req.crange,
-			            rd->req.has_length ? rd->req.length : 0);
+			bb_log_warn(
+			    "s3: GET %s (range %s): HTTP %ld with "
+			    "Content-Range '%s', Content-Length %" PRIu64,
+			    key, rd->range, rd->req.status, rd->req.crange,
+			    rd->req.has_length ? rd->req.length : 0);
 		}
 	} else {
 		rv = rd_failed(rd);

@@ -124,9 +124,9 @@ s3_url(const store__s3 *s3, store__s3_req *r)
 		(void) snprintf(r->url, cap, "%s/%s/%s%s%s", s3->endpoint,
 		                s3->bucket, enc, q[0] != '\0' ? "?" : "", q);
 	} else {
-		(void) snprintf(r->url, cap, "https://%s.s3.%s.amazonaws.com/%s%s%s",
-		                s3->bucket, s3->region, enc,
-		                q[0] != '\0' ? "?" : "", q);
+		(void) snprintf(
+		    r->url, cap, "https://%s.s3.%s.amazonaws.com/%s%s%s",
+		    s3->bucket, s3->region, enc, q[0] != '\0' ? "?" : "", q);
 	}
 	free(enc);
 	return BB_OK;
@@ -156,9 +156,10 @@ s3_header_add(store__s3_req *r, const char *name, const char *value)
 	return s3_line_add(r, line);
 }
 
-// s3_headers lists r's request headers.  x-amz-content-sha256 is ours:
-// libcurl 7.88 does not compute it, signs with the value we give (and
-// sends it once), so it must be the body's real SHA-256.
+// s3_headers lists r's request headers; libcurl signs every one of them.
+// x-amz-content-sha256 is ours: libcurl 7.88 does not compute it, signs
+// with the value we give (and sends it once), so it must be the body's
+// real SHA-256.
 static bb_err
 s3_headers(const store__s3 *s3, store__s3_req *r)
 {
@@ -176,10 +177,11 @@ s3_headers(const store__s3 *s3, store__s3_req *r)
 	if (rv == BB_OK && r->range != NULL) {
 		rv = s3_header_add(r, "Range", r->range);
 	}
-	// "Expect:" stops libcurl from waiting for a 100 Continue.
-	if (rv == BB_OK) {
-		rv = s3_line_add(r, "Expect:");
-	}
+	// No "Expect:" to turn 100-continue off: libcurl 7.88 lists such an
+	// emptied header in SignedHeaders (as "expect:") but does not send
+	// it, and AWS then rejects the signature.  libcurl's own
+	// "Expect: 100-continue" (bodies over 1 MiB) is added after signing,
+	// and saves sending a part that would be refused anyway.
 	if (rv == BB_OK && s3->token_hdr != NULL) {
 		rv = s3_line_add(r, s3->token_hdr);
 	}
@@ -207,8 +209,8 @@ s3_status_line(store__s3_req *r, const char *p, size_t n)
 
 // s3_header_value records the headers a caller looks at.
 static void
-s3_header_value(store__s3_req *r, const char *name, size_t nlen,
-                const char *v, size_t vlen)
+s3_header_value(store__s3_req *r, const char *name, size_t nlen, const char *v,
+                size_t vlen)
 {
 	uint64_t len = 0;
 	size_t   i;
@@ -223,7 +225,8 @@ s3_header_value(store__s3_req *r, const char *name, size_t nlen,
 			}
 		}
 		r->etag[i == vlen ? o : 0] = '\0'; // too long: no ETag
-	} else if (nlen == 14 && strncasecmp(name, "content-length", 14) == 0) {
+	} else if (nlen == 14 &&
+	           strncasecmp(name, "content-length", 14) == 0) {
 		for (i = 0; i < vlen && v[i] >= '0' && v[i] <= '9' &&
 		     len <= (UINT64_MAX - 9) / 10;
 		     i++) {
@@ -247,6 +250,7 @@ s3_on_header(char *p, size_t size, size_t nitems, void *arg)
 	const char    *colon;
 	const char    *v;
 
+	r->moved = true;
 	while (end > 0 && (p[end - 1] == '\r' || p[end - 1] == '\n')) {
 		end--;
 	}
@@ -256,6 +260,9 @@ s3_on_header(char *p, size_t size, size_t nitems, void *arg)
 	}
 	if (end == 0) {
 		r->headers_done = r->status >= 200;
+		if (r->headers_done && r->on_headers != NULL) {
+			r->on_headers(r);
+		}
 		return len;
 	}
 	colon = memchr(p, ':', end);
@@ -266,7 +273,8 @@ s3_on_header(char *p, size_t size, size_t nitems, void *arg)
 	while (v < p + end && (*v == ' ' || *v == '\t')) {
 		v++;
 	}
-	while (end > (size_t) (v - p) && (p[end - 1] == ' ' || p[end - 1] == '\t')) {
+	while (end > (size_t) (v - p) &&
+	       (p[end - 1] == ' ' || p[end - 1] == '\t')) {
 		end--;
 	}
 	s3_header_value(r, p, (size_t) (colon - p), v, end - (size_t) (v - p));
@@ -282,6 +290,7 @@ s3_on_write(char *p, size_t size, size_t nitems, void *arg)
 	size_t         len = size * nitems;
 	size_t         n;
 
+	r->moved = true;
 	if (r->sink != NULL && r->status >= 200 && r->status < 300) {
 		return r->sink(r, p, len);
 	}
@@ -445,7 +454,8 @@ store__s3_req_pump(store__s3_req *r, int wait_ms)
 	int       running = 0;
 	int       left    = 0;
 
-	mc = curl_multi_perform(r->conn->multi, &running);
+	r->moved = false;
+	mc       = curl_multi_perform(r->conn->multi, &running);
 	if (mc != CURLM_OK) {
 		(void) snprintf(r->errbuf, sizeof(r->errbuf), "%s",
 		                curl_multi_strerror(mc));
@@ -461,7 +471,9 @@ store__s3_req_pump(store__s3_req *r, int wait_ms)
 		}
 		m = curl_multi_info_read(r->conn->multi, &left);
 	}
-	if (!r->done && wait_ms > 0) {
+	// Wait only if nothing came: the caller may have bytes to take (and
+	// a paused transfer would wait in vain).
+	if (!r->done && !r->moved && wait_ms > 0) {
 		(void) curl_multi_poll(r->conn->multi, NULL, 0, wait_ms, NULL);
 	}
 	return BB_OK;
@@ -497,7 +509,8 @@ store__s3_req_run(store__s3 *s3, store__s3_req *r, char *why, size_t whylen)
 
 	rv = store__s3_req_start(s3, r);
 	if (rv != BB_OK) {
-		(void) snprintf(why, whylen, "%s %s: cannot set the request up: %s",
+		(void) snprintf(why, whylen,
+		                "%s %s: cannot set the request up: %s",
 		                r->method, r->key, bb_strerror(rv));
 		return rv;
 	}

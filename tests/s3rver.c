@@ -28,11 +28,11 @@
 #define S3RVER_MAXARGS  64
 
 struct bbt_s3 {
-	char    *dir;      // owned
-	char   **buckets;  // owned, NULL-terminated
-	pid_t    pid;      // -1 while paused
-	int      out;      // its standard output (kept open), or -1
-	uint16_t port;     // 0 until the first start
+	char    *dir;     // owned
+	char   **buckets; // owned, NULL-terminated
+	pid_t    pid;     // -1 while paused
+	int      out;     // its standard output (kept open), or -1
+	uint16_t port;    // 0 until the first start
 	char     endpoint[64];
 };
 
@@ -179,11 +179,12 @@ s3t_spawn(bbt_s3 *s, uint16_t port)
 	size_t      i;
 
 	if (prog == NULL || prog[0] == '\0' || access(prog, X_OK) != 0) {
-		(void) fprintf(stderr,
-		               "s3rver: BB_S3RVER must name the s3rver program "
-		               "(tools/test installs it into build-npm/); got "
-		               "'%s'\n",
-		               prog != NULL ? prog : "(unset)");
+		(void) fprintf(
+		    stderr,
+		    "s3rver: BB_S3RVER must name the s3rver program "
+		    "(tools/test installs it into build-npm/); got "
+		    "'%s'\n",
+		    prog != NULL ? prog : "(unset)");
 		return -1;
 	}
 	(void) snprintf(portstr, sizeof(portstr), "%u", (unsigned) port);
@@ -230,7 +231,8 @@ s3t_spawn(bbt_s3 *s, uint16_t port)
 	       s3t_now_ms() < deadline) {
 		s3t_sleep_ms(20);
 	}
-	if (s->port == 0 || !s3t_answers(s->port) || (port != 0 && s->port != port)) {
+	if (s->port == 0 || !s3t_answers(s->port) ||
+	    (port != 0 && s->port != port)) {
 		(void) fprintf(stderr, "s3rver: %s did not start on port %u\n",
 		               prog, (unsigned) port);
 		(void) kill(s->pid, SIGKILL);
@@ -238,8 +240,8 @@ s3t_spawn(bbt_s3 *s, uint16_t port)
 		s->port = port;
 		return -1;
 	}
-	(void) snprintf(s->endpoint, sizeof(s->endpoint), "http://127.0.0.1:%u",
-	                (unsigned) s->port);
+	(void) snprintf(s->endpoint, sizeof(s->endpoint),
+	                "http://127.0.0.1:%u", (unsigned) s->port);
 	return 0;
 }
 
@@ -336,8 +338,8 @@ int
 bbt_s3_object_path(const bbt_s3 *s, const char *bucket, const char *key,
                    char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s/%s/%s._S3rver_object", s->dir, bucket,
-	                 key);
+	int n =
+	    snprintf(buf, len, "%s/%s/%s._S3rver_object", s->dir, bucket, key);
 
 	return n >= 0 && (size_t) n < len ? 0 : -1;
 }

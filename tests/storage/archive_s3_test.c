@@ -100,7 +100,8 @@ make_file(const char *name, uint64_t size, unsigned seed)
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
 	for (off = 0; off < size; off += n) {
-		n = size - off < sizeof(buf) ? (size_t) (size - off) : sizeof(buf);
+		n = size - off < sizeof(buf) ? (size_t) (size - off)
+		                             : sizeof(buf);
 		for (i = 0; i < n; i++) {
 			buf[i] = pat(off + i, seed);
 		}
@@ -129,8 +130,8 @@ put_fd(store_archive *a, const char *key, int fd, bool *existed, char *why)
 static void
 put_ok(store_archive *a, const char *key, int fd, bool want_existed)
 {
-	char why[WHYLEN] = "";
-	bool existed;
+	char   why[WHYLEN] = "";
+	bool   existed;
 	bb_err rv;
 
 	rv = put_fd(a, key, fd, &existed, why);
@@ -146,7 +147,7 @@ static bb_err
 read_range(store_archive *a, const char *key, uint64_t off, uint64_t len,
            uint8_t *out)
 {
-	store_archive_rd *rd = NULL;
+	store_archive_rd *rd  = NULL;
 	uint64_t          got = 0;
 	size_t            n;
 	bb_err            rv;
@@ -157,10 +158,9 @@ read_range(store_archive *a, const char *key, uint64_t off, uint64_t len,
 	}
 	for (;;) {
 		n  = 0;
-		rv = store_archive_rd_read(rd, out + got,
-		                           len - got < 7777 ? (size_t) (len - got) + 1
-		                                            : 7777,
-		                           &n);
+		rv = store_archive_rd_read(
+		    rd, out + got,
+		    len - got < 7777 ? (size_t) (len - got) + 1 : 7777, &n);
 		if (rv != BB_OK || n == 0) {
 			break;
 		}
@@ -189,14 +189,19 @@ expect_range(store_archive *a, const char *key, int fd, uint64_t off,
 	assert_non_null(got);
 	assert_non_null(want);
 	rv = read_range(a, key, off, len, got);
-	if (rv != BB_OK) {
-		fail_msg("read %s [%llu, +%llu): %s", key, (unsigned long long) off,
-		         (unsigned long long) len, bb_err_name(rv));
+	if (rv == BB_OK) {
+		rv = pread(fd, want, len, (off_t) off) == (ssize_t) len &&
+		        memcmp(got, want, len) == 0
+		    ? BB_OK
+		    : BB_ECORRUPT;
 	}
-	assert_int_equal(pread(fd, want, len, (off_t) off), (ssize_t) len);
-	assert_memory_equal(got, want, len);
 	free(got);
 	free(want);
+	if (rv != BB_OK) {
+		fail_msg("read %s [%llu, +%llu): %s", key,
+		         (unsigned long long) off, (unsigned long long) len,
+		         bb_err_name(rv));
+	}
 }
 
 // ---- digest vectors --------------------------------------------------
@@ -217,12 +222,14 @@ test_digest_vectors(void **state)
 	assert_string_equal(b64, "CY9rzUYh03PK3k6DJie09g==");
 	assert_int_equal(store_digest_sha256("", 0, sha), BB_OK);
 	store_digest_hex(sha, sizeof(sha), hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
-	                         "27ae41e4649b934ca495991b7852b855");
+	assert_string_equal(hex,
+	                    "e3b0c44298fc1c149afbf4c8996fb924"
+	                    "27ae41e4649b934ca495991b7852b855");
 	assert_int_equal(store_digest_sha256("abc", 3, sha), BB_OK);
 	store_digest_hex(sha, sizeof(sha), hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
-	                         "b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+	                    "ba7816bf8f01cfea414140de5dae2223"
+	                    "b00361a396177a9cb410ff61f20015ad");
 }
 
 // test_digest_plan: a 10-byte file (i % 251) in parts of 4, whole, and
@@ -236,11 +243,14 @@ test_digest_plan(void **state)
 		"9ed4a12cf365a4e7f4569fee07c1e276",
 	};
 	static const char *part_sha[] = {
-		"054edec1d0211f624fed0cbca9d4f9400b0e491c43742af2c5b0abebf0c990d8",
-		"c6d44cf418f610e3fe9e1d9294ff43def81c6cdcad6cbb1820cff48d3aa4355d",
-		"73907589101a7e8ab83178e7db2997aab7272cd02d364e8e3ecc2beccda4b631",
+		"054edec1d0211f624fed0cbca9d4f9400b0e491c43742af2c5b0abebf0c99"
+		"0d8",
+		"c6d44cf418f610e3fe9e1d9294ff43def81c6cdcad6cbb1820cff48d3aa43"
+		"55d",
+		"73907589101a7e8ab83178e7db2997aab7272cd02d364e8e3ecc2beccda4b"
+		"631",
 	};
-	store_digest_plan p = { 0 };
+	store_digest_plan p      = { 0 };
 	atomic_bool       cancel = true;
 	char              etag[STORE_ETAG_LEN];
 	char              hex[STORE_SHA256_HEXLEN];
@@ -288,7 +298,8 @@ test_digest_plan(void **state)
 	store_digest_plan_fini(&p);
 
 	// Shorter than said; cancelled.
-	assert_int_equal(store_digest_plan_init(&p, fd, 11, 0, NULL), BB_ESHORT);
+	assert_int_equal(store_digest_plan_init(&p, fd, 11, 0, NULL),
+	                 BB_ESHORT);
 	assert_int_equal(store_digest_plan_init(&p, fd, 10, 4, &cancel),
 	                 BB_ESHUTDOWN);
 	(void) close(fd);
@@ -309,20 +320,41 @@ test_bad_conf(void **state)
 	for (i = 0; i < 10; i++) {
 		c = good;
 		switch (i) {
-		case 0: c.bucket = NULL; break;
-		case 1: c.region = ""; break;
-		case 2: c.key_id = NULL; break;
-		case 3: c.secret_key = NULL; break;
-		case 4: c.part_size = 5 * MIB - 1; break;
-		case 5: c.part_size = 0; break;
-		case 6: c.multipart_threshold = UINT64_C(6) << 30; break;
-		case 7: c.timeout_ns = 0; break;
-		case 8: c.endpoint = "127.0.0.1:9000"; break;
-		case 9: c.bucket = "a/b"; break;
+		case 0:
+			c.bucket = NULL;
+			break;
+		case 1:
+			c.region = "";
+			break;
+		case 2:
+			c.key_id = NULL;
+			break;
+		case 3:
+			c.secret_key = NULL;
+			break;
+		case 4:
+			c.part_size = 5 * MIB - 1;
+			break;
+		case 5:
+			c.part_size = 0;
+			break;
+		case 6:
+			c.multipart_threshold = UINT64_C(6) << 30;
+			break;
+		case 7:
+			c.timeout_ns = 0;
+			break;
+		case 8:
+			c.endpoint = "127.0.0.1:9000";
+			break;
+		case 9:
+			c.bucket = "a/b";
+			break;
 		}
 		why = NULL;
 		a   = NULL;
-		assert_int_equal(store_archive_s3_new(&c, &a, &why), BB_EINVAL);
+		assert_int_equal(store_archive_s3_new(&c, &a, &why),
+		                 BB_EINVAL);
 		assert_non_null(why);
 		assert_null(a);
 	}
@@ -363,7 +395,7 @@ typedef struct fake {
 	const fake_step *steps;
 	size_t           nsteps;
 	atomic_int       served;
-	char             heads[FAKE_MAX][FAKE_HEAD]; // requests, in order
+	char             heads[FAKE_MAX][FAKE_HEAD];      // requests, in order
 	uint8_t          sha[FAKE_MAX][STORE_SHA256_LEN]; // of their bodies
 	uint64_t         blen[FAKE_MAX];
 } fake;
@@ -431,6 +463,11 @@ fake_serve(fake *f, int fd, int i)
 	if (end == NULL) {
 		return;
 	}
+	// libcurl 7.88 asks every PUT to wait for "100 Continue"; S3 and
+	// s3rver send it.
+	if (ci_find(head, "\nExpect: 100-continue") != NULL) {
+		(void) !write(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	}
 	cl   = ci_find(head, "\ncontent-length:");
 	blen = cl != NULL && cl < end ? strtoul(cl + 16, NULL, 10) : 0;
 	body = malloc(blen + 1);
@@ -495,9 +532,10 @@ fake_start(fake *f, const fake_step *steps, size_t n)
 	assert_true(f->lfd >= 0);
 	assert_int_equal(bind(f->lfd, (struct sockaddr *) &sa, sizeof(sa)), 0);
 	assert_int_equal(listen(f->lfd, 8), 0);
-	assert_int_equal(getsockname(f->lfd, (struct sockaddr *) &sa, &len), 0);
-	(void) snprintf(f->endpoint, sizeof(f->endpoint), "http://127.0.0.1:%u",
-	                (unsigned) ntohs(sa.sin_port));
+	assert_int_equal(getsockname(f->lfd, (struct sockaddr *) &sa, &len),
+	                 0);
+	(void) snprintf(f->endpoint, sizeof(f->endpoint),
+	                "http://127.0.0.1:%u", (unsigned) ntohs(sa.sin_port));
 	assert_int_equal(pthread_create(&f->th, NULL, fake_main, f), 0);
 }
 
@@ -509,8 +547,9 @@ fake_stop(fake *f)
 	(void) close(f->lfd);
 }
 
-#define H404 "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n" \
-	     "Connection: close\r\n\r\n"
+#define H404                                              \
+	"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n" \
+	"Connection: close\r\n\r\n"
 
 static store_archive *
 fake_archive(const fake *f, uint64_t threshold, const char *token,
@@ -533,7 +572,8 @@ test_fake_wrong_etag(void **state)
 {
 	static const fake_step steps[] = {
 		{ H404, NULL },
-		{ "HTTP/1.1 200 OK\r\nETag: \"00000000000000000000000000000000\"\r\n"
+		{ "HTTP/1.1 200 OK\r\nETag: "
+		  "\"00000000000000000000000000000000\"\r\n"
 		  "Content-Length: 0\r\nConnection: close\r\n\r\n",
 		  NULL },
 	};
@@ -559,10 +599,10 @@ test_fake_wrong_etag(void **state)
 	fake_stop(&f);
 	assert_int_equal(atomic_load(&f.served), 2);
 
-	assert_true(strncmp(f.heads[0], "HEAD /blobby/dir/k HTTP/1.1\r\n", 29) ==
-	            0);
-	assert_true(strncmp(f.heads[1], "PUT /blobby/dir/k HTTP/1.1\r\n", 28) ==
-	            0);
+	assert_true(
+	    strncmp(f.heads[0], "HEAD /blobby/dir/k HTTP/1.1\r\n", 29) == 0);
+	assert_true(
+	    strncmp(f.heads[1], "PUT /blobby/dir/k HTTP/1.1\r\n", 28) == 0);
 	assert_int_equal(f.blen[1], 1000);
 	body = malloc(1000);
 	assert_non_null(body);
@@ -579,22 +619,26 @@ test_fake_wrong_etag(void **state)
 	store_digest_b64(md5, STORE_MD5_LEN, hex);
 	(void) snprintf(want, sizeof(want), "\nContent-MD5: %s\r\n", hex);
 	assert_non_null(ci_find(f.heads[1], want));
-	assert_non_null(ci_find(f.heads[1], "\nx-amz-security-token: tok/en+="));
+	assert_non_null(
+	    ci_find(f.heads[1], "\nx-amz-security-token: tok/en+="));
 	assert_non_null(ci_find(f.heads[1], "\nContent-Length: 1000\r\n"));
-	assert_null(ci_find(f.heads[1], "\nExpect:"));
-	assert_non_null(ci_find(f.heads[1], "\nAuthorization: AWS4-HMAC-SHA256 "
-	                                    "Credential=S3RVER/"));
+	assert_non_null(ci_find(f.heads[1],
+	                        "\nAuthorization: AWS4-HMAC-SHA256 "
+	                        "Credential=S3RVER/"));
 	sh = ci_find(f.heads[1], "SignedHeaders=");
 	assert_non_null(sh);
 	assert_true(strstr(sh, "x-amz-content-sha256") != NULL &&
 	            strstr(sh, "x-amz-security-token") != NULL &&
 	            strstr(sh, "host") != NULL);
+	// Every signed header is sent (libcurl 7.88 signs an emptied
+	// "Expect:" without sending it, which AWS refuses).
+	assert_null(strstr(sh, "expect"));
 	// The HEAD carries the hash of an empty body.
-	assert_non_null(ci_find(f.heads[0], "\nx-amz-content-sha256: e3b0c442"));
+	assert_non_null(
+	    ci_find(f.heads[0], "\nx-amz-content-sha256: e3b0c442"));
 	free(body);
 	(void) close(fd);
 }
-
 
 static void *
 cancel_later(void *arg)
@@ -661,7 +705,7 @@ resp(char *buf, size_t len, const char *status, const char *extra,
 	return buf;
 }
 
-#define S3_ERR(code) \
+#define S3_ERR(code)                                          \
 	"<?xml version=\"1.0\"?><Error><Code>" code "</Code>" \
 	"<Message>it went wrong</Message></Error>"
 
@@ -673,24 +717,27 @@ test_fake_reads(void **state)
 	static fake f;
 	fake_step   steps[8] = {
 		  // Right headers, half the body, then the connection closes.
-		  { "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes "
-		    "10-19/100\r\nContent-Length: 10\r\nConnection: close\r\n\r\n",
+                { "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes "
+		      "10-19/100\r\nContent-Length: 10\r\nConnection: "
+		      "close\r\n\r\n",
 		    "01234" },
-		  // Another range than asked for, inside the object.
-		  { "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes "
-		    "10-14/100\r\nContent-Length: 5\r\nConnection: close\r\n\r\n",
+                // Another range than asked for, inside the object.
+                { "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes "
+		      "10-14/100\r\nContent-Length: 5\r\nConnection: "
+		      "close\r\n\r\n",
 		    "01234" },
-		  // The whole object (Range ignored) for a range not at 0.
-		  { NULL, NULL },
-		  // The whole object, which is the range.
-		  { NULL, NULL },
-		  // Clipped at the end of the object: it is shorter.
-		  { "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes "
-		    "90-99/100\r\nContent-Length: 10\r\nConnection: close\r\n\r\n",
+                // The whole object (Range ignored) for a range not at 0.
+                { NULL, NULL },
+                // The whole object, which is the range.
+                { NULL, NULL },
+                // Clipped at the end of the object: it is shorter.
+                { "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes "
+		      "90-99/100\r\nContent-Length: 10\r\nConnection: "
+		      "close\r\n\r\n",
 		    "0123456789" },
-		  { NULL, S3_ERR("InternalError") },
-		  { NULL, S3_ERR("NoSuchBucket") },
-		  { NULL, S3_ERR("InvalidRange") },
+                { NULL, S3_ERR("InternalError") },
+                { NULL, S3_ERR("NoSuchBucket") },
+                { NULL, S3_ERR("InvalidRange") },
 	};
 	char           body100[101];
 	uint8_t        buf[100];
@@ -701,18 +748,18 @@ test_fake_reads(void **state)
 	for (i = 0; i < 100; i++) {
 		body100[i] = (char) ('a' + i % 26);
 	}
-	body100[100]   = '\0';
-	steps[2].head  = resp(hb[0], sizeof(hb[0]), "200 OK", "", body100);
-	steps[2].body  = body100;
-	steps[3].head  = steps[2].head;
-	steps[3].body  = body100;
-	steps[5].head  = resp(hb[1], sizeof(hb[1]), "500 Internal Server Error",
-	                      "", steps[5].body);
-	steps[6].head  = resp(hb[2], sizeof(hb[2]), "404 Not Found", "",
-	                      steps[6].body);
-	steps[7].head  = resp(hb[3], sizeof(hb[3]),
-	                      "416 Requested Range Not Satisfiable", "",
-	                      steps[7].body);
+	body100[100]  = '\0';
+	steps[2].head = resp(hb[0], sizeof(hb[0]), "200 OK", "", body100);
+	steps[2].body = body100;
+	steps[3].head = steps[2].head;
+	steps[3].body = body100;
+	steps[5].head = resp(hb[1], sizeof(hb[1]), "500 Internal Server Error",
+	                     "", steps[5].body);
+	steps[6].head =
+	    resp(hb[2], sizeof(hb[2]), "404 Not Found", "", steps[6].body);
+	steps[7].head =
+	    resp(hb[3], sizeof(hb[3]), "416 Requested Range Not Satisfiable",
+	         "", steps[7].body);
 	fake_start(&f, steps, 8);
 	a = fake_archive(&f, 6 * MIB, NULL, TIMEOUT_NS);
 	assert_int_equal(read_range(a, "obj", 10, 10, buf), BB_ESHORT);
@@ -727,7 +774,8 @@ test_fake_reads(void **state)
 	store_archive_free(a);
 	fake_stop(&f);
 	assert_int_equal(atomic_load(&f.served), 8);
-	assert_true(strncmp(f.heads[0], "GET /blobby/obj HTTP/1.1\r\n", 26) == 0);
+	assert_true(strncmp(f.heads[0], "GET /blobby/obj HTTP/1.1\r\n", 26) ==
+	            0);
 	assert_non_null(ci_find(f.heads[0], "\nRange: bytes=10-19\r\n"));
 	assert_non_null(ci_find(f.heads[4], "\nRange: bytes=90-109\r\n"));
 }
@@ -738,8 +786,8 @@ test_fake_reads(void **state)
 static void
 test_fake_multipart_abort(void **state)
 {
-	static char hb[2][256];
-	static fake f;
+	static char       hb[2][256];
+	static fake       f;
 	static const char init[] =
 	    "<?xml version=\"1.0\"?><InitiateMultipartUploadResult>"
 	    "<Bucket>blobby</Bucket><Key>k</Key><UploadId>a&amp;b/c</UploadId>"
@@ -787,16 +835,15 @@ test_fake_multipart_abort(void **state)
 static void
 test_fake_complete_error(void **state)
 {
-	static char hb[4][256];
-	static char etag[128];
-	static fake f;
-	static const char init[] = "<InitiateMultipartUploadResult><UploadId>"
-	                           "up1</UploadId></InitiateMultipartUploadResult>";
+	static char       hb[4][256];
+	static char       etag[128];
+	static fake       f;
+	static const char init[] =
+	    "<InitiateMultipartUploadResult><UploadId>"
+	    "up1</UploadId></InitiateMultipartUploadResult>";
 	fake_step steps[5] = {
-		{ H404, NULL },
-		{ NULL, init },
-		{ NULL, "" },
-		{ NULL, S3_ERR("InternalError") },
+		{ H404, NULL }, { NULL, init },
+		{ NULL, "" },   { NULL, S3_ERR("InternalError") },
 		{ NULL, "" },
 	};
 	store_digest_plan p = { 0 };
@@ -809,13 +856,15 @@ test_fake_complete_error(void **state)
 
 	(void) state;
 	fd = make_file("mpcomplete", 10, 6);
-	assert_int_equal(store_digest_plan_init(&p, fd, 10, 5 * MIB, NULL), BB_OK);
+	assert_int_equal(store_digest_plan_init(&p, fd, 10, 5 * MIB, NULL),
+	                 BB_OK);
 	store_digest_hex(p.parts[0].md5, STORE_MD5_LEN, hex);
 	store_digest_plan_fini(&p);
 	(void) snprintf(etag, sizeof(etag), "ETag: \"%s\"\r\n", hex);
 	steps[1].head = resp(hb[0], sizeof(hb[0]), "200 OK", "", init);
 	steps[2].head = resp(hb[1], sizeof(hb[1]), "200 OK", etag, "");
-	steps[3].head = resp(hb[2], sizeof(hb[2]), "200 OK", "", steps[3].body);
+	steps[3].head =
+	    resp(hb[2], sizeof(hb[2]), "200 OK", "", steps[3].body);
 	steps[4].head = resp(hb[3], sizeof(hb[3]), "204 No Content", "", "");
 	fake_start(&f, steps, 5);
 	a = fake_archive(&f, 0, NULL, TIMEOUT_NS);
@@ -830,8 +879,8 @@ test_fake_complete_error(void **state)
 	(void) snprintf(want, sizeof(want), "\nx-amz-content-sha256: %s\r\n",
 	                hex);
 	assert_non_null(ci_find(f.heads[3], want));
-	assert_true(strncmp(f.heads[4], "DELETE /blobby/k?uploadId=up1 ", 30) ==
-	            0);
+	assert_true(
+	    strncmp(f.heads[4], "DELETE /blobby/k?uploadId=up1 ", 30) == 0);
 	(void) close(fd);
 }
 
@@ -874,7 +923,7 @@ static void
 test_roundtrip(void **state)
 {
 	static const uint64_t sizes[] = { 0, 1, MIB };
-	store_archive_rd     *rd = NULL;
+	store_archive_rd     *rd      = NULL;
 	uint8_t               b;
 	char                  key[64];
 	size_t                n = 1;
@@ -889,12 +938,14 @@ test_roundtrip(void **state)
 		put_ok(g_a, key, fd, true);
 		if (sizes[i] == 0) {
 			// Nothing to ask for: a reader that ends at once.
-			assert_int_equal(store_archive_open(g_a, key, 0, 0, &rd),
+			assert_int_equal(
+			    store_archive_open(g_a, key, 0, 0, &rd), BB_OK);
+			assert_int_equal(store_archive_rd_read(rd, &b, 1, &n),
 			                 BB_OK);
-			assert_int_equal(store_archive_rd_read(rd, &b, 1, &n), BB_OK);
 			assert_int_equal(n, 0);
 			store_archive_rd_close(rd);
-			assert_int_equal(read_range(g_a, key, 0, 1, &b), BB_ENOENT);
+			assert_int_equal(read_range(g_a, key, 0, 1, &b),
+			                 BB_ENOENT);
 		} else {
 			expect_range(g_a, key, fd, 0, sizes[i]);
 			expect_range(g_a, key, fd, sizes[i] - 1, 1);
@@ -911,9 +962,9 @@ test_ranges(void **state)
 		uint64_t off;
 		uint64_t len;
 	} r[] = {
-		{ 0, 1 },           { 1, 100 },     { 4095, 4097 },
-		{ 12345, 300000 },  { MIB - 1, 1 }, { MIB - 70000, 70000 },
-		{ 65536, 65536 },   { 0, MIB },
+		{ 0, 1 },          { 1, 100 },     { 4095, 4097 },
+		{ 12345, 300000 }, { MIB - 1, 1 }, { MIB - 70000, 70000 },
+		{ 65536, 65536 },  { 0, MIB },
 	};
 	size_t i;
 	int    fd;
@@ -935,7 +986,8 @@ test_missing_and_past_end(void **state)
 
 	(void) state;
 	assert_non_null(buf);
-	assert_int_equal(read_range(g_a, "no/such/key", 0, 10, buf), BB_ENOENT);
+	assert_int_equal(read_range(g_a, "no/such/key", 0, 10, buf),
+	                 BB_ENOENT);
 	fd = make_file("short", 1000, 10);
 	put_ok(g_a, "short", fd, false);
 	assert_int_equal(read_range(g_a, "short", 990, 20, buf), BB_ENOENT);
@@ -961,9 +1013,8 @@ test_put_twice(void **state)
 	(void) state;
 	fd = make_file("twice", 300000, 11);
 	put_ok(g_a, "twice", fd, false);
-	assert_int_equal(bbt_s3_object_path(g_s3, BUCKET, "twice", path,
-	                                    sizeof(path)),
-	                 0);
+	assert_int_equal(
+	    bbt_s3_object_path(g_s3, BUCKET, "twice", path, sizeof(path)), 0);
 	assert_int_equal(stat(path, &a), 0);
 	assert_int_equal(a.st_size, 300000);
 	sleep_ms(50);
@@ -1010,23 +1061,18 @@ test_multipart(void **state)
 
 	(void) state;
 	fd = make_file("multi", size, 12);
-	fprintf(stderr, "T0 %lld\n", (long long) now_ms());
 	put_ok(g_a, "multi/part", fd, false);
-	fprintf(stderr, "T1 %lld\n", (long long) now_ms());
-	assert_int_equal(bbt_s3_object_path(g_s3, BUCKET, "multi/part", path,
-	                                    sizeof(path)),
-	                 0);
+	assert_int_equal(
+	    bbt_s3_object_path(g_s3, BUCKET, "multi/part", path, sizeof(path)),
+	    0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal((uint64_t) st.st_size, size);
 	expect_range(g_a, "multi/part", fd, 5 * MIB - 10, 20);
 	expect_range(g_a, "multi/part", fd, 10 * MIB - 1, 2);
 	expect_range(g_a, "multi/part", fd, 4 * MIB, 7 * MIB);
 	expect_range(g_a, "multi/part", fd, size - 3, 3);
-	fprintf(stderr, "T2 %lld\n", (long long) now_ms());
 	expect_range(g_a, "multi/part", fd, 0, size);
-	fprintf(stderr, "T3 %lld\n", (long long) now_ms());
 	put_ok(g_a, "multi/part", fd, true);
-	fprintf(stderr, "T4 %lld\n", (long long) now_ms());
 	(void) close(fd);
 }
 
@@ -1039,8 +1085,8 @@ typedef struct par_arg {
 static void *
 par_reader(void *arg)
 {
-	par_arg *p   = arg;
-	uint8_t *got = malloc(200000);
+	par_arg *p    = arg;
+	uint8_t *got  = malloc(200000);
 	uint8_t *want = malloc(200000);
 	uint64_t off;
 	uint64_t len;
@@ -1077,11 +1123,13 @@ test_parallel_reads(void **state)
 		args[i].fd   = fd;
 		args[i].seed = (unsigned) i;
 		atomic_init(&args[i].failures, 0);
-		assert_int_equal(pthread_create(&th[i], NULL, par_reader, &args[i]),
-		                 0);
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, par_reader, &args[i]), 0);
 	}
 	for (i = 0; i < 6; i++) {
 		assert_int_equal(pthread_join(th[i], NULL), 0);
+	}
+	for (i = 0; i < 6; i++) {
 		assert_int_equal(atomic_load(&args[i].failures), 0);
 	}
 	(void) close(fd);
@@ -1111,8 +1159,8 @@ test_keys(void **state)
 		put_ok(g_a, keys[i], fd, false);
 		expect_range(g_a, keys[i], fd, 0, 1000 + i);
 		expect_range(g_a, keys[i], fd, 500, 10);
-		assert_int_equal(bbt_s3_object_path(g_s3, BUCKET, keys[i], path,
-		                                    sizeof(path)),
+		assert_int_equal(bbt_s3_object_path(g_s3, BUCKET, keys[i],
+		                                    path, sizeof(path)),
 		                 0);
 		assert_int_equal(stat(path, &st), 0);
 		assert_int_equal((uint64_t) st.st_size, 1000 + i);

@@ -36,7 +36,22 @@ typedef struct {
 	int             puts;
 	int             failed;
 	pthread_mutex_t mu;
+	store_ns       *ns;          // set once open: states seen by put
+	char            seen[2][32]; // states of the files during put
+	int             nseen;
 } fake_arc;
+
+static void
+seen_cb(const store_file_info *info, void *arg)
+{
+	fake_arc *f = arg;
+
+	if (!info->primary || f->nseen >= 2) {
+		return;
+	}
+	(void) snprintf(f->seen[f->nseen++], sizeof(f->seen[0]), "%s",
+	                info->state);
+}
 
 typedef struct {
 	ns_fix               fx; // first: the fixture's helpers take it
@@ -68,6 +83,10 @@ fake_put(void *ctx, const char *key, int fd, uint64_t size,
 		f->failed++;
 	}
 	hang = f->hang;
+	if (f->ns != NULL) {
+		f->nseen = 0;
+		store_ns_foreach(f->ns, seen_cb, f);
+	}
 	(void) pthread_mutex_unlock(&f->mu);
 	if (hang) {
 		while (!atomic_load(cancel)) {
@@ -168,6 +187,7 @@ lc_teardown(void **state)
 	lc_fix *lf = *state;
 
 	store_lifecycle_stop(lf->lc);
+	lf->fake.ns = NULL;
 	store_ns_close(lf->fx.ns);
 	lf->fx.ns = NULL;
 	store_lifecycle_free(lf->lc);
@@ -194,6 +214,9 @@ lc_open(lc_fix *lf, bool with_peers)
 		fail_msg("store_ns_open_env: %s (%s)", bb_err_name(rv),
 		         errmsg != NULL ? errmsg : "");
 	}
+	(void) pthread_mutex_lock(&lf->fake.mu);
+	lf->fake.ns = lf->fx.ns;
+	(void) pthread_mutex_unlock(&lf->fake.mu);
 }
 
 // wait_idle waits until the lifecycle has nothing left to do.
@@ -304,6 +327,10 @@ test_upload_then_delete_local(void **state)
 	store_lifecycle_stats_get(lf->lc, &st);
 	assert_int_equal(st.uploads, 1);
 	assert_int_equal(st.uploaded_bytes, 1700);
+	// During the upload the sealed file was uploading (and no new
+	// primary was made yet: that waits for the next insert or tick).
+	assert_int_equal(lf->fake.nseen, 1);
+	assert_string_equal(lf->fake.seen[0], "uploading");
 	assert_int_equal(st.local_deletes, 1);
 	assert_int_equal(st.upload_failures, 0);
 	free(a);
