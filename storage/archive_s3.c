@@ -156,6 +156,9 @@ s3_put(void *ctx, const char *key, int fd, uint64_t size,
 	} else if (rv == BB_OK && ps == 0) {
 		rv = s3_put_single(s3, key, fd, &plan, cancel, why, whylen);
 	} else if (rv == BB_OK) {
+		bb_log_info("s3: multipart upload of %s: %u parts of %llu "
+		            "bytes",
+		            key, plan.nparts, (unsigned long long) ps);
 		rv = store__s3_multipart_put(s3, key, fd, &plan, cancel, why,
 		                             whylen);
 	}

@@ -3,8 +3,7 @@
 //
 // storage/s3_impl.h -- what the files of the S3 archive share: the archive
 // context, one request and its response, the connection pool.  Private to
-// storage/archive_s3.c, s3_request.c, s3_multipart.c and s3_read.c; no
-// other file includes it.
+// storage/archive_s3.c and storage/s3_*.c; no other file includes it.
 #ifndef STORAGE_S3_IMPL_H
 #define STORAGE_S3_IMPL_H
 
@@ -161,6 +160,15 @@ bool store__s3_xml_text(const char *doc, const char *name, char *out,
 // the unreserved A-Z a-z 0-9 - _ . ~ (and '/' if keep_slash) becomes %XX.
 // false if it does not fit.
 bool store__s3_pct(const char *s, bool keep_slash, char *out, size_t cap);
+
+// store__s3_conn_get takes an idle connection of s3, or makes one.  NULL
+// if out of memory.  Give it back with store__s3_conn_put.
+store__s3_conn *store__s3_conn_get(store__s3 *s3);
+
+// store__s3_conn_put returns c, attached to no transfer, to s3's pool
+// (or frees it if the pool is full).  Its options are reset; the
+// connections it caches stay open.
+void store__s3_conn_put(store__s3 *s3, store__s3_conn *c);
 
 // store__s3_pool_fini frees s3's idle connections.
 void store__s3_pool_fini(store__s3 *s3);

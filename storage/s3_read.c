@@ -64,7 +64,8 @@ rd_sink(store__s3_req *r, const char *p, size_t n)
 	}
 	if (take > RD_BUF - rd->tail) {
 		if (rd->tail == 0) {
-			r->io_err = BB_ETOOBIG; // libcurl's chunks are 16 KiB
+			r->io_err =
+			    BB_ETOOBIG; // libcurl writes 16 KiB at most
 			return 0;
 		}
 		rd->paused = true;
@@ -78,7 +79,7 @@ rd_sink(store__s3_req *r, const char *p, size_t n)
 	return take;
 }
 
-// rd_total parses "bytes a-b/total" into its parts; total is UINT64_MAX
+// rd_crange parses "bytes a-b/total" into its parts; total is UINT64_MAX
 // when unknown ("*").  false if it is not of that form.
 static bool
 rd_crange(const char *s, uint64_t *a, uint64_t *b, uint64_t *total)

@@ -3,10 +3,9 @@
 //
 // storage/s3_request.c -- one S3 request: its URL, headers and SigV4
 // signing (libcurl's CURLOPT_AWS_SIGV4), the libcurl set-up, capture of
-// the response status and headers, and the pool of connections requests
-// run on.  What a status means for an operation is decided by the
-// callers (archive_s3.c, s3_multipart.c, s3_read.c); s3_errors.c maps
-// failures to bb_err.
+// the response status and headers.  What a status means for an operation is
+// decided by the callers (archive_s3.c, s3_multipart.c, s3_read.c);
+// s3_errors.c maps failures to bb_err; s3_conn.c keeps the connections.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,86 +14,9 @@
 #include "storage/fileio.h"
 #include "storage/s3_impl.h"
 
-// Idle connections kept per archive; more are made when needed and
-// closed when returned to a full pool.
-#define S3_POOL_IDLE 16
 // How much of a response body is kept when no sink takes it: enough for
 // any S3 error or result document we read.
 #define S3_RESP_MAX (64u << 10)
-
-static store__s3_conn *
-s3_conn_get(store__s3 *s3)
-{
-	store__s3_conn *c;
-
-	(void) pthread_mutex_lock(&s3->pool_mu);
-	c = s3->idle;
-	if (c != NULL) {
-		s3->idle = c->next;
-		s3->nidle--;
-	}
-	(void) pthread_mutex_unlock(&s3->pool_mu);
-	if (c != NULL) {
-		c->next = NULL;
-		return c;
-	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		return NULL;
-	}
-	c->easy  = curl_easy_init();
-	c->multi = curl_multi_init();
-	if (c->easy == NULL || c->multi == NULL) {
-		curl_multi_cleanup(c->multi);
-		curl_easy_cleanup(c->easy);
-		free(c);
-		return NULL;
-	}
-	return c;
-}
-
-static void
-s3_conn_free(store__s3_conn *c)
-{
-	if (c != NULL) {
-		curl_multi_cleanup(c->multi);
-		curl_easy_cleanup(c->easy);
-		free(c);
-	}
-}
-
-// s3_conn_put returns c (not attached to any transfer) to the pool.  The
-// reset drops every option (and pointer into a finished request) but not
-// the connections cached in c->multi.
-static void
-s3_conn_put(store__s3 *s3, store__s3_conn *c)
-{
-	curl_easy_reset(c->easy);
-	(void) pthread_mutex_lock(&s3->pool_mu);
-	if (s3->nidle < S3_POOL_IDLE) {
-		c->next  = s3->idle;
-		s3->idle = c;
-		s3->nidle++;
-		c = NULL;
-	}
-	(void) pthread_mutex_unlock(&s3->pool_mu);
-	s3_conn_free(c);
-}
-
-void
-store__s3_pool_fini(store__s3 *s3)
-{
-	store__s3_conn *c = s3->idle;
-	store__s3_conn *next;
-
-	while (c != NULL) {
-		next = c->next;
-		s3_conn_free(c);
-		c = next;
-	}
-	s3->idle  = NULL;
-	s3->nidle = 0;
-}
 
 // s3_url builds the URL of r: path-style under an endpoint, virtual-
 // hosted on AWS.  libcurl signs the path and query exactly as given, so
@@ -180,8 +102,8 @@ s3_headers(const store__s3 *s3, store__s3_req *r)
 	// No "Expect:" to turn 100-continue off: libcurl 7.88 lists such an
 	// emptied header in SignedHeaders (as "expect:") but does not send
 	// it, and AWS then rejects the signature.  libcurl's own
-	// "Expect: 100-continue" (bodies over 1 MiB) is added after signing,
-	// and saves sending a part that would be refused anyway.
+	// "Expect: 100-continue" (on every PUT in 7.88) is added after
+	// signing, and saves sending a part that would be refused anyway.
 	if (rv == BB_OK && s3->token_hdr != NULL) {
 		rv = s3_line_add(r, s3->token_hdr);
 	}
@@ -426,7 +348,7 @@ store__s3_req_start(store__s3 *s3, store__s3_req *r)
 		rv = s3_headers(s3, r);
 	}
 	if (rv == BB_OK) {
-		r->conn = s3_conn_get(s3);
+		r->conn = store__s3_conn_get(s3);
 		rv      = r->conn != NULL ? BB_OK : BB_ENOMEM;
 	}
 	if (rv == BB_OK) {
@@ -438,7 +360,7 @@ store__s3_req_start(store__s3 *s3, store__s3_req *r)
 	}
 	if (rv != BB_OK) {
 		if (r->conn != NULL) {
-			s3_conn_put(s3, r->conn);
+			store__s3_conn_put(s3, r->conn);
 			r->conn = NULL;
 		}
 		store__s3_req_end(s3, r);
@@ -484,7 +406,7 @@ store__s3_req_end(store__s3 *s3, store__s3_req *r)
 {
 	if (r->conn != NULL) {
 		(void) curl_multi_remove_handle(r->conn->multi, r->conn->easy);
-		s3_conn_put(s3, r->conn);
+		store__s3_conn_put(s3, r->conn);
 		r->conn = NULL;
 	}
 	curl_slist_free_all(r->hdrs);
