@@ -303,6 +303,16 @@ static const err_case err_cases[] = {
 	  "18446744073709551615 bytes, got '0'" },
 	{ BASE "upload_older = 500ms\n",
 	  "t.ini:7: upload_older: must be at least 1s, got '500ms'" },
+	{ BASE "s3_part_size = 4mib\n",
+	  "t.ini:7: s3_part_size: expected a size from 5242880 to "
+	  "5368709120 bytes, got '4mib'" },
+	{ BASE "s3_multipart_threshold = 1m\n",
+	  "t.ini:7: s3_multipart_threshold: expected a size from 5242880 to "
+	  "18446744073709551615 bytes, got '1m'" },
+	{ "machine_id = 1\narchive_retry_initial = 0s\n[namespace.a]\n"
+	  "directory = /d\nreplicas = 0\narchive = dir\n"
+	  "archive_directory = /x\n",
+	  "t.ini:2: archive_retry_initial: must be at least 1ms, got '0s'" },
 	{ BASE "delay_delete = -1s\n",
 	  "t.ini:7: delay_delete: must be at least 0s, got '-1s'" },
 	{ BASE "heart_beat_interval = 1m\n",

@@ -50,6 +50,8 @@ test_default_text(void **state)
 	assert_int_equal(c->maximum_parallel_deletes, 10);
 	assert_int_equal(c->maximum_parallel_remote_deletes, 10);
 	assert_int_equal(c->maximum_parallel_uploads, 10);
+	assert_int_equal(c->archive_retry_initial_ns, SEC);
+	assert_int_equal(c->archive_retry_max_ns, 300 * SEC);
 	assert_null(c->pidfile);
 	assert_int_equal(c->client_timeout_ns, 60 * SEC);
 	assert_string_equal(c->log.file, "-");
@@ -76,6 +78,8 @@ test_default_text(void **state)
 	assert_int_equal(ns->max_open_files, 1);
 	assert_int_equal(ns->upload_file_size, 1073741824);
 	assert_int_equal(ns->upload_older_ns, 3600 * SEC);
+	assert_int_equal(ns->s3_multipart_threshold, 256u << 20);
+	assert_int_equal(ns->s3_part_size, 64u << 20);
 	assert_int_equal(ns->max_blob_size, 1000000000);
 	assert_int_equal(ns->heart_beat_interval_ns, 30 * SEC);
 	assert_int_equal(ns->orphan_timeout_ns, 60 * SEC);
