@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/conf.h"
 #include "common/conf_impl.h"
@@ -596,6 +597,101 @@ check_ns(bb__conf_parser *p, const bb__conf_sect *s, bb_ns_conf *ns)
 	}
 }
 
+// path_abs writes path as an absolute path with no "", "." or ".."
+// elements into out (len bytes), relative paths taken from the working
+// directory (which the daemon keeps).  Lexical only: a symbolic link can
+// still hide an overlap.  false if it does not fit.
+static bool
+path_abs(const char *path, char *out, size_t len)
+{
+	char   buf[8192];
+	char  *save = NULL;
+	char  *el;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (path[0] != '/' && getcwd(buf, sizeof(buf) / 2) == NULL) {
+		return false;
+	}
+	if (strlen(buf) + strlen(path) + 2 > sizeof(buf)) {
+		return false;
+	}
+	(void) strcat(buf, "/");
+	(void) strcat(buf, path);
+	out[0] = '\0';
+	for (el = strtok_r(buf, "/", &save); el != NULL;
+	     el = strtok_r(NULL, "/", &save)) {
+		if (strcmp(el, ".") == 0) {
+			continue;
+		}
+		if (strcmp(el, "..") == 0) {
+			while (n > 0 && out[--n] != '/') {
+			}
+			out[n] = '\0';
+			continue;
+		}
+		if (n + strlen(el) + 2 > len) {
+			return false;
+		}
+		out[n++] = '/';
+		(void) strcpy(out + n, el);
+		n += strlen(el);
+	}
+	if (n == 0 && len > 1) {
+		(void) strcpy(out, "/");
+	}
+	return true;
+}
+
+// paths_overlap says whether a and b are the same directory or one holds
+// the other.
+static bool
+paths_overlap(const char *a, const char *b)
+{
+	char   x[4096];
+	char   y[4096];
+	size_t nx;
+	size_t ny;
+
+	if (!path_abs(a, x, sizeof(x)) || !path_abs(b, y, sizeof(y))) {
+		return false;
+	}
+	nx = strlen(x);
+	ny = strlen(y);
+	if (nx > ny) {
+		return strncmp(x, y, ny) == 0 && (x[ny] == '/' || ny == 1);
+	}
+	return strncmp(x, y, nx) == 0 &&
+	    (y[nx] == '/' || y[nx] == '\0' || nx == 1);
+}
+
+// check_archive_dir refuses an archive directory that is, holds or lies
+// in a namespace directory: objects named like data files would be taken
+// for them (and a data file for its own archived copy).
+static void
+check_archive_dir(bb__conf_parser *p, const bb__conf_sect *s,
+                  const bb_ns_conf *ns)
+{
+	const bb_conf *c = p->conf;
+	size_t         i;
+
+	if (ns->archive != BB_ARCHIVE_DIR || ns->archive_directory == NULL) {
+		return;
+	}
+	for (i = 0; i < c->n_namespaces; i++) {
+		if (c->namespaces[i].directory != NULL &&
+		    paths_overlap(ns->archive_directory,
+		                  c->namespaces[i].directory)) {
+			bb__conf_error(
+			    p, key_line(s, "archive_directory"),
+			    "[%s]: archive_directory overlaps the directory "
+			    "of [namespace.%s]; give the archive a directory "
+			    "of its own",
+			    s->name, c->namespaces[i].name);
+		}
+	}
+}
+
 static int
 ns_cmp(const void *a, const void *b)
 {
@@ -635,6 +731,7 @@ bb__conf_finish(bb__conf_parser *p)
 			check_aws(p, s, base);
 		} else if (s->kind == BB__CONF_NS) {
 			check_ns(p, s, base);
+			check_archive_dir(p, s, base);
 		}
 	}
 	if (p->conf->n_namespaces == 0) {

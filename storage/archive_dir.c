@@ -52,22 +52,55 @@ dir_path(const dir_archive *d, const char *key, char *buf, size_t len)
 	return BB_OK;
 }
 
+// dir_fsync_parent makes the last entry of path (a rename, a new
+// directory) durable.
+static bb_err
+dir_fsync_parent(char *path)
+{
+	char  *slash = strrchr(path, '/');
+	bb_err rv    = BB_OK;
+	int    fd;
+
+	if (slash == NULL || slash == path) {
+		fd = open(slash == NULL ? "." : "/",
+		          O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		*slash = '\0';
+		fd     = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		*slash = '/';
+	}
+	if (fd < 0 || fsync(fd) != 0) {
+		rv = bb_err_from_errno(errno);
+	}
+	if (fd >= 0) {
+		(void) close(fd);
+	}
+	return rv;
+}
+
 // dir_mkdirs creates the missing directories of path up to its last '/'.
 static bb_err
 dir_mkdirs(char *path, size_t from)
 {
 	size_t i;
+	bb_err rv = BB_OK;
 
 	for (i = from; path[i] != '\0'; i++) {
 		if (path[i] != '/' || i == 0) {
 			continue;
 		}
 		path[i] = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			path[i] = '/';
-			return bb_err_from_errno(errno);
+		if (mkdir(path, 0755) == 0) {
+			// The new entry must survive a crash as the object
+			// in it must.
+			rv = dir_fsync_parent(path);
+		} else if (errno != EEXIST) {
+			rv = bb_err_from_errno(errno);
 		}
 		path[i] = '/';
+		if (rv != BB_OK) {
+			return rv;
+		}
 	}
 	return BB_OK;
 }
@@ -107,31 +140,13 @@ done:
 	return same;
 }
 
-// dir_fsync_parent makes the rename of path durable.
-static bb_err
-dir_fsync_parent(char *path)
-{
-	char  *slash = strrchr(path, '/');
-	bb_err rv    = BB_OK;
-	int    fd;
-
-	*slash = '\0';
-	fd     = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	*slash = '/';
-	if (fd < 0 || fsync(fd) != 0) {
-		rv = bb_err_from_errno(errno);
-	}
-	if (fd >= 0) {
-		(void) close(fd);
-	}
-	return rv;
-}
-
 static bb_err
 dir_put(void *ctx, const char *key, int fd, uint64_t size,
         const atomic_bool *cancel, bool *existed, char *why, size_t whylen)
 {
 	dir_archive *d = ctx;
+	struct stat  st;
+	struct stat  fst;
 	char         path[4096];
 	char         tmp[4096 + 16];
 	uint64_t     off;
@@ -143,6 +158,13 @@ dir_put(void *ctx, const char *key, int fd, uint64_t size,
 	if (rv != BB_OK) {
 		(void) snprintf(why, whylen, "unusable key '%s'", key);
 		return rv;
+	}
+	if (stat(path, &st) == 0 && fstat(fd, &fst) == 0 &&
+	    st.st_dev == fst.st_dev && st.st_ino == fst.st_ino) {
+		(void) snprintf(why, whylen,
+		                "the object %s is the file to archive itself",
+		                path);
+		return BB_EINVAL;
 	}
 	if (dir_same(path, fd, size)) {
 		*existed = true;

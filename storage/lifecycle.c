@@ -37,6 +37,7 @@ struct store_lifecycle {
 	store_lifecycle_conf conf;
 	store__wq           *q[LC_NQ];
 	atomic_bool          cancel; // stop: abandon transfers
+	atomic_size_t        owned; // files the lifecycle holds a reference to
 	pthread_mutex_t      seed_mu;
 	uint64_t             seed;
 	_Atomic uint64_t     uploads, uploads_existing, upload_failures;
@@ -101,6 +102,14 @@ store__seal_next(const store_ns *ns, const store__file *f)
 	                          : STORE__PENDING_UPLOAD;
 }
 
+// lc_release drops the lifecycle's reference to f.
+static void
+lc_release(store_lifecycle *lc, store__file *f)
+{
+	atomic_fetch_sub(&lc->owned, 1);
+	store__file_put(f);
+}
+
 // lc_move puts f into state next and the queue of that state (the
 // reference goes with it), or drops the reference when it is complete.
 // Only delete-delay waits: for delay_delete.
@@ -117,7 +126,7 @@ lc_move(store_lifecycle *lc, store__file *f, int next)
 	f->lc_failures  = 0;
 	f->lc_queued_ns = now;
 	if (qi < 0) {
-		store__file_put(f);
+		lc_release(lc, f);
 		return;
 	}
 	store__wq_put(lc->q[qi], f,
@@ -136,6 +145,7 @@ store__lc_enqueue(store_lifecycle *lc, store_ns *ns, store__file *f)
 	}
 	f->lc_ns = ns;
 	store__file_get(f);
+	atomic_fetch_add(&lc->owned, 1);
 	lc_move(lc, f, s);
 }
 
@@ -260,10 +270,11 @@ lc_upload(store_lifecycle *lc, store__file *f)
 	char      key[1024];
 	char      why[512];
 	char      name[STORE_FID_STRLEN + 3];
-	uint64_t  size    = 0;
-	bool      existed = false;
-	int64_t   t0      = bb_clock_mono_ns();
-	int       fd      = -1;
+	uint64_t  size       = 0;
+	bool      existed    = false;
+	bool      gz_missing = false;
+	int64_t   t0         = bb_clock_mono_ns();
+	int       fd         = -1;
 	bb_err    rv;
 
 	if (lc_skip_archive(lc, f)) {
@@ -272,7 +283,8 @@ lc_upload(store_lifecycle *lc, store__file *f)
 	atomic_store(&f->state, STORE__UPLOADING);
 	rv = store_ns_archive_key(ns, &f->fid, key, sizeof(key));
 	if (rv == BB_OK) {
-		rv = lc_source(f, &fd, &size);
+		rv         = lc_source(f, &fd, &size);
+		gz_missing = rv == BB_ENOENT && ns->conf->compress;
 		if (rv != BB_OK) {
 			(void) snprintf(why, sizeof(why), "cannot open it: %s",
 			                bb_strerror(rv));
@@ -288,7 +300,11 @@ lc_upload(store_lifecycle *lc, store__file *f)
 	}
 	if (rv != BB_OK) {
 		atomic_fetch_add(&lc->upload_failures, 1);
-		lc_retry(lc, f, STORE__PENDING_UPLOAD, "upload", why);
+		// A .gz copy that went missing is made again.
+		lc_retry(lc, f,
+		         gz_missing ? STORE__PENDING_COMPRESSION
+		                    : STORE__PENDING_UPLOAD,
+		         "upload", why);
 		return;
 	}
 	atomic_fetch_add(existed ? &lc->uploads_existing : &lc->uploads, 1);
@@ -391,7 +407,7 @@ lc_work(void *arg, store__file *f)
 	store_lifecycle *lc = arg;
 
 	if (atomic_load(&lc->cancel)) {
-		store__file_put(f);
+		lc_release(lc, f);
 		return;
 	}
 	switch (atomic_load(&f->state)) {
@@ -412,7 +428,7 @@ lc_work(void *arg, store__file *f)
 		lc_delete_local(lc, f);
 		break;
 	default:
-		store__file_put(f); // not ours (cannot happen)
+		lc_release(lc, f); // not ours (cannot happen)
 		break;
 	}
 }
@@ -509,17 +525,5 @@ store_lifecycle_stats_get(store_lifecycle *lc, store_lifecycle_stats *st)
 bool
 store_lifecycle_idle(store_lifecycle *lc)
 {
-	size_t n;
-	bool   busy;
-	int    i;
-
-	// In queue order: a file only ever moves to a queue after the one it
-	// leaves (or back into the same), so a file in transit is seen.
-	for (i = 0; i < LC_NQ; i++) {
-		store__wq_info(lc->q[i], &n, &busy, NULL);
-		if (n > 0 || busy) {
-			return false;
-		}
-	}
-	return true;
+	return atomic_load(&lc->owned) == 0;
 }

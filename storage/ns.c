@@ -295,16 +295,23 @@ store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
 
 // ns_beating says whether primary f keeps its replicas alive: from its
 // creation until the lifecycle asks them to remove their copies (spec
-// 1.5), so that replicas of a file waiting for its upload do not orphan.
+// 1.5).
 static bool
 ns_beating(store__file *f)
 {
 	int s = atomic_load(&f->state);
 
-	return f->primary && f->nrepl > 0 && !atomic_load(&f->unhealthy) &&
-	    s != STORE__DELETING_REMOTES && s != STORE__DELETE_DELAY &&
-	    s != STORE__PENDING_DELETE_LOCAL && s != STORE__DELETING_LOCAL &&
-	    s != STORE__COMPLETE;
+	if (!f->primary || f->nrepl == 0 || s == STORE__DELETING_REMOTES ||
+	    s == STORE__DELETE_DELAY || s == STORE__PENDING_DELETE_LOCAL ||
+	    s == STORE__DELETING_LOCAL || s == STORE__COMPLETE) {
+		return false;
+	}
+	// A file still taking inserts stops beating once a replica missed
+	// a beat (it seals when idle); a sealed one goes on, so that its
+	// replicas do not orphan and upload it too.
+	return !atomic_load(&f->unhealthy) ||
+	    (s != STORE__OPENING && s != STORE__WAITING &&
+	     s != STORE__INSERTING);
 }
 
 // ns_heartbeats sends the heart beats that are due.  The files are
@@ -416,6 +423,42 @@ store_ns_conf(const store_ns *ns)
 	return ns->conf;
 }
 
+// ns_archive_sealed hands the files sealed while the namespace opened
+// (recovered ones, and primaries that failed at once) to the lifecycle.
+static void
+ns_archive_sealed(store_ns *ns)
+{
+	store__file **v = NULL;
+	store__file  *f;
+	size_t        n = 0;
+	size_t        i;
+
+	(void) pthread_rwlock_rdlock(&ns->map_lock);
+	if (ns->nfiles > 0) {
+		v = calloc(ns->nfiles, sizeof(*v));
+	}
+	for (i = 0; v != NULL && i < ns->nbuckets; i++) {
+		for (f = ns->buckets[i]; f != NULL; f = f->hnext) {
+			if (atomic_load(&f->state) == STORE__PENDING_UPLOAD) {
+				store__file_get(f);
+				v[n++] = f;
+			}
+		}
+	}
+	(void) pthread_rwlock_unlock(&ns->map_lock);
+	if (v == NULL && ns->nfiles > 0) {
+		bb_log_error("namespace %s: out of memory: the files found "
+		             "on disk are archived at the next start",
+		             ns->conf->name);
+	}
+	for (i = 0; i < n; i++) {
+		atomic_store(&v[i]->state, store__seal_next(ns, v[i]));
+		store__lc_enqueue(ns->lifecycle, ns, v[i]);
+		store__file_put(v[i]);
+	}
+	free(v);
+}
+
 // ns_init_locks sets up the locks; the pool's condition variable runs on
 // the monotonic clock so a wall-clock jump cannot stretch a wait.
 static bb_err
@@ -466,13 +509,12 @@ store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
 	if (ns == NULL) {
 		return BB_ENOMEM;
 	}
-	ns->conf      = conf;
-	ns->machine   = env->machine_id;
-	ns->remotes   = env->remotes;
-	ns->archive   = env->archive;
-	ns->lifecycle = env->archive != NULL ? env->lifecycle : NULL;
-	ns->dirfd     = -1;
-	rv            = ns_init_locks(ns);
+	ns->conf    = conf;
+	ns->machine = env->machine_id;
+	ns->remotes = env->remotes;
+	ns->archive = env->archive;
+	ns->dirfd   = -1;
+	rv          = ns_init_locks(ns);
 	if (rv != BB_OK) {
 		free(ns);
 		return rv;
@@ -516,6 +558,13 @@ store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
 		                "namespace %s: cannot create files in %s",
 		                conf->name, conf->directory);
 		goto fail;
+	}
+	// Only now: a namespace that failed to open must not leave files in
+	// the lifecycle, and recovery has to see the directory before the
+	// lifecycle writes .gz copies into it.
+	if (env->archive != NULL && env->lifecycle != NULL) {
+		ns->lifecycle = env->lifecycle;
+		ns_archive_sealed(ns);
 	}
 	*nsp = ns;
 	return BB_OK;

@@ -3,8 +3,9 @@
 //
 // storage/ns_recover.c -- start-up recovery: every data file left in the
 // namespace directory (<fid> or r-<fid>) becomes a sealed, read-only,
-// readable file, as in the original (spec 4), and goes to the archive
-// lifecycle.  It is never appended to again.  Compressed copies (.gz) are
+// readable file, as in the original (spec 4), in state pending-upload;
+// once the namespace is open, it goes to the archive lifecycle.  It is
+// never appended to again.  Compressed copies (.gz) are
 // removed: the lifecycle makes them again.  Other names (temporary files,
 // directories) are left alone.
 #include <dirent.h>
@@ -55,12 +56,10 @@ recover_one(store_ns *ns, const char *name, const store_fid *fid, bool replica,
 		goto fail;
 	}
 	fd = -1;
-	atomic_store(&f->state, store__seal_next(ns, f));
 	rv = store__map_add(ns, f);
 	if (rv != BB_OK) {
 		goto fail;
 	}
-	store__lc_enqueue(ns->lifecycle, ns, f);
 	*sizep = (uint64_t) st.st_size;
 	return BB_OK;
 

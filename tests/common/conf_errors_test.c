@@ -303,6 +303,18 @@ static const err_case err_cases[] = {
 	  "18446744073709551615 bytes, got '0'" },
 	{ BASE "upload_older = 500ms\n",
 	  "t.ini:7: upload_older: must be at least 1s, got '500ms'" },
+	{ "machine_id = 1\n[namespace.a]\ndirectory = /d\nreplicas = 0\n"
+	  "archive = dir\narchive_directory = /d/./\n",
+	  "t.ini:6: [namespace.a]: archive_directory overlaps the directory "
+	  "of [namespace.a]; give the archive a directory of its own" },
+	{ "machine_id = 1\n[namespace.a]\ndirectory = /d/a/../x\n"
+	  "replicas = 0\narchive = dir\narchive_directory = /d\n",
+	  "t.ini:6: [namespace.a]: archive_directory overlaps the directory "
+	  "of [namespace.a]; give the archive a directory of its own" },
+	{ BASE "[namespace.b]\ndirectory = /ar/b\nreplicas = 0\n"
+	       "archive = dir\narchive_directory = /dx\n",
+	  "t.ini:6: [namespace.a]: archive_directory overlaps the directory "
+	  "of [namespace.b]; give the archive a directory of its own" },
 	{ BASE "s3_part_size = 4mib\n",
 	  "t.ini:7: s3_part_size: expected a size from 5242880 to "
 	  "5368709120 bytes, got '4mib'" },

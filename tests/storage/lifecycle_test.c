@@ -36,6 +36,7 @@ typedef struct {
 	int             puts;
 	int             failed;
 	pthread_mutex_t mu;
+	char            lose[512];   // unlinked (once) by the next put
 	store_ns       *ns;          // set once open: states seen by put
 	char            seen[2][32]; // states of the files during put
 	int             nseen;
@@ -83,6 +84,13 @@ fake_put(void *ctx, const char *key, int fd, uint64_t size,
 		f->failed++;
 	}
 	hang = f->hang;
+	if (f->lose[0] != '\0') {
+		// The .gz copy goes missing under an upload that fails.
+		(void) unlink(f->lose);
+		f->lose[0] = '\0';
+		fail       = true;
+		f->failed++;
+	}
 	if (f->ns != NULL) {
 		f->nseen = 0;
 		store_ns_foreach(f->ns, seen_cb, f);
@@ -431,6 +439,84 @@ test_compress(void **state)
 	free(b);
 }
 
+static uint8_t *write_file(const char *dir, const char *name, size_t n,
+                           uint32_t seed);
+
+static void
+test_lost_gz_is_made_again(void **state)
+{
+	lc_fix               *lf = *state;
+	store_lifecycle_stats st;
+	uint8_t              *a;
+	uint8_t              *b;
+	uint8_t              *plain;
+	store_id              ia;
+	store_id              ib;
+	char                  name[STORE_FID_STRLEN + 1];
+	char                  path[512];
+	size_t                n;
+
+	lf->fx.conf.compress = true;
+	lc_open(lf, false);
+	// The file sealed by the second insert has the fid of a first one.
+	lf->fx.conf.upload_file_size = 1500;
+	a                            = make_body(1000, 1);
+	b                            = make_body(700, 2);
+	insert_ok(lf->fx.ns, a, 1000, &ia);
+	(void) pthread_mutex_lock(&lf->fake.mu);
+	(void) snprintf(lf->fake.lose, sizeof(lf->fake.lose), "%s/%s.gz",
+	                lf->fx.dir, store_fid_format(&ia.fid, name));
+	(void) pthread_mutex_unlock(&lf->fake.mu);
+	insert_ok(lf->fx.ns, b, 700, &ib);
+	wait_idle(lf);
+	store_lifecycle_stats_get(lf->lc, &st);
+	assert_int_equal(st.compressions, 2);
+	assert_int_equal(st.upload_failures, 2); // the put, then the open
+	assert_int_equal(st.uploads, 1);
+	archived_path(lf, &ia.fid, path, sizeof(path));
+	plain = gunzip_file(path, 4096, &n);
+	assert_int_equal(n, 1700);
+	assert_memory_equal(plain, a, 1000);
+	free(plain);
+	free(a);
+	free(b);
+}
+
+static void
+test_dir_archive_refuses_itself(void **state)
+{
+	lc_fix        *lf = *state;
+	store_archive *arc;
+	uint8_t       *d = write_file(lf->arcdir, "obj", 100, 5);
+	char           path[512];
+	char           why[256];
+	bool           existed = false;
+	int            fd;
+
+	// An object whose path is the file to archive: never "already
+	// there", never replaced.
+	assert_int_equal(store_archive_dir_new(lf->arcdir, &arc), BB_OK);
+	(void) snprintf(path, sizeof(path), "%s/obj", lf->arcdir);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(store_archive_put(arc, "obj", fd, 100, NULL, &existed,
+	                                   why, sizeof(why)),
+	                 BB_EINVAL);
+	assert_non_null(strstr(why, "itself"));
+	(void) close(fd);
+	// Keys that would leave the archive are refused too.
+	fd = open(path, O_RDONLY);
+	assert_int_equal(store_archive_put(arc, "../x", fd, 100, NULL,
+	                                   &existed, why, sizeof(why)),
+	                 BB_EINVAL);
+	assert_int_equal(store_archive_put(arc, "a//b", fd, 100, NULL,
+	                                   &existed, why, sizeof(why)),
+	                 BB_EINVAL);
+	(void) close(fd);
+	store_archive_free(arc);
+	free(d);
+}
+
 static void
 test_delay_delete(void **state)
 {
@@ -689,6 +775,10 @@ main(void)
 		                                lc_teardown),
 		cmocka_unit_test_setup_teardown(test_delay_delete, lc_setup,
 		                                lc_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_gz_is_made_again,
+		                                lc_setup, lc_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_dir_archive_refuses_itself, lc_setup, lc_teardown),
 		cmocka_unit_test_setup_teardown(test_remote_deletes, lc_setup,
 		                                lc_teardown),
 		cmocka_unit_test_setup_teardown(
