@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 
 #include "tests/s3rver.h"
+#include "tests/clock.h"
 
 #define S3RVER_START_MS 20000
 #define S3RVER_STOP_MS  10000
@@ -35,15 +36,6 @@ struct bbt_s3 {
 	uint16_t port;    // 0 until the first start
 	char     endpoint[64];
 };
-
-static int64_t
-s3t_now_ms(void)
-{
-	struct timespec ts;
-
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 s3t_sleep_ms(long ms)
@@ -110,7 +102,7 @@ s3t_read_port(int fd, int64_t deadline)
 			port = strtol(at + sizeof(tag) - 1, NULL, 10);
 			return port > 0 && port < 65536 ? (uint16_t) port : 0;
 		}
-		wait = (int) (deadline - s3t_now_ms());
+		wait = (int) (deadline - bbt_now_ms());
 		if (wait <= 0 || used + 1 >= sizeof(buf)) {
 			return 0;
 		}
@@ -147,10 +139,10 @@ s3t_answers(uint16_t port)
 static void
 s3t_wait_exit(bbt_s3 *s)
 {
-	int64_t end = s3t_now_ms() + S3RVER_STOP_MS;
+	int64_t end = bbt_now_ms() + S3RVER_STOP_MS;
 
 	while (waitpid(s->pid, NULL, WNOHANG) == 0) {
-		if (s3t_now_ms() > end) {
+		if (bbt_now_ms() > end) {
 			(void) kill(s->pid, SIGKILL);
 			(void) waitpid(s->pid, NULL, 0);
 			break;
@@ -172,7 +164,7 @@ s3t_spawn(bbt_s3 *s, uint16_t port)
 	const char *prog = getenv("BB_S3RVER");
 	const char *argv[S3RVER_MAXARGS];
 	char        portstr[8];
-	int64_t     deadline = s3t_now_ms() + S3RVER_START_MS;
+	int64_t     deadline = bbt_now_ms() + S3RVER_START_MS;
 	pid_t       parent   = getpid();
 	int         fds[2];
 	size_t      n = 0;
@@ -228,7 +220,7 @@ s3t_spawn(bbt_s3 *s, uint16_t port)
 	s->out  = fds[0];
 	s->port = s3t_read_port(s->out, deadline);
 	while (s->port != 0 && !s3t_answers(s->port) &&
-	       s3t_now_ms() < deadline) {
+	       bbt_now_ms() < deadline) {
 		s3t_sleep_ms(20);
 	}
 	if (s->port == 0 || !s3t_answers(s->port) ||

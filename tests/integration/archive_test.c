@@ -28,6 +28,7 @@
 #include "storage/id.h"
 #include "tests/s3rver.h"
 #include "tests/tmpdir.h"
+#include "tests/clock.h"
 
 #define MAX_BLOBS 128
 #define WAIT_MS   60000
@@ -42,15 +43,6 @@ typedef struct {
 
 static blob blobs[MAX_BLOBS];
 static int  nblobs;
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 forget_blobs(void)
@@ -150,7 +142,7 @@ data_files(const char *dir)
 static void
 wait_archived(bbt_node *nodes, int n, const char *ns)
 {
-	int64_t end = now_ms() + WAIT_MS;
+	int64_t end = bbt_now_ms() + WAIT_MS;
 	char    dir[512];
 	int     left;
 	int     i;
@@ -166,7 +158,7 @@ wait_archived(bbt_node *nodes, int n, const char *ns)
 			return;
 		}
 		bbt_sleep_ms(100);
-	} while (now_ms() < end);
+	} while (bbt_now_ms() < end);
 	fail_msg("%d data files of %s still on disk after %d ms", left, ns,
 	         WAIT_MS);
 }
@@ -421,14 +413,14 @@ s3_conf(char *buf, size_t cap, const s3_fix *fx, int i, int n,
 static void
 wait_writable(bbt_node *n)
 {
-	int64_t  end = now_ms() + 30000;
+	int64_t  end = bbt_now_ms() + 30000;
 	char     url[256];
 	bbt_resp r;
 
 	(void) snprintf(url, sizeof(url), "%s/test", n->url);
 	while (bbt_http("POST", url, "ready", 5, &r) != 200) {
 		bbt_resp_free(&r);
-		assert_true(now_ms() < end);
+		assert_true(bbt_now_ms() < end);
 		bbt_sleep_ms(100);
 	}
 	bbt_resp_free(&r);

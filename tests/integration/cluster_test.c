@@ -25,6 +25,7 @@
 #include "harness.h"
 #include "tests/tmpdir.h"
 #include "storage/id.h"
+#include "tests/clock.h"
 
 #define NODES    3
 #define READY_MS 30000
@@ -41,15 +42,6 @@ typedef struct {
 	char  *data;
 	size_t len;
 } blob;
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 // node_conf writes the configuration of node i (machine id i + 1): its
 // peers are the other nodes, or itself when self_replica is set.
@@ -138,10 +130,10 @@ insert(int i, const char *ns, const void *data, size_t len, char *id)
 static void
 wait_writable(int i, const char *ns)
 {
-	int64_t end = now_ms() + READY_MS;
+	int64_t end = bbt_now_ms() + READY_MS;
 
 	while (insert(i, ns, "ready", 5, NULL) != 200) {
-		assert_true(now_ms() < end);
+		assert_true(bbt_now_ms() < end);
 		bbt_sleep_ms(100);
 	}
 }
@@ -272,7 +264,7 @@ log_has(int i, const char *text, int ms)
 {
 	char    path[400];
 	char    buf[65536];
-	int64_t end = now_ms() + ms;
+	int64_t end = bbt_now_ms() + ms;
 	FILE   *f;
 	size_t  n;
 
@@ -288,7 +280,7 @@ log_has(int i, const char *text, int ms)
 			}
 		}
 		bbt_sleep_ms(100);
-	} while (now_ms() < end);
+	} while (bbt_now_ms() < end);
 	return false;
 }
 
@@ -310,20 +302,20 @@ test_replica_killed_under_inserts(void **state)
 	}
 	assert_int_equal(bbt_node_stop(&nodes[2], SIGKILL), 128 + SIGKILL);
 	for (k = 10; k < 30; k++) {
-		t0 = now_ms();
+		t0 = bbt_now_ms();
 		st = insert(0, "rep", bs[k].data, bs[k].len, bs[k].id);
 		// Either stored or refused cleanly, and quickly: never a hang.
 		assert_true(st == 200 || st == 503);
-		assert_true(now_ms() - t0 < 10000);
+		assert_true(bbt_now_ms() - t0 < 10000);
 		if (st != 200) {
 			bs[k].id[0] = '\0';
 		}
 	}
 	// Files whose replica is alive take inserts again (at once, or once
 	// node 1 has a connection to node 2, if it had none yet).
-	t0 = now_ms();
+	t0 = bbt_now_ms();
 	while (insert(0, "rep", "again", 5, NULL) != 200) {
-		assert_true(now_ms() - t0 < READY_MS);
+		assert_true(bbt_now_ms() - t0 < READY_MS);
 		bbt_sleep_ms(50);
 	}
 	for (k = 30; k < 40; k++) {

@@ -29,18 +29,10 @@
 
 #include "harness.h"
 #include "tests/tmpdir.h"
+#include "tests/clock.h"
 
 #define READY_TIMEOUT_MS 20000
 #define STOP_TIMEOUT_MS  30000
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 // Every node started and not yet stopped, so that a test that fails
 // half-way (cmocka jumps out of it) leaves no blobbyd running.
@@ -145,13 +137,13 @@ read_ready(int fd, bbt_node *n)
 {
 	char          buf[2048];
 	size_t        used = 0;
-	int64_t       end  = now_ms() + READY_TIMEOUT_MS;
+	int64_t       end  = bbt_now_ms() + READY_TIMEOUT_MS;
 	struct pollfd p    = { .fd = fd, .events = POLLIN };
 	ssize_t       r;
 	int           port;
 
-	while (now_ms() < end && used < sizeof(buf) - 1) {
-		if (poll(&p, 1, (int) (end - now_ms())) <= 0) {
+	while (bbt_now_ms() < end && used < sizeof(buf) - 1) {
+		if (poll(&p, 1, (int) (end - bbt_now_ms())) <= 0) {
 			continue;
 		}
 		r = read(fd, buf + used, sizeof(buf) - 1 - used);
@@ -238,7 +230,7 @@ bbt_node_start(bbt_node *n, const char *conf_text)
 int
 bbt_node_stop(bbt_node *n, int sig)
 {
-	int64_t end = now_ms() + STOP_TIMEOUT_MS;
+	int64_t end = bbt_now_ms() + STOP_TIMEOUT_MS;
 	int     status;
 	pid_t   r;
 
@@ -251,7 +243,7 @@ bbt_node_stop(bbt_node *n, int sig)
 		if (r == n->pid) {
 			break;
 		}
-		if (now_ms() > end) {
+		if (bbt_now_ms() > end) {
 			(void) kill(n->pid, SIGKILL);
 			(void) waitpid(n->pid, &status, 0);
 			live_set(n->pid, 0);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "tests/clock.h"
 
 #define STALLED     24
 #define INSERTS     20
@@ -63,15 +64,6 @@ teardown(void **state)
 	return 0;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 send_all(int fd, const void *buf, size_t n)
 {
@@ -93,13 +85,13 @@ read_response(int fd, char *body, size_t cap)
 {
 	char          buf[4096];
 	size_t        used   = 0;
-	int64_t       end    = now_ms() + 10000;
+	int64_t       end    = bbt_now_ms() + 10000;
 	struct pollfd p      = { .fd = fd, .events = POLLIN };
 	int           status = -1;
 	ssize_t       r;
 	char         *eoh;
 
-	while (now_ms() < end && used < sizeof(buf) - 1) {
+	while (bbt_now_ms() < end && used < sizeof(buf) - 1) {
 		if (poll(&p, 1, 100) <= 0) {
 			continue;
 		}
@@ -154,10 +146,10 @@ test_stalled_clients_do_not_block(void **state)
 	(void) snprintf(url, sizeof(url), "%s/test", node.url);
 	for (i = 0; i < INSERTS; i++) {
 		bbt_fill(data, sizeof(data), (unsigned) i);
-		t0 = now_ms();
+		t0 = bbt_now_ms();
 		assert_int_equal(bbt_http("POST", url, data, sizeof(data), &r),
 		                 200);
-		assert_true(now_ms() - t0 < LIVENESS_MS);
+		assert_true(bbt_now_ms() - t0 < LIVENESS_MS);
 		bbt_resp_free(&r);
 	}
 

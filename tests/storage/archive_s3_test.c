@@ -34,6 +34,7 @@
 #include "storage/digest.h"
 #include "tests/s3rver.h"
 #include "tests/tmpdir.h"
+#include "tests/clock.h"
 
 #define MIB        (UINT64_C(1) << 20)
 #define BUCKET     "blobby"
@@ -43,15 +44,6 @@
 static char           g_dir[256]; // the test's temporary directory
 static bbt_s3        *g_s3;       // s3rver, for the "s3rver" group
 static store_archive *g_a;        // an archive on g_s3
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 sleep_ms(long ms)
@@ -671,9 +663,9 @@ test_fake_stall(void **state)
 	fd = make_file("stall", 1000, 4);
 	fake_start(&f, stall, 1);
 	a  = fake_archive(&f, 6 * MIB, NULL, INT64_C(1000000000));
-	t0 = now_ms();
+	t0 = bbt_now_ms();
 	assert_int_equal(put_fd(a, "k", fd, &existed, why), BB_ETIMEDOUT);
-	assert_true(now_ms() - t0 < 5000);
+	assert_true(bbt_now_ms() - t0 < 5000);
 	assert_non_null(strstr(why, "HEAD k"));
 	store_archive_free(a);
 	fake_stop(&f);
@@ -681,11 +673,11 @@ test_fake_stall(void **state)
 	fake_start(&f, stall2, 2);
 	a = fake_archive(&f, 6 * MIB, NULL, TIMEOUT_NS);
 	assert_int_equal(pthread_create(&th, NULL, cancel_later, &cancel), 0);
-	t0 = now_ms();
+	t0 = bbt_now_ms();
 	assert_int_equal(store_archive_put(a, "k", fd, 1000, &cancel, &existed,
 	                                   why, sizeof(why)),
 	                 BB_ESHUTDOWN);
-	assert_true(now_ms() - t0 < 3000);
+	assert_true(bbt_now_ms() - t0 < 3000);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(atomic_load(&f.served), 2);
 	store_archive_free(a);
@@ -1228,10 +1220,10 @@ test_server_stopped(void **state)
 	fd = make_file("stopped", 2000, 16);
 	put_ok(g_a, "stopped/old", fd, false);
 	bbt_s3_pause(g_s3);
-	t0 = now_ms();
+	t0 = bbt_now_ms();
 	assert_int_equal(put_fd(g_a, "stopped/new", fd, &existed, why),
 	                 BB_EUNAVAIL);
-	assert_true(now_ms() - t0 < TIMEOUT_NS / 1000000);
+	assert_true(bbt_now_ms() - t0 < TIMEOUT_NS / 1000000);
 	assert_non_null(strstr(why, "connect"));
 	assert_int_equal(read_range(g_a, "stopped/old", 0, 4, b), BB_EUNAVAIL);
 	assert_int_equal(bbt_s3_resume(g_s3), 0);
