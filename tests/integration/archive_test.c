@@ -442,15 +442,16 @@ test_s3_cluster(void **state)
 	for (i = 0; i < 2; i++) {
 		bbt_node_init(&nodes[i]);
 		s3_conf(conf, sizeof(conf), fx, i, 2, ports, 1,
-		        "upload_file_size = 100kib\nupload_older = 1s\n");
+		        "upload_file_size = 100kib\nupload_older = 1s\n"
+		        "orphan_timeout = 5m\n");
 		bbt_node_start(&nodes[i], conf);
 	}
 	for (i = 0; i < 2; i++) {
 		wait_writable(&nodes[i]);
 	}
 	// Sealed by size, then the rest by age; uploads by the primaries,
-	// replicas removed on Delete (orphan_timeout is 60 s, the wait is
-	// shorter), local files removed.
+	// replicas removed on Delete (they would orphan only after 5 min,
+	// far beyond the wait), local files removed.
 	for (i = 0; i < 40; i++) {
 		insert(&nodes[i % 2], i % 2, "test", 8000 + (size_t) i * 211);
 	}
