@@ -8,6 +8,11 @@
 #define RPC_RPC_IMPL_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nng/nng.h>
 
 #include "blobby/rpc/v1/rpc.pb-c.h"
 #include "rpc/rpc.h"
@@ -22,6 +27,23 @@ typedef struct rpc__service {
 	store                          *st;       // borrowed
 	const atomic_bool              *draining; // borrowed, the server's
 } rpc__service;
+
+// The addresses allowed to call the server over plain TCP, as IPv6 (IPv4
+// mapped): loopback and every [remote.<id>] host.
+#define RPC__ALLOW_MAX 1040
+typedef struct rpc__allow {
+	uint8_t addrs[RPC__ALLOW_MAX][16];
+	size_t  n;
+} rpc__allow;
+
+// rpc__allow_init fills al from conf (borrowed for the call only).
+void rpc__allow_init(rpc__allow *al, const bb_conf *conf);
+
+// rpc__allow_has says whether the peer address sa may call.
+bool rpc__allow_has(const rpc__allow *al, const nng_sockaddr *sa);
+
+// rpc__allow_describe writes sa as text into buf, for logs.
+void rpc__allow_describe(const nng_sockaddr *sa, char *buf, size_t len);
 
 // rpc__service_init fills svc with the six handlers of handlers.c
 // (BLOBBY__RPC__V1__BLOBBY__INIT) and the borrowed conf, st and draining,

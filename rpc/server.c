@@ -35,6 +35,8 @@ struct rpc_server {
 	bool         sock_open;
 	uint16_t     port;
 	atomic_bool  draining;
+	rpc__allow   allow;   // who may connect
+	atomic_uint  refused; // pipes closed for their address
 	rpc__service svc;
 	rpc_worker   workers[RPC_SERVER_WORKERS];
 	size_t       nworkers; // threads running
@@ -254,6 +256,35 @@ rpc_server_url(const bb_conf *conf, unsigned port, char *url, size_t len)
 	                addr, port);
 }
 
+// rpc_server_admit closes a new pipe from an address that may not call
+// (NNG_PIPE_EV_ADD_PRE: before it can deliver a request).  A refusal is
+// logged; a burst of them only once a second.
+static void
+rpc_server_admit(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	static _Atomic int64_t last_log;
+	rpc_server            *s = arg;
+	nng_sockaddr           sa;
+	char                   addr[64];
+	int64_t                now;
+
+	(void) ev;
+	memset(&sa, 0, sizeof(sa));
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0 &&
+	    rpc__allow_has(&s->allow, &sa)) {
+		return;
+	}
+	(void) nng_pipe_close(p);
+	atomic_fetch_add(&s->refused, 1);
+	now = bb_clock_mono_ns() / BB_NS_PER_SEC;
+	if (atomic_exchange(&last_log, now) != now) {
+		rpc__allow_describe(&sa, addr, sizeof(addr));
+		bb_log_warn("rpc: refused a connection from %s: not a "
+		            "configured peer",
+		            addr);
+	}
+}
+
 bb_err
 rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
                  const char **errmsg)
@@ -293,6 +324,15 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
 	if (rv != 0) {
 		err = rpc__err_from_nng(rv);
 		why = "rpc: cannot set the receive limit";
+		goto fail;
+	}
+	// Before the listener starts, so that no pipe escapes the check.
+	rpc__allow_init(&s->allow, conf);
+	rv =
+	    nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, rpc_server_admit, s);
+	if (rv != 0) {
+		err = rpc__err_from_nng(rv);
+		why = "rpc: cannot watch new connections";
 		goto fail;
 	}
 	rpc_server_url(conf, conf->server.rpc_port, url, sizeof(url));

@@ -223,6 +223,19 @@ class BlobbyRpcTest(unittest.TestCase):
                          (out, err))
         self.assertEqual(rc, 1)
 
+    def test_unknown_address_refused(self):
+        # 127.0.0.9 is this machine too, but neither 127.0.0.1 nor a
+        # configured peer: the node closes the connection unanswered.
+        rc, out, err = self.rpc_tool("--source", "127.0.0.9", "--timeout",
+                                     "5", "status")
+        self.assertEqual(rc, 1, (out, err))
+        self.assertEqual(out, b"")
+        self.assertIn("blobby-rpc:", err)
+        self.assertRegex(self.logs(), r"refused a connection from 127\.0\.0\.9")
+        # From 127.0.0.1 the same call works.
+        rc, out, err = self.rpc_tool("status")
+        self.assertEqual((rc, err), (0, ""))
+
     def test_nobody_listening(self):
         t0 = time.monotonic()
         rc, out, err = self.tool("--rpc", "127.0.0.1:%d" % free_port(),
