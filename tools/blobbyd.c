@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/conf.h"
 #include "common/log.h"
+#include "common/pidfile.h"
 #include "gateway/gateway.h"
 #include "rpc/rpc.h"
 #include "storage/storage.h"
@@ -28,9 +29,10 @@ usage(FILE *out)
 {
 	(void) fprintf(
 	    out,
-	    "usage: blobbyd [-c FILE] [-V] [-h]\n"
+	    "usage: blobbyd [-c FILE] [-t] [-V] [-h]\n"
 	    "  -c FILE  configuration file (INI); without it the embedded\n"
 	    "           single-node default is used (./blobby-data)\n"
+	    "  -t       check the configuration and exit (0 if valid)\n"
 	    "  -V       print the version and exit\n"
 	    "  -h       print this help and exit\n");
 }
@@ -108,25 +110,32 @@ wait_for_stop(const sigset_t *set)
 int
 main(int argc, char **argv)
 {
-	const char   *path   = NULL;
-	const char   *errmsg = NULL;
-	char         *errors = NULL;
-	bb_conf      *conf   = NULL;
-	store        *st     = NULL;
-	gw_server    *gw     = NULL;
-	rpc_pool     *pool   = NULL;
-	rpc_server   *rpc    = NULL;
+	const char   *path    = NULL;
+	const char   *errmsg  = NULL;
+	char         *errors  = NULL;
+	bb_conf      *conf    = NULL;
+	store        *st      = NULL;
+	gw_server    *gw      = NULL;
+	rpc_pool     *pool    = NULL;
+	rpc_server   *rpc     = NULL;
+	const char   *pidfile = NULL; // written by us: removed at exit
+	char          why[4200];
+	long          other = 0;
 	store_remotes remotes;
 	sigset_t      set;
 	int64_t       deadline;
+	bool          check_only = false;
 	int           opt;
 	int           code = EX_OK;
 	bb_err        rv;
 
-	while ((opt = getopt(argc, argv, "c:Vh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:tVh")) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
+			break;
+		case 't':
+			check_only = true;
 			break;
 		case 'V':
 			(void) printf("blobbyd %s\n", BLOBBYD_VERSION);
@@ -158,6 +167,11 @@ main(int argc, char **argv)
 		code = EX_CONFIG;
 		goto done;
 	}
+	if (check_only) {
+		(void) printf("blobbyd: configuration %s is valid\n",
+		              conf->path);
+		goto done;
+	}
 	rv = bb_log_open(conf->log.file, conf->log.format, conf->log.debug);
 	if (rv != BB_OK) {
 		(void) fprintf(stderr, "blobbyd: log file %s: %s\n",
@@ -166,6 +180,18 @@ main(int argc, char **argv)
 		goto done;
 	}
 
+	// The pid file first: a second blobbyd on the same configuration
+	// must stop before it touches the data directories.
+	if (conf->pidfile != NULL) {
+		rv = bb_pidfile_write(conf->pidfile, &other, why, sizeof(why));
+		if (rv != BB_OK) {
+			bb_log_error("pid file %s", why);
+			(void) fprintf(stderr, "blobbyd: pid file %s\n", why);
+			code = rv == BB_EEXIST ? EX_TEMPFAIL : EX_CANTCREAT;
+			goto done;
+		}
+		pidfile = conf->pidfile;
+	}
 	// Every thread started from here on inherits this mask, so the
 	// signals reach only sigwait below.
 	(void) sigemptyset(&set);
@@ -241,6 +267,7 @@ done:
 	store_close(st);
 	rpc_pool_close(pool);
 	rpc_fini();
+	bb_pidfile_remove(pidfile);
 	bb_conf_free(conf);
 	bb_log_close();
 	return code;

@@ -261,6 +261,51 @@ test_bad_config_names_file_and_line(void **state)
 	bbt_node_cleanup(&n);
 }
 
+static void
+test_pidfile(void **state)
+{
+	static const char text[] = "machine_id = 12\n"
+	                           "pidfile = @DIR@/blobbyd.pid\n"
+	                           "[log]\nfile = @DIR@/blobbyd.log\n"
+	                           "[server]\naddr = 127.0.0.1\nport = 0\n"
+	                           "rpc_port = 0\n"
+	                           "[namespace.test]\n"
+	                           "directory = @DIR@/test\n"
+	                           "replicas = 0\narchive = dir\n"
+	                           "archive_directory = @DIR@/archive\n";
+	bbt_node          n;
+	bbt_node          second;
+	char              path[512];
+	char              buf[64] = "";
+	char              err[4096];
+	FILE             *f;
+
+	(void) state;
+	bbt_node_init(&n);
+	// A stale pid file (no such process) is taken over.
+	(void) snprintf(path, sizeof(path), "%s/blobbyd.pid", n.dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	(void) fputs("4000000\n", f);
+	(void) fclose(f);
+	bbt_node_start(&n, text);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	(void) fclose(f);
+	assert_int_equal(strtol(buf, NULL, 10), n.pid);
+	// A second node on the same configuration (same data) refuses to
+	// start, and leaves the first one's pid file alone.
+	second = n;
+	assert_int_equal(bbt_node_try_start(&second, text, err, sizeof(err)),
+	                 EX_TEMPFAIL);
+	assert_non_null(strstr(err, "is running"));
+	assert_int_equal(bbt_node_stop(&n, SIGTERM), 0);
+	// Removed on a clean stop.
+	assert_int_not_equal(access(path, F_OK), 0);
+	bbt_node_cleanup(&n);
+}
+
 int
 main(void)
 {
@@ -268,6 +313,7 @@ main(void)
 		cmocka_unit_test(test_restart_keeps_every_id),
 		cmocka_unit_test(test_internal_error_is_500),
 		cmocka_unit_test(test_bad_config_names_file_and_line),
+		cmocka_unit_test(test_pidfile),
 	};
 	int rc;
 
