@@ -55,14 +55,21 @@ typedef struct bb_log_conf {
 } bb_log_conf;
 
 typedef struct bb_server_conf {
-	char       *addr;                 // owned; HTTP listen address
-	uint16_t    port;                 // 0 picks a free port
-	char       *rpc_addr;             // owned
-	uint16_t    rpc_port;             // 0 picks a free port
-	char       *host_name;            // owned, may be NULL
-	bool        tls;                  // not in effect yet
-	char       *tls_certificate_file; // owned, may be NULL
-	char       *tls_private_key_file; // owned, may be NULL
+	char    *addr;                 // owned; HTTP listen address
+	uint16_t port;                 // 0 picks a free port
+	char    *rpc_addr;             // owned
+	uint16_t rpc_port;             // 0 picks a free port
+	char    *host_name;            // owned, may be NULL
+	bool     tls;                  // not in effect yet
+	char    *tls_certificate_file; // owned, may be NULL
+	char    *tls_private_key_file; // owned, may be NULL
+	// RPC over tls+tcp:// with mutual authentication: this node's
+	// certificate and key (as server and as client), and the CA that
+	// signs every node's certificate.
+	bool        rpc_tls;
+	char       *rpc_tls_certificate_file; // owned, may be NULL
+	char       *rpc_tls_private_key_file; // owned, may be NULL
+	char       *rpc_tls_ca_file;          // owned, may be NULL
 	int64_t     read_timeout_ns;
 	int64_t     read_header_timeout_ns;
 	int64_t     write_timeout_ns;

@@ -73,6 +73,12 @@ static const bb__conf_key server_keys[] = {
 	KP("tls_certificate_url", PATH, bb_server_conf, tls_certificate_file),
 	KP("tls_private_key_file", PATH, bb_server_conf, tls_private_key_file),
 	KP("tls_private_key_url", PATH, bb_server_conf, tls_private_key_file),
+	KP("rpc_tls", BOOL, bb_server_conf, rpc_tls),
+	KP("rpc_tls_certificate_file", PATH, bb_server_conf,
+	   rpc_tls_certificate_file),
+	KP("rpc_tls_private_key_file", PATH, bb_server_conf,
+	   rpc_tls_private_key_file),
+	KP("rpc_tls_ca_file", PATH, bb_server_conf, rpc_tls_ca_file),
 	SRV_DUR("read_timeout", read_timeout_ns, "1m"),
 	SRV_DUR("read_header_timeout", read_header_timeout_ns, "1m"),
 	SRV_DUR("write_timeout", write_timeout_ns, "1m"),
@@ -489,6 +495,20 @@ check_server(bb__conf_parser *p)
 	       "tls = true needs tls_private_key_file");
 	report(p, s, !srv->tls && key_seen(s, "tls") >= 0 && files, "tls",
 	       "a TLS certificate or key is given but tls is not true");
+	report(p, s, srv->rpc_tls && srv->rpc_tls_certificate_file == NULL,
+	       "rpc_tls", "rpc_tls = true needs rpc_tls_certificate_file");
+	report(p, s, srv->rpc_tls && srv->rpc_tls_private_key_file == NULL,
+	       "rpc_tls", "rpc_tls = true needs rpc_tls_private_key_file");
+	report(p, s, srv->rpc_tls && srv->rpc_tls_ca_file == NULL, "rpc_tls",
+	       "rpc_tls = true needs rpc_tls_ca_file (the CA of the nodes' "
+	       "certificates)");
+	report(p, s,
+	       !srv->rpc_tls &&
+	           (srv->rpc_tls_certificate_file != NULL ||
+	            srv->rpc_tls_private_key_file != NULL ||
+	            srv->rpc_tls_ca_file != NULL),
+	       "rpc_tls_certificate_file",
+	       "an RPC TLS file is given but rpc_tls is not true");
 	if (srv->addr != NULL && srv->rpc_addr != NULL &&
 	    strcmp(srv->addr, srv->rpc_addr) == 0 && srv->port != 0 &&
 	    srv->port == srv->rpc_port) {

@@ -7,6 +7,7 @@
 // caller can have calls to several peers in flight at once.
 #include <errno.h>
 #include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -123,6 +124,15 @@ rpc_ms_left(int64_t deadline_ns)
 bb_err
 rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp)
 {
+	return rpc_peer_open_conf(url, nctx, NULL, pp, NULL);
+}
+
+bb_err
+rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
+                   rpc_peer **pp, const char **why)
+{
+	nng_tls_config    *tls = NULL;
+	nng_dialer         d;
 	pthread_condattr_t ca;
 	rpc_peer          *p = NULL;
 	rpc_slot          *sl;
@@ -204,8 +214,19 @@ rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp)
 			goto fail;
 		}
 	}
+	rv = nng_dialer_create(&d, p->sock, url);
+	if (rv == 0 && conf != NULL && conf->server.rpc_tls) {
+		err = rpc__tls_config(conf, false, &tls, why);
+		if (err != BB_OK) {
+			goto fail;
+		}
+		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
+		nng_tls_config_free(tls); // the dialer holds its own reference
+	}
 	// In the background: a peer that is down now is not an error.
-	rv = nng_dial(p->sock, url, NULL, NNG_FLAG_NONBLOCK);
+	if (rv == 0) {
+		rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK);
+	}
 	if (rv != 0) {
 		err = rpc__err_from_nng(rv);
 		goto fail;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "rpc/rpc_impl.h"
 
 // Contexts per peer: how many calls to one peer may be in flight at once
@@ -36,6 +37,7 @@ rpc_pool_open(const bb_conf *conf, rpc_pool **pp)
 	const bb_remote_conf *r;
 	rpc_pool             *p = NULL;
 	char                  url[128];
+	const char           *why = NULL;
 	size_t                i;
 	bb_err                rv = BB_OK;
 
@@ -53,10 +55,15 @@ rpc_pool_open(const bb_conf *conf, rpc_pool **pp)
 	for (i = 0; i < conf->n_remotes; i++) {
 		r = &conf->remotes[i];
 		(void) snprintf(url, sizeof(url),
-		                strchr(r->host, ':') != NULL ? "tcp://[%s]:%u"
-		                                             : "tcp://%s:%u",
-		                r->host, (unsigned) r->rpc_port);
-		rv = rpc_peer_open(url, RPC_POOL_NCTX, &p->peers[i].peer);
+		                strchr(r->host, ':') != NULL ? "%s://[%s]:%u"
+		                                             : "%s://%s:%u",
+		                rpc__scheme(conf), r->host,
+		                (unsigned) r->rpc_port);
+		rv = rpc_peer_open_conf(url, RPC_POOL_NCTX, conf,
+		                        &p->peers[i].peer, &why);
+		if (rv != BB_OK && why != NULL) {
+			bb_log_error("%s", why);
+		}
 		if (rv != BB_OK) {
 			goto fail;
 		}

@@ -70,6 +70,13 @@ typedef struct rpc_peer rpc_peer;
 // BB_OK the caller owns *pp; release with rpc_peer_close().
 bb_err rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp);
 
+// rpc_peer_open_conf is rpc_peer_open for the peer at url ("tcp://..." or
+// "tls+tcp://..."), with the TLS configuration that conf's rpc_tls_*
+// files give when conf->server.rpc_tls is set.  On error *why (if not
+// NULL) gets a static description.
+bb_err rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
+                          rpc_peer **pp, const char **why);
+
 // rpc_peer_close closes the socket and frees p.  No call may be running.
 // NULL is a no-op.
 void rpc_peer_close(rpc_peer *p);

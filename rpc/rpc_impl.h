@@ -45,6 +45,18 @@ bool rpc__allow_has(const rpc__allow *al, const nng_sockaddr *sa);
 // rpc__allow_describe writes sa as text into buf, for logs.
 void rpc__allow_describe(const nng_sockaddr *sa, char *buf, size_t len);
 
+typedef struct nng_tls_config nng_tls_config;
+
+// rpc__tls_config makes the TLS configuration of a server (server) or a
+// client from conf's rpc_tls_* files: this node's certificate and key,
+// the CA, peer certificates required.  On BB_OK the caller owns *cfgp
+// (nng_tls_config_free).  On error *why gets a static description.
+bb_err rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
+                       const char **why);
+
+// rpc__scheme is "tls+tcp" when conf asks for RPC over TLS, else "tcp".
+const char *rpc__scheme(const bb_conf *conf);
+
 // rpc__service_init fills svc with the six handlers of handlers.c
 // (BLOBBY__RPC__V1__BLOBBY__INIT) and the borrowed conf, st and draining,
 // which must outlive svc.  Each handler calls its closure exactly once,

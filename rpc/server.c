@@ -8,6 +8,7 @@
 // does is handlers.c's.
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,8 @@ struct rpc_server {
 	bool         sock_open;
 	uint16_t     port;
 	atomic_bool  draining;
-	rpc__allow   allow;   // who may connect
+	rpc__allow   allow;   // who may connect over plain TCP
+	bool         tls;     // tls+tcp with mutual authentication
 	atomic_uint  refused; // pipes closed for their address
 	rpc__service svc;
 	rpc_worker   workers[RPC_SERVER_WORKERS];
@@ -251,9 +253,15 @@ rpc_server_url(const bb_conf *conf, unsigned port, char *url, size_t len)
 		addr = "127.0.0.1";
 	}
 	(void) snprintf(url, len,
-	                strchr(addr, ':') != NULL ? "tcp://[%s]:%u"
-	                                          : "tcp://%s:%u",
-	                addr, port);
+	                strchr(addr, ':') != NULL ? "%s://[%s]:%u"
+	                                          : "%s://%s:%u",
+	                rpc__scheme(conf), addr, port);
+}
+
+const char *
+rpc__scheme(const bb_conf *conf)
+{
+	return conf->server.rpc_tls ? "tls+tcp" : "tcp";
 }
 
 // rpc_server_admit closes a new pipe from an address that may not call
@@ -270,8 +278,11 @@ rpc_server_admit(nng_pipe p, nng_pipe_ev ev, void *arg)
 
 	(void) ev;
 	memset(&sa, 0, sizeof(sa));
-	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0 &&
-	    rpc__allow_has(&s->allow, &sa)) {
+	// Over TLS the certificate decides (mutual authentication, checked
+	// in the handshake before the pipe exists).
+	if (s->tls ||
+	    (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0 &&
+	     rpc__allow_has(&s->allow, &sa))) {
 		return;
 	}
 	(void) nng_pipe_close(p);
@@ -289,15 +300,16 @@ bb_err
 rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
                  const char **errmsg)
 {
-	rpc_server  *s = NULL;
-	rpc_worker  *w;
-	nng_listener l;
-	const char  *why = NULL;
-	char         url[128];
-	int          port = 0;
-	int          rv;
-	bb_err       err;
-	size_t       i;
+	rpc_server     *s = NULL;
+	rpc_worker     *w;
+	nng_listener    l;
+	nng_tls_config *tls = NULL;
+	const char     *why = NULL;
+	char            url[128];
+	int             port = 0;
+	int             rv;
+	bb_err          err;
+	size_t          i;
 
 	err = rpc_server_check_service(&why);
 	if (err != BB_OK) {
@@ -339,6 +351,15 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
 	rv = nng_listener_create(&l, s->sock, url);
 	if (rv == 0) {
 		rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, RPC_MAX_MSG);
+	}
+	if (rv == 0 && conf->server.rpc_tls) {
+		err = rpc__tls_config(conf, true, &tls, &why);
+		if (err != BB_OK) {
+			goto fail;
+		}
+		rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls);
+		nng_tls_config_free(tls); // the listener holds a reference
+		s->tls = true;
 	}
 	if (rv == 0) {
 		rv = nng_listener_start(l, 0);

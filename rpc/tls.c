@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// rpc/tls.c -- RPC over tls+tcp:// (NNG's TLS transport, mbedTLS) with
+// mutual authentication: every node holds a certificate signed by the
+// cluster's CA, presents it as server and as client, and accepts only
+// peers whose certificate that CA signed.
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+// After nng.h, which it needs.
+#include <nng/supplemental/tls/tls.h>
+
+#include "rpc/rpc_impl.h"
+
+static _Thread_local char tls_errbuf[512];
+
+// tls_read_file returns the NUL-terminated contents of path (PEM text);
+// the caller frees it.  NULL with errno set on failure.
+static char *
+tls_read_file(const char *path)
+{
+	FILE  *f = fopen(path, "rb");
+	char  *buf;
+	long   n;
+	size_t got;
+
+	if (f == NULL) {
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    n > 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0) {
+		(void) fclose(f);
+		errno = EFBIG;
+		return NULL;
+	}
+	buf = malloc((size_t) n + 1);
+	if (buf != NULL) {
+		got      = fread(buf, 1, (size_t) n, f);
+		buf[got] = '\0';
+	}
+	(void) fclose(f);
+	return buf;
+}
+
+bb_err
+rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
+                const char **why)
+{
+	const bb_server_conf *sc   = &conf->server;
+	nng_tls_config       *cfg  = NULL;
+	char                 *cert = NULL;
+	char                 *key  = NULL;
+	const char           *what = NULL;
+	int                   rv;
+
+	rv = nng_tls_config_alloc(
+	    &cfg, server ? NNG_TLS_MODE_SERVER : NNG_TLS_MODE_CLIENT);
+	if (rv != 0) {
+		what = "cannot make a TLS configuration";
+		goto fail;
+	}
+	cert = tls_read_file(sc->rpc_tls_certificate_file);
+	key  = tls_read_file(sc->rpc_tls_private_key_file);
+	if (cert == NULL || key == NULL) {
+		(void) snprintf(tls_errbuf, sizeof(tls_errbuf),
+		                "rpc: cannot read %s: %s",
+		                cert == NULL ? sc->rpc_tls_certificate_file
+		                             : sc->rpc_tls_private_key_file,
+		                strerror(errno));
+		*why = tls_errbuf;
+		goto out;
+	}
+	rv = nng_tls_config_own_cert(cfg, cert, key, NULL);
+	if (rv != 0) {
+		what = "rpc_tls_certificate_file and rpc_tls_private_key_file "
+		       "are not a PEM certificate and its key";
+		goto fail;
+	}
+	rv = nng_tls_config_ca_file(cfg, sc->rpc_tls_ca_file);
+	if (rv != 0) {
+		what = "rpc_tls_ca_file is not a PEM CA certificate";
+		goto fail;
+	}
+	// Both sides insist: a peer without a certificate of the cluster's
+	// CA gets no connection.
+	rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED);
+	if (rv != 0) {
+		what = "cannot require peer certificates";
+		goto fail;
+	}
+	free(cert);
+	free(key);
+	*cfgp = cfg;
+	return BB_OK;
+
+fail:
+	(void) snprintf(tls_errbuf, sizeof(tls_errbuf), "rpc: %s: %s", what,
+	                nng_strerror(rv));
+	*why = tls_errbuf;
+out:
+	free(cert);
+	free(key);
+	if (cfg != NULL) {
+		nng_tls_config_free(cfg);
+	}
+	return BB_ECONFIG;
+}
