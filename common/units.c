@@ -293,3 +293,91 @@ bb_format_bytes(uint64_t n, char *buf, size_t len)
 	}
 	return buf;
 }
+
+// fmt_frac writes the fraction of v / 10^prec before *w, moving *w back:
+// ".25" for 250 with prec 3, nothing at all when the fraction is 0
+// (trailing zeros are dropped, as in Go).  Returns v / 10^prec.
+static uint64_t
+fmt_frac(char *buf, size_t *w, uint64_t v, int prec)
+{
+	bool print = false;
+	int  i;
+
+	for (i = 0; i < prec; i++) {
+		uint64_t digit = v % 10;
+		print          = print || digit != 0;
+		if (print) {
+			buf[--*w] = (char) ('0' + digit);
+		}
+		v /= 10;
+	}
+	if (print) {
+		buf[--*w] = '.';
+	}
+	return v;
+}
+
+// fmt_int writes v in decimal before *w, moving *w back.
+static void
+fmt_int(char *buf, size_t *w, uint64_t v)
+{
+	do {
+		buf[--*w] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+}
+
+char *
+bb_format_duration(int64_t ns, char *buf, size_t len)
+{
+	char     tmp[32];
+	size_t   w   = sizeof(tmp) - 1;
+	bool     neg = ns < 0;
+	uint64_t u   = neg ? 0 - (uint64_t) ns : (uint64_t) ns;
+
+	// Built from the end, as Go's Duration.format does: the longest
+	// value, "-2562047h47m16.854775808s", takes 25 bytes.
+	tmp[w] = '\0';
+	if (u < 1000000000u) {
+		int prec = 0;
+		tmp[--w] = 's';
+		if (u == 0) {
+			tmp[--w] = '0';
+			goto out;
+		}
+		if (u < 1000) {
+			tmp[--w] = 'n';
+		} else if (u < 1000000) {
+			prec     = 3;
+			tmp[--w] = '\xb5'; // U+00B5 MICRO SIGN in UTF-8
+			tmp[--w] = '\xc2';
+		} else {
+			prec     = 6;
+			tmp[--w] = 'm';
+		}
+		u = fmt_frac(tmp, &w, u, prec);
+		fmt_int(tmp, &w, u);
+	} else {
+		tmp[--w] = 's';
+		u        = fmt_frac(tmp, &w, u, 9);
+		fmt_int(tmp, &w, u % 60);
+		u /= 60;
+		if (u > 0) {
+			tmp[--w] = 'm';
+			fmt_int(tmp, &w, u % 60);
+			u /= 60;
+			if (u > 0) {
+				tmp[--w] = 'h';
+				fmt_int(tmp, &w, u);
+			}
+		}
+	}
+	if (neg) {
+		tmp[--w] = '-';
+	}
+out:
+	if (len > 0) {
+		(void) snprintf(buf, len, "%s", tmp + w);
+	}
+	return buf;
+}

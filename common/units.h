@@ -32,4 +32,9 @@ bb_err bb_parse_bool(const char *s, bool *out);
 // Returns buf.
 char *bb_format_bytes(uint64_t n, char *buf, size_t len);
 
+// bb_format_duration writes ns as Go's time.Duration.String() does
+// ("0s", "999ns", "1.5ms", "1m1s", "2h0m0.5s", "-3s") into buf, truncated
+// to len (32 bytes always suffice).  Returns buf.
+char *bb_format_duration(int64_t ns, char *buf, size_t len);
+
 #endif // COMMON_UNITS_H

@@ -2,11 +2,14 @@
 // Copyright 2026 The blobby-c authors
 //
 // gateway/gateway.h -- the HTTP API on libmicrohttpd: POST /<ns> inserts,
-// GET and HEAD /<ns>/<id> read.  It owns routing, request bodies and
-// responses; what is stored where belongs to the storage module.
+// GET and HEAD /<ns>/<id> read, and the admin endpoints (/_health,
+// /_status, /_metrics, /_id, /_shutdown) with drain mode.  It owns
+// routing, request bodies and responses; what is stored where belongs to
+// the storage module.
 #ifndef GATEWAY_GATEWAY_H
 #define GATEWAY_GATEWAY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/conf.h"
@@ -16,13 +19,33 @@
 
 typedef struct gw_server gw_server;
 
+// gw_drain_fn is told each time the node enters (on) or leaves drain
+// mode, on the thread that changed it (an HTTP worker or the caller of
+// gw_server_set_draining), so that the other parts of the node (the RPC
+// server's shutting_down flag) follow.  It must not block.
+typedef void (*gw_drain_fn)(void *arg, bool on);
+
 // gw_server_start listens on [server] addr:port and serves requests on
 // its own threads; reads that miss locally go to the owning peer through
-// pool (NULL: no peers).  conf, st and pool are borrowed and must outlive
-// the server.  On BB_OK the caller owns *gp; stop it with gw_server_stop(). On
-// error *errmsg (if not NULL) gets a static description.
+// pool (NULL: no peers).  drain_fn (may be NULL) with drain_arg hears of
+// every change of drain mode.  conf, st, pool and drain_arg are borrowed
+// and must outlive the server.  On BB_OK the caller owns *gp; stop it with
+// gw_server_stop().  On error *errmsg (if not NULL) gets a static
+// description.
 bb_err gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
-                       gw_server **gp, const char **errmsg);
+                       gw_drain_fn drain_fn, void *drain_arg, gw_server **gp,
+                       const char **errmsg);
+
+// gw_server_set_draining enters (on) or leaves drain mode, as
+// /_shutdown/start and /_shutdown/stop do: while draining /_health
+// answers 500, every response carries "Shutting-Down: true" and
+// "Connection: close", and the drain hook is told (peers then retire the
+// files they replicate here).  Inserts and reads go on.  Returns the
+// previous state.  Thread-safe.
+bool gw_server_set_draining(gw_server *g, bool on);
+
+// gw_server_draining says whether the node is in drain mode.
+bool gw_server_draining(const gw_server *g);
 
 // gw_server_port returns the port actually bound (useful with port 0).
 uint16_t gw_server_port(const gw_server *g);

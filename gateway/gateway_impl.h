@@ -6,8 +6,10 @@
 #define GATEWAY_GATEWAY_IMPL_H
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "gateway/gateway.h"
 #include "rpc/rpc.h"
@@ -19,6 +21,12 @@ struct gw_server {
 	struct MHD_Daemon *mhd;  // owned
 	uint16_t           port;
 	atomic_uint        inflight; // inserts being stored now
+	// Drain mode (/_shutdown, SIGTERM) and who else must know of it;
+	// drain_mu orders the changes so the hook hears them in order.
+	atomic_bool     draining;
+	pthread_mutex_t drain_mu;
+	gw_drain_fn     drain_fn;  // may be NULL
+	void           *drain_arg; // borrowed
 };
 
 // Per-request state of an insert, kept in MHD's con_cls.
@@ -30,9 +38,11 @@ typedef struct gw__req {
 	uint64_t     dropped; // bytes read and dropped since
 } gw__req;
 
-// gw__queue sets the Content-Type of resp, queues it with status and
+// gw__queue sets the Content-Type of resp (and, in drain mode, the
+// Shutting-Down and Connection: close headers), queues it with status and
 // releases it: it takes ownership of resp, which may be NULL (a failed
-// create; the connection is then closed).
+// create; the connection is then closed).  Every response goes through
+// here.
 enum MHD_Result gw__queue(struct MHD_Connection *conn, unsigned status,
                           struct MHD_Response *resp, const char *ctype);
 
@@ -71,5 +81,118 @@ bb_err gw__archive(store_ns *ns, const store_id *id,
 // gw__read answers GET or HEAD /<ns>/<id>.
 enum MHD_Result gw__read(gw_server *g, struct MHD_Connection *conn,
                          const char *url);
+
+// gw__current returns the server whose access handler runs on this
+// thread, or NULL outside one.  Every response is queued from inside the
+// handler, so gw__queue finds the drain state here.
+gw_server *gw__current(void);
+
+// --- Text bodies built in memory (buf.c). ---
+
+// A growing text buffer with a cap: the admin pages are built in memory
+// and must stay bounded whatever the number of files.  Once an append
+// would pass max, or memory runs out, the buffer is marked failed and
+// later appends do nothing.
+typedef struct gw__buf {
+	char  *p; // owned, NUL-terminated when not NULL
+	size_t len;
+	size_t cap;
+	size_t max;
+	bool   failed;
+} gw__buf;
+
+// gw__buf_init starts an empty buffer of at most max bytes.
+void gw__buf_init(gw__buf *b, size_t max);
+
+// gw__buf_fini frees what b owns.  A zeroed b is fine.
+void gw__buf_fini(gw__buf *b);
+
+// gw__buf_put appends s[0..n).
+void gw__buf_put(gw__buf *b, const char *s, size_t n);
+
+// gw__buf_printf appends formatted text.
+__attribute__((format(printf, 2, 3))) void
+gw__buf_printf(gw__buf *b, const char *fmt, ...);
+
+// gw__buf_json_str appends s as a JSON string, quotes included: '"',
+// '\\' and control characters escaped, other bytes as they are (the
+// names it prints are ASCII; invalid UTF-8 is not repaired).
+void gw__buf_json_str(gw__buf *b, const char *s);
+
+// gw__reply_buf queues b's text with status and ctype, taking b's memory
+// (b is empty afterwards).  A failed b answers 500.
+enum MHD_Result gw__reply_buf(struct MHD_Connection *conn, unsigned status,
+                              gw__buf *b, const char *ctype);
+
+// --- Admin endpoints (admin.c, status.c, metrics.c). ---
+
+// gw__admin answers GET or HEAD /_<anything> (the caller checked the
+// method): each endpoint behind its ACL, 404 for unknown ones.
+enum MHD_Result gw__admin(gw_server *g, struct MHD_Connection *conn,
+                          const char *url, const char *method);
+
+// gw__admin_guard decides whether the peer of conn may use an endpoint
+// guarded by acl.  *allowed false means a refusal is queued (401) and the
+// caller returns what this returned; true means go on (the return value
+// is then MHD_YES).  For now only loopback peers (127.0.0.0/8, ::1,
+// ::ffff:127.0.0.0/104) pass: the ACL module replaces this function.
+enum MHD_Result gw__admin_guard(gw_server *g, struct MHD_Connection *conn,
+                                const bb_acl_conf *acl, bool *allowed);
+
+// gw__status answers /_status: text, or JSON with json set.
+enum MHD_Result gw__status(gw_server *g, struct MHD_Connection *conn,
+                           bool json);
+
+// gw__metrics answers /_metrics in the Prometheus text format 0.0.4.
+enum MHD_Result gw__metrics(gw_server *g, struct MHD_Connection *conn);
+
+// What the metrics page shows of one namespace.
+typedef struct gw__ns_metrics {
+	const char        *name; // borrowed
+	store_metrics_snap snap;
+	bool               healthy;
+	int64_t            queued_upload_ns; // oldest queued upload, 0: none
+	int64_t            unuploaded_ns;    // oldest unarchived first insert
+} gw__ns_metrics;
+
+// gw__metrics_render writes the metrics page into b: the families of the
+// original (label names prefixed by prefix) for the namespaces v[0..n),
+// the latency histograms and, if lc is not NULL, the archive lifecycle's
+// process-wide counters, lc_oldest_ns being the age of its oldest queued
+// upload.  Pure: everything it shows is in its arguments.
+void gw__metrics_render(gw__buf *b, const char *prefix, bool draining,
+                        const gw__ns_metrics *v, size_t n,
+                        const store_lifecycle_stats *lc, int64_t lc_oldest_ns);
+
+// --- Phase deadlines of connections (guard.c). ---
+
+typedef struct gw__guard gw__guard;
+
+typedef enum {
+	GW__PHASE_BODY, // the request body must be in within read_timeout
+	GW__PHASE_BUSY, // handled and answered: inactivity timeout only
+	GW__PHASE_IDLE, // kept alive: the next request within idle_timeout
+} gw__phase;
+
+// gw__guard_start starts the sweeper: a new connection has header_ns for
+// its request head.  Caller owns *gp: gw__guard_stop (after the daemon).
+bb_err gw__guard_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
+                       gw__guard **gp);
+
+// gw__guard_stop stops the sweeper and frees g.  NULL is a no-op.
+void gw__guard_stop(gw__guard *g);
+
+// gw__guard_notify is the MHD_OPTION_NOTIFY_CONNECTION callback (cls is
+// the guard): it tracks every connection from start to close.
+void gw__guard_notify(void *cls, struct MHD_Connection *conn,
+                      void                              **socket_ctx,
+                      enum MHD_ConnectionNotificationCode code);
+
+// gw__guard_phase sets the deadline of conn for the phase it enters.
+void gw__guard_phase(gw__guard *g, struct MHD_Connection *conn,
+                     gw__phase phase);
+
+// gw__guard_cut counts the connections cut off so far.
+uint64_t gw__guard_cut(gw__guard *g);
 
 #endif // GATEWAY_GATEWAY_IMPL_H

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/reply.c -- error responses: a status and one short line.
+// gateway/reply.c -- queueing responses (with the drain-mode headers) and
+// error responses: a status and one short line.
 #include <stdio.h>
 #include <string.h>
 
@@ -13,12 +14,22 @@ gw__queue(struct MHD_Connection *conn, unsigned status,
           struct MHD_Response *resp, const char *ctype)
 {
 	enum MHD_Result ret;
+	gw_server      *g;
 
 	if (resp == NULL) {
 		return MHD_NO;
 	}
 	(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                               ctype);
+	g = gw__current();
+	if (g != NULL && gw_server_draining(g)) {
+		// As the original in shutdown mode: clients (and load
+		// balancers) learn it from every answer, and no connection
+		// outlives its request, so the node can go.
+		(void) MHD_add_response_header(resp, "Shutting-Down", "true");
+		(void) MHD_add_response_header(
+		    resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	}
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;

@@ -2,7 +2,7 @@
 // Copyright 2026 The blobby-c authors
 //
 // gateway/server.c -- the libmicrohttpd daemon: options, the dispatch by
-// method and path, and per-request clean-up.
+// method and path, per-request clean-up, and drain mode.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -27,6 +27,11 @@ static _Thread_local char gw_errbuf[256];
 
 // The con_cls of a read: it has no state of its own.
 static gw__req gw_read_marker;
+
+// The server whose access handler runs on this thread: every response is
+// queued from inside it, and gw__queue needs the drain state without a
+// server argument on every error path.
+static _Thread_local gw_server *gw_current;
 
 __attribute__((format(printf, 2, 0))) static void
 gw_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -70,8 +75,12 @@ gw_access(void *cls, struct MHD_Connection *conn, const char *url,
 	gw__req   *req = *con_cls;
 
 	(void) version;
+	gw_current = g;
 	if (req == &gw_read_marker) {
 		*size = 0; // a body on GET or HEAD means nothing: drop it
+		if (url[0] == '/' && url[1] == '_') {
+			return gw__admin(g, conn, url, method);
+		}
 		return gw__read(g, conn, url);
 	}
 	if (req != NULL) {
@@ -99,6 +108,37 @@ gw_access(void *cls, struct MHD_Connection *conn, const char *url,
 	// The replication methods of the original are RPCs now.
 	return gw__reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 	                 "Unsupported method.");
+}
+
+gw_server *
+gw__current(void)
+{
+	return gw_current;
+}
+
+bool
+gw_server_set_draining(gw_server *g, bool on)
+{
+	bool was;
+
+	(void) pthread_mutex_lock(&g->drain_mu);
+	was = atomic_exchange(&g->draining, on);
+	if (was != on) {
+		bb_log_info("drain mode %s",
+		            on ? "on: shutting down"
+		               : "off: serving normally");
+		if (g->drain_fn != NULL) {
+			g->drain_fn(g->drain_arg, on);
+		}
+	}
+	(void) pthread_mutex_unlock(&g->drain_mu);
+	return was;
+}
+
+bool
+gw_server_draining(const gw_server *g)
+{
+	return atomic_load(&g->draining);
 }
 
 // gw_sockaddr turns addr:port into a socket address, IPv4 or IPv6.
@@ -143,7 +183,8 @@ gw_threads(const bb_server_conf *sc)
 }
 
 bb_err
-gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool, gw_server **gp,
+gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
+                gw_drain_fn drain_fn, void *drain_arg, gw_server **gp,
                 const char **errmsg)
 {
 	const bb_server_conf       *sc = &conf->server;
@@ -171,10 +212,14 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool, gw_server **gp,
 	if (g == NULL) {
 		return BB_ENOMEM;
 	}
-	g->conf = conf;
-	g->st   = st;
-	g->pool = pool;
+	g->conf      = conf;
+	g->st        = st;
+	g->pool      = pool;
+	g->drain_fn  = drain_fn;
+	g->drain_arg = drain_arg;
 	atomic_init(&g->inflight, 0);
+	atomic_init(&g->draining, false);
+	(void) pthread_mutex_init(&g->drain_mu, NULL);
 
 	mem       = sc->max_header_bytes;
 	mem       = mem < GW_MEM_MIN ? GW_MEM_MIN
@@ -202,6 +247,7 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool, gw_server **gp,
 		if (errmsg != NULL) {
 			*errmsg = gw_errbuf;
 		}
+		(void) pthread_mutex_destroy(&g->drain_mu);
 		free(g);
 		return BB_EUNAVAIL;
 	}
@@ -241,5 +287,6 @@ gw_server_stop(gw_server *g)
 		return;
 	}
 	MHD_stop_daemon(g->mhd);
+	(void) pthread_mutex_destroy(&g->drain_mu);
 	free(g);
 }

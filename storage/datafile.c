@@ -298,6 +298,24 @@ store_ns_read_copy(store_ns *ns, const store_id *id, void *buf)
 }
 
 void
+store__file_info(const store__file *f, store_file_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->fid                  = f->fid;
+	info->replica              = f->replica;
+	info->primary              = f->primary;
+	info->state                = store__file_state_name(f);
+	info->size                 = atomic_load(&f->committed);
+	info->first_insert_wall_ns = atomic_load(&f->first_insert_ns);
+	// repl and nrepl are set before a primary enters the map and never
+	// change after, so the map lock is enough to read them.
+	if (f->primary) {
+		info->nrepl = f->nrepl;
+		memcpy(info->repl, f->repl, sizeof(f->repl[0]) * f->nrepl);
+	}
+}
+
+void
 store_ns_foreach(store_ns *ns,
                  void (*fn)(const store_file_info *info, void *arg), void *arg)
 {
@@ -308,13 +326,7 @@ store_ns_foreach(store_ns *ns,
 	(void) pthread_rwlock_rdlock(&ns->map_lock);
 	for (i = 0; i < ns->nbuckets; i++) {
 		for (f = ns->buckets[i]; f != NULL; f = f->hnext) {
-			info.fid     = f->fid;
-			info.replica = f->replica;
-			info.primary = f->primary;
-			info.state   = store__file_state_name(f);
-			info.size    = atomic_load(&f->committed);
-			info.first_insert_wall_ns =
-			    atomic_load(&f->first_insert_ns);
+			store__file_info(f, &info);
 			fn(&info, arg);
 		}
 	}

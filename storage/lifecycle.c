@@ -231,6 +231,18 @@ lc_compress(store_lifecycle *lc, store__file *f)
 	lc_move(lc, f, STORE__PENDING_UPLOAD);
 }
 
+// lc_count_upload counts one upload attempt of f in its namespace:
+// primary_upload_* for the primaries made here, replica_upload_* for the
+// rest (replicas, and files recovered at start-up, as the original).
+static void
+lc_count_upload(store__file *f, bool ok)
+{
+	store_metrics_op(f->lc_ns->metrics,
+	                 f->primary ? STORE_OP_PRIMARY_UPLOAD
+	                            : STORE_OP_REPLICA_UPLOAD,
+	                 ok);
+}
+
 // lc_source opens what is uploaded: the .gz copy or the file itself.
 // *fdp is a new descriptor the caller closes.
 static bb_err
@@ -300,6 +312,7 @@ lc_upload(store_lifecycle *lc, store__file *f)
 	}
 	if (rv != BB_OK) {
 		atomic_fetch_add(&lc->upload_failures, 1);
+		lc_count_upload(f, false);
 		// A .gz copy that went missing is made again.
 		lc_retry(lc, f,
 		         gz_missing ? STORE__PENDING_COMPRESSION
@@ -308,6 +321,7 @@ lc_upload(store_lifecycle *lc, store__file *f)
 		return;
 	}
 	atomic_fetch_add(existed ? &lc->uploads_existing : &lc->uploads, 1);
+	lc_count_upload(f, true); // verified in the archive, sent or found
 	if (!existed) {
 		atomic_fetch_add(&lc->uploaded_bytes, size);
 	}

@@ -109,6 +109,23 @@ fail:
 	return rv;
 }
 
+// ns_open_primary is ns_create_primary, counted: primary_open_*, and
+// the failures in a row that /_health reports.
+static bb_err
+ns_open_primary(store_ns *ns, store__file **fp)
+{
+	bb_err rv = ns_create_primary(ns, fp);
+
+	store_metrics_op(ns->metrics, STORE_OP_PRIMARY_OPEN, rv == BB_OK);
+	if (rv == BB_OK) {
+		atomic_store(&ns->open_failures, 0);
+	} else {
+		atomic_store(&ns->open_err, (int) rv);
+		atomic_fetch_add(&ns->open_failures, 1);
+	}
+	return rv;
+}
+
 // pool_put_idle adds f to the idle list in expiry order.  pool_mu held.
 static void
 pool_put_idle(store_ns *ns, store__file *f)
@@ -144,10 +161,12 @@ pool_seal(store_ns *ns, store__file *f, const char *why)
 static bb_err
 ns_acquire(store_ns *ns, store__file **fp)
 {
-	int64_t         deadline = bb_clock_mono_ns() + STORE_INSERT_WAIT_NS;
+	int64_t         t0       = bb_clock_mono_ns();
+	int64_t         deadline = t0 + STORE_INSERT_WAIT_NS;
 	struct timespec ts;
 	store__file    *f  = NULL;
 	bb_err          rv = BB_OK;
+	int             waited;
 
 	ts.tv_sec  = (time_t) (deadline / BB_NS_PER_SEC);
 	ts.tv_nsec = (long) (deadline % BB_NS_PER_SEC);
@@ -166,11 +185,11 @@ ns_acquire(store_ns *ns, store__file **fp)
 		if (ns->appendable < ns->conf->max_open_files) {
 			ns->appendable++;
 			(void) pthread_mutex_unlock(&ns->pool_mu);
-			rv = ns_create_primary(ns, &f);
+			rv = ns_open_primary(ns, &f);
 			if (rv == BB_EUNAVAIL) {
 				// Round robin moves on: the next peers may be
 				// up.
-				rv = ns_create_primary(ns, &f);
+				rv = ns_open_primary(ns, &f);
 			}
 			(void) pthread_mutex_lock(&ns->pool_mu);
 			if (rv != BB_OK) {
@@ -179,8 +198,12 @@ ns_acquire(store_ns *ns, store__file **fp)
 			}
 			break;
 		}
-		if (pthread_cond_timedwait(&ns->pool_cv, &ns->pool_mu, &ts) ==
-		    ETIMEDOUT) {
+		// queued_inserts counts the inserts blocked right here.
+		store_metrics_queued(ns->metrics, 1);
+		waited =
+		    pthread_cond_timedwait(&ns->pool_cv, &ns->pool_mu, &ts);
+		store_metrics_queued(ns->metrics, -1);
+		if (waited == ETIMEDOUT) {
 			rv = BB_EBUSY;
 			break;
 		}
@@ -189,6 +212,8 @@ ns_acquire(store_ns *ns, store__file **fp)
 		atomic_store(&f->state, STORE__INSERTING);
 	}
 	(void) pthread_mutex_unlock(&ns->pool_mu);
+	store_metrics_add(ns->metrics, STORE_CTR_TIME_QUEUE_NS,
+	                  (uint64_t) (bb_clock_mono_ns() - t0));
 	if (rv == BB_OK) {
 		*fp = f;
 	}
@@ -232,6 +257,7 @@ ns_insert_once(store_ns *ns, store_spool *body, store_id *idp)
 	uint64_t     start;
 	bool         broken   = false;
 	bool         draining = false;
+	int64_t      t0;
 	bb_err       rv;
 	char         name[STORE_FID_STRLEN + 3];
 
@@ -241,7 +267,10 @@ ns_insert_once(store_ns *ns, store_spool *body, store_id *idp)
 	}
 	// Only the owner of a primary writes it, so committed is its end.
 	start = atomic_load(&f->committed);
+	t0    = bb_clock_mono_ns();
 	rv    = store_spool_copy_to(body, f->fd, start);
+	store_metrics_add(ns->metrics, STORE_CTR_TIME_WRITE_NS,
+	                  (uint64_t) (bb_clock_mono_ns() - t0));
 	if (rv != BB_OK) {
 		bb_log_warn("namespace %s: write to %s failed: %s",
 		            ns->conf->name, store__file_name(f, name),
@@ -272,14 +301,26 @@ done:
 	return rv;
 }
 
+// ns_internal says whether an insert failed through no fault of the
+// client and not for want of a free file or a peer: the original's
+// internal_errors{type="insert"} (what the gateway answers with 500).
+static bool
+ns_internal(bb_err rv)
+{
+	return rv != BB_OK && rv != BB_ETOOBIG && rv != BB_EBUSY &&
+	    rv != BB_ETIMEDOUT && rv != BB_EUNAVAIL && rv != BB_ESHUTDOWN;
+}
+
 bb_err
 store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
 {
+	int64_t  t0 = bb_clock_mono_ns();
 	store_id id;
 	bb_err   rv;
 
 	if (store_spool_size(body) > UINT32_MAX) {
-		return BB_ETOOBIG; // the id stores the length in 32 bits
+		rv = BB_ETOOBIG; // the id stores the length in 32 bits
+		goto done;
 	}
 	rv = ns_insert_once(ns, body, &id);
 	if (rv == BB_EREMOTE) {
@@ -288,8 +329,19 @@ store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
 		rv = ns_insert_once(ns, body, &id);
 	}
 	if (rv == BB_OK) {
+		store_metrics_add(ns->metrics, STORE_CTR_BYTES_INSERTED,
+		                  id.length);
 		*idp = id;
 	}
+done:
+	// One insert as the client sees it, the retry included.
+	store_metrics_op(ns->metrics, STORE_OP_PRIMARY_INSERT, rv == BB_OK);
+	if (ns_internal(rv)) {
+		store_metrics_add(ns->metrics,
+		                  STORE_CTR_INTERNAL_ERRORS_INSERT, 1);
+	}
+	store_metrics_observe(ns->metrics, STORE_HIST_INSERT,
+	                      bb_clock_mono_ns() - t0);
 	return rv;
 }
 
@@ -385,15 +437,21 @@ store_ns_tick(store_ns *ns, int64_t now_ns)
 	(void) pthread_mutex_unlock(&ns->pool_mu);
 
 	while (empties != NULL) {
+		bool gone;
+
 		f       = empties;
 		empties = f->idle_next;
 		store__map_remove(ns, f);
-		(void) unlinkat(ns->dirfd, store__file_name(f, name), 0);
+		gone =
+		    unlinkat(ns->dirfd, store__file_name(f, name), 0) == 0 ||
+		    errno == ENOENT;
+		store_metrics_op(ns->metrics, STORE_OP_FILE_DELETION, gone);
+		store_metrics_op(ns->metrics, STORE_OP_PRIMARY_DELETE, gone);
 		store__file_free(f);
 	}
 	for (; need > 0; need--) {
 		nf = NULL;
-		(void) ns_create_primary(ns, &nf);
+		(void) ns_open_primary(ns, &nf);
 		(void) pthread_mutex_lock(&ns->pool_mu);
 		if (nf != NULL) {
 			pool_put_idle(ns, nf);
@@ -514,8 +572,14 @@ store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
 	ns->remotes = env->remotes;
 	ns->archive = env->archive;
 	ns->dirfd   = -1;
-	rv          = ns_init_locks(ns);
+	rv          = store_metrics_alloc(&ns->metrics);
 	if (rv != BB_OK) {
+		free(ns);
+		return rv;
+	}
+	rv = ns_init_locks(ns);
+	if (rv != BB_OK) {
+		store_metrics_free(ns->metrics);
 		free(ns);
 		return rv;
 	}
@@ -612,5 +676,6 @@ store_ns_close(store_ns *ns)
 	(void) pthread_rwlock_destroy(&ns->map_lock);
 	(void) pthread_cond_destroy(&ns->pool_cv);
 	(void) pthread_mutex_destroy(&ns->pool_mu);
+	store_metrics_free(ns->metrics);
 	free(ns);
 }

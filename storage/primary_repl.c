@@ -101,6 +101,8 @@ store__repl_send(store_ns *ns, store__file *f, store_spool *body,
 	const uint8_t    *mem = store_spool_data(body);
 	uint8_t          *buf = NULL;
 	size_t            max = ns->remotes->max_chunk;
+	int64_t           t0  = bb_clock_mono_ns();
+	int64_t           dt;
 	uint64_t          off;
 	size_t            n;
 	bb_err            rv = BB_OK;
@@ -131,6 +133,11 @@ store__repl_send(store_ns *ns, store__file *f, store_spool *body,
 		rv = repl_check(ns, f, "replicate", res, f->nrepl, draining);
 	}
 	free(buf);
+	// The replication part of an insert, whatever its outcome.
+	dt = bb_clock_mono_ns() - t0;
+	store_metrics_observe(ns->metrics, STORE_HIST_REPLICATE, dt);
+	store_metrics_add(ns->metrics, STORE_CTR_TIME_REPLICATE_NS,
+	                  (uint64_t) dt);
 	if (rv == BB_OK) {
 		atomic_store(&f->next_hb_ns,
 		             bb_clock_mono_ns() +

@@ -89,6 +89,18 @@ replica_heard(store__file *f)
 	atomic_store(&f->heard_ns, bb_clock_mono_ns());
 }
 
+// replica_count_unlink counts the removal of f's data file: every file
+// removal of the namespace goes through replica_unlink.
+static void
+replica_count_unlink(store_ns *ns, const store__file *f, bool ok)
+{
+	store_metrics_op(ns->metrics, STORE_OP_FILE_DELETION, ok);
+	store_metrics_op(ns->metrics,
+	                 f->primary ? STORE_OP_PRIMARY_DELETE
+	                            : STORE_OP_REPLICA_DELETE,
+	                 ok);
+}
+
 // replica_unlink deletes the file of f (and its .gz copy) and marks f
 // gone.  f locked; replica_life_mu held.  On an unlink error nothing
 // changes.
@@ -104,9 +116,11 @@ replica_unlink(store_ns *ns, store__file *f)
 		rv = bb_err_from_errno(errno);
 		bb_log_warn("namespace %s: cannot remove %s: %s",
 		            ns->conf->name, name, strerror(errno));
+		replica_count_unlink(ns, f, false);
 		return rv;
 	}
 	(void) unlinkat(ns->dirfd, store__gz_name(f, gz), 0);
+	replica_count_unlink(ns, f, true);
 	f->gone = true;
 	bb_log_debug("namespace %s: removed %s", ns->conf->name, name);
 	return BB_OK;
@@ -222,6 +236,8 @@ store_ns_replica_initialize(store_ns *ns, const store_fid *fid)
 	replica_release(f);
 done:
 	(void) pthread_mutex_unlock(&replica_life_mu);
+	store_metrics_op(ns->metrics, STORE_OP_REPLICA_INITIALIZE,
+	                 rv == BB_OK);
 	return rv;
 }
 
@@ -299,11 +315,12 @@ store_ns_replica_replicate(store_ns *ns, const store_fid *fid, uint64_t start,
 
 	// The hash first, outside any lock: corrupt bytes change nothing.
 	if (store_hash(data, len) != hash) {
-		return BB_ECORRUPT;
+		rv = BB_ECORRUPT;
+		goto out;
 	}
 	rv = replica_acquire(ns, fid, &f);
 	if (rv != BB_OK) {
-		return rv;
+		goto out;
 	}
 	if (atomic_load(&f->state) != STORE__WAITING) {
 		rv = BB_ESTATE;
@@ -328,6 +345,8 @@ done:
 	if (rv == BB_OK) {
 		*offsetp = length;
 	}
+out:
+	store_metrics_op(ns->metrics, STORE_OP_REPLICA_REPLICATE, rv == BB_OK);
 	return rv;
 }
 
@@ -338,15 +357,15 @@ store_ns_replica_heartbeat(store_ns *ns, const store_fid *fid)
 	bb_err       rv;
 
 	rv = replica_acquire(ns, fid, &f);
-	if (rv != BB_OK) {
-		return rv;
+	if (rv == BB_OK) {
+		if (atomic_load(&f->state) == STORE__WAITING) {
+			replica_heard(f);
+		} else {
+			rv = BB_ESTATE;
+		}
+		replica_release(f);
 	}
-	if (atomic_load(&f->state) == STORE__WAITING) {
-		replica_heard(f);
-	} else {
-		rv = BB_ESTATE;
-	}
-	replica_release(f);
+	store_metrics_op(ns->metrics, STORE_OP_REPLICA_HEARTBEAT, rv == BB_OK);
 	return rv;
 }
 
@@ -380,6 +399,8 @@ store_ns_replica_delete(store_ns *ns, const store_fid *fid)
 		rv = BB_OK; // a resent Delete, or one for a replica never made
 	}
 	(void) pthread_mutex_unlock(&replica_life_mu);
+	store_metrics_op(ns->metrics, STORE_OP_REPLICA_QUEUEDELETE,
+	                 rv == BB_OK);
 	return rv;
 }
 
@@ -420,6 +441,8 @@ replica_orphan(store_ns *ns, store__file *f, int64_t now_ns,
 	(void) store__file_name(f, name);
 	size     = atomic_load(&f->committed);
 	silent_s = (now_ns - atomic_load(&f->heard_ns)) / BB_NS_PER_SEC;
+	// Counted whether it is sealed for the archive or, empty, removed.
+	store_metrics_add(ns->metrics, STORE_CTR_REPLICAS_ORPHANED, 1);
 	if (size == 0) {
 		bb_log_warn("namespace %s: replica %s (%s) orphaned, no word "
 		            "from its primary for %llds; empty, removed",

@@ -18,6 +18,7 @@
 #include "storage/archive.h"
 #include "storage/id.h"
 #include "storage/lifecycle.h"
+#include "storage/metrics.h"
 #include "storage/remote.h"
 #include "storage/spool.h"
 
@@ -32,6 +33,10 @@ typedef struct store_file_info {
 	const char *state;   // the original's state name; static
 	uint64_t    size;    // committed bytes
 	int64_t     first_insert_wall_ns; // 0 if never written
+	// A primary's replicas: the machine ids of the peers holding them
+	// (nrepl 0 without replicas, and for every file not a primary).
+	uint32_t repl[STORE_MAX_REPLICAS];
+	uint32_t nrepl;
 } store_file_info;
 
 // store_open opens every namespace of conf: its archive (S3 or a
@@ -181,5 +186,31 @@ void store_ns_tick(store_ns *ns, int64_t now_ns);
 void store_ns_foreach(store_ns *ns,
                       void (*fn)(const store_file_info *info, void *arg),
                       void *arg);
+
+// --- What operators see (ns_admin.c): health, counters, ages. ---
+
+// store_ns_metrics returns the counters of ns, for the gateway to count
+// reads in and to render.  Borrowed; valid until store_ns_close().
+store_metrics *store_ns_metrics(store_ns *ns);
+
+// store_ns_health says whether ns can take inserts: false when its last
+// attempts to create a primary failed (no success since), for example
+// because its replicas are not reachable.  If why is not NULL it gets the
+// reasons, one per line, each ending in a newline ("" when healthy),
+// truncated to len.  Thread-safe.
+bool store_ns_health(store_ns *ns, char *why, size_t len);
+
+// store_ns_ages reports, at the current time, how long the oldest file
+// of ns has been queued for upload (*queued_ns: pending-upload or
+// uploading, primaries and replicas) and how old the oldest first insert
+// of a primary still on disk is (*unuploaded_ns); 0 when there is none.
+// Thread-safe.
+void store_ns_ages(store_ns *ns, int64_t *queued_ns, int64_t *unuploaded_ns);
+
+// store_ns_locate says which local file of ns would serve id now: on
+// BB_OK *info describes it (the first file whose committed range covers
+// the whole id, as store_ns_read picks).  BB_ENOENT if none does.
+bb_err store_ns_locate(store_ns *ns, const store_id *id,
+                       store_file_info *info);
 
 #endif // STORAGE_STORAGE_H

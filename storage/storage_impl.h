@@ -12,6 +12,7 @@
 #include "storage/archive.h"
 #include "storage/keyfmt.h"
 #include "storage/lifecycle.h"
+#include "storage/metrics.h"
 #include "storage/remote.h"
 #include "storage/storage.h"
 
@@ -82,9 +83,11 @@ struct store__file {
 	// the failures of the current step in a row (for the backoff).
 	store_ns    *lc_ns;
 	store__file *lc_next;
-	int64_t      lc_due_ns;    // monotonic
-	int64_t      lc_queued_ns; // monotonic: entered the current step
-	uint32_t     lc_failures;
+	int64_t      lc_due_ns; // monotonic
+	// Monotonic: entered the current step.  Atomic because the status
+	// pages read it while a worker moves the file on.
+	_Atomic int64_t lc_queued_ns;
+	uint32_t        lc_failures;
 };
 
 struct store_ns {
@@ -111,6 +114,13 @@ struct store_ns {
 	store__file    *idle;
 	uint32_t        appendable;
 	bool            closing;
+
+	// What operators see (ns_admin.c): the counters, and the primary
+	// creations that failed in a row (0 after a success) with the last
+	// error, for /_health.
+	store_metrics   *metrics; // owned
+	_Atomic uint32_t open_failures;
+	atomic_int       open_err; // bb_err
 };
 
 // store__file_alloc makes a file record for fd (ownership of fd passes
@@ -133,6 +143,10 @@ void store__file_put(store__file *f);
 // descriptor before keep their bytes.  BB_OK also when f was removed
 // already.  Thread-safe against replica operations (replica.c).
 bb_err store__file_remove(store_ns *ns, store__file *f);
+
+// store__file_info fills *info with what store_ns_foreach reports about
+// f.  The map lock held (read or write).
+void store__file_info(const store__file *f, store_file_info *info);
 
 // store__file_state_name returns the original's name of the state of f
 // (replicas name their delete states as the original's replicas did).

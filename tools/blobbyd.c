@@ -86,6 +86,15 @@ print_ready(const bb_conf *conf, uint16_t port, uint16_t rpc_port)
 	(void) fflush(stdout);
 }
 
+// on_drain carries drain mode (/_shutdown, or the SIGTERM path through
+// gw_server_set_draining) to the RPC server, whose answers tell peers
+// that this node is shutting down: one state for both.
+static void
+on_drain(void *arg, bool on)
+{
+	rpc_server_set_draining(arg, on);
+}
+
 // wait_for_stop blocks until SIGINT or SIGTERM; SIGHUP reopens the log.
 static void
 wait_for_stop(const sigset_t *set)
@@ -226,7 +235,7 @@ main(int argc, char **argv)
 		code = EX_UNAVAILABLE;
 		goto done;
 	}
-	rv = gw_server_start(conf, st, pool, &gw, &errmsg);
+	rv = gw_server_start(conf, st, pool, on_drain, rpc, &gw, &errmsg);
 	if (rv != BB_OK) {
 		(void) fprintf(stderr, "blobbyd: http: %s\n",
 		               errmsg ? errmsg : bb_strerror(rv));
@@ -246,7 +255,7 @@ main(int argc, char **argv)
 	// Tell peers we are draining, stop taking connections, let inserts in
 	// flight finish, then close: an insert that was acknowledged is in
 	// the file before we exit.
-	rpc_server_set_draining(rpc, true);
+	(void) gw_server_set_draining(gw, true);
 	// A last resort: if closing hangs (libnng 1.5 has known hangs in
 	// nng_close), SIGALRM ends the process.  Every acknowledged insert is
 	// in its file by then; only the exit status is lost.

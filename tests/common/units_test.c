@@ -291,6 +291,67 @@ test_format_bytes_small_buffer(void **state)
 	assert_int_equal(buf[0], 'z');
 }
 
+typedef struct {
+	int64_t     ns;
+	const char *want;
+} fmt_dur_case;
+
+// What Go's time.Duration.String() prints for these values.
+static const fmt_dur_case fmt_dur_cases[] = {
+	{ 0, "0s" },
+	{ 1, "1ns" },
+	{ 999, "999ns" },
+	{ 1000, "1\xc2\xb5s" },
+	{ 1500, "1.5\xc2\xb5s" },
+	{ 1000000, "1ms" },
+	{ 1234567, "1.234567ms" },
+	{ 999999999, "999.999999ms" },
+	{ 1000000000, "1s" },
+	{ 1500000000, "1.5s" },
+	{ 61000000000, "1m1s" },
+	{ 60000000000, "1m0s" },
+	{ 3600000000000, "1h0m0s" },
+	{ 3723000000001, "1h2m3.000000001s" },
+	{ 90061000000000, "25h1m1s" },
+	{ -1500000000, "-1.5s" },
+	{ -1, "-1ns" },
+	{ INT64_MAX, "2562047h47m16.854775807s" },
+	{ INT64_MIN, "-2562047h47m16.854775808s" },
+};
+
+static void
+test_format_duration(void **state)
+{
+	char    buf[32];
+	int64_t back;
+	size_t  i;
+
+	(void) state;
+	for (i = 0; i < N(fmt_dur_cases); i++) {
+		char *r =
+		    bb_format_duration(fmt_dur_cases[i].ns, buf, sizeof(buf));
+		assert_ptr_equal(r, buf);
+		if (strcmp(buf, fmt_dur_cases[i].want) != 0) {
+			fail_msg(
+			    "bb_format_duration(%lld) = \"%s\", want \"%s\"",
+			    (long long) fmt_dur_cases[i].ns, buf,
+			    fmt_dur_cases[i].want);
+		}
+		// What is printed parses back to the same value (Go's rule),
+		// except INT64_MIN, whose magnitude does not fit in int64.
+		if (fmt_dur_cases[i].ns != INT64_MIN) {
+			assert_int_equal(bb_parse_duration(buf, &back), BB_OK);
+			assert_int_equal(back, fmt_dur_cases[i].ns);
+		}
+	}
+	// Truncated but terminated; a zero length writes nothing.
+	bb_format_duration(61000000000, buf, 3);
+	assert_string_equal(buf, "1m");
+	buf[0] = 'z';
+	bb_format_duration(1, buf, 0);
+	assert_int_equal(buf[0], 'z');
+}
+
 int
 main(void)
 {
@@ -301,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_parse_null),
 		cmocka_unit_test(test_format_bytes),
 		cmocka_unit_test(test_format_bytes_small_buffer),
+		cmocka_unit_test(test_format_duration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

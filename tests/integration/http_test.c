@@ -168,7 +168,7 @@ test_error_statuses(void **state)
 	expect("GET", "/test/AAECAwQFBgcICgAAAAAAAAAB", NULL, 0, 404,
 	       "The requested ID was not found.\n");
 	expect("HEAD", "/test/AAECAwQFBgcICgAAAAAAAAAB", NULL, 0, 404, NULL);
-	expect("GET", "/_status", NULL, 0, 404,
+	expect("GET", "/_nothing", NULL, 0, 404,
 	       "The URL you are requesting does not exist.\n");
 
 	// An id in a real file, but past its committed end, is 404, never a

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// tools/blobby_bar.c -- the progress bar of the blobby client: one line
+// on standard error, drawn for transfers above 1 MiB at most ten times a
+// second, and blanked at the end.  Whether to draw at all (a terminal,
+// no --quiet) is decided by the caller.
+#include <stdio.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "tools/blobby.h"
+
+#define CLI_BAR_MIN_BYTES   (INT64_C(1) << 20)   // no bar up to 1 MiB
+#define CLI_BAR_INTERVAL_NS (100 * BB_NS_PER_MS) // at most 10 redraws/s
+#define CLI_BAR_CELLS       24
+
+void
+cli__bar_start(cli_bar *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->start_ns = bb_clock_mono_ns();
+}
+
+static void
+cli_size(char *buf, size_t len, int64_t v)
+{
+	if (v < 1024) {
+		(void) snprintf(buf, len, "%lld B", (long long) v);
+	} else if (v < (INT64_C(1) << 20)) {
+		(void) snprintf(buf, len, "%.1f KiB", (double) v / 1024.0);
+	} else if (v < (INT64_C(1) << 30)) {
+		(void) snprintf(buf, len, "%.1f MiB", (double) v / 1048576.0);
+	} else {
+		(void) snprintf(buf, len, "%.2f GiB",
+		                (double) v / 1073741824.0);
+	}
+}
+
+static void
+cli_bar_draw(cli_bar *c, int64_t total, int64_t done, int64_t now)
+{
+	char    line[160];
+	char    cells[CLI_BAR_CELLS + 1];
+	char    sdone[32];
+	char    stotal[32];
+	char    srate[32];
+	double  secs = (double) (now - c->start_ns) / (double) BB_NS_PER_SEC;
+	int64_t rate = secs > 0.001 ? (int64_t) ((double) done / secs) : 0;
+	int     filled;
+	int     w;
+
+	cli_size(sdone, sizeof(sdone), done);
+	cli_size(srate, sizeof(srate), rate);
+	if (total > 0) {
+		if (done > total) {
+			done = total;
+		}
+		filled = (int) (done * CLI_BAR_CELLS / total);
+		memset(cells, '#', (size_t) filled);
+		memset(cells + filled, '.', (size_t) (CLI_BAR_CELLS - filled));
+		cells[CLI_BAR_CELLS] = '\0';
+		cli_size(stotal, sizeof(stotal), total);
+		w = snprintf(line, sizeof(line), "\r[%s] %3d%%  %s / %s  %s/s",
+		             cells, (int) (done * 100 / total), sdone, stotal,
+		             srate);
+	} else {
+		w = snprintf(line, sizeof(line), "\r%s  %s/s", sdone, srate);
+	}
+	if (w < 0 || (size_t) w >= sizeof(line)) {
+		return;
+	}
+	// Blank what a longer previous line left.
+	while (w - 1 < c->width && (size_t) w < sizeof(line) - 1) {
+		line[w++] = ' ';
+	}
+	line[w] = '\0';
+	(void) fputs(line, stderr);
+	c->width   = w - 1;
+	c->last_ns = now;
+}
+
+void
+cli__bar_erase(cli_bar *c)
+{
+	if (c->width > 0) {
+		(void) fprintf(stderr, "\r%*s\r", c->width, "");
+		c->width = 0;
+	}
+}
+
+void
+cli__bar_update(cli_bar *c, int64_t total, int64_t done)
+{
+	int64_t now = bb_clock_mono_ns();
+
+	if (c->width == 0 && total <= CLI_BAR_MIN_BYTES &&
+	    done <= CLI_BAR_MIN_BYTES) {
+		return;
+	}
+	if (c->width > 0 && now - c->last_ns < CLI_BAR_INTERVAL_NS) {
+		return;
+	}
+	cli_bar_draw(c, total, done, now);
+}
