@@ -24,34 +24,15 @@ enum MHD_Result
 gw__admin_guard(gw_server *g, struct MHD_Connection *conn,
                 const bb_acl_conf *acl, bool *allowed)
 {
-	const union MHD_ConnectionInfo *ci;
-	const struct sockaddr          *sa = NULL;
-	const struct sockaddr_in       *s4;
-	const struct sockaddr_in6      *s6;
-	bool                            ok = false;
+	const bb_server_conf *sc = &g->conf->server;
+	gw__admin_acl         which;
 
-	(void) g;
-	(void) acl; // loopback only until the ACL module takes over
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci != NULL) {
-		sa = ci->client_addr;
-	}
-	if (sa != NULL && sa->sa_family == AF_INET) {
-		s4 = (const struct sockaddr_in *) sa;
-		ok = ntohl(s4->sin_addr.s_addr) >> 24 == 127;
-	} else if (sa != NULL && sa->sa_family == AF_INET6) {
-		s6 = (const struct sockaddr_in6 *) sa;
-		// ::1, or 127.x.y.z seen through an IPv6 socket.
-		ok = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
-		    (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
-		     s6->sin6_addr.s6_addr[12] == 127);
-	}
-	*allowed = ok;
-	if (ok) {
-		return MHD_YES;
-	}
-	return gw__reply(conn, MHD_HTTP_UNAUTHORIZED,
-	                 "IP is not allowed to access this resource.");
+	which = acl == &sc->status_acl     ? GW__ACL_STATUS
+	    : acl == &sc->health_check_acl ? GW__ACL_HEALTH
+	    : acl == &sc->shut_down_acl    ? GW__ACL_SHUTDOWN
+	                                   : GW__ACL_DEBUG;
+	return gw__access_check(gw__access_admin(g->access, which), conn,
+	                        allowed);
 }
 
 // admin_health: every namespace by name, "OK" or "FAILED" with its

@@ -47,6 +47,10 @@ bool gw_server_set_draining(gw_server *g, bool on);
 // gw_server_draining says whether the node is in drain mode.
 bool gw_server_draining(const gw_server *g);
 
+// gw_server_reload rereads what may change under a running server
+// (htpasswd files); for SIGHUP.  Thread-safe.
+void gw_server_reload(gw_server *g);
+
 // gw_server_port returns the port actually bound (useful with port 0).
 uint16_t gw_server_port(const gw_server *g);
 

@@ -11,6 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+
+#include "gateway/acl.h"
 #include "gateway/gateway.h"
 #include "rpc/rpc.h"
 
@@ -23,10 +27,13 @@ struct gw_server {
 	atomic_uint        inflight; // inserts being stored now
 	// Drain mode (/_shutdown, SIGTERM) and who else must know of it;
 	// drain_mu orders the changes so the hook hears them in order.
-	atomic_bool     draining;
-	pthread_mutex_t drain_mu;
-	gw_drain_fn     drain_fn;  // may be NULL
-	void           *drain_arg; // borrowed
+	atomic_bool        draining;
+	pthread_mutex_t    drain_mu;
+	gw_drain_fn        drain_fn;  // may be NULL
+	void              *drain_arg; // borrowed
+	struct gw__access *access;    // owned: the ACLs
+	struct gw__guard  *guard;     // owned: phase deadlines
+	struct gw__tls    *tls;       // owned, NULL without HTTPS
 };
 
 // Per-request state of an insert, kept in MHD's con_cls.
@@ -163,6 +170,63 @@ typedef struct gw__ns_metrics {
 void gw__metrics_render(gw__buf *b, const char *prefix, bool draining,
                         const gw__ns_metrics *v, size_t n,
                         const store_lifecycle_stats *lc, int64_t lc_oldest_ns);
+
+// --- Access control (access.c over acl.c). ---
+
+typedef struct gw__access gw__access;
+
+typedef enum {
+	GW__ACL_STATUS,   // /_status, /_metrics
+	GW__ACL_HEALTH,   // /_health
+	GW__ACL_SHUTDOWN, // /_shutdown...
+	GW__ACL_DEBUG,    // /_id/...
+} gw__admin_acl;
+
+// gw__access_new builds every ACL of conf (borrowed for the call).  On
+// BB_OK the caller owns *ap (gw__access_free).  On error *errmsg gets a
+// static or thread-local description naming the section.
+bb_err gw__access_new(const bb_conf *conf, gw__access **ap,
+                      const char **errmsg);
+
+// gw__access_free releases a.  NULL is a no-op.
+void gw__access_free(gw__access *a);
+
+// gw__access_refresh reloads the htpasswd files that changed (SIGHUP).
+void gw__access_refresh(gw__access *a);
+
+// The ACL of an admin endpoint, or of a namespace's reads or inserts.
+// Borrowed from the server.
+gw_acl *gw__access_admin(gw__access *a, gw__admin_acl which);
+gw_acl *gw__access_read(gw_server *g, store_ns *ns);
+gw_acl *gw__access_insert(gw_server *g, store_ns *ns);
+
+// gw__access_check asks acl about the request on conn.  *allowed false
+// means the refusal (401, WWW-Authenticate where it applies) is queued
+// and the result is the caller's to return.
+enum MHD_Result gw__access_check(gw_acl *acl, struct MHD_Connection *conn,
+                                 bool *allowed);
+
+// --- HTTPS (tls.c). ---
+
+typedef struct gw__tls gw__tls;
+
+// gw__tls_new loads [server] tls_certificate_file (a PEM chain) and
+// tls_private_key_file and checks that they belong together.  On BB_OK
+// the caller owns *tp (gw__tls_free); gw__tls_retrieve serves it.  On
+// error why[0..len) gets a one-line reason.
+bb_err gw__tls_new(const bb_server_conf *sc, gw__tls **tp, char *why,
+                   size_t len);
+
+// gw__tls_retrieve is the certificate callback to give libmicrohttpd
+// (MHD_OPTION_HTTPS_CERT_CALLBACK): the pair loaded last.
+gnutls_certificate_retrieve_function2 gw__tls_retrieve;
+
+// gw__tls_reload loads the files again (SIGHUP); on failure the pair in
+// use stays, and the reason is logged.
+void gw__tls_reload(gw__tls *t);
+
+// gw__tls_free releases t.  NULL is a no-op.
+void gw__tls_free(gw__tls *t);
 
 // --- Phase deadlines of connections (guard.c). ---
 

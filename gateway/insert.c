@@ -41,9 +41,11 @@ enum MHD_Result
 gw__insert_begin(gw_server *g, struct MHD_Connection *conn, const char *url,
                  gw__req *req)
 {
-	const char *name = url + 1;
-	size_t      len  = strlen(name);
-	bb_err      rv;
+	const char     *name = url + 1;
+	size_t          len  = strlen(name);
+	enum MHD_Result ret;
+	bool            allowed;
+	bb_err          rv;
 
 	req->replied = true; // unless the insert goes on below
 	if (len == 0 || memchr(name, '/', len) != NULL) {
@@ -58,6 +60,11 @@ gw__insert_begin(gw_server *g, struct MHD_Connection *conn, const char *url,
 	if (req->ns == NULL) {
 		return gw__reply(conn, MHD_HTTP_NOT_FOUND,
 		                 "Name space does not exist.");
+	}
+	// Before any of the body is read: a refused insert costs nothing.
+	ret = gw__access_check(gw__access_insert(g, req->ns), conn, &allowed);
+	if (!allowed) {
+		return ret;
 	}
 	// Refuse an announced oversize body before reading any of it.
 	rv = store_ns_spool(req->ns, insert_content_length(conn), &req->spool);

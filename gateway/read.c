@@ -80,6 +80,7 @@ gw__read(gw_server *g, struct MHD_Connection *conn, const char *url)
 	store_ns       *ns;
 	int64_t         t0;
 	enum MHD_Result ret;
+	bool            allowed;
 
 	if (name[0] == '_') {
 		return gw__reply(conn, MHD_HTTP_NOT_FOUND,
@@ -95,6 +96,10 @@ gw__read(gw_server *g, struct MHD_Connection *conn, const char *url)
 	if (ns == NULL) {
 		return gw__reply(conn, MHD_HTTP_NOT_FOUND,
 		                 "Name space does not exist.");
+	}
+	ret = gw__access_check(gw__access_read(g, ns), conn, &allowed);
+	if (!allowed) {
+		return ret;
 	}
 	// Until the response is queued: finding the bytes (locally, at the
 	// owner, in the archive), not sending them, which sendfile or the

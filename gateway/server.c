@@ -54,9 +54,9 @@ gw_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	gw__req *req = *con_cls;
 
-	(void) cls;
-	(void) conn;
 	(void) toe;
+	// The connection may wait for its next request, for idle_timeout.
+	gw__guard_phase(((gw_server *) cls)->guard, conn, GW__PHASE_IDLE);
 	if (req == NULL || req == &gw_read_marker) {
 		return;
 	}
@@ -84,8 +84,17 @@ gw_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return gw__read(g, conn, url);
 	}
 	if (req != NULL) {
+		if (*size == 0) {
+			// The whole body is in: storing it may take long.
+			gw__guard_phase(g->guard, conn, GW__PHASE_BUSY);
+		}
 		return gw__insert_body(g, conn, req, data, size);
 	}
+	// The head is in: a body has read_timeout, the rest is answering.
+	gw__guard_phase(g->guard, conn,
+	                strcmp(method, MHD_HTTP_METHOD_POST) == 0
+	                    ? GW__PHASE_BODY
+	                    : GW__PHASE_BUSY);
 	if (url[0] != '/') {
 		return gw__reply(conn, MHD_HTTP_BAD_REQUEST, "Invalid path.");
 	}
@@ -195,6 +204,7 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	size_t                      mem;
 	bool                        v6;
 	int64_t                     timeout_s;
+	bb_err                      rv;
 
 	if (errmsg != NULL) {
 		*errmsg = NULL;
@@ -221,13 +231,30 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	atomic_init(&g->draining, false);
 	(void) pthread_mutex_init(&g->drain_mu, NULL);
 
+	rv = gw__access_new(conf, &g->access, errmsg);
+	if (rv == BB_OK) {
+		rv = gw__guard_start(sc->read_header_timeout_ns,
+		                     sc->read_timeout_ns, sc->idle_timeout_ns,
+		                     &g->guard);
+	}
+	if (rv == BB_OK && sc->tls) {
+		rv = gw__tls_new(sc, &g->tls, gw_errbuf, sizeof(gw_errbuf));
+		if (rv != BB_OK && errmsg != NULL) {
+			*errmsg = gw_errbuf;
+		}
+	}
+	if (rv != BB_OK) {
+		gw_server_stop(g);
+		return rv;
+	}
 	mem       = sc->max_header_bytes;
 	mem       = mem < GW_MEM_MIN ? GW_MEM_MIN
 	          : mem > GW_MEM_MAX ? GW_MEM_MAX
 	                             : mem;
 	timeout_s = sc->read_timeout_ns / BB_NS_PER_SEC;
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	    MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) |
+	    (g->tls != NULL ? MHD_USE_TLS : 0);
 	// The logger goes first so that MHD reports nothing through its own.
 	g->mhd = MHD_start_daemon(
 	    flags, sc->port, NULL, NULL, gw_access, g,
@@ -237,7 +264,11 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	    (unsigned) sc->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned) (timeout_s > 0 ? timeout_s : 1),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
-	    MHD_OPTION_NOTIFY_COMPLETED, gw_completed, g, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, gw_completed, g,
+	    MHD_OPTION_NOTIFY_CONNECTION, gw__guard_notify, g->guard,
+	    // Without HTTPS the list ends here.
+	    g->tls != NULL ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END,
+	    gw__tls_retrieve, MHD_OPTION_END);
 	if (g->mhd == NULL) {
 		(void) snprintf(
 		    gw_errbuf, sizeof(gw_errbuf),
@@ -247,14 +278,20 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 		if (errmsg != NULL) {
 			*errmsg = gw_errbuf;
 		}
-		(void) pthread_mutex_destroy(&g->drain_mu);
-		free(g);
+		gw_server_stop(g);
 		return BB_EUNAVAIL;
 	}
 	info    = MHD_get_daemon_info(g->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	g->port = info != NULL ? info->port : sc->port;
 	*gp     = g;
 	return BB_OK;
+}
+
+void
+gw_server_reload(gw_server *g)
+{
+	gw__access_refresh(g->access);
+	gw__tls_reload(g->tls);
 }
 
 uint16_t
@@ -286,7 +323,13 @@ gw_server_stop(gw_server *g)
 	if (g == NULL) {
 		return;
 	}
-	MHD_stop_daemon(g->mhd);
+	if (g->mhd != NULL) {
+		MHD_stop_daemon(g->mhd);
+	}
+	// After the daemon: no connection is left to notify the guard.
+	gw__guard_stop(g->guard);
+	gw__access_free(g->access);
+	gw__tls_free(g->tls);
 	(void) pthread_mutex_destroy(&g->drain_mu);
 	free(g);
 }

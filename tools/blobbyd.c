@@ -72,11 +72,13 @@ print_ready(const bb_conf *conf, uint16_t port, uint16_t rpc_port)
 
 	// The rpc line comes first: whoever waits for the "listening" line
 	// then has both.
-	(void) printf("blobbyd %s: machine %u, rpc on tcp://%s%s%s:%u\n",
+	(void) printf("blobbyd %s: machine %u, rpc on %s://%s%s%s:%u\n",
 	              BLOBBYD_VERSION, (unsigned) conf->machine_id,
-	              rv6 ? "[" : "", conf->server.rpc_addr, rv6 ? "]" : "",
+	              conf->server.rpc_tls ? "tls+tcp" : "tcp", rv6 ? "[" : "",
+	              conf->server.rpc_addr, rv6 ? "]" : "",
 	              (unsigned) rpc_port);
-	(void) snprintf(url, sizeof(url), "http://%s%s%s:%u", v6 ? "[" : "",
+	(void) snprintf(url, sizeof(url), "%s://%s%s%s:%u",
+	                conf->server.tls ? "https" : "http", v6 ? "[" : "",
 	                conf->server.addr, v6 ? "]" : "", (unsigned) port);
 	(void) printf("blobbyd %s: machine %u, listening on %s\n"
 	              "  insert: id=$(curl -s --data-binary @FILE %s/%s)\n"
@@ -95,9 +97,10 @@ on_drain(void *arg, bool on)
 	rpc_server_set_draining(arg, on);
 }
 
-// wait_for_stop blocks until SIGINT or SIGTERM; SIGHUP reopens the log.
+// wait_for_stop blocks until SIGINT or SIGTERM; SIGHUP reopens the log
+// and rereads what gw may reload (htpasswd files).
 static void
-wait_for_stop(const sigset_t *set)
+wait_for_stop(const sigset_t *set, gw_server *gw)
 {
 	int sig;
 
@@ -109,6 +112,7 @@ wait_for_stop(const sigset_t *set)
 			if (bb_log_reopen() != BB_OK) {
 				bb_log_error("cannot reopen the log file");
 			}
+			gw_server_reload(gw);
 			continue;
 		}
 		bb_log_info("signal %d: stopping", sig);
@@ -250,7 +254,7 @@ main(int argc, char **argv)
 	            conf->path);
 	print_ready(conf, gw_server_port(gw), rpc_server_port(rpc));
 
-	wait_for_stop(&set);
+	wait_for_stop(&set, gw);
 
 	// Tell peers we are draining, stop taking connections, let inserts in
 	// flight finish, then close: an insert that was acknowledged is in

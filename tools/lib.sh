@@ -5,7 +5,7 @@
 # What building blobbyd needs.
 BB_BUILD_PKGS=(cmake make gcc pkg-config libmicrohttpd-dev libinih-dev
   libnng-dev libprotobuf-c-dev protobuf-c-compiler libxxhash-dev
-  libcurl4-openssl-dev libssl-dev zlib1g-dev libaprutil1-dev)
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libgnutls28-dev libaprutil1-dev)
 # What the test suite needs on top (nodejs and npm run s3rver).
 BB_TEST_PKGS=(libcmocka-dev clang-format curl protobuf-compiler
   python3-protobuf)

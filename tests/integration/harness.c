@@ -154,9 +154,17 @@ read_ready(int fd, bbt_node *n)
 		buf[used] = '\0';
 		port      = line_port(buf, "listening on http://", "http://",
 		                      n->url, sizeof(n->url));
+		if (port <= 0) {
+			port = line_port(buf, "listening on https://",
+			                 "https://", n->url, sizeof(n->url));
+		}
 		if (port > 0) {
 			n->rpc_port =
 			    line_port(buf, "rpc on tcp://", "", NULL, 0);
+			if (n->rpc_port <= 0) {
+				n->rpc_port = line_port(
+				    buf, "rpc on tls+tcp://", "", NULL, 0);
+			}
 			return port;
 		}
 	}

@@ -195,12 +195,116 @@ test_bad_certificate_stops_start(void **state)
 	bbt_node_cleanup(&n);
 }
 
+// make_web makes a self-signed certificate for 127.0.0.1 named cn.
+static void
+make_web(const char *cn)
+{
+	sh("cd %s && openssl req -x509 -newkey ec -pkeyopt "
+	   "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.crt -days 2 "
+	   "-subj /CN=%s -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+	   pki, cn, cn, cn);
+}
+
+// https_get fetches url trusting the certificate in file ca; returns the
+// status (-1 on a transport or TLS error) and the served certificate's
+// subject in subject.
+static long
+https_get(const char *url, const char *ca, char *subject, size_t len)
+{
+	CURL                 *c  = curl_easy_init();
+	struct curl_certinfo *ci = NULL;
+	struct curl_slist    *sl;
+	long                  status = -1;
+	FILE                 *null   = fopen("/dev/null", "w");
+
+	assert_non_null(c);
+	assert_non_null(null);
+	subject[0] = '\0';
+	(void) curl_easy_setopt(c, CURLOPT_URL, url);
+	(void) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	(void) curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
+	(void) curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	(void) curl_easy_setopt(c, CURLOPT_WRITEDATA, null);
+	if (curl_easy_perform(c) == CURLE_OK) {
+		(void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		(void) curl_easy_getinfo(c, CURLINFO_CERTINFO, &ci);
+		for (sl = ci != NULL && ci->num_of_certs > 0 ? ci->certinfo[0]
+		                                             : NULL;
+		     sl != NULL; sl = sl->next) {
+			if (strncmp(sl->data, "Subject:", 8) == 0) {
+				(void) snprintf(subject, len, "%s", sl->data);
+			}
+		}
+	}
+	curl_easy_cleanup(c);
+	(void) fclose(null);
+	return status;
+}
+
+static void
+test_https_and_reload(void **state)
+{
+	bbt_node n;
+	char     conf[4096];
+	char     url[256];
+	char     ca[256];
+	char     subject[256];
+	bbt_resp r;
+	int64_t  end;
+
+	(void) state;
+	make_web("web1");
+	make_web("web2");
+	sh("cd %s && cp web1.crt web.crt && cp web1.key web.key", pki);
+	bbt_node_init(&n);
+	(void) snprintf(conf, sizeof(conf),
+	                "machine_id = 1\n[log]\nfile = @DIR@/blobbyd.log\n"
+	                "[server]\naddr = 127.0.0.1\nport = 0\nrpc_port = 0\n"
+	                "tls = true\ntls_certificate_file = %s/web.crt\n"
+	                "tls_private_key_file = %s/web.key\n"
+	                "[namespace.t]\ndirectory = @DIR@/t\nreplicas = 0\n"
+	                "archive = dir\narchive_directory = @DIR@/archive\n",
+	                pki, pki);
+	bbt_node_start(&n, conf);
+	assert_int_equal(strncmp(n.url, "https://", 8), 0);
+	(void) snprintf(url, sizeof(url), "%s/_health", n.url);
+	(void) snprintf(ca, sizeof(ca), "%s/web1.crt", pki);
+	assert_int_equal(https_get(url, ca, subject, sizeof(subject)), 200);
+	assert_non_null(strstr(subject, "web1"));
+	// Plain HTTP on the HTTPS port gets no answer.
+	(void) snprintf(url, sizeof(url), "http://127.0.0.1:%d/_health",
+	                n.port);
+	assert_int_not_equal(bbt_http("GET", url, NULL, 0, &r), 200);
+	bbt_resp_free(&r);
+
+	// A key that is not the certificate's: the reload keeps web1.
+	sh("cd %s && cp web2.crt web.crt", pki);
+	assert_int_equal(kill(n.pid, SIGHUP), 0);
+	bbt_sleep_ms(500);
+	(void) snprintf(url, sizeof(url), "%s/_health", n.url);
+	assert_int_equal(https_get(url, ca, subject, sizeof(subject)), 200);
+	assert_non_null(strstr(subject, "web1"));
+	// The whole new pair: served after SIGHUP, without a restart.
+	sh("cd %s && cp web2.key web.key.tmp && mv web.key.tmp web.key", pki);
+	assert_int_equal(kill(n.pid, SIGHUP), 0);
+	(void) snprintf(ca, sizeof(ca), "%s/web2.crt", pki);
+	end = bbt_now_ms() + 10000;
+	while (https_get(url, ca, subject, sizeof(subject)) != 200 ||
+	       strstr(subject, "web2") == NULL) {
+		assert_true(bbt_now_ms() < end);
+		bbt_sleep_ms(100);
+	}
+	assert_int_equal(bbt_node_stop(&n, SIGTERM), 0);
+	bbt_node_cleanup(&n);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mutual_tls),
 		cmocka_unit_test(test_bad_certificate_stops_start),
+		cmocka_unit_test(test_https_and_reload),
 	};
 	int rc;
 
