@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +307,119 @@ test_pidfile(void **state)
 	bbt_node_cleanup(&n);
 }
 
+// ---- SIGTERM under load ------------------------------------------------
+
+#define LOAD_THREADS 4
+#define LOAD_MAX     400 // per thread
+
+typedef struct {
+	char     url[160];
+	unsigned tid;
+	int      n; // acknowledged
+	char     ids[LOAD_MAX][STORE_ID_STRMAX + 1];
+	size_t   lens[LOAD_MAX];
+} load_thread;
+
+static unsigned
+load_seed(unsigned tid, int k)
+{
+	return tid * 100003u + (unsigned) k;
+}
+
+static size_t
+load_len(unsigned tid, int k)
+{
+	return 1 + (size_t) (load_seed(tid, k) * 2654435761u % 200000u);
+}
+
+// load_main inserts until the node stops answering 200 (or LOAD_MAX):
+// it keeps every acknowledged id.
+static void *
+load_main(void *arg)
+{
+	load_thread *t = arg;
+	char        *body;
+	bbt_resp     r;
+	long         st;
+	int          k;
+
+	for (k = 0; k < LOAD_MAX; k++) {
+		body = malloc(load_len(t->tid, k));
+		if (body == NULL) {
+			break;
+		}
+		bbt_fill(body, load_len(t->tid, k), load_seed(t->tid, k));
+		st = bbt_http("POST", t->url, body, load_len(t->tid, k), &r);
+		if (st == 200) {
+			(void) snprintf(t->ids[t->n], sizeof(t->ids[0]), "%s",
+			                r.body);
+			t->lens[t->n] = load_len(t->tid, k);
+			t->n++;
+		}
+		bbt_resp_free(&r);
+		free(body);
+		if (st != 200) {
+			break; // stopping: refused, or the connection closed
+		}
+	}
+	return NULL;
+}
+
+static void
+test_sigterm_under_load(void **state)
+{
+	load_thread *ts = calloc(LOAD_THREADS, sizeof(*ts));
+	pthread_t    th[LOAD_THREADS];
+	bbt_node     n;
+	char         url[256];
+	char        *want;
+	bbt_resp     r;
+	int          acked = 0;
+	int          i;
+	int          k;
+
+	(void) state;
+	assert_non_null(ts);
+	bbt_node_init(&n);
+	bbt_node_start(&n, conf_text);
+	for (i = 0; i < LOAD_THREADS; i++) {
+		ts[i].tid = (unsigned) i + 1;
+		(void) snprintf(ts[i].url, sizeof(ts[i].url), "%s/test",
+		                n.url);
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, load_main, &ts[i]), 0);
+	}
+	// Stop while inserts are in flight: each one either is refused or
+	// fails, or is acknowledged and then readable after the restart.
+	bbt_sleep_ms(700);
+	assert_int_equal(bbt_node_stop(&n, SIGTERM), 0);
+	for (i = 0; i < LOAD_THREADS; i++) {
+		(void) pthread_join(th[i], NULL);
+		acked += ts[i].n;
+	}
+	print_message("%d inserts acknowledged before the stop\n", acked);
+	assert_true(acked > 0);
+	bbt_node_start(&n, conf_text);
+	for (i = 0; i < LOAD_THREADS; i++) {
+		for (k = 0; k < ts[i].n; k++) {
+			(void) snprintf(url, sizeof(url), "%s/test/%s", n.url,
+			                ts[i].ids[k]);
+			assert_int_equal(bbt_http("GET", url, NULL, 0, &r),
+			                 200);
+			want = malloc(ts[i].lens[k]);
+			assert_non_null(want);
+			bbt_fill(want, ts[i].lens[k], load_seed(ts[i].tid, k));
+			assert_int_equal(r.len, ts[i].lens[k]);
+			assert_memory_equal(r.body, want, r.len);
+			free(want);
+			bbt_resp_free(&r);
+		}
+	}
+	assert_int_equal(bbt_node_stop(&n, SIGTERM), 0);
+	bbt_node_cleanup(&n);
+	free(ts);
+}
+
 int
 main(void)
 {
@@ -314,6 +428,7 @@ main(void)
 		cmocka_unit_test(test_internal_error_is_500),
 		cmocka_unit_test(test_bad_config_names_file_and_line),
 		cmocka_unit_test(test_pidfile),
+		cmocka_unit_test(test_sigterm_under_load),
 	};
 	int rc;
 
