@@ -34,6 +34,7 @@ struct gw_server {
 	struct gw__access *access;    // owned: the ACLs
 	struct gw__guard  *guard;     // owned: phase deadlines
 	struct gw__tls    *tls;       // owned, NULL without HTTPS
+	struct gw__alog   *alog;      // owned, NULL without an access log
 };
 
 // Per-request state of an insert, kept in MHD's con_cls.
@@ -228,6 +229,30 @@ void gw__tls_reload(gw__tls *t);
 // gw__tls_free releases t.  NULL is a no-op.
 void gw__tls_free(gw__tls *t);
 
+// --- The request in progress on a connection, and the access log. ---
+
+typedef struct gw__request_info {
+	int64_t  start_ns; // monotonic; 0: none
+	char     method[16];
+	char     path[1024];
+	char     client[64]; // the peer address
+	unsigned status;     // 0 if no response was queued
+} gw__request_info;
+
+typedef struct gw__alog gw__alog;
+
+// gw__alog_open opens the access log of c.  Caller owns *ap.
+bb_err gw__alog_open(const bb_log_conf *c, gw__alog **ap);
+
+// gw__alog_reopen reopens the file (SIGHUP); on failure the old stays.
+void gw__alog_reopen(gw__alog *a);
+
+// gw__alog_close closes a.  NULL is a no-op.
+void gw__alog_close(gw__alog *a);
+
+// gw__alog_write logs one finished request.  NULL a is a no-op.
+void gw__alog_write(gw__alog *a, const gw__request_info *ri);
+
 // --- Phase deadlines of connections (guard.c). ---
 
 typedef struct gw__guard gw__guard;
@@ -255,6 +280,14 @@ void gw__guard_notify(void *cls, struct MHD_Connection *conn,
 // gw__guard_phase sets the deadline of conn for the phase it enters.
 void gw__guard_phase(gw__guard *g, struct MHD_Connection *conn,
                      gw__phase phase);
+
+// gw__guard_request_start notes a new request of conn (for the access
+// log); gw__guard_note_status its status; gw__guard_request_info hands
+// it over once (false if there is none).  Connection thread only.
+void gw__guard_request_start(struct MHD_Connection *conn, const char *method,
+                             const char *url);
+void gw__guard_note_status(struct MHD_Connection *conn, unsigned status);
+bool gw__guard_request_info(struct MHD_Connection *conn, gw__request_info *ri);
 
 // gw__guard_cut counts the connections cut off so far.
 uint64_t gw__guard_cut(gw__guard *g);

@@ -12,8 +12,12 @@
 // take long; one that stalls does not).  A sweeper thread shuts down the
 // socket of a connection past its deadline; libmicrohttpd then closes it
 // as it would any broken connection.
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -27,11 +31,12 @@
 typedef struct guard_conn guard_conn;
 
 struct guard_conn {
-	int         fd;
-	int64_t     deadline_ns; // monotonic
-	bool        cut;         // shut down already
-	guard_conn *prev;
-	guard_conn *next;
+	int              fd;
+	int64_t          deadline_ns; // monotonic
+	bool             cut;         // shut down already
+	gw__request_info req;         // the request in progress, for logs
+	guard_conn      *prev;
+	guard_conn      *next;
 };
 
 struct gw__guard {
@@ -204,4 +209,57 @@ gw__guard_phase(gw__guard *g, struct MHD_Connection *conn, gw__phase phase)
 	(void) pthread_mutex_lock(&g->mu);
 	c->deadline_ns = in < 0 ? INT64_MAX : bb_clock_mono_ns() + in;
 	(void) pthread_mutex_unlock(&g->mu);
+}
+
+void
+gw__guard_request_start(struct MHD_Connection *conn, const char *method,
+                        const char *url)
+{
+	const union MHD_ConnectionInfo *ci;
+	guard_conn                     *c = guard_of(conn);
+	const struct sockaddr          *sa;
+
+	if (c == NULL) {
+		return;
+	}
+	// Only the connection's own thread touches req.
+	memset(&c->req, 0, sizeof(c->req));
+	c->req.start_ns = bb_clock_mono_ns();
+	(void) snprintf(c->req.method, sizeof(c->req.method), "%s", method);
+	(void) snprintf(c->req.path, sizeof(c->req.path), "%s", url);
+	(void) snprintf(c->req.client, sizeof(c->req.client), "-");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	sa = ci != NULL ? ci->client_addr : NULL;
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		(void) inet_ntop(AF_INET,
+		                 &((const struct sockaddr_in *) sa)->sin_addr,
+		                 c->req.client, sizeof(c->req.client));
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		(void) inet_ntop(
+		    AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr,
+		    c->req.client, sizeof(c->req.client));
+	}
+}
+
+void
+gw__guard_note_status(struct MHD_Connection *conn, unsigned status)
+{
+	guard_conn *c = guard_of(conn);
+
+	if (c != NULL) {
+		c->req.status = status;
+	}
+}
+
+bool
+gw__guard_request_info(struct MHD_Connection *conn, gw__request_info *ri)
+{
+	guard_conn *c = guard_of(conn);
+
+	if (c == NULL || c->req.start_ns == 0) {
+		return false;
+	}
+	*ri             = c->req;
+	c->req.start_ns = 0; // logged once
+	return true;
 }

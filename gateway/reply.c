@@ -30,6 +30,7 @@ gw__queue(struct MHD_Connection *conn, unsigned status,
 		(void) MHD_add_response_header(
 		    resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	}
+	gw__guard_note_status(conn, status);
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;

@@ -52,11 +52,16 @@ static void
 gw_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
-	gw__req *req = *con_cls;
+	gw_server       *g   = cls;
+	gw__req         *req = *con_cls;
+	gw__request_info ri;
 
 	(void) toe;
 	// The connection may wait for its next request, for idle_timeout.
-	gw__guard_phase(((gw_server *) cls)->guard, conn, GW__PHASE_IDLE);
+	gw__guard_phase(g->guard, conn, GW__PHASE_IDLE);
+	if (g->alog != NULL && gw__guard_request_info(conn, &ri)) {
+		gw__alog_write(g->alog, &ri);
+	}
 	if (req == NULL || req == &gw_read_marker) {
 		return;
 	}
@@ -90,6 +95,7 @@ gw_access(void *cls, struct MHD_Connection *conn, const char *url,
 		}
 		return gw__insert_body(g, conn, req, data, size);
 	}
+	gw__guard_request_start(conn, method, url);
 	// The head is in: a body has read_timeout, the rest is answering.
 	gw__guard_phase(g->guard, conn,
 	                strcmp(method, MHD_HTTP_METHOD_POST) == 0
@@ -237,6 +243,15 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 		                     sc->read_timeout_ns, sc->idle_timeout_ns,
 		                     &g->guard);
 	}
+	if (rv == BB_OK && sc->has_access_log) {
+		rv = gw__alog_open(&sc->access_log, &g->alog);
+		if (rv != BB_OK && errmsg != NULL) {
+			(void) snprintf(gw_errbuf, sizeof(gw_errbuf),
+			                "access log %s: %s",
+			                sc->access_log.file, bb_strerror(rv));
+			*errmsg = gw_errbuf;
+		}
+	}
 	if (rv == BB_OK && sc->tls) {
 		rv = gw__tls_new(sc, &g->tls, gw_errbuf, sizeof(gw_errbuf));
 		if (rv != BB_OK && errmsg != NULL) {
@@ -292,6 +307,7 @@ gw_server_reload(gw_server *g)
 {
 	gw__access_refresh(g->access);
 	gw__tls_reload(g->tls);
+	gw__alog_reopen(g->alog);
 }
 
 uint16_t
@@ -330,6 +346,7 @@ gw_server_stop(gw_server *g)
 	gw__guard_stop(g->guard);
 	gw__access_free(g->access);
 	gw__tls_free(g->tls);
+	gw__alog_close(g->alog);
 	(void) pthread_mutex_destroy(&g->drain_mu);
 	free(g);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "tests/clock.h"
 #include "storage/id.h"
 
 #define MACHINE 7
@@ -37,7 +38,10 @@ static const char conf_text[] = "machine_id = 7\n"
                                 "replicas = 0\n"
                                 "archive = dir\n"
                                 "archive_directory = @DIR@/archive\n"
-                                "max_blob_size = 1k\n";
+                                "max_blob_size = 1k\n"
+                                "[server.access_log]\n"
+                                "file = @DIR@/access.log\n"
+                                "format = json\n";
 
 static bbt_node node;
 
@@ -257,6 +261,64 @@ test_reads_keep_alive(void **state)
 	curl_easy_cleanup(c);
 }
 
+// file_has waits (up to 5 s) until the file at path contains text.
+static bool
+file_has(const char *path, const char *text)
+{
+	char    buf[65536];
+	size_t  n;
+	FILE   *f;
+	int64_t end = bbt_now_ms() + 5000;
+
+	do {
+		f = fopen(path, "r");
+		if (f != NULL) {
+			n      = fread(buf, 1, sizeof(buf) - 1, f);
+			buf[n] = '\0';
+			(void) fclose(f);
+			if (strstr(buf, text) != NULL) {
+				return true;
+			}
+		}
+		bbt_sleep_ms(50);
+	} while (bbt_now_ms() < end);
+	return false;
+}
+
+static void
+test_access_log(void **state)
+{
+	char     url[256];
+	char     path[512];
+	char     moved[512];
+	bbt_resp r;
+
+	(void) state;
+	(void) snprintf(url, sizeof(url), "%s/test", node.url);
+	assert_int_equal(bbt_http("POST", url, "logged", 6, &r), 200);
+	bbt_resp_free(&r);
+	(void) snprintf(url, sizeof(url), "%s/test/notanid", node.url);
+	assert_int_equal(bbt_http("GET", url, NULL, 0, &r), 400);
+	bbt_resp_free(&r);
+	(void) snprintf(path, sizeof(path), "%s/access.log", node.dir);
+	assert_true(file_has(path,
+	                     "\"client\":\"127.0.0.1\",\"method\":"
+	                     "\"POST\",\"path\":\"/test\","
+	                     "\"status\":200"));
+	assert_true(file_has(path,
+	                     "\"method\":\"GET\",\"path\":"
+	                     "\"/test/notanid\",\"status\":400"));
+	// Rotation: the file is moved away, SIGHUP makes a new one.
+	(void) snprintf(moved, sizeof(moved), "%s/access.log.1", node.dir);
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(kill(node.pid, SIGHUP), 0);
+	bbt_sleep_ms(300);
+	(void) snprintf(url, sizeof(url), "%s/_nothing", node.url);
+	assert_int_equal(bbt_http("GET", url, NULL, 0, &r), 404);
+	bbt_resp_free(&r);
+	assert_true(file_has(path, "\"path\":\"/_nothing\",\"status\":404"));
+}
+
 int
 main(void)
 {
@@ -265,6 +327,7 @@ main(void)
 		cmocka_unit_test(test_chunked_insert),
 		cmocka_unit_test(test_error_statuses),
 		cmocka_unit_test(test_reads_keep_alive),
+		cmocka_unit_test(test_access_log),
 	};
 	int rc;
 
