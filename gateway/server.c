@@ -82,7 +82,13 @@ gw_access(void *cls, struct MHD_Connection *conn, const char *url,
 	(void) version;
 	gw_current = g;
 	if (req == &gw_read_marker) {
-		*size = 0; // a body on GET or HEAD means nothing: drop it
+		if (*size > 0) {
+			// A body on GET or HEAD means nothing: drop it, and
+			// answer once it is over (libmicrohttpd takes no
+			// response while body data is pending).
+			*size = 0;
+			return MHD_YES;
+		}
 		if (url[0] == '/' && url[1] == '_') {
 			return gw__admin(g, conn, url, method);
 		}

@@ -236,14 +236,15 @@ main(int argc, char **argv)
 	if (rv != BB_OK) {
 		(void) fprintf(stderr, "blobbyd: rpc: %s\n",
 		               errmsg ? errmsg : bb_strerror(rv));
-		code = EX_UNAVAILABLE;
+		code = rv == BB_ECONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 		goto done;
 	}
 	rv = gw_server_start(conf, st, pool, on_drain, rpc, &gw, &errmsg);
 	if (rv != BB_OK) {
 		(void) fprintf(stderr, "blobbyd: http: %s\n",
 		               errmsg ? errmsg : bb_strerror(rv));
-		code = EX_UNAVAILABLE;
+		// A bad ACL or certificate is the configuration's fault.
+		code = rv == BB_ECONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 		goto done;
 	}
 	bb_log_info("blobbyd %s: machine %u, http on %s:%u, rpc on %s:%u, "
