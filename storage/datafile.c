@@ -241,17 +241,14 @@ store__map_remove(store_ns *ns, store__file *f)
 	(void) pthread_rwlock_unlock(&ns->map_lock);
 }
 
-bb_err
-store_ns_read(store_ns *ns, const store_id *id, int *fdp, uint64_t *offp)
+store__file *
+store__map_covering(store_ns *ns, const store_id *id)
 {
 	store__file *f;
 	uint64_t     committed;
-	int          fd = -1;
-	bb_err       rv = BB_ENOENT;
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
 	if (ns->nbuckets == 0) {
-		goto done;
+		return NULL;
 	}
 	// A node that is its own replica holds <fid> and r-<fid>: take the
 	// first file whose committed range covers the whole id.
@@ -262,17 +259,29 @@ store_ns_read(store_ns *ns, const store_id *id, int *fdp, uint64_t *offp)
 		}
 		committed =
 		    atomic_load_explicit(&f->committed, memory_order_acquire);
-		if (id->start > committed ||
-		    id->length > committed - id->start) {
-			continue;
+		if (id->start <= committed &&
+		    id->length <= committed - id->start) {
+			return f;
 		}
+	}
+	return NULL;
+}
+
+bb_err
+store_ns_read(store_ns *ns, const store_id *id, int *fdp, uint64_t *offp)
+{
+	store__file *f;
+	int          fd = -1;
+	bb_err       rv = BB_ENOENT;
+
+	(void) pthread_rwlock_rdlock(&ns->map_lock);
+	f = store__map_covering(ns, id);
+	if (f != NULL) {
 		// dup under the lock: the file cannot be closed meanwhile, and
 		// the new descriptor keeps the bytes even if it is deleted.
 		fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
 		rv = fd >= 0 ? BB_OK : BB_ESYS;
-		break;
 	}
-done:
 	(void) pthread_rwlock_unlock(&ns->map_lock);
 	if (rv == BB_OK) {
 		*fdp  = fd;
@@ -307,8 +316,8 @@ store__file_info(const store__file *f, store_file_info *info)
 	info->state                = store__file_state_name(f);
 	info->size                 = atomic_load(&f->committed);
 	info->first_insert_wall_ns = atomic_load(&f->first_insert_ns);
-	// repl and nrepl are set before a primary enters the map and never
-	// change after, so the map lock is enough to read them.
+	// repl and nrepl are set before a primary enters the map and
+	// never change after, so the map lock is enough to read them.
 	if (f->primary) {
 		info->nrepl = f->nrepl;
 		memcpy(info->repl, f->repl, sizeof(f->repl[0]) * f->nrepl);

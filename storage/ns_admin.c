@@ -106,28 +106,14 @@ bb_err
 store_ns_locate(store_ns *ns, const store_id *id, store_file_info *info)
 {
 	store__file *f;
-	uint64_t     committed;
 	bb_err       rv = BB_ENOENT;
 
 	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	f = ns->nbuckets > 0
-	    ? ns->buckets[store__map_hash(&id->fid, ns->nbuckets)]
-	    : NULL;
-	// The same choice as store_ns_read: the first file whose committed
-	// range covers the whole id.
-	for (; f != NULL; f = f->hnext) {
-		if (!store_fid_equal(&f->fid, &id->fid)) {
-			continue;
-		}
-		committed =
-		    atomic_load_explicit(&f->committed, memory_order_acquire);
-		if (id->start > committed ||
-		    id->length > committed - id->start) {
-			continue;
-		}
+	// The same choice as store_ns_read.
+	f = store__map_covering(ns, id);
+	if (f != NULL) {
 		store__file_info(f, info);
 		rv = BB_OK;
-		break;
 	}
 	(void) pthread_rwlock_unlock(&ns->map_lock);
 	return rv;

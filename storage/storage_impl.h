@@ -169,6 +169,10 @@ bb_err store__map_add(store_ns *ns, store__file *f);
 // two).  Callers walk the bucket under the map lock.
 size_t store__map_hash(const store_fid *fid, size_t nbuckets);
 
+// store__map_covering returns the first file of ns whose committed range
+// holds all of id, or NULL.  The map lock is held by the caller.
+store__file *store__map_covering(store_ns *ns, const store_id *id);
+
 // store__map_has says whether a file with fid is in the map of ns.
 bool store__map_has(store_ns *ns, const store_fid *fid);
 

@@ -261,26 +261,6 @@ metric(const char *key)
 	return adm_metric(r.body, key);
 }
 
-// log_has says whether the node's log holds text.
-static bool
-log_has(const char *text)
-{
-	static char buf[262144];
-	char        path[320];
-	FILE       *f;
-	size_t      n;
-
-	(void) snprintf(path, sizeof(path), "%s/blobbyd.log", node.dir);
-	f = fopen(path, "r");
-	if (f == NULL) {
-		return false;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	(void) fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, text) != NULL;
-}
-
 static int
 acl_setup(void **state)
 {
@@ -544,7 +524,7 @@ wait_log(const char *what)
 	int64_t end = bbt_now_ms() + RELOAD_MS;
 
 	(void) snprintf(text, sizeof(text), "%s%s", reload_pw, what);
-	while (!log_has(text)) {
+	while (!bbt_log_has(&node, text, 0)) {
 		if (bbt_now_ms() > end) {
 			fail_msg("no \"%s\" in the log within %d ms", text,
 			         RELOAD_MS);
@@ -573,8 +553,10 @@ test_htpasswd_reload(void **state)
 	write_file(reload_pw, U_ALICE "\n" U_BOB "\nmallory:mallory-pw\n");
 	assert_int_equal(kill(node.pid, SIGHUP), 0);
 	wait_log(":3: ");
-	assert_true(log_has("htpasswd reload failed, keeping the entries "
-	                    "loaded before"));
+	assert_true(bbt_log_has(&node,
+	                        "htpasswd reload failed, keeping the entries "
+	                        "loaded before",
+	                        0));
 	assert_int_equal(insert("reload", "x", "mallory:mallory-pw", NULL),
 	                 401);
 	assert_int_equal(insert("reload", "x", "alice:alice-pw", NULL), 200);

@@ -163,27 +163,6 @@ wait_archived(bbt_node *nodes, int n, const char *ns)
 	         WAIT_MS);
 }
 
-// log_has says whether the log of node n contains text.
-static bool
-log_has(const bbt_node *n, const char *text)
-{
-	char  path[512];
-	char  line[2048];
-	FILE *f;
-	bool  found = false;
-
-	(void) snprintf(path, sizeof(path), "%s/blobbyd.log", n->dir);
-	f = fopen(path, "r");
-	if (f == NULL) {
-		return false;
-	}
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		found = strstr(line, text) != NULL;
-	}
-	(void) fclose(f);
-	return found;
-}
-
 // ---- the directory archive --------------------------------------------
 
 static const char dir_conf[] = "machine_id = 21\n"
@@ -462,7 +441,7 @@ test_s3_cluster(void **state)
 	// The keys follow s3_base_path and s3_key_format.
 	(void) snprintf(path, sizeof(path), "%s/blobby/it", fx->tmp);
 	assert_int_equal(access(path, F_OK), 0);
-	assert_true(log_has(&nodes[0], "archived as it/"));
+	assert_true(bbt_log_has(&nodes[0], "archived as it/", 0));
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(bbt_node_stop(&nodes[i], SIGTERM), 0);
 		bbt_node_cleanup(&nodes[i]);
@@ -489,7 +468,7 @@ test_s3_multipart(void **state)
 		insert(&n, 0, "test", 512 * 1024);
 	}
 	wait_archived(&n, 1, "test");
-	assert_true(log_has(&n, "multipart"));
+	assert_true(bbt_log_has(&n, "multipart", 0));
 	check_all(&n);
 	assert_int_equal(bbt_node_stop(&n, SIGTERM), 0);
 	bbt_node_cleanup(&n);
@@ -515,7 +494,7 @@ test_s3_outage_and_restart(void **state)
 		insert(&n, 0, "test", 6000 + (size_t) i * 37);
 	}
 	bbt_sleep_ms(2000);
-	assert_true(log_has(&n, "upload of"));
+	assert_true(bbt_log_has(&n, "upload of", 0));
 	check_all(&n);
 	// A crash meanwhile: the files come back as recovered files.
 	assert_int_equal(bbt_node_stop(&n, SIGKILL), 128 + SIGKILL);

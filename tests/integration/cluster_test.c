@@ -258,32 +258,6 @@ test_replicas_hold_every_byte(void **state)
 	free_blobs(fw, 4);
 }
 
-// log_has polls the log of node i for text, up to ms milliseconds.
-static bool
-log_has(int i, const char *text, int ms)
-{
-	char    path[400];
-	char    buf[65536];
-	int64_t end = bbt_now_ms() + ms;
-	FILE   *f;
-	size_t  n;
-
-	(void) snprintf(path, sizeof(path), "%s/blobbyd.log", nodes[i].dir);
-	do {
-		f = fopen(path, "r");
-		if (f != NULL) {
-			n      = fread(buf, 1, sizeof(buf) - 1, f);
-			buf[n] = '\0';
-			(void) fclose(f);
-			if (strstr(buf, text) != NULL) {
-				return true;
-			}
-		}
-		bbt_sleep_ms(100);
-	} while (bbt_now_ms() < end);
-	return false;
-}
-
 static void
 test_replica_killed_under_inserts(void **state)
 {
@@ -332,7 +306,7 @@ test_replica_killed_under_inserts(void **state)
 	// The primary disappears: node 2's replicas are orphaned after
 	// orphan_timeout, sealed, and still serve their ids.
 	assert_int_equal(bbt_node_stop(&nodes[0], SIGKILL), 128 + SIGKILL);
-	assert_true(log_has(1, "orphan", 15000));
+	assert_true(bbt_log_has(&nodes[1], "orphan", 15000));
 	for (k = 0; k < 40; k++) {
 		store_id id;
 		char     fid[STORE_FID_STRLEN + 1];

@@ -487,3 +487,37 @@ bbt_fill(void *buf, size_t n, unsigned seed)
 		p[i] = (uint8_t) x;
 	}
 }
+
+bool
+bbt_file_has(const char *path, const char *text, int ms)
+{
+	static char buf[256 * 1024];
+	int64_t     end = bbt_now_ms() + ms;
+	FILE       *f;
+	size_t      n;
+
+	for (;;) {
+		f = fopen(path, "r");
+		if (f != NULL) {
+			n      = fread(buf, 1, sizeof(buf) - 1, f);
+			buf[n] = '\0';
+			(void) fclose(f);
+			if (strstr(buf, text) != NULL) {
+				return true;
+			}
+		}
+		if (bbt_now_ms() >= end) {
+			return false;
+		}
+		bbt_sleep_ms(50);
+	}
+}
+
+bool
+bbt_log_has(const bbt_node *n, const char *text, int ms)
+{
+	char path[400];
+
+	(void) snprintf(path, sizeof(path), "%s/blobbyd.log", n->dir);
+	return bbt_file_has(path, text, ms);
+}

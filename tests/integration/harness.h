@@ -70,6 +70,13 @@ int bbt_connect(int port);
 // ago (for configurations that must name a peer's port before it starts).
 int bbt_free_port(void);
 
+// bbt_file_has says whether the file at path contains text (its first
+// 256 KiB), looking again every 50 ms for up to ms milliseconds.
+bool bbt_file_has(const char *path, const char *text, int ms);
+
+// bbt_log_has is bbt_file_has for the log of node n (<dir>/blobbyd.log).
+bool bbt_log_has(const bbt_node *n, const char *text, int ms);
+
 // bbt_sleep_ms sleeps for ms milliseconds.
 void bbt_sleep_ms(int ms);
 

@@ -298,30 +298,6 @@ test_get_with_body(void **state)
 	assert_non_null(strstr(buf, "\r\n\r\nabc"));
 }
 
-// file_has waits (up to 5 s) until the file at path contains text.
-static bool
-file_has(const char *path, const char *text)
-{
-	char    buf[65536];
-	size_t  n;
-	FILE   *f;
-	int64_t end = bbt_now_ms() + 5000;
-
-	do {
-		f = fopen(path, "r");
-		if (f != NULL) {
-			n      = fread(buf, 1, sizeof(buf) - 1, f);
-			buf[n] = '\0';
-			(void) fclose(f);
-			if (strstr(buf, text) != NULL) {
-				return true;
-			}
-		}
-		bbt_sleep_ms(50);
-	} while (bbt_now_ms() < end);
-	return false;
-}
-
 static void
 test_access_log(void **state)
 {
@@ -338,13 +314,15 @@ test_access_log(void **state)
 	assert_int_equal(bbt_http("GET", url, NULL, 0, &r), 400);
 	bbt_resp_free(&r);
 	(void) snprintf(path, sizeof(path), "%s/access.log", node.dir);
-	assert_true(file_has(path,
-	                     "\"client\":\"127.0.0.1\",\"method\":"
-	                     "\"POST\",\"path\":\"/test\","
-	                     "\"status\":200"));
-	assert_true(file_has(path,
-	                     "\"method\":\"GET\",\"path\":"
-	                     "\"/test/notanid\",\"status\":400"));
+	assert_true(bbt_file_has(path,
+	                         "\"client\":\"127.0.0.1\",\"method\":"
+	                         "\"POST\",\"path\":\"/test\","
+	                         "\"status\":200",
+	                         5000));
+	assert_true(bbt_file_has(path,
+	                         "\"method\":\"GET\",\"path\":"
+	                         "\"/test/notanid\",\"status\":400",
+	                         5000));
 	// Rotation: the file is moved away, SIGHUP makes a new one.
 	(void) snprintf(moved, sizeof(moved), "%s/access.log.1", node.dir);
 	assert_int_equal(rename(path, moved), 0);
@@ -353,7 +331,8 @@ test_access_log(void **state)
 	(void) snprintf(url, sizeof(url), "%s/_nothing", node.url);
 	assert_int_equal(bbt_http("GET", url, NULL, 0, &r), 404);
 	bbt_resp_free(&r);
-	assert_true(file_has(path, "\"path\":\"/_nothing\",\"status\":404"));
+	assert_true(
+	    bbt_file_has(path, "\"path\":\"/_nothing\",\"status\":404", 5000));
 }
 
 int
