@@ -27,7 +27,7 @@ struct gw__access {
 	size_t   nns;
 };
 
-static _Thread_local char access_errbuf[600];
+static _Thread_local char access_errbuf[1024];
 
 // access_new builds one ACL; on error access_errbuf names the section.
 static bb_err

@@ -72,7 +72,7 @@ gw__alog_open(const bb_log_conf *c, gw__alog **ap)
 void
 gw__alog_reopen(gw__alog *a)
 {
-	int fd;
+	int fd = -1;
 
 	if (a == NULL || strcmp(a->path, "-") == 0 ||
 	    alog_open_fd(a->path, &fd) != BB_OK) {
