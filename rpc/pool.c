@@ -32,7 +32,7 @@ struct rpc_pool {
 };
 
 bb_err
-rpc_pool_open(const bb_conf *conf, rpc_pool **pp)
+rpc_pool_open(const bb_conf *conf, rpc_pool **pp, const char **errmsg)
 {
 	const bb_remote_conf *r;
 	rpc_pool             *p = NULL;
@@ -63,6 +63,9 @@ rpc_pool_open(const bb_conf *conf, rpc_pool **pp)
 		                        &p->peers[i].peer, &why);
 		if (rv != BB_OK && why != NULL) {
 			bb_log_error("%s", why);
+			if (errmsg != NULL) {
+				*errmsg = why;
+			}
 		}
 		if (rv != BB_OK) {
 			goto fail;

@@ -125,10 +125,11 @@ bb_err rpc_err_from_code(int code);
 
 typedef struct rpc_pool rpc_pool;
 
-// rpc_pool_open opens a peer for every [remote.<id>] of conf.  conf is
+// rpc_pool_open opens a peer for every [remote.<id>] of conf.  On error
+// *errmsg (if not NULL) gets a static description, or NULL.  conf is
 // borrowed and must outlive the pool.  On BB_OK the caller owns *pp;
 // release with rpc_pool_close().
-bb_err rpc_pool_open(const bb_conf *conf, rpc_pool **pp);
+bb_err rpc_pool_open(const bb_conf *conf, rpc_pool **pp, const char **errmsg);
 
 // rpc_pool_close closes every peer.  NULL is a no-op.
 void rpc_pool_close(rpc_pool *p);

@@ -485,3 +485,49 @@ store_key_object(const char *key)
 	}
 	return key;
 }
+
+bb_err
+store_keyfmt_check_unique(const store_keyfmt *k, char *err, size_t errlen)
+{
+	// 2020-02-20 02:02:02 UTC, counter 1, machine 2, and its neighbours
+	// in each field of the fid.
+	static const struct {
+		uint32_t    dt;
+		uint16_t    dc;
+		uint32_t    dm;
+		const char *what;
+	} step[] = {
+		{ 1, 0, 0, "second" },          { 60, 0, 0, "minute" },
+		{ 3600, 0, 0, "hour" },         { 86400, 0, 0, "day" },
+		{ 31u * 86400, 0, 0, "month" }, { 366u * 86400, 0, 0, "year" },
+		{ 0, 1, 0, "counter (%K)" },    { 0, 0, 1, "machine (%L)" },
+	};
+	const uint32_t t0 = 1582164122u;
+	store_fid      a;
+	store_fid      b;
+	char           ka[512];
+	char           kb[512];
+	size_t         i;
+
+	store_fid_make(&a, t0, 1, 2);
+	if (store_keyfmt_format(k, &a, ka, sizeof(ka)) != BB_OK) {
+		(void) snprintf(err, errlen, "the keys it makes are too long");
+		return BB_EINVAL;
+	}
+	for (i = 0; i < sizeof(step) / sizeof(step[0]); i++) {
+		store_fid_make(&b, t0 + step[i].dt,
+		               (uint16_t) (1 + step[i].dc), 2 + step[i].dm);
+		if (store_keyfmt_format(k, &b, kb, sizeof(kb)) != BB_OK ||
+		    strcmp(ka, kb) == 0) {
+			(void) snprintf(
+			    err, errlen,
+			    "files that differ only in their %s get "
+			    "the same key ('%s'): an upload would "
+			    "replace another file's object; include "
+			    "the time to the second, %%K and %%L",
+			    step[i].what, ka);
+			return BB_EINVAL;
+		}
+	}
+	return BB_OK;
+}

@@ -41,6 +41,15 @@ void store_keyfmt_free(store_keyfmt *k);
 bb_err store_keyfmt_format(const store_keyfmt *k, const store_fid *fid,
                            char *buf, size_t len);
 
+// store_keyfmt_check_unique makes sure that k gives different files
+// different keys: two fids that differ in their second, minute, hour,
+// day, month or year, in their counter or in their machine must not
+// share a key.  A format that drops one of them (the original allowed
+// it) makes a later upload replace an object that still holds
+// acknowledged data.  BB_EINVAL with a reason in err[0..errlen) if not.
+bb_err store_keyfmt_check_unique(const store_keyfmt *k, char *err,
+                                 size_t errlen);
+
 // store_key_join writes Go's filepath.Join(base, name) into buf[0..len),
 // NUL terminated: "" when both are empty, otherwise the elements joined
 // with '/' and cleaned as Go's path.Clean does (repeated '/' collapsed,

@@ -585,6 +585,12 @@ store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
 	}
 	rv = store_keyfmt_new(conf->s3_key_format, &ns->keyfmt, kerr,
 	                      sizeof(kerr));
+	if (rv == BB_OK) {
+		rv = store_keyfmt_check_unique(ns->keyfmt, kerr, sizeof(kerr));
+	}
+	if (rv == BB_EINVAL) {
+		rv = BB_ECONFIG; // the configuration's fault
+	}
 	if (rv != BB_OK) {
 		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
 		                "namespace %s: s3_key_format: %s", conf->name,

@@ -216,11 +216,11 @@ main(int argc, char **argv)
 
 	// Peers first: storage initializes replicas through them.  Peers that
 	// are down are no error; NNG keeps dialing.
-	rv = rpc_pool_open(conf, &pool);
+	rv = rpc_pool_open(conf, &pool, &errmsg);
 	if (rv != BB_OK) {
 		(void) fprintf(stderr, "blobbyd: peers: %s\n",
-		               bb_strerror(rv));
-		code = EX_UNAVAILABLE;
+		               errmsg != NULL ? errmsg : bb_strerror(rv));
+		code = rv == BB_ECONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 		goto done;
 	}
 	rpc_pool_remotes(pool, &remotes);
@@ -229,7 +229,7 @@ main(int argc, char **argv)
 		bb_log_error("storage: %s", errmsg ? errmsg : bb_strerror(rv));
 		(void) fprintf(stderr, "blobbyd: storage: %s\n",
 		               errmsg ? errmsg : bb_strerror(rv));
-		code = EX_CANTCREAT;
+		code = rv == BB_ECONFIG ? EX_CONFIG : EX_CANTCREAT;
 		goto done;
 	}
 	rv = rpc_server_start(conf, st, &rpc, &errmsg);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,7 +176,7 @@ static const char dir_conf[] = "machine_id = 21\n"
                                "archive = dir\n"
                                "archive_directory = @DIR@/archive\n"
                                "s3_base_path = /kept\n"
-                               "s3_key_format = %y/%j/%L-%K\n"
+                               "s3_key_format = %y/%j/%H%M%S/%L-%K\n"
                                "upload_file_size = 64kib\n"
                                "upload_older = 1s\n"
                                "[namespace.packed]\n"
@@ -273,6 +274,20 @@ test_dir_archive_and_restart(void **state)
 
 	(void) state;
 	bbt_node_init(&n);
+	// A key format that would give two files one key is refused.
+	{
+		static const char bad[] =
+		    "machine_id = 21\n[server]\nport = 0\nrpc_port = 0\n"
+		    "[namespace.plain]\ndirectory = @DIR@/plain\n"
+		    "replicas = 0\narchive = dir\n"
+		    "archive_directory = @DIR@/archive\n"
+		    "s3_key_format = %y/%m/%d/%K-%L\n";
+		char err[2048];
+
+		assert_int_equal(bbt_node_try_start(&n, bad, err, sizeof(err)),
+		                 EX_CONFIG);
+		assert_non_null(strstr(err, "same key"));
+	}
 	bbt_node_start(&n, dir_conf);
 	// Sealed by size (64 KiB) and, for the last file, by age.
 	for (i = 0; i < 24; i++) {

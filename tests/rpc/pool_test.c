@@ -117,7 +117,7 @@ setup(void **state)
 	                DOWN_A, free_port(), DOWN_B, free_port(), fx->tmp,
 	                fx->tmp);
 	fx->pconf = load(text);
-	assert_int_equal(rpc_pool_open(fx->pconf, &fx->pool), BB_OK);
+	assert_int_equal(rpc_pool_open(fx->pconf, &fx->pool, NULL), BB_OK);
 	rpc_pool_remotes(fx->pool, &fx->rem);
 	p   = rpc_pool_peer(fx->pool, SERVER);
 	end = bb_clock_mono_ns() + TIMEOUT;
@@ -369,7 +369,7 @@ test_no_remotes(void **state)
 	(void) state;
 	conf = load("machine_id = 1\n[namespace.a]\ndirectory = /d\n"
 	            "replicas = 0\narchive = dir\narchive_directory = /ar\n");
-	assert_int_equal(rpc_pool_open(conf, &pool), BB_OK);
+	assert_int_equal(rpc_pool_open(conf, &pool, NULL), BB_OK);
 	rpc_pool_remotes(pool, &rem);
 	assert_int_equal(rem.assign(rem.ctx, 0, &id), BB_OK);
 	assert_int_equal(rem.assign(rem.ctx, 1, &id), BB_EUNAVAIL);

@@ -621,10 +621,55 @@ test_object(void **state)
 	assert_string_equal(store_key_object(buf), "test/Xk3omgABAAAAAg");
 }
 
+static void
+test_unique_keys(void **state)
+{
+	static const struct {
+		const char *fmt;
+		const char *missing; // NULL: unique
+	} cases[] = {
+		{ NULL, NULL },
+		{ "%y/%m/%d/%H%M%S-%K-%L", NULL },
+		{ "%s-%K-%.L", NULL },
+		{ "%F/%T/%-K/%-L", NULL },
+		{ "%y/%m/%d/%K-%L", "second" },
+		{ "%y%m%d%H%M-%K-%L", "second" },
+		{ "%s-%L", "counter" },
+		{ "%s-%K", "machine" },
+		{ "%m%d%H%M%S-%K-%L", "year" },
+		{ "static", "second" },
+	};
+	store_keyfmt *k;
+	char          err[512];
+	size_t        i;
+
+	(void) state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(
+		    store_keyfmt_new(cases[i].fmt, &k, err, sizeof(err)),
+		    BB_OK);
+		err[0] = '\0';
+		if (cases[i].missing == NULL) {
+			assert_int_equal(
+			    store_keyfmt_check_unique(k, err, sizeof(err)),
+			    BB_OK);
+		} else {
+			assert_int_equal(
+			    store_keyfmt_check_unique(k, err, sizeof(err)),
+			    BB_EINVAL);
+			if (strstr(err, cases[i].missing) == NULL) {
+				fail_msg("%s: %s", cases[i].fmt, err);
+			}
+		}
+		store_keyfmt_free(k);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unique_keys),
 		cmocka_unit_test(test_static),
 		cmocka_unit_test(test_ampm),
 		cmocka_unit_test(test_century),
