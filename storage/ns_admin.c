@@ -38,7 +38,8 @@ store_ns_health(store_ns *ns, char *why, size_t len)
 		                "New file creation: FAILED\n"
 		                "Reason: %s (%u attempts in a row)\n",
 		                err == BB_EUNAVAIL
-		                    ? "replicas are not reachable"
+		                    ? "replicas are not reachable or are "
+		                      "shutting down"
 		                    : bb_strerror(err),
 		                (unsigned) fails);
 	}
