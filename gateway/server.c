@@ -101,7 +101,11 @@ gw_access(void *cls, struct MHD_Connection *conn, const char *url,
 		}
 		return gw__insert_body(g, conn, req, data, size);
 	}
-	gw__guard_request_start(conn, method, url);
+	if (g->alog != NULL) {
+		// Only the access log needs it: no copies on the hot path
+		// otherwise.
+		gw__guard_request_start(conn, method, url);
+	}
 	// The head is in: a body has read_timeout, the rest is answering.
 	gw__guard_phase(g->guard, conn,
 	                strcmp(method, MHD_HTTP_METHOD_POST) == 0
