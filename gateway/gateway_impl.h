@@ -14,7 +14,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
-#include "gateway/acl.h"
+#include "gateway/acl/acl.h"
 #include "gateway/gateway.h"
 #include "rpc/rpc.h"
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "common/conf.h"
+#include "common/conf/conf.h"
 #include "common/err.h"
 #include "storage/remote.h"
 #include "storage/storage.h"

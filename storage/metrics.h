@@ -5,7 +5,7 @@
 // namespace.  Every value is an atomic, so the insert path, the replica
 // calls and the archive lifecycle count where things happen without a
 // lock; a snapshot copies them out for whoever renders them
-// (gateway/metrics.c).  Knows no text format and no namespace.
+// (gateway/admin/metrics.c).  Knows no text format and no namespace.
 #ifndef STORAGE_METRICS_H
 #define STORAGE_METRICS_H
 

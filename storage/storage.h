@@ -13,11 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/conf.h"
+#include "common/conf/conf.h"
 #include "common/err.h"
-#include "storage/archive.h"
+#include "storage/archive/archive.h"
 #include "storage/id.h"
-#include "storage/lifecycle.h"
+#include "storage/lifecycle/lifecycle.h"
 #include "storage/metrics.h"
 #include "storage/remote.h"
 #include "storage/spool.h"

@@ -9,9 +9,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "storage/archive.h"
+#include "storage/archive/archive.h"
 #include "storage/keyfmt.h"
-#include "storage/lifecycle.h"
+#include "storage/lifecycle/lifecycle.h"
 #include "storage/metrics.h"
 #include "storage/remote.h"
 #include "storage/storage.h"

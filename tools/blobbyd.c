@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "common/conf.h"
+#include "common/conf/conf.h"
 #include "common/log.h"
 #include "common/pidfile.h"
 #include "gateway/gateway.h"

@@ -12,7 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "common/conf.h"
+#include "common/conf/conf.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

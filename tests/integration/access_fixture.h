@@ -27,7 +27,7 @@
 #include "tests/integration/admin_http.h"
 #include "tests/integration/harness.h"
 #include "tests/clock.h"
-#include "tests/gateway/acl_fixture.h"
+#include "tests/gateway/acl/acl_fixture.h"
 
 #define ID_MAX     64
 #define BOUND_MS   10000 // the longest any wait for a close may take

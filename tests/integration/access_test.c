@@ -6,7 +6,7 @@
 // authentication on inserts and on the admin pages, the Required/Any
 // combinations, htpasswd reloads on SIGHUP, and bad ACL configurations
 // that stop start-up.  The ACL decisions themselves are unit-tested in
-// tests/gateway/acl_test.c; this file proves the wiring.
+// tests/gateway/acl/acl_test.c; this file proves the wiring.
 #define _XOPEN_SOURCE 700 // nftw, in tmpdir.h
 #include "tests/integration/access_fixture.h"
 

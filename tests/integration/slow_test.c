@@ -2,7 +2,7 @@
 // Copyright 2026 The blobby-c authors
 //
 // tests/integration/slow_test.c -- the phase deadlines of connections
-// (gateway/guard.c) against a real blobbyd: a request head or body that
+// (gateway/conn.c) against a real blobbyd: a request head or body that
 // trickles in, and a kept-alive connection left idle, are cut off; a busy
 // client never is.
 #define _XOPEN_SOURCE 700 // nftw, in tmpdir.h

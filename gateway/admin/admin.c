@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// gateway/admin/admin.c -- the operator endpoints under /_ (spec 7.1): their
+// dispatch and access check, /_health, /_shutdown[/start|stop|status]
+// and /_id/<ns>/<id>.  /_status and /_metrics render in status.c and
+// metrics.c; the ACL module proper (CIDR lists, basic auth) lives apart.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "gateway/gateway_impl.h"
+
+// The most an admin page may grow to: far above any real node's, and a
+// bound on what a request can make the server allocate.
+#define ADMIN_PAGE_MAX (1024 * 1024)
+
+static const char not_found[] = "The URL you are requesting does not exist.";
+
+enum MHD_Result
+gw__admin_guard(gw_server *g, struct MHD_Connection *conn,
+                const bb_acl_conf *acl, bool *allowed)
+{
+	const bb_server_conf *sc = &g->conf->server;
+	gw__admin_acl         which;
+
+	which = acl == &sc->status_acl     ? GW__ACL_STATUS
+	    : acl == &sc->health_check_acl ? GW__ACL_HEALTH
+	    : acl == &sc->shut_down_acl    ? GW__ACL_SHUTDOWN
+	                                   : GW__ACL_DEBUG;
+	return gw__access_check(gw__access_admin(g->access, which), conn,
+	                        allowed);
+}
+
+// admin_health: every namespace by name, "OK" or "FAILED" with its
+// reasons indented; 500 if any failed or the node is draining.
+static enum MHD_Result
+admin_health(gw_server *g, struct MHD_Connection *conn)
+{
+	const bb_conf *conf = g->conf;
+	gw__buf        b;
+	char           why[512];
+	const char    *line;
+	const char    *nl;
+	store_ns      *ns;
+	bool           all = true;
+	bool           ok;
+	size_t         i;
+
+	gw__buf_init(&b, ADMIN_PAGE_MAX);
+	if (gw_server_draining(g)) {
+		gw__buf_printf(&b, "Server is shutting down.\n");
+		all = false;
+	}
+	// The configuration keeps the namespaces sorted by name.
+	for (i = 0; i < conf->n_namespaces; i++) {
+		line = conf->namespaces[i].name;
+		ns   = store_find_ns(g->st, line, strlen(line));
+		ok   = ns == NULL || store_ns_health(ns, why, sizeof(why));
+		all  = all && ok;
+		gw__buf_printf(&b, "%s: %s\n", line, ok ? "OK" : "FAILED");
+		for (line = why; !ok && *line != '\0'; line = nl + 1) {
+			nl = strchr(line, '\n');
+			if (nl == NULL) {
+				break;
+			}
+			gw__buf_printf(&b, "    %.*s\n", (int) (nl - line),
+			               line);
+		}
+	}
+	return gw__reply_buf(
+	    conn, all ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR, &b,
+	    "text/plain");
+}
+
+// admin_refuse_head answers a HEAD on an endpoint that changes state:
+// HEAD must not do what GET does there.
+static enum MHD_Result
+admin_refuse_head(struct MHD_Connection *conn)
+{
+	struct MHD_Response *resp;
+	static const char    msg[] = "Unsupported method.\n";
+
+	resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *) msg,
+	                                       MHD_RESPMEM_PERSISTENT);
+	if (resp != NULL) {
+		(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		                               "GET");
+	}
+	return gw__queue(conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp,
+	                 "text/plain");
+}
+
+// admin_shutdown: /_shutdown and /_shutdown/start enter drain mode,
+// /_shutdown/stop leaves it, /_shutdown/status reports (spec 7.1 texts).
+static enum MHD_Result
+admin_shutdown(gw_server *g, struct MHD_Connection *conn, const char *rest,
+               bool head)
+{
+	bool was;
+
+	if (strcmp(rest, "/status") == 0) {
+		return gw__reply(conn, MHD_HTTP_OK,
+		                 gw_server_draining(g)
+		                     ? "server is shutting down."
+		                     : "server is not shutting down.");
+	}
+	if (strcmp(rest, "") != 0 && strcmp(rest, "/start") != 0 &&
+	    strcmp(rest, "/stop") != 0) {
+		return gw__reply(conn, MHD_HTTP_BAD_REQUEST,
+		                 "Invalid request.");
+	}
+	if (head) {
+		return admin_refuse_head(conn);
+	}
+	if (strcmp(rest, "/stop") == 0) {
+		was = gw_server_set_draining(g, false);
+		return gw__reply(conn, MHD_HTTP_OK,
+		                 was ? "server is no longer shutting down."
+		                     : "server was not shutting down.");
+	}
+	was = gw_server_set_draining(g, true);
+	return gw__reply(conn, MHD_HTTP_OK,
+	                 was ? "already shutting down." : "shutting down.");
+}
+
+// admin_bad_id explains why idstr is not an id.
+static enum MHD_Result
+admin_bad_id(struct MHD_Connection *conn, const char *idstr)
+{
+	char   msg[160];
+	size_t n = strlen(idstr);
+
+	if (n != STORE_ID_SHORT_LEN && n != STORE_ID_LONG_LEN) {
+		(void) snprintf(msg, sizeof(msg),
+		                "Invalid ID: an ID has %d or %d characters, "
+		                "not %zu.",
+		                STORE_ID_SHORT_LEN, STORE_ID_LONG_LEN, n);
+	} else {
+		(void) snprintf(msg, sizeof(msg),
+		                "Invalid ID: not base64url, or not the "
+		                "encoding of an ID.");
+	}
+	return gw__reply(conn, MHD_HTTP_BAD_REQUEST, msg);
+}
+
+// admin_where says where a read of id is served from now.
+static void
+admin_where(gw_server *g, store_ns *ns, const store_id *id, gw__buf *b)
+{
+	const bb_conf  *conf    = g->conf;
+	uint32_t        machine = store_fid_machine(&id->fid);
+	store_file_info fi;
+	size_t          i;
+
+	if (store_ns_locate(ns, id, &fi) == BB_OK) {
+		gw__buf_printf(b,
+		               "This ID is served locally by a %s that is "
+		               "in the %s state.\n",
+		               fi.primary ? "primary" : "replica", fi.state);
+		return;
+	}
+	for (i = 0; machine != conf->machine_id && i < conf->n_remotes; i++) {
+		if (conf->remotes[i].id == machine) {
+			gw__buf_printf(
+			    b,
+			    "This ID is not held locally: a read is "
+			    "forwarded to machine %u (%s), then "
+			    "served from the archive.\n",
+			    (unsigned) machine, conf->remotes[i].name);
+			return;
+		}
+	}
+	gw__buf_printf(b,
+	               "This ID is not held locally%s: a read is served "
+	               "from the archive.\n",
+	               machine == conf->machine_id
+	                   ? ""
+	                   : " and its machine is not a peer of this node");
+}
+
+// admin_id: what an id names and where it is now (/_id/<ns>/<id>).
+static enum MHD_Result
+admin_id(gw_server *g, struct MHD_Connection *conn, const char *rest)
+{
+	const bb_ns_conf *nc;
+	const char       *slash;
+	const char       *idstr;
+	store_ns         *ns;
+	store_id          id;
+	gw__buf           b;
+	char              fid[STORE_FID_STRLEN + 1];
+	char              key[1024];
+	bb_err            rv;
+
+	// rest is "/<ns>/<id>": exactly two non-empty parts.
+	slash = rest[0] == '/' ? strchr(rest + 1, '/') : NULL;
+	if (slash == NULL || slash == rest + 1 || slash[1] == '\0' ||
+	    strchr(slash + 1, '/') != NULL) {
+		return gw__reply(conn, MHD_HTTP_BAD_REQUEST,
+		                 "Expected path: /_id/<namespace>/<id>");
+	}
+	idstr = slash + 1;
+	ns    = store_find_ns(g->st, rest + 1, (size_t) (slash - rest - 1));
+	if (ns == NULL) {
+		return gw__reply(conn, MHD_HTTP_NOT_FOUND,
+		                 "Name space does not exist.");
+	}
+	if (store_id_parse(idstr, strlen(idstr), &id) != BB_OK) {
+		return admin_bad_id(conn, idstr);
+	}
+	nc = store_ns_conf(ns);
+	gw__buf_init(&b, ADMIN_PAGE_MAX);
+	gw__buf_printf(&b,
+	               "Name space: %s\nFile ID: %s\nMachine ID: %u\n"
+	               "Start offset: %llu\nLength: %u\n",
+	               nc->name, store_fid_format(&id.fid, fid),
+	               (unsigned) store_fid_machine(&id.fid),
+	               (unsigned long long) id.start, (unsigned) id.length);
+	// The original printed the base path where the bucket belongs.
+	rv = store_ns_archive_key(ns, &id.fid, key, sizeof(key));
+	if (rv != BB_OK) {
+		gw__buf_printf(&b, "Archive destination: none (%s)\n",
+		               bb_strerror(rv));
+	} else if (nc->archive == BB_ARCHIVE_S3) {
+		gw__buf_printf(&b, "Archive destination: s3://%s/%s\n",
+		               nc->s3_bucket, key);
+	} else {
+		gw__buf_printf(&b, "Archive destination: %s/%s\n",
+		               nc->archive_directory, key);
+	}
+	admin_where(g, ns, &id, &b);
+	return gw__reply_buf(conn, MHD_HTTP_OK, &b, "text/plain");
+}
+
+// admin_format reads ?format= of /_status: json, text (the default), or
+// anything else (an error).
+static int
+admin_format(struct MHD_Connection *conn)
+{
+	const char *f;
+
+	f = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+	if (f == NULL || strcmp(f, "text") == 0) {
+		return 0;
+	}
+	return strcmp(f, "json") == 0 ? 1 : -1;
+}
+
+// The endpoints: the first part of the path after "/_" and the ACL of
+// [server] that guards it.
+typedef enum { EP_HEALTH, EP_STATUS, EP_METRICS, EP_SHUTDOWN, EP_ID } admin_ep;
+
+static const struct {
+	const char *name;
+	admin_ep    ep;
+	size_t      acl; // offset of a bb_acl_conf in bb_server_conf
+} endpoints[] = {
+	{ "health", EP_HEALTH, offsetof(bb_server_conf, health_check_acl) },
+	{ "status", EP_STATUS, offsetof(bb_server_conf, status_acl) },
+	{ "metrics", EP_METRICS, offsetof(bb_server_conf, status_acl) },
+	{ "shutdown", EP_SHUTDOWN, offsetof(bb_server_conf, shut_down_acl) },
+	{ "id", EP_ID, offsetof(bb_server_conf, debug_paths_acl) },
+};
+
+enum MHD_Result
+gw__admin(gw_server *g, struct MHD_Connection *conn, const char *url,
+          const char *method)
+{
+	const char     *name = url + 2; // after "/_"
+	size_t          n    = strcspn(name, "/");
+	const char     *rest = name + n;
+	const char     *sc   = (const char *) &g->conf->server;
+	enum MHD_Result ret;
+	bool            allowed;
+	size_t          i;
+	int             fmt;
+
+	// As the original, the first part alone picks the endpoint:
+	// /_health/anything is still /_health.
+	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
+		if (strlen(endpoints[i].name) == n &&
+		    strncmp(name, endpoints[i].name, n) == 0) {
+			break;
+		}
+	}
+	if (i == sizeof(endpoints) / sizeof(endpoints[0])) {
+		return gw__reply(conn, MHD_HTTP_NOT_FOUND, not_found);
+	}
+	ret = gw__admin_guard(
+	    g, conn, (const bb_acl_conf *) (sc + endpoints[i].acl), &allowed);
+	if (!allowed) {
+		return ret;
+	}
+	switch (endpoints[i].ep) {
+	case EP_HEALTH:
+		return admin_health(g, conn);
+	case EP_METRICS:
+		return gw__metrics(g, conn);
+	case EP_ID:
+		return admin_id(g, conn, rest);
+	case EP_SHUTDOWN:
+		return admin_shutdown(
+		    g, conn, rest, strcmp(method, MHD_HTTP_METHOD_HEAD) == 0);
+	case EP_STATUS:
+		break;
+	}
+	fmt = admin_format(conn);
+	if (fmt < 0) {
+		return gw__reply(conn, MHD_HTTP_BAD_REQUEST,
+		                 "Unknown format: use format=json or "
+		                 "format=text.");
+	}
+	return gw__status(g, conn, fmt == 1);
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// storage/archive/s3/s3.c -- the S3 archive: its configuration, and put (a
+// HEAD to skip what is already stored, then one PUT with Content-MD5, or
+// a multipart upload for large files).  Requests are built in
+// s3_request.c, multipart uploads run in s3_multipart.c, reads in
+// s3_read.c.
+//
+// libcurl is initialised once per process (curl_global_init through
+// pthread_once, on the first store_archive_s3_new) and never cleaned up:
+// other threads may still use it at exit.
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "storage/archive/s3/s3_impl.h"
+
+static pthread_once_t s3_once = PTHREAD_ONCE_INIT;
+static CURLcode       s3_init_rc;
+
+static void
+s3_global_init(void)
+{
+	s3_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+// The share's lock callbacks: one mutex per kind of data.
+static void
+s3_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *arg)
+{
+	store__s3 *s3 = arg;
+
+	(void) h;
+	(void) access;
+	(void) pthread_mutex_lock(&s3->share_mu[data]);
+}
+
+static void
+s3_unlock(CURL *h, curl_lock_data data, void *arg)
+{
+	store__s3 *s3 = arg;
+
+	(void) h;
+	(void) pthread_mutex_unlock(&s3->share_mu[data]);
+}
+
+// s3_part_size is the part size for size bytes: the configured one,
+// grown (in whole MiB) until 10000 parts are enough.
+static uint64_t
+s3_part_size(const store__s3 *s3, uint64_t size)
+{
+	uint64_t ps  = s3->part_size;
+	uint64_t min = (size + S3_MAX_PARTS - 1) / S3_MAX_PARTS;
+
+	if (min > ps) {
+		ps = (min + (UINT64_C(1) << 20) - 1) &
+		    ~((UINT64_C(1) << 20) - 1);
+	}
+	return ps;
+}
+
+// s3_head_same asks whether object key already holds what p describes:
+// same length, and an ETag that is the file's MD5 or the ETag of the
+// multipart upload we would make.  A 404 is "no".
+static bb_err
+s3_head_same(store__s3 *s3, const char *key, const store_digest_plan *p,
+             const atomic_bool *cancel, bool *same, char *why, size_t whylen)
+{
+	store__s3_req r = { .method = "HEAD", .key = key, .cancel = cancel };
+	char          md5[STORE_MD5_HEXLEN];
+	char          mp[STORE_ETAG_LEN];
+	bb_err        rv;
+
+	r.fd = -1;
+	rv   = store__s3_req_run(s3, &r, why, whylen);
+	if (rv == BB_OK && r.status == 404) {
+		*same = false;
+	} else if (rv == BB_OK && r.status == 200) {
+		store_digest_hex(p->md5, sizeof(p->md5), md5);
+		store_digest_multipart_etag(p, mp);
+		*same = r.has_length && r.length == p->size &&
+		    (strcasecmp(r.etag, md5) == 0 ||
+		     (mp[0] != '\0' && strcasecmp(r.etag, mp) == 0));
+	} else if (rv == BB_OK) {
+		rv = store__s3_req_err(s3, &r, why, whylen);
+	}
+	store__s3_req_fini(s3, &r);
+	return rv;
+}
+
+// s3_put_single sends the file in one PUT; S3 checks Content-MD5, and the
+// ETag it answers must be that MD5.
+static bb_err
+s3_put_single(store__s3 *s3, const char *key, int fd,
+              const store_digest_plan *p, const atomic_bool *cancel, char *why,
+              size_t whylen)
+{
+	store__s3_req r = { .method = "PUT", .key = key, .cancel = cancel };
+	char          md5[STORE_MD5_HEXLEN];
+	char          b64[STORE_MD5_B64LEN];
+	char          sha[STORE_SHA256_HEXLEN];
+	bb_err        rv;
+
+	store_digest_hex(p->md5, sizeof(p->md5), md5);
+	store_digest_b64(p->md5, sizeof(p->md5), b64);
+	store_digest_hex(p->sha256, sizeof(p->sha256), sha);
+	r.sha256_hex   = sha;
+	r.md5_b64      = b64;
+	r.content_type = "application/octet-stream";
+	r.fd           = fd;
+	r.fd_len       = p->size;
+	rv             = store__s3_req_run(s3, &r, why, whylen);
+	if (rv == BB_OK && r.status != 200) {
+		rv = store__s3_req_err(s3, &r, why, whylen);
+	} else if (rv == BB_OK && strcasecmp(r.etag, md5) != 0) {
+		(void) snprintf(why, whylen,
+		                "PUT %s: ETag '%s' is not the MD5 %s", key,
+		                r.etag, md5);
+		rv = BB_ECORRUPT;
+	}
+	store__s3_req_fini(s3, &r);
+	return rv;
+}
+
+static bb_err
+s3_put(void *ctx, const char *key, int fd, uint64_t size,
+       const atomic_bool *cancel, bool *existed, char *why, size_t whylen)
+{
+	store__s3        *s3   = ctx;
+	store_digest_plan plan = { 0 };
+	uint64_t          ps   = 0;
+	bool              same = false;
+	bb_err            rv;
+
+	if (key[0] == '\0') {
+		(void) snprintf(why, whylen, "empty object key");
+		return BB_EINVAL;
+	}
+	if (size > s3->threshold) {
+		ps = s3_part_size(s3, size);
+	}
+	rv = store_digest_plan_init(&plan, fd, size, ps, cancel);
+	if (rv != BB_OK) {
+		(void) snprintf(why, whylen, "%s: cannot read the file: %s",
+		                key, bb_strerror(rv));
+		return rv;
+	}
+	rv = s3_head_same(s3, key, &plan, cancel, &same, why, whylen);
+	if (rv == BB_OK && same) {
+		*existed = true;
+	} else if (rv == BB_OK && ps == 0) {
+		rv = s3_put_single(s3, key, fd, &plan, cancel, why, whylen);
+	} else if (rv == BB_OK) {
+		bb_log_info("s3: multipart upload of %s: %u parts of %llu "
+		            "bytes",
+		            key, plan.nparts, (unsigned long long) ps);
+		rv = store__s3_multipart_put(s3, key, fd, &plan, cancel, why,
+		                             whylen);
+	}
+	store_digest_plan_fini(&plan);
+	return rv;
+}
+
+static void
+s3_free(void *ctx)
+{
+	store__s3 *s3 = ctx;
+	int        i;
+
+	if (s3 == NULL) {
+		return;
+	}
+	store__s3_pool_fini(s3); // every easy handle, before the share
+	if (s3->share != NULL) {
+		(void) curl_share_cleanup(s3->share);
+	}
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++) {
+		(void) pthread_mutex_destroy(&s3->share_mu[i]);
+	}
+	(void) pthread_mutex_destroy(&s3->pool_mu);
+	free(s3->endpoint);
+	free(s3->region);
+	free(s3->bucket);
+	free(s3->key_id);
+	free(s3->secret_key);
+	free(s3->token_hdr);
+	free(s3->sigv4);
+	free(s3);
+}
+
+static const store_archive_ops s3_ops = {
+	.put  = s3_put,
+	.open = store__s3_open,
+	.free = s3_free,
+};
+
+// s3_check_conf returns a static reason conf is unusable, or NULL.
+static const char *
+s3_check_conf(const store_s3_conf *c)
+{
+	if (c->region == NULL || c->region[0] == '\0') {
+		return "s3: region is required";
+	}
+	if (c->bucket == NULL || c->bucket[0] == '\0') {
+		return "s3: bucket is required";
+	}
+	if (strchr(c->bucket, '/') != NULL) {
+		return "s3: a bucket name cannot hold '/'";
+	}
+	if (c->key_id == NULL || c->key_id[0] == '\0') {
+		return "s3: key_id is required";
+	}
+	if (c->secret_key == NULL || c->secret_key[0] == '\0') {
+		return "s3: secret_key is required";
+	}
+	if (c->endpoint != NULL && strncmp(c->endpoint, "http://", 7) != 0 &&
+	    strncmp(c->endpoint, "https://", 8) != 0) {
+		return "s3: endpoint must start with http:// or https://";
+	}
+	if (c->part_size < S3_MIN_PART || c->part_size > S3_MAX_PART) {
+		return "s3: part size must be between 5 MiB and 5 GiB";
+	}
+	if (c->multipart_threshold > S3_MAX_SINGLE) {
+		return "s3: multipart threshold above 5 GiB, the largest PUT";
+	}
+	if (c->timeout_ns <= 0) {
+		return "s3: timeout must be positive";
+	}
+	return NULL;
+}
+
+// s3_strdup copies s (NULL stays NULL); false only if out of memory.
+static bool
+s3_strdup(char **dst, const char *s)
+{
+	*dst = s != NULL ? strdup(s) : NULL;
+	return s == NULL || *dst != NULL;
+}
+
+static bb_err
+s3_share_init(store__s3 *s3)
+{
+	int bad = 0;
+
+	s3->share = curl_share_init();
+	if (s3->share == NULL) {
+		return BB_ENOMEM;
+	}
+	bad |= curl_share_setopt(s3->share, CURLSHOPT_LOCKFUNC, s3_lock);
+	bad |= curl_share_setopt(s3->share, CURLSHOPT_UNLOCKFUNC, s3_unlock);
+	bad |= curl_share_setopt(s3->share, CURLSHOPT_USERDATA, s3);
+	bad |=
+	    curl_share_setopt(s3->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	bad |= curl_share_setopt(s3->share, CURLSHOPT_SHARE,
+	                         CURL_LOCK_DATA_SSL_SESSION);
+	return bad != 0 ? BB_EINVAL : BB_OK;
+}
+
+bb_err
+store_archive_s3_new(const store_s3_conf *conf, store_archive **ap,
+                     const char **why)
+{
+	store__s3  *s3;
+	const char *bad;
+	char        desc[512];
+	size_t      n;
+	int64_t     ms;
+	int         i;
+	bb_err      rv;
+
+	bad = conf != NULL ? s3_check_conf(conf) : "s3: no configuration";
+	if (bad != NULL) {
+		if (why != NULL) {
+			*why = bad;
+		}
+		return BB_EINVAL;
+	}
+	(void) pthread_once(&s3_once, s3_global_init);
+	if (s3_init_rc != CURLE_OK) {
+		if (why != NULL) {
+			*why = "s3: curl_global_init failed";
+		}
+		return BB_ENOMEM;
+	}
+	s3 = calloc(1, sizeof(*s3));
+	if (s3 == NULL) {
+		return BB_ENOMEM;
+	}
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++) {
+		(void) pthread_mutex_init(&s3->share_mu[i], NULL);
+	}
+	(void) pthread_mutex_init(&s3->pool_mu, NULL);
+	s3->threshold   = conf->multipart_threshold;
+	s3->part_size   = conf->part_size;
+	ms              = conf->timeout_ns / 1000000;
+	s3->connect_ms  = ms < 1 ? 1 : (ms > LONG_MAX ? LONG_MAX : (long) ms);
+	s3->low_speed_s = ms / 1000 < 1 ? 1 : (long) (ms / 1000);
+	if (!s3_strdup(&s3->endpoint, conf->endpoint) ||
+	    !s3_strdup(&s3->region, conf->region) ||
+	    !s3_strdup(&s3->bucket, conf->bucket) ||
+	    !s3_strdup(&s3->key_id, conf->key_id) ||
+	    !s3_strdup(&s3->secret_key, conf->secret_key)) {
+		rv = BB_ENOMEM;
+		goto fail;
+	}
+	if (s3->endpoint != NULL) {
+		n = strlen(s3->endpoint);
+		while (n > 0 && s3->endpoint[n - 1] == '/') {
+			s3->endpoint[--n] = '\0';
+		}
+	}
+	n         = strlen(conf->region) + 16;
+	s3->sigv4 = malloc(n);
+	if (s3->sigv4 == NULL) {
+		rv = BB_ENOMEM;
+		goto fail;
+	}
+	(void) snprintf(s3->sigv4, n, "aws:amz:%s:s3", conf->region);
+	if (conf->session_token != NULL && conf->session_token[0] != '\0') {
+		n             = strlen(conf->session_token) + 32;
+		s3->token_hdr = malloc(n);
+		if (s3->token_hdr == NULL) {
+			rv = BB_ENOMEM;
+			goto fail;
+		}
+		(void) snprintf(s3->token_hdr, n, "x-amz-security-token: %s",
+		                conf->session_token);
+	}
+	rv = s3_share_init(s3);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	if (s3->endpoint != NULL) {
+		(void) snprintf(desc, sizeof(desc), "s3://%s at %s",
+		                s3->bucket, s3->endpoint);
+	} else {
+		(void) snprintf(desc, sizeof(desc), "s3://%s (%s)", s3->bucket,
+		                s3->region);
+	}
+	rv = store_archive_custom(&s3_ops, s3, desc, ap);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	return BB_OK;
+
+fail:
+	s3_free(s3);
+	return rv;
+}

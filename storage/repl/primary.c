@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// storage/repl/primary.c -- the primary's side of replication: a new
+// primary initializes its replicas before its first write; every insert is
+// sent to all of them, chunk by chunk, and acknowledged only after each
+// confirmed; heart beats keep idle replicas from being orphaned.  Peers
+// are reached through store_remotes only.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "storage/fileio.h"
+#include "storage/storage_impl.h"
+
+// repl_check sums up the results of one call to n peers: the first error
+// (logged with the peer's reason) and whether any peer is draining.
+static bb_err
+repl_check(store_ns *ns, const store__file *f, const char *what,
+           const store_call_result *res, size_t n, bool *draining)
+{
+	char   name[STORE_FID_STRLEN + 3];
+	bb_err rv = BB_OK;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (res[i].shutting_down) {
+			*draining = true;
+		}
+		if (res[i].err != BB_OK) {
+			bb_log_warn(
+			    "namespace %s: %s of %s on machine %u failed: "
+			    "%s",
+			    ns->conf->name, what, store__file_name(f, name),
+			    (unsigned) f->repl[i],
+			    res[i].msg[0] ? res[i].msg
+			                  : bb_strerror(res[i].err));
+			if (rv == BB_OK) {
+				rv = res[i].err;
+			}
+		}
+	}
+	return rv;
+}
+
+static void
+repl_call(store_ns *ns, store__file *f, store_call *c, store_call_result *res)
+{
+	memset(res, 0, sizeof(*res) * f->nrepl);
+	c->ns  = ns->conf->name;
+	c->fid = f->fid;
+	ns->remotes->call(ns->remotes->ctx, f->repl, f->nrepl, c, res);
+}
+
+bb_err
+store__repl_init(store_ns *ns, store__file *f)
+{
+	store_call_result res[STORE_MAX_REPLICAS];
+	store_call        c     = { .kind = STORE_CALL_INITIALIZE };
+	bool              drain = false;
+	bb_err            rv;
+
+	if (ns->conf->replicas == 0) {
+		return BB_OK;
+	}
+	if (ns->remotes == NULL || ns->conf->replicas > STORE_MAX_REPLICAS) {
+		return BB_EUNAVAIL;
+	}
+	rv =
+	    ns->remotes->assign(ns->remotes->ctx, ns->conf->replicas, f->repl);
+	if (rv != BB_OK) {
+		return rv;
+	}
+	f->nrepl = ns->conf->replicas;
+	repl_call(ns, f, &c, res);
+	rv = repl_check(ns, f, "initialize", res, f->nrepl, &drain);
+	if (rv == BB_OK && drain) {
+		rv = BB_ESHUTDOWN; // a draining peer must not get new files
+	}
+	if (rv != BB_OK) {
+		// The replicas that were made would only orphan: remove them.
+		c.kind = STORE_CALL_DELETE;
+		repl_call(ns, f, &c, res);
+		f->nrepl = 0;
+		return BB_EUNAVAIL;
+	}
+	atomic_store(&f->next_hb_ns,
+	             bb_clock_mono_ns() + ns->conf->heart_beat_interval_ns);
+	return BB_OK;
+}
+
+bb_err
+store__repl_send(store_ns *ns, store__file *f, store_spool *body,
+                 uint64_t start, bool *draining)
+{
+	store_call_result res[STORE_MAX_REPLICAS];
+	store_call        c   = { .kind = STORE_CALL_REPLICATE };
+	uint64_t          len = store_spool_size(body);
+	const uint8_t    *mem = store_spool_data(body);
+	uint8_t          *buf = NULL;
+	size_t            max = ns->remotes->max_chunk;
+	int64_t           t0  = bb_clock_mono_ns();
+	int64_t           dt;
+	uint64_t          off;
+	size_t            n;
+	bb_err            rv = BB_OK;
+
+	if (mem == NULL && len > 0) {
+		// A body spooled to a file is read back from the primary,
+		// where it now is, one chunk at a time.
+		buf = malloc(max);
+		if (buf == NULL) {
+			return BB_ENOMEM;
+		}
+	}
+	for (off = 0; off < len && rv == BB_OK; off += n) {
+		n = len - off < max ? (size_t) (len - off) : max;
+		if (mem != NULL) {
+			c.data = mem + off;
+		} else {
+			rv = store_io_read(f->fd, buf, n, start + off);
+			if (rv != BB_OK) {
+				break;
+			}
+			c.data = buf;
+		}
+		c.start = start + off;
+		c.len   = n;
+		c.hash  = store_hash(c.data, n);
+		repl_call(ns, f, &c, res);
+		rv = repl_check(ns, f, "replicate", res, f->nrepl, draining);
+	}
+	free(buf);
+	// The replication part of an insert, whatever its outcome.
+	dt = bb_clock_mono_ns() - t0;
+	store_metrics_observe(ns->metrics, STORE_HIST_REPLICATE, dt);
+	store_metrics_add(ns->metrics, STORE_CTR_TIME_REPLICATE_NS,
+	                  (uint64_t) dt);
+	if (rv == BB_OK) {
+		atomic_store(&f->next_hb_ns,
+		             bb_clock_mono_ns() +
+		                 ns->conf->heart_beat_interval_ns);
+	}
+	return rv == BB_OK ? BB_OK : BB_EREMOTE;
+}
+
+void
+store__repl_heartbeat(store_ns *ns, store__file *f, int64_t now_ns)
+{
+	store_call_result res[STORE_MAX_REPLICAS];
+	store_call        c     = { .kind = STORE_CALL_HEARTBEAT };
+	bool              drain = false;
+
+	if (f->nrepl == 0 || now_ns < atomic_load(&f->next_hb_ns)) {
+		return;
+	}
+	atomic_store(&f->next_hb_ns,
+	             now_ns + ns->conf->heart_beat_interval_ns);
+	repl_call(ns, f, &c, res);
+	if (repl_check(ns, f, "heart beat", res, f->nrepl, &drain) != BB_OK ||
+	    drain) {
+		// As the original: a replica that misses a beat or drains
+		// retires the primary, which seals as soon as it is idle.
+		atomic_store(&f->unhealthy, true);
+	}
+}

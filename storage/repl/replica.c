@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// storage/repl/replica.c -- the replica side of replication: r-<fid> files
+// that a peer's primary creates (Initialize), appends to at the expected
+// offset (Replicate, idempotent for exact duplicates), keeps alive (HeartBeat)
+// and removes (Delete); and the orphan timer that seals a replica whose
+// primary went quiet (spec 1.4, 1.5, 4).  Nothing here sends a request,
+// and the archive of sealed replicas is not done here.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "storage/fileio.h"
+#include "storage/remote.h"
+#include "storage/storage_impl.h"
+
+// A duplicate is compared through a bounded stack buffer, so a resent
+// chunk of any size costs no allocation.
+#define REPLICA_CMP_BUF (16 * 1024)
+
+// replica_life_mu serialises creating and removing replica records
+// (initialize, delete, orphan removal): a resent Initialize racing the
+// first one then finds its record instead of failing on O_EXCL, and a
+// removal never unlinks a name that a new record owns.  Both are rare
+// (once per file) and appends never take it, so one lock for the process
+// is enough.  Lock order: replica_life_mu, a replica's mu, the map lock.
+static pthread_mutex_t replica_life_mu = PTHREAD_MUTEX_INITIALIZER;
+
+uint64_t
+store_hash(const void *data, size_t len)
+{
+	return XXH3_64bits(data, len); // seed 0
+}
+
+// replica_acquire finds the replica of fid and locks it.  Only records
+// with replica set count: a node that is its own replica also holds the
+// primary <fid>, which replica calls must never touch.  The reference
+// taken under the map lock keeps f alive until it is locked even if a
+// Delete removes it meanwhile (then gone is set: BB_ENOENT).  On BB_OK
+// release with replica_release().
+static bb_err
+replica_acquire(store_ns *ns, const store_fid *fid, store__file **fp)
+{
+	store__file *f = NULL;
+
+	(void) pthread_rwlock_rdlock(&ns->map_lock);
+	if (ns->nbuckets > 0) {
+		f = ns->buckets[store__map_hash(fid, ns->nbuckets)];
+	}
+	for (; f != NULL; f = f->hnext) {
+		if (f->replica && store_fid_equal(&f->fid, fid)) {
+			atomic_fetch_add_explicit(&f->refs, 1,
+			                          memory_order_relaxed);
+			break;
+		}
+	}
+	(void) pthread_rwlock_unlock(&ns->map_lock);
+	if (f == NULL) {
+		return BB_ENOENT;
+	}
+	(void) pthread_mutex_lock(&f->mu);
+	if (f->gone) {
+		(void) pthread_mutex_unlock(&f->mu);
+		store__file_put(f);
+		return BB_ENOENT;
+	}
+	*fp = f;
+	return BB_OK;
+}
+
+static void
+replica_release(store__file *f)
+{
+	(void) pthread_mutex_unlock(&f->mu);
+	store__file_put(f);
+}
+
+// replica_heard restarts the orphan timer of f.  f locked.
+static void
+replica_heard(store__file *f)
+{
+	atomic_store(&f->heard_ns, bb_clock_mono_ns());
+}
+
+// replica_count_unlink counts the removal of f's data file: every file
+// removal of the namespace goes through replica_unlink.
+static void
+replica_count_unlink(store_ns *ns, const store__file *f, bool ok)
+{
+	store_metrics_op(ns->metrics, STORE_OP_FILE_DELETION, ok);
+	store_metrics_op(ns->metrics,
+	                 f->primary ? STORE_OP_PRIMARY_DELETE
+	                            : STORE_OP_REPLICA_DELETE,
+	                 ok);
+}
+
+// replica_unlink deletes the file of f (and its .gz copy) and marks f
+// gone.  f locked; replica_life_mu held.  On an unlink error nothing
+// changes.
+static bb_err
+replica_unlink(store_ns *ns, store__file *f)
+{
+	char   name[STORE_FID_STRLEN + 3];
+	char   gz[STORE_FID_STRLEN + 8];
+	bb_err rv;
+
+	(void) store__file_name(f, name);
+	if (unlinkat(ns->dirfd, name, 0) != 0 && errno != ENOENT) {
+		rv = bb_err_from_errno(errno);
+		bb_log_warn("namespace %s: cannot remove %s: %s",
+		            ns->conf->name, name, strerror(errno));
+		replica_count_unlink(ns, f, false);
+		return rv;
+	}
+	(void) unlinkat(ns->dirfd, store__gz_name(f, gz), 0);
+	replica_count_unlink(ns, f, true);
+	f->gone = true;
+	bb_log_debug("namespace %s: removed %s", ns->conf->name, name);
+	return BB_OK;
+}
+
+// replica_remove removes f: its files, and its record from the map.  f is
+// acquired (locked, one reference) and released here, whatever happens;
+// replica_life_mu held.  Reads that dup'ed the descriptor before keep
+// their bytes.  On an unlink error the replica stays as it was.
+static bb_err
+replica_remove(store_ns *ns, store__file *f)
+{
+	bb_err rv = replica_unlink(ns, f);
+
+	(void) pthread_mutex_unlock(&f->mu);
+	if (rv == BB_OK) {
+		store__map_remove(ns, f);
+		store__file_put(f); // the map's reference
+	}
+	store__file_put(f); // ours
+	return rv;
+}
+
+bb_err
+store__file_remove(store_ns *ns, store__file *f)
+{
+	bb_err rv = BB_OK;
+
+	(void) pthread_mutex_lock(&replica_life_mu);
+	(void) pthread_mutex_lock(&f->mu);
+	if (!f->gone) {
+		rv = replica_unlink(ns, f);
+		if (rv == BB_OK) {
+			(void) pthread_mutex_unlock(&f->mu);
+			store__map_remove(ns, f);
+			store__file_put(f); // the map's reference
+			goto done;
+		}
+	}
+	(void) pthread_mutex_unlock(&f->mu);
+done:
+	(void) pthread_mutex_unlock(&replica_life_mu);
+	return rv;
+}
+
+// replica_create makes the empty file r-<fid> and its record.
+// replica_life_mu held, and no replica of fid exists.
+static bb_err
+replica_create(store_ns *ns, const store_fid *fid)
+{
+	store__file *f = NULL;
+	char         fids[STORE_FID_STRLEN + 1];
+	char         name[STORE_FID_STRLEN + 3];
+	int          fd = -1;
+	bb_err       rv;
+
+	(void) store_fid_format(fid, fids);
+	(void) memcpy(name, "r-", 2);
+	(void) memcpy(name + 2, fids, sizeof(fids));
+	// O_EXCL: a file of that name that the map does not know is not
+	// ours to append to (recovery adds every non-empty one).
+	fd = openat(ns->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	            0644);
+	if (fd < 0) {
+		rv = bb_err_from_errno(errno);
+		bb_log_warn("namespace %s: cannot create replica %s/%s: %s",
+		            ns->conf->name, ns->conf->directory, name,
+		            strerror(errno));
+		return rv;
+	}
+	rv = store__file_alloc(fid, true, false, fd, 0, STORE__WAITING, &f);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	fd = -1;
+	atomic_store(&f->heard_ns, bb_clock_mono_ns());
+	rv = store__map_add(ns, f);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	bb_log_debug("namespace %s: opened replica %s", ns->conf->name, name);
+	return BB_OK;
+
+fail:
+	if (fd >= 0) {
+		(void) close(fd);
+	}
+	store__file_free(f);
+	(void) unlinkat(ns->dirfd, name, 0);
+	return rv;
+}
+
+bb_err
+store_ns_replica_initialize(store_ns *ns, const store_fid *fid)
+{
+	store__file *f = NULL;
+	bb_err       rv;
+
+	(void) pthread_mutex_lock(&replica_life_mu);
+	rv = replica_acquire(ns, fid, &f);
+	if (rv == BB_ENOENT) {
+		rv = replica_create(ns, fid);
+		goto done;
+	}
+	// A resent Initialize finds its replica: fine whatever its length,
+	// but only while it can still take appends.  A sealed one (orphaned,
+	// or recovered at start-up) or a failed one cannot.
+	if (atomic_load(&f->state) == STORE__WAITING) {
+		replica_heard(f);
+	} else {
+		rv = BB_ESTATE;
+	}
+	replica_release(f);
+done:
+	(void) pthread_mutex_unlock(&replica_life_mu);
+	store_metrics_op(ns->metrics, STORE_OP_REPLICA_INITIALIZE,
+	                 rv == BB_OK);
+	return rv;
+}
+
+// replica_append writes data at start, the length of f.  On a write error
+// the file is truncated back (what was written is no acknowledged data,
+// but the archive copies whole files) and f fails: its primary has to
+// retire the file anyway, and a later append would leave a hole.  f
+// locked.
+static bb_err
+replica_append(store_ns *ns, store__file *f, uint64_t start, const void *data,
+               size_t len)
+{
+	char   name[STORE_FID_STRLEN + 3];
+	bb_err rv;
+	bb_err trv;
+
+	if (len == 0) {
+		return BB_OK;
+	}
+	atomic_store(&f->state, STORE__APPENDING);
+	rv = store_io_write(f->fd, data, len, start);
+	if (rv != BB_OK) {
+		trv = store_io_truncate(f->fd, start);
+		atomic_store(&f->state, STORE__FAILED);
+		bb_log_warn("namespace %s: replica %s failed: write of %zu "
+		            "bytes at %llu: %s%s%s",
+		            ns->conf->name, store__file_name(f, name), len,
+		            (unsigned long long) start, bb_strerror(rv),
+		            trv != BB_OK ? "; truncate back: " : "",
+		            trv != BB_OK ? bb_strerror(trv) : "");
+		return rv;
+	}
+	atomic_store_explicit(&f->committed, start + len,
+	                      memory_order_release);
+	if (atomic_load(&f->first_insert_ns) == 0) {
+		atomic_store(&f->first_insert_ns, bb_clock_wall_ns());
+	}
+	atomic_store(&f->state, STORE__WAITING);
+	return BB_OK;
+}
+
+// replica_compare answers BB_OK when data[0..len) equals the bytes at
+// start of f (a resent Replicate already applied), BB_ERANGE when they
+// differ.  f locked.
+static bb_err
+replica_compare(store__file *f, uint64_t start, const void *data, size_t len)
+{
+	unsigned char  buf[REPLICA_CMP_BUF];
+	const uint8_t *p = data;
+	size_t         off;
+	size_t         n;
+	bb_err         rv;
+
+	for (off = 0; off < len; off += n) {
+		n  = len - off < sizeof(buf) ? len - off : sizeof(buf);
+		rv = store_io_read(f->fd, buf, n, start + off);
+		if (rv != BB_OK) {
+			return rv;
+		}
+		if (memcmp(buf, p + off, n) != 0) {
+			return BB_ERANGE;
+		}
+	}
+	return BB_OK;
+}
+
+bb_err
+store_ns_replica_replicate(store_ns *ns, const store_fid *fid, uint64_t start,
+                           const void *data, size_t len, uint64_t hash,
+                           uint64_t *offsetp)
+{
+	store__file *f = NULL;
+	uint64_t     length;
+	bb_err       rv;
+
+	// The hash first, outside any lock: corrupt bytes change nothing.
+	if (store_hash(data, len) != hash) {
+		rv = BB_ECORRUPT;
+		goto out;
+	}
+	rv = replica_acquire(ns, fid, &f);
+	if (rv != BB_OK) {
+		goto out;
+	}
+	if (atomic_load(&f->state) != STORE__WAITING) {
+		rv = BB_ESTATE;
+		goto done;
+	}
+	// Calls on f are serialised by its mu: committed is its length.
+	length = atomic_load_explicit(&f->committed, memory_order_relaxed);
+	if (start == length) {
+		rv = replica_append(ns, f, start, data, len);
+	} else if (start < length && len <= length - start) {
+		rv = replica_compare(f, start, data, len);
+	} else {
+		rv = BB_ERANGE; // a gap, or an overlap that runs past the end
+	}
+	if (rv == BB_OK) {
+		replica_heard(f);
+		length =
+		    atomic_load_explicit(&f->committed, memory_order_relaxed);
+	}
+done:
+	replica_release(f);
+	if (rv == BB_OK) {
+		*offsetp = length;
+	}
+out:
+	store_metrics_op(ns->metrics, STORE_OP_REPLICA_REPLICATE, rv == BB_OK);
+	return rv;
+}
+
+bb_err
+store_ns_replica_heartbeat(store_ns *ns, const store_fid *fid)
+{
+	store__file *f = NULL;
+	bb_err       rv;
+
+	rv = replica_acquire(ns, fid, &f);
+	if (rv == BB_OK) {
+		if (atomic_load(&f->state) == STORE__WAITING) {
+			replica_heard(f);
+		} else {
+			rv = BB_ESTATE;
+		}
+		replica_release(f);
+	}
+	store_metrics_op(ns->metrics, STORE_OP_REPLICA_HEARTBEAT, rv == BB_OK);
+	return rv;
+}
+
+// replica_sealed says whether f takes no more appends and is (or will
+// be) in the archive lifecycle.  f locked.
+static bool
+replica_sealed(store__file *f)
+{
+	int s = atomic_load(&f->state);
+
+	return s != STORE__WAITING && s != STORE__APPENDING &&
+	    s != STORE__FAILED;
+}
+
+bb_err
+store_ns_replica_delete(store_ns *ns, const store_fid *fid)
+{
+	store__file *f = NULL;
+	bb_err       rv;
+
+	(void) pthread_mutex_lock(&replica_life_mu);
+	rv = replica_acquire(ns, fid, &f);
+	if (rv == BB_OK && ns->lifecycle != NULL && replica_sealed(f)) {
+		// In the archive lifecycle: the lifecycle removes it (at
+		// once, or after the step in progress) instead of archiving.
+		atomic_store(&f->delete_requested, true);
+		replica_release(f);
+	} else if (rv == BB_OK) {
+		rv = replica_remove(ns, f);
+	} else if (rv == BB_ENOENT) {
+		rv = BB_OK; // a resent Delete, or one for a replica never made
+	}
+	(void) pthread_mutex_unlock(&replica_life_mu);
+	store_metrics_op(ns->metrics, STORE_OP_REPLICA_QUEUEDELETE,
+	                 rv == BB_OK);
+	return rv;
+}
+
+// replica_orphaned says whether f is a replica whose primary has been
+// silent for timeout_ns at now_ns, in a state where that matters.
+static bool
+replica_orphaned(store__file *f, int64_t now_ns, int64_t timeout_ns)
+{
+	int state;
+
+	if (!f->replica) {
+		return false;
+	}
+	state = atomic_load(&f->state);
+	if (state != STORE__WAITING && state != STORE__FAILED) {
+		return false;
+	}
+	return now_ns - atomic_load(&f->heard_ns) >= timeout_ns;
+}
+
+// replica_orphan seals f, or removes it when empty, if it is (still)
+// orphaned.  Takes over the caller's reference to f.
+static void
+replica_orphan(store_ns *ns, store__file *f, int64_t now_ns,
+               int64_t timeout_ns)
+{
+	char     name[STORE_FID_STRLEN + 3];
+	uint64_t size;
+	int64_t  silent_s;
+
+	(void) pthread_mutex_lock(&replica_life_mu);
+	(void) pthread_mutex_lock(&f->mu);
+	// Re-check under the lock: a call may have come in since.
+	if (f->gone || !replica_orphaned(f, now_ns, timeout_ns)) {
+		replica_release(f);
+		goto done;
+	}
+	(void) store__file_name(f, name);
+	size     = atomic_load(&f->committed);
+	silent_s = (now_ns - atomic_load(&f->heard_ns)) / BB_NS_PER_SEC;
+	// Counted whether it is sealed for the archive or, empty, removed.
+	store_metrics_add(ns->metrics, STORE_CTR_REPLICAS_ORPHANED, 1);
+	if (size == 0) {
+		bb_log_warn("namespace %s: replica %s (%s) orphaned, no word "
+		            "from its primary for %llds; empty, removed",
+		            ns->conf->name, name,
+		            store__state_name(atomic_load(&f->state)),
+		            (long long) silent_s);
+		(void) replica_remove(ns, f);
+		goto done;
+	}
+	bb_log_warn("namespace %s: replica %s (%s) orphaned, no word from "
+	            "its primary for %llds; sealed with %llu bytes",
+	            ns->conf->name, name,
+	            store__state_name(atomic_load(&f->state)),
+	            (long long) silent_s, (unsigned long long) size);
+	atomic_store(&f->state, store__seal_next(ns, f));
+	store__lc_enqueue(ns->lifecycle, ns, f);
+	replica_release(f);
+done:
+	(void) pthread_mutex_unlock(&replica_life_mu);
+}
+
+void
+store__replica_tick(store_ns *ns, int64_t now_ns)
+{
+	int64_t       timeout_ns = ns->conf->orphan_timeout_ns;
+	store__file **v          = NULL;
+	store__file  *f;
+	size_t        cap = 0;
+	size_t        n   = 0;
+	size_t        i;
+
+	if (timeout_ns <= 0) {
+		return;
+	}
+	// Collect the candidates under the read lock, each with a
+	// reference, and act on them after it: sealing or removing takes a
+	// replica's mu, which may be held by a long write.
+	(void) pthread_rwlock_rdlock(&ns->map_lock);
+	if (ns->nfiles > 0) {
+		cap = ns->nfiles;
+		v   = malloc(cap * sizeof(*v)); // NULL: try again next tick
+	}
+	for (i = 0; v != NULL && i < ns->nbuckets; i++) {
+		for (f = ns->buckets[i]; f != NULL && n < cap; f = f->hnext) {
+			if (replica_orphaned(f, now_ns, timeout_ns)) {
+				atomic_fetch_add_explicit(
+				    &f->refs, 1, memory_order_relaxed);
+				v[n++] = f;
+			}
+		}
+	}
+	(void) pthread_rwlock_unlock(&ns->map_lock);
+	for (i = 0; i < n; i++) {
+		replica_orphan(ns, v[i], now_ns, timeout_ns);
+	}
+	free(v);
+}

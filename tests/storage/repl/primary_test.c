@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// tests/storage/repl/primary_test.c -- the primary's side of replication
+// with fake peers: each fake peer is a real namespace in its own
+// directory, driven through the real replica functions, so only the
+// transport is faked (and faults are injected there).
+#define _XOPEN_SOURCE 700
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/tmpdir.h"
+#include "common/clock.h"
+#include "storage/remote.h"
+#include "storage/storage.h"
+
+#define PEERS 3
+#define CHUNK 1000 // small, so that modest bodies take several calls
+
+typedef struct {
+	char       dir[160];
+	bb_ns_conf conf;
+	store_ns  *ns;
+	// Faults: fail the next n calls of a kind; report draining.
+	int  fail[4];
+	bool draining;
+	int  calls[4];
+} fake_peer;
+
+typedef struct {
+	char          tmp[64];
+	char          dir[128];
+	bb_ns_conf    conf;
+	store_ns     *ns;
+	fake_peer     peers[PEERS];
+	unsigned      next; // round robin
+	store_remotes remotes;
+} fixture;
+
+static bb_err
+fake_assign(void *ctx, uint32_t n, uint32_t *ids)
+{
+	fixture *fx = ctx;
+	uint32_t i;
+
+	if (n > PEERS) {
+		return BB_EUNAVAIL;
+	}
+	for (i = 0; i < n; i++) {
+		ids[i] = (fx->next++ % PEERS) + 1; // machine ids 1..PEERS
+	}
+	return BB_OK;
+}
+
+static void
+fake_call(void *ctx, const uint32_t *ids, size_t n, const store_call *c,
+          store_call_result *res)
+{
+	fixture   *fx = ctx;
+	fake_peer *p;
+	uint64_t   off;
+	size_t     i;
+
+	for (i = 0; i < n; i++) {
+		p = &fx->peers[ids[i] - 1];
+		p->calls[c->kind]++;
+		res[i].shutting_down = p->draining;
+		if (p->fail[c->kind] > 0) {
+			p->fail[c->kind]--;
+			res[i].err = BB_EUNAVAIL;
+			(void) snprintf(res[i].msg, sizeof(res[i].msg),
+			                "fault");
+			continue;
+		}
+		switch (c->kind) {
+		case STORE_CALL_INITIALIZE:
+			res[i].err =
+			    store_ns_replica_initialize(p->ns, &c->fid);
+			break;
+		case STORE_CALL_REPLICATE:
+			assert_true(c->len <= CHUNK);
+			res[i].err = store_ns_replica_replicate(
+			    p->ns, &c->fid, c->start, c->data, c->len, c->hash,
+			    &off);
+			break;
+		case STORE_CALL_HEARTBEAT:
+			res[i].err =
+			    store_ns_replica_heartbeat(p->ns, &c->fid);
+			break;
+		case STORE_CALL_DELETE:
+			res[i].err = store_ns_replica_delete(p->ns, &c->fid);
+			break;
+		}
+	}
+}
+
+static void
+conf_init(bb_ns_conf *c, char *dir, uint32_t replicas)
+{
+	memset(c, 0, sizeof(*c));
+	c->name                   = "test";
+	c->directory              = dir;
+	c->min_open_files         = 1;
+	c->max_open_files         = 1;
+	c->replicas               = replicas;
+	c->upload_file_size       = UINT64_C(1) << 30;
+	c->upload_older_ns        = 3600 * BB_NS_PER_SEC;
+	c->max_blob_size          = 8u << 20;
+	c->heart_beat_interval_ns = 30 * BB_NS_PER_SEC;
+	c->orphan_timeout_ns      = 60 * BB_NS_PER_SEC;
+}
+
+static void
+fx_open(fixture *fx, uint32_t replicas)
+{
+	const char *errmsg = NULL;
+	int         i;
+
+	for (i = 0; i < PEERS; i++) {
+		fake_peer *p = &fx->peers[i];
+		(void) snprintf(p->dir, sizeof(p->dir), "%s/peer%d", fx->tmp,
+		                i + 1);
+		conf_init(&p->conf, p->dir, 0);
+		assert_int_equal(
+		    store_ns_open(&p->conf, (uint32_t) i + 1, &p->ns, &errmsg),
+		    BB_OK);
+	}
+	conf_init(&fx->conf, fx->dir, replicas);
+	assert_int_equal(
+	    store_ns_open_with(&fx->conf, 100, &fx->remotes, &fx->ns, &errmsg),
+	    BB_OK);
+}
+
+static int
+setup(void **state)
+{
+	fixture *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	(void) snprintf(fx->tmp, sizeof(fx->tmp), "/tmp/bb_prim.XXXXXX");
+	assert_non_null(mkdtemp(fx->tmp));
+	(void) snprintf(fx->dir, sizeof(fx->dir), "%s/primary", fx->tmp);
+	fx->remotes.ctx       = fx;
+	fx->remotes.max_chunk = CHUNK;
+	fx->remotes.assign    = fake_assign;
+	fx->remotes.call      = fake_call;
+	*state                = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture *fx = *state;
+	int      i;
+
+	store_ns_close(fx->ns);
+	for (i = 0; i < PEERS; i++) {
+		store_ns_close(fx->peers[i].ns);
+	}
+	bbt_rmtree(fx->tmp);
+	free(fx);
+	return 0;
+}
+
+static bb_err
+insert(fixture *fx, const void *data, size_t len, store_id *id)
+{
+	store_spool *sp = NULL;
+	bb_err       rv;
+
+	assert_int_equal(store_ns_spool(fx->ns, len, &sp), BB_OK);
+	assert_int_equal(store_spool_write(sp, data, len), BB_OK);
+	rv = store_ns_insert(fx->ns, sp, id);
+	store_spool_free(sp);
+	return rv;
+}
+
+// file_bytes checks that file name under dir holds data at off.
+static void
+file_bytes(const char *dir, const char *prefix, const store_id *id,
+           const void *data)
+{
+	char  path[300];
+	char  fid[STORE_FID_STRLEN + 1];
+	char *got = malloc(id->length + 1);
+	int   fd;
+
+	assert_non_null(got);
+	(void) snprintf(path, sizeof(path), "%s/%s%s", dir, prefix,
+	                store_fid_format(&id->fid, fid));
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, got, id->length, (off_t) id->start),
+	                 id->length);
+	assert_memory_equal(got, data, id->length);
+	(void) close(fd);
+	free(got);
+}
+
+static void
+fill(uint8_t *b, size_t n, unsigned seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		b[i] = (uint8_t) (seed * 31 + i * 7 + (i >> 8));
+	}
+}
+
+// Every replica holds exactly the primary's bytes, in chunks of at most
+// max_chunk, whether the body was spooled in memory or to a file.
+static void
+test_replicates_every_byte(void **state)
+{
+	fixture *fx      = *state;
+	size_t   sizes[] = { 1, 999, 1000, 1001, 5000, 70000, 300000 };
+	uint8_t *data[7];
+	store_id ids[7];
+	size_t   k;
+	int      p;
+
+	fx_open(fx, 2);
+	for (k = 0; k < 7; k++) {
+		data[k] = malloc(sizes[k]);
+		assert_non_null(data[k]);
+		fill(data[k], sizes[k], (unsigned) k);
+		assert_int_equal(insert(fx, data[k], sizes[k], &ids[k]),
+		                 BB_OK);
+	}
+	for (k = 0; k < 7; k++) {
+		file_bytes(fx->dir, "", &ids[k], data[k]);
+		// min = max = 1 primary: the first two peers by round robin.
+		for (p = 0; p < 2; p++) {
+			file_bytes(fx->peers[p].dir, "r-", &ids[k], data[k]);
+		}
+		free(data[k]);
+	}
+	assert_int_equal(fx->peers[2].calls[STORE_CALL_INITIALIZE], 0);
+}
+
+// A replica that fails: the primary is truncated back and retired, and
+// the insert is retried on a new primary with other replicas.
+static void
+test_replication_failure_retries_elsewhere(void **state)
+{
+	fixture *fx = *state;
+	uint8_t  data[2500];
+	store_id first;
+	store_id id;
+
+	fx_open(fx, 1);
+	fill(data, sizeof(data), 3);
+	assert_int_equal(insert(fx, data, 100, &first), BB_OK); // peer 1
+	fx->peers[0].fail[STORE_CALL_REPLICATE] = 1;
+	assert_int_equal(insert(fx, data, sizeof(data), &id), BB_OK);
+	// The retry went to a new file whose replica is peer 2.
+	assert_false(store_fid_equal(&id.fid, &first.fid));
+	assert_int_equal(id.start, 0);
+	file_bytes(fx->peers[1].dir, "r-", &id, data);
+	// The failed file kept only what was acknowledged before.
+	{
+		char        path[300];
+		char        fid[STORE_FID_STRLEN + 1];
+		struct stat st;
+		(void) snprintf(path, sizeof(path), "%s/%s", fx->dir,
+		                store_fid_format(&first.fid, fid));
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_size, 100);
+	}
+	// Both tries failing: a clean error, nothing acknowledged.
+	fx->peers[1].fail[STORE_CALL_REPLICATE] = 1;
+	fx->peers[2].fail[STORE_CALL_REPLICATE] = 1;
+	fx->peers[0].fail[STORE_CALL_REPLICATE] = 1;
+	assert_int_equal(insert(fx, data, 10, &id), BB_EREMOTE);
+}
+
+static void
+test_initialize_failure_is_unavailable(void **state)
+{
+	fixture *fx = *state;
+	store_id id;
+	int      p;
+
+	for (p = 0; p < PEERS; p++) {
+		fx->peers[p].fail[STORE_CALL_INITIALIZE] = 100;
+	}
+	fx_open(fx, 1); // starts anyway: peers may come up later
+	assert_int_equal(insert(fx, "x", 1, &id), BB_EUNAVAIL);
+	for (p = 0; p < PEERS; p++) {
+		fx->peers[p].fail[STORE_CALL_INITIALIZE] = 0;
+	}
+	assert_int_equal(insert(fx, "x", 1, &id), BB_OK);
+}
+
+// state_of returns the state of the primary file of fid.
+typedef struct {
+	store_fid   fid;
+	const char *state;
+} find_arg;
+
+static void
+find_state(const store_file_info *info, void *arg)
+{
+	find_arg *a = arg;
+
+	if (info->primary && store_fid_equal(&info->fid, &a->fid)) {
+		a->state = info->state;
+	}
+}
+
+static const char *
+state_of(fixture *fx, const store_fid *fid)
+{
+	find_arg a = { *fid, NULL };
+
+	store_ns_foreach(fx->ns, find_state, &a);
+	return a.state;
+}
+
+static void
+test_draining_replica_retires_primary(void **state)
+{
+	fixture *fx = *state;
+	store_id id;
+	store_id id2;
+
+	fx_open(fx, 1);
+	fx->peers[0].draining = true;
+	assert_int_equal(insert(fx, "abc", 3, &id), BB_OK);
+	assert_string_equal(state_of(fx, &id.fid), "pending-upload");
+	fx->peers[0].draining = false;
+	assert_int_equal(insert(fx, "def", 3, &id2), BB_OK);
+	assert_false(store_fid_equal(&id.fid, &id2.fid));
+}
+
+static void
+test_heartbeats(void **state)
+{
+	fixture *fx = *state;
+	int64_t  now;
+	store_id id;
+
+	fx_open(fx, 1);
+	assert_int_equal(insert(fx, "abc", 3, &id), BB_OK);
+	now = bb_clock_mono_ns();
+	store_ns_tick(fx->ns, now);
+	assert_int_equal(fx->peers[0].calls[STORE_CALL_HEARTBEAT], 0);
+	store_ns_tick(fx->ns, now + 31 * BB_NS_PER_SEC);
+	assert_int_equal(fx->peers[0].calls[STORE_CALL_HEARTBEAT], 1);
+	// A missed beat retires the primary at the next tick.
+	fx->peers[0].fail[STORE_CALL_HEARTBEAT] = 1;
+	store_ns_tick(fx->ns, now + 62 * BB_NS_PER_SEC);
+	store_ns_tick(fx->ns, now + 63 * BB_NS_PER_SEC);
+	assert_string_equal(state_of(fx, &id.fid), "pending-upload");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_replicates_every_byte,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_replication_failure_retries_elsewhere, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_initialize_failure_is_unavailable, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_draining_replica_retires_primary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeats, setup,
+		                                teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
