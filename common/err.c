@@ -3,7 +3,10 @@
 //
 // common/err.c -- strings for bb_err and the errno mapping.
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "common/err.h"
 
@@ -77,4 +80,42 @@ bb_err_from_errno(int errnum)
 	default:
 		return BB_ESYS;
 	}
+}
+
+bb_err
+bb_why(bb_err err, char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whylen == 0) {
+		return err;
+	}
+	va_start(ap, fmt);
+	(void) vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+bb_err
+bb_why_errno(int errnum, char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+	size_t  n;
+	char    sys[128];
+
+	if (why == NULL || whylen == 0) {
+		return bb_err_from_errno(errnum);
+	}
+	va_start(ap, fmt);
+	(void) vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	// strerror_r (XSI): strerror itself is not thread-safe.
+	if (strerror_r(errnum, sys, sizeof(sys)) != 0) {
+		(void) snprintf(sys, sizeof(sys), "errno %d", errnum);
+	}
+	n = strlen(why);
+	if (n < whylen) {
+		(void) snprintf(why + n, whylen - n, ": %s", sys);
+	}
+	return bb_err_from_errno(errnum);
 }

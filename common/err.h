@@ -7,6 +7,8 @@
 #ifndef COMMON_ERR_H
 #define COMMON_ERR_H
 
+#include <stddef.h>
+
 // BB_ERRORS lists every code once: name and message.  Codes are
 // append-only: never renumber or remove one, new ones go at the end.
 #define BB_ERRORS(X)                              \
@@ -52,5 +54,24 @@ const char *bb_err_name(bb_err err);
 // bb_err_from_errno maps an errno value to the closest bb_err.  0 maps to
 // BB_OK; unmapped values to BB_ESYS.
 bb_err bb_err_from_errno(int errnum);
+
+// Error detail: a function that can say more than its code takes a
+// caller-owned buffer (curl's error buffer), by convention the last two
+// parameters `char *why, size_t whylen`, and fills it on failure only.
+// BB_WHY_LEN is a size every caller may use for it.
+#define BB_WHY_LEN 512
+
+// bb_why writes a one-line reason, printf-style, into why[0..whylen)
+// (truncated, always NUL-terminated; why NULL or whylen 0 writes
+// nothing) and returns err, so a failure path reads
+// `return bb_why(BB_EINVAL, why, whylen, "...", ...);`.  Thread-safe.
+bb_err bb_why(bb_err err, char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+// bb_why_errno is bb_why for a failed system call: the reason ends in
+// ": <strerror(errnum)>", so the errno behind BB_ESYS is never lost, and
+// it returns bb_err_from_errno(errnum).  Thread-safe.
+bb_err bb_why_errno(int errnum, char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif // COMMON_ERR_H

@@ -135,6 +135,42 @@ test_from_errno(void **state)
 	}
 }
 
+static void
+test_why(void **state)
+{
+	char why[16];
+
+	(void) state;
+	assert_int_equal(bb_why(BB_EINVAL, why, sizeof(why), "bad %s", "key"),
+	                 BB_EINVAL);
+	assert_string_equal(why, "bad key");
+	// Truncated, always terminated.
+	assert_int_equal(bb_why(BB_EIO, why, sizeof(why), "%s",
+	                        "a reason far longer than the buffer"),
+	                 BB_EIO);
+	assert_int_equal(strlen(why), sizeof(why) - 1);
+	// No buffer: only the code.
+	assert_int_equal(bb_why(BB_ENOENT, NULL, 0, "x"), BB_ENOENT);
+}
+
+static void
+test_why_errno_keeps_the_errno(void **state)
+{
+	char why[128];
+	char sys[64];
+
+	(void) state;
+	// An errno the map does not know becomes BB_ESYS, but its text stays.
+	assert_int_equal(
+	    bb_why_errno(ELOOP, why, sizeof(why), "open %s", "/a/b"), BB_ESYS);
+	assert_int_equal(strerror_r(ELOOP, sys, sizeof(sys)), 0);
+	assert_true(strncmp(why, "open /a/b: ", 11) == 0);
+	assert_string_equal(why + 11, sys);
+	assert_int_equal(bb_why_errno(ENOENT, why, sizeof(why), "x"),
+	                 BB_ENOENT);
+	assert_int_equal(bb_why_errno(EACCES, NULL, 0, "x"), BB_EACCES);
+}
+
 int
 main(void)
 {
@@ -143,6 +179,8 @@ main(void)
 		cmocka_unit_test(test_names_match_enum),
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_from_errno),
+		cmocka_unit_test(test_why),
+		cmocka_unit_test(test_why_errno_keeps_the_errno),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
