@@ -17,6 +17,8 @@
 
 #include "common/err.h"
 
+typedef struct bb_conf          bb_conf;    // common/conf/conf.h
+typedef struct bb_ns_conf       bb_ns_conf; // common/conf/conf.h
 typedef struct store_archive    store_archive;
 typedef struct store_archive_rd store_archive_rd;
 
@@ -85,6 +87,26 @@ typedef struct store_s3_conf {
 // required field; *why (if not NULL) then names it (static string).
 bb_err store_archive_s3_new(const store_s3_conf *conf, store_archive **ap,
                             const char **why);
+
+// store_s3_conf_resolve fills *cp for the S3 archive of namespace ns of
+// conf (storage/archive/s3/creds.c): the [aws.<name>] section ns names,
+// with the standard AWS_* environment variables (AWS_ENDPOINT_URL_S3,
+// AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) for what the section leaves
+// out.  The strings in *cp are borrowed from conf, ns and the environment.
+// BB_ECONFIG, with why[0..whylen) set, for an unsupported credential method
+// or no credentials at all.  Reads the environment: not thread-safe
+// against setenv.
+bb_err store_s3_conf_resolve(const bb_conf *conf, const bb_ns_conf *ns,
+                             store_s3_conf *cp, char *why, size_t whylen);
+
+// store_archive_s3_from_conf makes the S3 archive of namespace ns of conf:
+// store_s3_conf_resolve, then store_archive_s3_new.  On BB_OK the caller
+// owns *ap (store_archive_free); on failure why[0..whylen) says why,
+// naming the namespace.
+bb_err store_archive_s3_from_conf(const bb_conf *conf, const bb_ns_conf *ns,
+                                  store_archive **ap, char *why,
+                                  size_t whylen);
 
 // store_archive_dir_new makes an archive in the local directory dir
 // (created if missing): object key is the file <dir>/<key>, written
