@@ -4,8 +4,8 @@
 // storage/archive/s3/request.c -- one S3 request: its URL, headers and SigV4
 // signing (libcurl's CURLOPT_AWS_SIGV4), the libcurl set-up, capture of
 // the response status and headers.  What a status means for an operation is
-// decided by the callers (archive_s3.c, s3_multipart.c, s3_read.c);
-// s3_errors.c maps failures to bb_err; s3_conn.c keeps the connections.
+// decided by the callers (s3.c, multipart.c, read.c); errors.c maps
+// failures to bb_err; conn.c keeps the connections.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

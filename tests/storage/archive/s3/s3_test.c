@@ -2,7 +2,7 @@
 // Copyright 2026 The blobby-c authors
 //
 // tests/storage/archive/s3/s3_test.c -- the S3 archive
-// (storage/archive/s3/s3.c and its s3_*.c) against a real s3rver on loopback:
+// (storage/archive/s3/) against a real s3rver on loopback:
 // round trips, ranges, missing objects, skipped re-uploads, multipart, odd
 // keys, a stopped server, cancel.
 #define _XOPEN_SOURCE 700 // nftw, in tests/tmpdir.h
