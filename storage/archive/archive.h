@@ -84,9 +84,10 @@ typedef struct store_s3_conf {
 
 // store_archive_s3_new makes an S3 archive of one bucket.  On BB_OK the
 // caller owns *ap (store_archive_free).  BB_EINVAL for a conf missing a
-// required field; *why (if not NULL) then names it (static string).
+// required field or out of range, why[0..whylen) (may be NULL) then
+// saying which; BB_ENOMEM.
 bb_err store_archive_s3_new(const store_s3_conf *conf, store_archive **ap,
-                            const char **why);
+                            char *why, size_t whylen);
 
 // store_s3_conf_resolve fills *cp for the S3 archive of namespace ns of
 // conf (storage/archive/s3/creds.c): the [aws.<name>] section ns names,

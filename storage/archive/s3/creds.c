@@ -89,17 +89,18 @@ store_archive_s3_from_conf(const bb_conf *conf, const bb_ns_conf *ns,
                            store_archive **ap, char *why, size_t whylen)
 {
 	store_s3_conf c;
-	const char   *bad = NULL;
+	char          bad[BB_WHY_LEN] = "";
 	bb_err        rv;
 
 	rv = store_s3_conf_resolve(conf, ns, &c, why, whylen);
 	if (rv != BB_OK) {
 		return rv;
 	}
-	rv = store_archive_s3_new(&c, ap, &bad);
+	rv = store_archive_s3_new(&c, ap, bad, sizeof(bad));
 	if (rv != BB_OK) {
 		return bb_why(rv, why, whylen, "namespace %s: S3 archive: %s",
-		              ns->name, bad != NULL ? bad : bb_strerror(rv));
+		              ns->name,
+		              bad[0] != '\0' ? bad : bb_strerror(rv));
 	}
 	return BB_OK;
 }

@@ -282,8 +282,8 @@ s3_share_init(store__s3 *s3)
 }
 
 bb_err
-store_archive_s3_new(const store_s3_conf *conf, store_archive **ap,
-                     const char **why)
+store_archive_s3_new(const store_s3_conf *conf, store_archive **ap, char *why,
+                     size_t whylen)
 {
 	store__s3  *s3;
 	const char *bad;
@@ -295,17 +295,12 @@ store_archive_s3_new(const store_s3_conf *conf, store_archive **ap,
 
 	bad = conf != NULL ? s3_check_conf(conf) : "s3: no configuration";
 	if (bad != NULL) {
-		if (why != NULL) {
-			*why = bad;
-		}
-		return BB_EINVAL;
+		return bb_why(BB_EINVAL, why, whylen, "%s", bad);
 	}
 	(void) pthread_once(&s3_once, s3_global_init);
 	if (s3_init_rc != CURLE_OK) {
-		if (why != NULL) {
-			*why = "s3: curl_global_init failed";
-		}
-		return BB_ENOMEM;
+		return bb_why(BB_ENOMEM, why, whylen,
+		              "s3: curl_global_init failed");
 	}
 	s3 = calloc(1, sizeof(*s3));
 	if (s3 == NULL) {
