@@ -4,9 +4,10 @@
 // storage/archive/archive.h -- where sealed files live for good: an object
 // store reached through one interface with two back ends, S3 (libcurl, SigV4)
 // and a local directory.  An archive stores whole files as objects under
-// a key and serves byte ranges of them back.  It knows nothing of
-// namespaces, states or ids: the lifecycle (storage/lifecycle/lifecycle.c)
-// decides what to put, the namespace computes keys (storage/keyfmt.h).
+// a key and serves byte ranges of them back.  It knows nothing of files,
+// states or ids (of a namespace it reads only the configuration, for S3
+// credentials): the lifecycle (storage/lifecycle/lifecycle.c) decides what
+// to put, the namespace computes keys (storage/keyfmt.h).
 #ifndef STORAGE_ARCHIVE_H
 #define STORAGE_ARCHIVE_H
 
