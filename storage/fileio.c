@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// storage/fileio.c -- system calls of the storage module (Linux).
+// storage/fileio.c -- the data system calls of the storage module
+// (Linux): the real table behind store_io_ops, and the loops over it that
+// retry EINTR and short transfers.  Namespace calls (open, unlink, rename,
+// fsync) do not go through it yet.
 #define _GNU_SOURCE // copy_file_range
 #include <errno.h>
 #include <unistd.h>
@@ -21,7 +24,6 @@ static const store_io_ops io_real = {
 	.pread           = pread,
 	.copy_file_range = io_copy_file_range,
 	.ftruncate       = ftruncate,
-	.fdatasync       = fdatasync,
 };
 
 static const store_io_ops *io = &io_real;
@@ -153,10 +155,4 @@ store_io_truncate(int fd, uint64_t len)
 		r = io->ftruncate(fd, (off_t) len);
 	} while (r != 0 && errno == EINTR);
 	return r == 0 ? BB_OK : bb_err_from_errno(errno);
-}
-
-bb_err
-store_io_sync(int fd)
-{
-	return io->fdatasync(fd) == 0 ? BB_OK : bb_err_from_errno(errno);
 }

@@ -57,84 +57,6 @@ store_timer_main(void *arg)
 
 static _Thread_local char store_errbuf[512];
 
-// store_env_or returns value, else the environment variable name (NULL
-// if unset or empty).
-static const char *
-store_env_or(const char *value, const char *name)
-{
-	const char *e;
-
-	if (value != NULL && value[0] != '\0') {
-		return value;
-	}
-	e = getenv(name);
-	return e != NULL && e[0] != '\0' ? e : NULL;
-}
-
-// store_open_s3 makes the S3 archive of namespace ns: the [aws.<name>]
-// section it names, with the standard AWS_* environment variables for
-// what the section leaves out.
-static bb_err
-store_open_s3(const bb_conf *conf, const bb_ns_conf *ns, store_archive **ap)
-{
-	const bb_aws_conf *aws = NULL;
-	store_s3_conf      c;
-	const char        *why = NULL;
-	size_t             i;
-	bb_err             rv;
-
-	for (i = 0; i < conf->n_aws; i++) {
-		if (strcmp(conf->aws[i].name, ns->aws_profile) == 0) {
-			aws = &conf->aws[i];
-		}
-	}
-	if (aws == NULL) {
-		return BB_ECONFIG; // conf_check makes sure it exists
-	}
-	if (aws->profile != NULL || aws->from_ec2_role ||
-	    aws->assume_role_arn != NULL) {
-		(void) snprintf(
-		    store_errbuf, sizeof(store_errbuf),
-		    "[aws.%s]: profile, from_ec2_role and "
-		    "assume_role_arn are not supported yet; give "
-		    "key_id and secret_key, or AWS_ACCESS_KEY_ID and "
-		    "AWS_SECRET_ACCESS_KEY",
-		    aws->name);
-		return BB_ECONFIG;
-	}
-	memset(&c, 0, sizeof(c));
-	c.endpoint   = store_env_or(aws->endpoint, "AWS_ENDPOINT_URL_S3");
-	c.endpoint   = store_env_or(c.endpoint, "AWS_ENDPOINT_URL");
-	c.region     = store_env_or(aws->region, "AWS_REGION");
-	c.region     = store_env_or(c.region, "AWS_DEFAULT_REGION");
-	c.region     = c.region != NULL ? c.region : "us-east-1";
-	c.bucket     = ns->s3_bucket;
-	c.key_id     = store_env_or(aws->key_id, "AWS_ACCESS_KEY_ID");
-	c.secret_key = store_env_or(aws->secret_key, "AWS_SECRET_ACCESS_KEY");
-	// A token belongs to the environment's keys, not to the section's.
-	c.session_token       = aws->key_id == NULL
-	          ? store_env_or(NULL, "AWS_SESSION_TOKEN")
-	          : NULL;
-	c.multipart_threshold = ns->s3_multipart_threshold;
-	c.part_size           = ns->s3_part_size;
-	c.timeout_ns          = 60 * BB_NS_PER_SEC;
-	if (c.key_id == NULL || c.secret_key == NULL) {
-		(void) snprintf(store_errbuf, sizeof(store_errbuf),
-		                "namespace %s: no S3 credentials: set key_id "
-		                "and secret_key in [aws.%s], or "
-		                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-		                ns->name, aws->name);
-		return BB_ECONFIG;
-	}
-	rv = store_archive_s3_new(&c, ap, &why);
-	if (rv != BB_OK) {
-		(void) snprintf(store_errbuf, sizeof(store_errbuf),
-		                "namespace %s: S3 archive: %s", ns->name,
-		                why != NULL ? why : bb_strerror(rv));
-	}
-	return rv;
-}
-
 // store_open_archive makes the archive of namespace ns.
 static bb_err
 store_open_archive(const bb_conf *conf, const bb_ns_conf *ns,
@@ -144,7 +66,8 @@ store_open_archive(const bb_conf *conf, const bb_ns_conf *ns,
 
 	store_errbuf[0] = '\0';
 	if (ns->archive == BB_ARCHIVE_S3) {
-		rv = store_open_s3(conf, ns, ap);
+		rv = store_archive_s3_from_conf(conf, ns, ap, store_errbuf,
+		                                sizeof(store_errbuf));
 	} else {
 		rv = store_archive_dir_new(ns->archive_directory, ap);
 	}

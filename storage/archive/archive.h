@@ -4,9 +4,10 @@
 // storage/archive/archive.h -- where sealed files live for good: an object
 // store reached through one interface with two back ends, S3 (libcurl, SigV4)
 // and a local directory.  An archive stores whole files as objects under
-// a key and serves byte ranges of them back.  It knows nothing of
-// namespaces, states or ids: the lifecycle (storage/lifecycle/lifecycle.c)
-// decides what to put, the namespace computes keys (storage/keyfmt.h).
+// a key and serves byte ranges of them back.  It knows nothing of files,
+// states or ids (of a namespace it reads only the configuration, for S3
+// credentials): the lifecycle (storage/lifecycle/lifecycle.c) decides what
+// to put, the namespace computes keys (storage/keyfmt.h).
 #ifndef STORAGE_ARCHIVE_H
 #define STORAGE_ARCHIVE_H
 
@@ -17,6 +18,8 @@
 
 #include "common/err.h"
 
+typedef struct bb_conf          bb_conf;    // common/conf/conf.h
+typedef struct bb_ns_conf       bb_ns_conf; // common/conf/conf.h
 typedef struct store_archive    store_archive;
 typedef struct store_archive_rd store_archive_rd;
 
@@ -82,9 +85,30 @@ typedef struct store_s3_conf {
 
 // store_archive_s3_new makes an S3 archive of one bucket.  On BB_OK the
 // caller owns *ap (store_archive_free).  BB_EINVAL for a conf missing a
-// required field; *why (if not NULL) then names it (static string).
+// required field or out of range, why[0..whylen) (may be NULL) then
+// saying which; BB_ENOMEM.
 bb_err store_archive_s3_new(const store_s3_conf *conf, store_archive **ap,
-                            const char **why);
+                            char *why, size_t whylen);
+
+// store_s3_conf_resolve fills *cp for the S3 archive of namespace ns of
+// conf (storage/archive/s3/creds.c): the [aws.<name>] section ns names,
+// with the standard AWS_* environment variables (AWS_ENDPOINT_URL_S3,
+// AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) for what the section leaves
+// out.  The strings in *cp are borrowed from conf, ns and the environment.
+// BB_ECONFIG, with why[0..whylen) set, for an unsupported credential method
+// or no credentials at all.  Reads the environment: not thread-safe
+// against setenv.
+bb_err store_s3_conf_resolve(const bb_conf *conf, const bb_ns_conf *ns,
+                             store_s3_conf *cp, char *why, size_t whylen);
+
+// store_archive_s3_from_conf makes the S3 archive of namespace ns of conf:
+// store_s3_conf_resolve, then store_archive_s3_new.  On BB_OK the caller
+// owns *ap (store_archive_free); on failure why[0..whylen) says why,
+// naming the namespace.
+bb_err store_archive_s3_from_conf(const bb_conf *conf, const bb_ns_conf *ns,
+                                  store_archive **ap, char *why,
+                                  size_t whylen);
 
 // store_archive_dir_new makes an archive in the local directory dir
 // (created if missing): object key is the file <dir>/<key>, written

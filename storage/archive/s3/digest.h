@@ -66,6 +66,9 @@ void store_digest_multipart_etag(const store_digest_plan *p, char *buf);
 
 // store_digest_md5 and store_digest_sha256 sum n bytes of buf into out.
 // BB_EINVAL if OpenSSL refuses (it does not, short of a broken install).
+// store_digest_md5 is for tests (the product's MD5s come from
+// store_digest_plan_init); store_digest_sha256 signs the body of a
+// CompleteMultipartUpload.
 bb_err store_digest_md5(const void *buf, size_t n, uint8_t out[STORE_MD5_LEN]);
 bb_err store_digest_sha256(const void *buf, size_t n,
                            uint8_t out[STORE_SHA256_LEN]);

@@ -3,44 +3,12 @@
 //
 // storage/archive/s3/errors.c -- what the S3 archive says when a request
 // fails: libcurl results and HTTP statuses mapped to bb_err with a one-line
-// reason, and the little text handling that needs (S3's XML error
-// documents, percent-encoding of keys).
+// reason, and reading S3's XML documents (error code and message, upload
+// id, ETag).  Percent-encoding of keys is in request.c.
 #include <stdio.h>
 #include <string.h>
 
 #include "storage/archive/s3/s3_impl.h"
-
-bool
-store__s3_pct(const char *s, bool keep_slash, char *out, size_t cap)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned char     c;
-	size_t            o = 0;
-
-	for (; *s != '\0'; s++) {
-		c = (unsigned char) *s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.' || c == '~' || (keep_slash && c == '/')) {
-			if (o + 1 >= cap) {
-				return false;
-			}
-			out[o++] = (char) c;
-			continue;
-		}
-		if (o + 3 >= cap) {
-			return false;
-		}
-		out[o++] = '%';
-		out[o++] = hex[c >> 4];
-		out[o++] = hex[c & 15];
-	}
-	if (o >= cap) {
-		return false;
-	}
-	out[o] = '\0';
-	return true;
-}
 
 // xml_entity decodes the entity at p (after '&'); returns its length
 // through *len, or 0 for one we do not know.

@@ -65,45 +65,21 @@ mp_query(char *q, size_t cap, uint32_t n, const char *id)
 	    cap - used;
 }
 
+// mp_part sends part n (from 1) of the upload id.
 static bb_err
 mp_part(store__s3 *s3, const char *key, int fd, const char *id, uint32_t n,
         const store_digest_part *part, const atomic_bool *cancel, char *why,
         size_t whylen)
 {
-	store__s3_req r = { .method = "PUT", .key = key, .cancel = cancel };
-	char          q[3 * MP_ID_MAX + 64];
-	char          md5[STORE_MD5_HEXLEN];
-	char          b64[STORE_MD5_B64LEN];
-	char          sha[STORE_SHA256_HEXLEN];
-	bb_err        rv;
+	char q[3 * MP_ID_MAX + 64];
 
 	if (!mp_query(q, sizeof(q), n, id)) {
 		(void) snprintf(why, whylen, "PUT %s: upload id too long",
 		                key);
 		return BB_EPROTO;
 	}
-	store_digest_hex(part->md5, sizeof(part->md5), md5);
-	store_digest_b64(part->md5, sizeof(part->md5), b64);
-	store_digest_hex(part->sha256, sizeof(part->sha256), sha);
-	r.query      = q;
-	r.sha256_hex = sha;
-	r.md5_b64    = b64;
-	r.fd         = fd;
-	r.fd_off     = part->off;
-	r.fd_len     = part->len;
-	rv           = store__s3_req_run(s3, &r, why, whylen);
-	if (rv == BB_OK && r.status != 200) {
-		rv = store__s3_req_err(s3, &r, why, whylen);
-	} else if (rv == BB_OK && strcasecmp(r.etag, md5) != 0) {
-		(void) snprintf(why, whylen,
-		                "PUT %s part %" PRIu32
-		                ": ETag '%s' is not the "
-		                "MD5 %s",
-		                key, n, r.etag, md5);
-		rv = BB_ECORRUPT;
-	}
-	store__s3_req_fini(s3, &r);
-	return rv;
+	return store__s3_put_range(s3, key, q, n, fd, part, cancel, why,
+	                           whylen);
 }
 
 // mp_complete_xml builds the CompleteMultipartUpload document: each part

@@ -2,10 +2,11 @@
 // Copyright 2026 The blobby-c authors
 //
 // storage/archive/s3/request.c -- one S3 request: its URL, headers and SigV4
-// signing (libcurl's CURLOPT_AWS_SIGV4), the libcurl set-up, capture of
-// the response status and headers.  What a status means for an operation is
-// decided by the callers (archive_s3.c, s3_multipart.c, s3_read.c);
-// s3_errors.c maps failures to bb_err; s3_conn.c keeps the connections.
+// signing (libcurl's CURLOPT_AWS_SIGV4) with the percent-encoding of keys
+// and query values, the libcurl set-up, capture of the response status
+// and headers.  What a status means for an operation is decided by the
+// callers (s3.c, multipart.c, read.c); errors.c maps failures to bb_err;
+// conn.c keeps the connections.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,41 @@
 // How much of a response body is kept when no sink takes it: enough for
 // any S3 error or result document we read.
 #define S3_RESP_MAX (64u << 10)
+
+// Written here rather than with curl_easy_escape: that one also escapes
+// '/', which a key's path keeps, and SigV4 needs exactly this unreserved
+// set, in upper-case hex.
+bool
+store__s3_pct(const char *s, bool keep_slash, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char     c;
+	size_t            o = 0;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char) *s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~' || (keep_slash && c == '/')) {
+			if (o + 1 >= cap) {
+				return false;
+			}
+			out[o++] = (char) c;
+			continue;
+		}
+		if (o + 3 >= cap) {
+			return false;
+		}
+		out[o++] = '%';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	if (o >= cap) {
+		return false;
+	}
+	out[o] = '\0';
+	return true;
+}
 
 // s3_url builds the URL of r: path-style under an endpoint, virtual-
 // hosted on AWS.  libcurl signs the path and query exactly as given, so

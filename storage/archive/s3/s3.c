@@ -4,8 +4,8 @@
 // storage/archive/s3/s3.c -- the S3 archive: its configuration, and put (a
 // HEAD to skip what is already stored, then one PUT with Content-MD5, or
 // a multipart upload for large files).  Requests are built in
-// s3_request.c, multipart uploads run in s3_multipart.c, reads in
-// s3_read.c.
+// request.c, multipart uploads run in multipart.c, reads in read.c,
+// credentials come from creds.c.
 //
 // libcurl is initialised once per process (curl_global_init through
 // pthread_once, on the first store_archive_s3_new) and never cleaned up:
@@ -93,12 +93,10 @@ s3_head_same(store__s3 *s3, const char *key, const store_digest_plan *p,
 	return rv;
 }
 
-// s3_put_single sends the file in one PUT; S3 checks Content-MD5, and the
-// ETag it answers must be that MD5.
-static bb_err
-s3_put_single(store__s3 *s3, const char *key, int fd,
-              const store_digest_plan *p, const atomic_bool *cancel, char *why,
-              size_t whylen)
+bb_err
+store__s3_put_range(store__s3 *s3, const char *key, const char *query,
+                    uint32_t n, int fd, const store_digest_part *part,
+                    const atomic_bool *cancel, char *why, size_t whylen)
 {
 	store__s3_req r = { .method = "PUT", .key = key, .cancel = cancel };
 	char          md5[STORE_MD5_HEXLEN];
@@ -106,25 +104,47 @@ s3_put_single(store__s3 *s3, const char *key, int fd,
 	char          sha[STORE_SHA256_HEXLEN];
 	bb_err        rv;
 
-	store_digest_hex(p->md5, sizeof(p->md5), md5);
-	store_digest_b64(p->md5, sizeof(p->md5), b64);
-	store_digest_hex(p->sha256, sizeof(p->sha256), sha);
-	r.sha256_hex   = sha;
-	r.md5_b64      = b64;
-	r.content_type = "application/octet-stream";
+	store_digest_hex(part->md5, sizeof(part->md5), md5);
+	store_digest_b64(part->md5, sizeof(part->md5), b64);
+	store_digest_hex(part->sha256, sizeof(part->sha256), sha);
+	r.query      = query;
+	r.sha256_hex = sha;
+	r.md5_b64    = b64;
+	// A part takes the type the upload was created with.
+	r.content_type = query == NULL ? "application/octet-stream" : NULL;
 	r.fd           = fd;
-	r.fd_len       = p->size;
+	r.fd_off       = part->off;
+	r.fd_len       = part->len;
 	rv             = store__s3_req_run(s3, &r, why, whylen);
 	if (rv == BB_OK && r.status != 200) {
 		rv = store__s3_req_err(s3, &r, why, whylen);
+	} else if (rv == BB_OK && strcasecmp(r.etag, md5) != 0 && n == 0) {
+		rv = bb_why(BB_ECORRUPT, why, whylen,
+		            "PUT %s: ETag '%s' is not the MD5 %s", key, r.etag,
+		            md5);
 	} else if (rv == BB_OK && strcasecmp(r.etag, md5) != 0) {
-		(void) snprintf(why, whylen,
-		                "PUT %s: ETag '%s' is not the MD5 %s", key,
-		                r.etag, md5);
-		rv = BB_ECORRUPT;
+		rv = bb_why(BB_ECORRUPT, why, whylen,
+		            "PUT %s part %" PRIu32
+		            ": ETag '%s' is not the MD5 %s",
+		            key, n, r.etag, md5);
 	}
 	store__s3_req_fini(s3, &r);
 	return rv;
+}
+
+// s3_put_single sends the whole file in one PUT: the plan's digests are
+// those of its only range.
+static bb_err
+s3_put_single(store__s3 *s3, const char *key, int fd,
+              const store_digest_plan *p, const atomic_bool *cancel, char *why,
+              size_t whylen)
+{
+	store_digest_part whole = { .off = 0, .len = p->size };
+
+	memcpy(whole.md5, p->md5, sizeof(whole.md5));
+	memcpy(whole.sha256, p->sha256, sizeof(whole.sha256));
+	return store__s3_put_range(s3, key, NULL, 0, fd, &whole, cancel, why,
+	                           whylen);
 }
 
 static bb_err
@@ -262,8 +282,8 @@ s3_share_init(store__s3 *s3)
 }
 
 bb_err
-store_archive_s3_new(const store_s3_conf *conf, store_archive **ap,
-                     const char **why)
+store_archive_s3_new(const store_s3_conf *conf, store_archive **ap, char *why,
+                     size_t whylen)
 {
 	store__s3  *s3;
 	const char *bad;
@@ -275,17 +295,12 @@ store_archive_s3_new(const store_s3_conf *conf, store_archive **ap,
 
 	bad = conf != NULL ? s3_check_conf(conf) : "s3: no configuration";
 	if (bad != NULL) {
-		if (why != NULL) {
-			*why = bad;
-		}
-		return BB_EINVAL;
+		return bb_why(BB_EINVAL, why, whylen, "%s", bad);
 	}
 	(void) pthread_once(&s3_once, s3_global_init);
 	if (s3_init_rc != CURLE_OK) {
-		if (why != NULL) {
-			*why = "s3: curl_global_init failed";
-		}
-		return BB_ENOMEM;
+		return bb_why(BB_ENOMEM, why, whylen,
+		              "s3: curl_global_init failed");
 	}
 	s3 = calloc(1, sizeof(*s3));
 	if (s3 == NULL) {

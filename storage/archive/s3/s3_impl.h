@@ -3,7 +3,7 @@
 //
 // storage/archive/s3/s3_impl.h -- what the files of the S3 archive share: the
 // archive context, one request and its response, the connection pool.  Private
-// to storage/archive/s3/s3.c and storage/s3_*.c; no other file includes it.
+// to the files of storage/archive/s3/; no other file includes it.
 #ifndef STORAGE_S3_IMPL_H
 #define STORAGE_S3_IMPL_H
 
@@ -106,7 +106,7 @@ struct store__s3_req {
 	size_t   resp_len;
 	char     errbuf[CURL_ERROR_SIZE];
 
-	// Private to s3_request.c.
+	// Private to request.c.
 	store__s3_conn    *conn;
 	struct curl_slist *hdrs;
 	char              *url;
@@ -172,6 +172,17 @@ void store__s3_conn_put(store__s3 *s3, store__s3_conn *c);
 
 // store__s3_pool_fini frees s3's idle connections.
 void store__s3_pool_fini(store__s3 *s3);
+
+// store__s3_put_range sends [part->off, part->off + part->len) of fd
+// (borrowed) in one PUT of key, with part's MD5 as Content-MD5 and its SHA-256
+// as the signed payload hash, and checks that the ETag S3 answers is that MD5
+// (BB_ECORRUPT if not).  query NULL and n 0: a whole object (typed
+// application/octet-stream); else query names part n of a multipart
+// upload.  Other errors as store__s3_req_err; why is set on failure.
+bb_err store__s3_put_range(store__s3 *s3, const char *key, const char *query,
+                           uint32_t n, int fd, const store_digest_part *part,
+                           const atomic_bool *cancel, char *why,
+                           size_t whylen);
 
 // store__s3_multipart_put uploads p's parts of fd as object key (see
 // ops.put): create, one PUT per part, complete; aborts the upload on any

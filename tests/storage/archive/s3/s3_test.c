@@ -2,7 +2,7 @@
 // Copyright 2026 The blobby-c authors
 //
 // tests/storage/archive/s3/s3_test.c -- the S3 archive
-// (storage/archive/s3/s3.c and its s3_*.c) against a real s3rver on loopback:
+// (storage/archive/s3/) against a real s3rver on loopback:
 // round trips, ranges, missing objects, skipped re-uploads, multipart, odd
 // keys, a stopped server, cancel.
 #define _XOPEN_SOURCE 700 // nftw, in tests/tmpdir.h
@@ -18,7 +18,7 @@ s3rver_setup(void **state)
 {
 	static const char *const buckets[] = { BUCKET, "other", NULL };
 	store_s3_conf            c;
-	const char              *why = NULL;
+	char                     why[WHYLEN];
 	char                     data[300];
 
 	(void) state;
@@ -28,7 +28,7 @@ s3rver_setup(void **state)
 		return -1;
 	}
 	c = conf_for(bbt_s3_endpoint(g_s3));
-	if (store_archive_s3_new(&c, &g_a, &why) != BB_OK) {
+	if (store_archive_s3_new(&c, &g_a, why, sizeof(why)) != BB_OK) {
 		(void) fprintf(stderr, "store_archive_s3_new: %s\n", why);
 		return -1;
 	}
@@ -331,7 +331,7 @@ test_missing_bucket(void **state)
 
 	(void) state;
 	c.bucket = "nosuchbucket";
-	assert_int_equal(store_archive_s3_new(&c, &a, NULL), BB_OK);
+	assert_int_equal(store_archive_s3_new(&c, &a, NULL, 0), BB_OK);
 	fd = make_file("nobucket", 100, 15);
 	assert_int_equal(put_fd(a, "k", fd, &existed, why), BB_EIO);
 	assert_non_null(strstr(why, "bucket nosuchbucket does not exist"));
