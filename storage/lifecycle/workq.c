@@ -137,10 +137,13 @@ store__wq_put(store__wq *q, store__file *f, int64_t due_ns)
 	*q->tail     = f;
 	q->tail      = &f->lc_next;
 	q->len++;
-	// One more worker when every one is busy; a failed start leaves the
-	// file to the workers there are (there is at least one unless the
-	// very first start failed, and then the next put tries again).
-	if (q->busy == q->nthreads && q->nthreads < q->max_workers) {
+	// One more worker while the queued files outnumber the idle workers
+	// (a burst of puts comes before any worker wakes to take one, so
+	// "every worker busy" alone would leave the burst to one worker).  A
+	// failed start leaves the file to the workers there are (there is at
+	// least one unless the very first start failed, and then the next
+	// put tries again).
+	if (q->nthreads < q->max_workers && q->len > q->nthreads - q->busy) {
 		if (pthread_create(&q->threads[q->nthreads], NULL, wq_main,
 		                   q) == 0) {
 			q->nthreads++;

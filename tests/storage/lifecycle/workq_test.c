@@ -248,6 +248,33 @@ test_max_workers(void **state)
 	store__wq_free(q);
 }
 
+// Files put faster than the workers take them (recovery queues many
+// sealed files at once) still get every worker there may be: a burst of
+// puts starts max_workers workers, not one.
+static void
+test_burst(void **state)
+{
+	store__wq *q = NULL;
+	int        i;
+
+	(void) state;
+	(void) pthread_mutex_lock(&g.mu);
+	g.hold = true;
+	(void) pthread_mutex_unlock(&g.mu);
+	assert_int_equal(store__wq_new("burst", 3, work, &g, &q), BB_OK);
+	for (i = 0; i < 8; i++) {
+		put(q, i, 0);
+	}
+	assert_true(wait_int(&g.running, 3));
+	sleep_ms(50); // and no more than that
+	assert_int_equal(get_int(&g.running), 3);
+	open_gate();
+	assert_true(wait_int(&g.ncalls, 8));
+	assert_int_equal(get_int(&g.max_running), 3);
+	store__wq_stop(q);
+	store__wq_free(q);
+}
+
 // A file is not taken before it is due; with one worker, files become
 // due in due order whatever order they were queued in, and files due at
 // once go in queue order.  The steps are 250 ms apart so that a slow
@@ -429,6 +456,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_max_workers, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_due_order, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_due_wakeup, setup,
