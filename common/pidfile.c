@@ -5,6 +5,7 @@
 // replaced, a live one stops a second instance from starting on the same
 // data.
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,8 +31,15 @@ pidfile_read(const char *path)
 		buf[0] = '\0';
 	}
 	(void) fclose(f);
-	pid = strtol(buf, &end, 10);
-	return pid > 0 && (*end == '\n' || *end == '\0') ? pid : 0;
+	errno = 0;
+	pid   = strtol(buf, &end, 10);
+	// A number beyond pid_t would become another pid (or -1: every
+	// process) in kill(): no process wrote it.
+	if (errno != 0 || pid <= 0 || pid > INT_MAX ||
+	    (*end != '\n' && *end != '\0')) {
+		return 0;
+	}
+	return pid;
 }
 
 bb_err

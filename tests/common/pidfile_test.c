@@ -163,7 +163,15 @@ static void
 test_stale(void **state)
 {
 	static const char *const junk[] = {
-		"", "\n", "abc\n", "12x\n", "-5\n", "0\n",
+		"",
+		"\n",
+		"abc\n",
+		"12x\n",
+		"-5\n",
+		"0\n",
+		// Beyond pid_t: not a process (kill(-1) or pid 1 otherwise).
+		"99999999999999999999\n",
+		"4294967297\n",
 	};
 	char   text[32];
 	char   why[256];
