@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "storage/fileio.h"
-#include "storage/storage_impl.h"
+#include "storage/file.h"
+#include "storage/ns_impl.h"
 
 #define MAP_MIN_BUCKETS 64
 

@@ -15,7 +15,12 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "storage/fileio.h"
-#include "storage/storage_impl.h"
+#include "storage/file.h"
+#include "storage/lifecycle/lifecycle.h"
+#include "storage/metrics.h"
+#include "storage/ns_impl.h"
+#include "storage/repl/repl.h"
+#include "storage/spool.h"
 
 static _Thread_local char ns_errbuf[512];
 

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "common/clock.h"
-#include "storage/storage_impl.h"
+#include "storage/file.h"
+#include "storage/metrics.h"
+#include "storage/ns_impl.h"
 
 store_metrics *
 store_ns_metrics(store_ns *ns)

@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "storage/storage_impl.h"
+#include "storage/file.h"
+#include "storage/ns_impl.h"
 
 static _Thread_local char recover_errbuf[512];
 

@@ -5,7 +5,9 @@
 // files, inserts and local reads.  An insert appends a spooled body to an
 // idle primary and returns the id; a read names a range inside a file's
 // committed length.  There is no per-object index: the id is the index.
-// Replication and the archive plug in here in later work.
+// The replica side of replication (what the RPC server calls) and reads
+// from the archive are here too; the archive itself, the lifecycle, the
+// counters and the spool have their own headers.
 #ifndef STORAGE_STORAGE_H
 #define STORAGE_STORAGE_H
 
@@ -15,15 +17,20 @@
 
 #include "common/conf/conf.h"
 #include "common/err.h"
-#include "storage/archive/archive.h"
 #include "storage/id.h"
-#include "storage/lifecycle/lifecycle.h"
-#include "storage/metrics.h"
 #include "storage/remote.h"
-#include "storage/spool.h"
 
 typedef struct store    store;
 typedef struct store_ns store_ns;
+
+// Types the prototypes below only pass by pointer: their functions are in
+// storage/archive/archive.h, storage/lifecycle/lifecycle.h,
+// storage/metrics.h and storage/spool.h; include those where they are used.
+typedef struct store_archive    store_archive;
+typedef struct store_archive_rd store_archive_rd;
+typedef struct store_lifecycle  store_lifecycle;
+typedef struct store_metrics    store_metrics;
+typedef struct store_spool      store_spool;
 
 // What store_ns_foreach reports about one file.
 typedef struct store_file_info {

@@ -11,7 +11,9 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "storage/storage_impl.h"
+#include "storage/archive/archive.h"
+#include "storage/lifecycle/lifecycle.h"
+#include "storage/ns_impl.h"
 
 #define STORE_TICK_NS BB_NS_PER_SEC
 

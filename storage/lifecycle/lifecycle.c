@@ -25,11 +25,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <zlib.h>
-
 #include "common/clock.h"
 #include "common/log.h"
-#include "storage/storage_impl.h"
+#include "storage/archive/archive.h"
+#include "storage/file.h"
+#include "storage/lifecycle/backoff.h"
+#include "storage/lifecycle/gzip.h"
+#include "storage/lifecycle/lifecycle.h"
+#include "storage/lifecycle/workq.h"
+#include "storage/metrics.h"
+#include "storage/ns_impl.h"
 
 enum { LC_COMPRESS, LC_UPLOAD, LC_REMOTES, LC_LOCAL, LC_NQ };
 
@@ -87,7 +92,7 @@ lc_after_gz(const store_ns *ns, const store__file *f)
 	return lc_after_remotes(ns, f);
 }
 
-store__state
+int
 store__seal_next(const store_ns *ns, const store__file *f)
 {
 	if (ns->lifecycle == NULL) {
@@ -199,7 +204,7 @@ lc_compress(store_lifecycle *lc, store__file *f)
 	store_ns *ns = f->lc_ns;
 	char      gz[STORE_FID_STRLEN + 8];
 	char      why[128];
-	int       level = ns->conf->compress_level;
+	int       level = store__gzip_level(ns->conf->compress_level);
 	int       fd;
 	bb_err    rv;
 
@@ -207,9 +212,6 @@ lc_compress(store_lifecycle *lc, store__file *f)
 		return;
 	}
 	atomic_store(&f->state, STORE__COMPRESSING);
-	// The original's level mapping (spec 5): 0 is zlib's default, -1 no
-	// compression.
-	level = level == 0 ? Z_DEFAULT_COMPRESSION : level == -1 ? 0 : level;
 	(void) store__gz_name(f, gz);
 	fd = openat(ns->dirfd, gz, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
 	            0644);

@@ -13,7 +13,11 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "storage/fileio.h"
-#include "storage/storage_impl.h"
+#include "storage/file.h"
+#include "storage/metrics.h"
+#include "storage/ns_impl.h"
+#include "storage/repl/repl.h"
+#include "storage/spool.h"
 
 // repl_check sums up the results of one call to n peers: the first error
 // (logged with the peer's reason) and whether any peer is draining.

@@ -13,13 +13,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <xxhash.h>
-
 #include "common/clock.h"
 #include "common/log.h"
 #include "storage/fileio.h"
+#include "storage/file.h"
+#include "storage/lifecycle/lifecycle.h"
+#include "storage/metrics.h"
+#include "storage/ns_impl.h"
 #include "storage/remote.h"
-#include "storage/storage_impl.h"
+#include "storage/repl/repl.h"
 
 // A duplicate is compared through a bounded stack buffer, so a resent
 // chunk of any size costs no allocation.
@@ -32,12 +34,6 @@
 // (once per file) and appends never take it, so one lock for the process
 // is enough.  Lock order: replica_life_mu, a replica's mu, the map lock.
 static pthread_mutex_t replica_life_mu = PTHREAD_MUTEX_INITIALIZER;
-
-uint64_t
-store_hash(const void *data, size_t len)
-{
-	return XXH3_64bits(data, len); // seed 0
-}
 
 // replica_acquire finds the replica of fid and locks it.  Only records
 // with replica set count: a node that is its own replica also holds the

@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "rpc/rpc.h"
 #include "storage/remote.h"
+#include "storage/spool.h"
 
 #define SERVER   2u // the one peer that listens
 #define DOWN_A   3u

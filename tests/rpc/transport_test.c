@@ -30,6 +30,7 @@
 #include "blobby/rpc/v1/rpc.pb-c.h"
 #include "common/clock.h"
 #include "rpc/rpc.h"
+#include "storage/spool.h"
 
 #define MACHINE  7u
 #define TIMEOUT  (5 * BB_NS_PER_SEC)

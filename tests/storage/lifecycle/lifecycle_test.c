@@ -16,6 +16,7 @@
 
 #include "storage/archive/archive.h"
 #include "storage/lifecycle/lifecycle.h"
+#include "storage/lifecycle/backoff.h"
 
 #define WAIT_NS (20 * BB_NS_PER_SEC)
 

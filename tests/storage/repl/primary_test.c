@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "storage/remote.h"
 #include "storage/storage.h"
+#include "storage/spool.h"
 
 #define PEERS 3
 #define CHUNK 1000 // small, so that modest bodies take several calls
