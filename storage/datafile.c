@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// storage/datafile.c -- data file records and the fid map of a namespace
-// (a chained hash table: lookups are per read, so they must be O(1)).
+// storage/datafile.c -- data file records (create, reference counting,
+// names, removal) and the local read of a namespace through its fid map.
+// The map itself is fidmap.c; the pool of primaries is pool.c.
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,6 @@
 #include "storage/fileio.h"
 #include "storage/file.h"
 #include "storage/ns_impl.h"
-
-#define MAP_MIN_BUCKETS 64
 
 static const char *const state_names[STORE__NSTATES_] = {
 	[STORE__OPENING]                   = "opening",
@@ -142,132 +141,6 @@ store__gz_name(const store__file *f, char *buf)
 	return buf;
 }
 
-size_t
-store__map_hash(const store_fid *fid, size_t nbuckets)
-{
-	uint64_t h = 1469598103934665603u; // FNV-1a offset basis
-	int      i;
-
-	for (i = 0; i < STORE_FID_LEN; i++) {
-		h = (h ^ fid->b[i]) * 1099511628211u;
-	}
-	return (size_t) (h & (nbuckets - 1));
-}
-
-// map_grow doubles the bucket array; called with the write lock held.
-static bb_err
-map_grow(store_ns *ns)
-{
-	size_t        n = ns->nbuckets ? ns->nbuckets * 2 : MAP_MIN_BUCKETS;
-	store__file **b;
-	store__file  *f;
-	store__file  *next;
-	size_t        i;
-	size_t        h;
-
-	b = calloc(n, sizeof(*b));
-	if (b == NULL) {
-		return BB_ENOMEM;
-	}
-	for (i = 0; i < ns->nbuckets; i++) {
-		for (f = ns->buckets[i]; f != NULL; f = next) {
-			next     = f->hnext;
-			h        = store__map_hash(&f->fid, n);
-			f->hnext = b[h];
-			b[h]     = f;
-		}
-	}
-	free(ns->buckets);
-	ns->buckets  = b;
-	ns->nbuckets = n;
-	return BB_OK;
-}
-
-bb_err
-store__map_add(store_ns *ns, store__file *f)
-{
-	bb_err rv = BB_OK;
-	size_t h;
-
-	(void) pthread_rwlock_wrlock(&ns->map_lock);
-	if (ns->nfiles >= ns->nbuckets) {
-		rv = map_grow(ns);
-		if (rv != BB_OK) {
-			goto done;
-		}
-	}
-	h              = store__map_hash(&f->fid, ns->nbuckets);
-	f->hnext       = ns->buckets[h];
-	ns->buckets[h] = f;
-	ns->nfiles++;
-done:
-	(void) pthread_rwlock_unlock(&ns->map_lock);
-	return rv;
-}
-
-bool
-store__map_has(store_ns *ns, const store_fid *fid)
-{
-	store__file *f;
-	bool         found = false;
-
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	if (ns->nbuckets > 0) {
-		for (f = ns->buckets[store__map_hash(fid, ns->nbuckets)];
-		     f != NULL && !found; f = f->hnext) {
-			found = store_fid_equal(&f->fid, fid);
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
-	return found;
-}
-
-void
-store__map_remove(store_ns *ns, store__file *f)
-{
-	store__file **pp;
-
-	(void) pthread_rwlock_wrlock(&ns->map_lock);
-	if (ns->nbuckets > 0) {
-		pp = &ns->buckets[store__map_hash(&f->fid, ns->nbuckets)];
-		while (*pp != NULL && *pp != f) {
-			pp = &(*pp)->hnext;
-		}
-		if (*pp == f) {
-			*pp = f->hnext;
-			ns->nfiles--;
-		}
-	}
-	f->hnext = NULL;
-	(void) pthread_rwlock_unlock(&ns->map_lock);
-}
-
-store__file *
-store__map_covering(store_ns *ns, const store_id *id)
-{
-	store__file *f;
-	uint64_t     committed;
-
-	if (ns->nbuckets == 0) {
-		return NULL;
-	}
-	// A node that is its own replica holds <fid> and r-<fid>: take the
-	// first file whose committed range covers the whole id.
-	for (f = ns->buckets[store__map_hash(&id->fid, ns->nbuckets)];
-	     f != NULL; f = f->hnext) {
-		if (!store_fid_equal(&f->fid, &id->fid)) {
-			continue;
-		}
-		committed =
-		    atomic_load_explicit(&f->committed, memory_order_acquire);
-		if (id->start <= committed &&
-		    id->length <= committed - id->start) {
-			return f;
-		}
-	}
-	return NULL;
-}
-
 bb_err
 store_ns_read(store_ns *ns, const store_id *id, int *fdp, uint64_t *offp)
 {
@@ -275,15 +148,15 @@ store_ns_read(store_ns *ns, const store_id *id, int *fdp, uint64_t *offp)
 	int          fd = -1;
 	bb_err       rv = BB_ENOENT;
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	f = store__map_covering(ns, id);
+	store__fidmap_rdlock(&ns->map);
+	f = store__fidmap_covering(&ns->map, id);
 	if (f != NULL) {
 		// dup under the lock: the file cannot be closed meanwhile, and
 		// the new descriptor keeps the bytes even if it is deleted.
 		fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
 		rv = fd >= 0 ? BB_OK : BB_ESYS;
 	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
+	store__fidmap_unlock(&ns->map);
 	if (rv == BB_OK) {
 		*fdp  = fd;
 		*offp = id->start;
@@ -325,20 +198,27 @@ store__file_info(const store__file *f, store_file_info *info)
 	}
 }
 
+// What store_ns_foreach hands to each file, through the map's visit.
+typedef struct {
+	void (*fn)(const store_file_info *info, void *arg);
+	void *arg;
+} datafile_foreach;
+
+static void
+datafile_foreach_one(store__file *f, void *arg)
+{
+	datafile_foreach *d = arg;
+	store_file_info   info;
+
+	store__file_info(f, &info);
+	d->fn(&info, d->arg);
+}
+
 void
 store_ns_foreach(store_ns *ns,
                  void (*fn)(const store_file_info *info, void *arg), void *arg)
 {
-	store_file_info info;
-	store__file    *f;
-	size_t          i;
+	datafile_foreach d = { .fn = fn, .arg = arg };
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	for (i = 0; i < ns->nbuckets; i++) {
-		for (f = ns->buckets[i]; f != NULL; f = f->hnext) {
-			store__file_info(f, &info);
-			fn(&info, arg);
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
+	store__fidmap_visit(&ns->map, datafile_foreach_one, &d);
 }

@@ -67,7 +67,7 @@ ns_create_primary(store_ns *ns, store__file **fp)
 		(void) store_fid_format(&fid, name);
 		// A recovered r-<fid> holds the same fid under another name:
 		// sharing it would mix two files in reads and in the archive.
-		if (store__map_has(ns, &fid)) {
+		if (store__fidmap_has(&ns->map, &fid)) {
 			continue;
 		}
 		fd = openat(ns->dirfd, name,
@@ -94,7 +94,7 @@ ns_create_primary(store_ns *ns, store__file **fp)
 	if (rv != BB_OK) {
 		goto fail;
 	}
-	rv = store__map_add(ns, f);
+	rv = store__fidmap_add(&ns->map, f);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -371,32 +371,33 @@ ns_beating(store__file *f)
 	     s != STORE__INSERTING);
 }
 
-// ns_heartbeats sends the heart beats that are due.  The files are
-// collected under the map lock, each with a reference (the lifecycle may
-// remove a file meanwhile), and called outside it.
+// ns_beat_due picks the files whose heart beat is due at *(int64_t *)arg.
+static bool
+ns_beat_due(store__file *f, void *arg)
+{
+	return ns_beating(f) &&
+	    *(const int64_t *) arg >= atomic_load(&f->next_hb_ns);
+}
+
+// ns_heartbeats sends the heart beats that are due, all of them: the
+// files are collected under the map lock, each with a reference (the
+// lifecycle may remove a file meanwhile), and called outside it.  Out of
+// memory, the beats wait for the next tick.
 static void
 ns_heartbeats(store_ns *ns, int64_t now_ns)
 {
-	store__file *due[64];
-	store__file *f;
-	size_t       n = 0;
-	size_t       i;
+	store__file **due = NULL;
+	size_t        n   = 0;
+	size_t        i;
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	for (i = 0; i < ns->nbuckets && n < 64; i++) {
-		for (f = ns->buckets[i]; f != NULL && n < 64; f = f->hnext) {
-			if (ns_beating(f) &&
-			    now_ns >= atomic_load(&f->next_hb_ns)) {
-				store__file_get(f);
-				due[n++] = f;
-			}
-		}
+	if (store__fidmap_collect(&ns->map, ns_beat_due, &now_ns, &due, &n) !=
+	    BB_OK) {
+		return;
 	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
 	for (i = 0; i < n; i++) {
 		store__repl_heartbeat(ns, due[i], now_ns);
-		store__file_put(due[i]);
 	}
+	store__fidmap_release(due, n);
 }
 
 void
@@ -446,7 +447,7 @@ store_ns_tick(store_ns *ns, int64_t now_ns)
 
 		f       = empties;
 		empties = f->idle_next;
-		store__map_remove(ns, f);
+		store__fidmap_remove(&ns->map, f);
 		gone =
 		    unlinkat(ns->dirfd, store__file_name(f, name), 0) == 0 ||
 		    errno == ENOENT;
@@ -488,38 +489,32 @@ store_ns_conf(const store_ns *ns)
 
 // ns_archive_sealed hands the files sealed while the namespace opened
 // (recovered ones, and primaries that failed at once) to the lifecycle.
+static bool
+ns_sealed(store__file *f, void *arg)
+{
+	(void) arg;
+	return atomic_load(&f->state) == STORE__PENDING_UPLOAD;
+}
+
 static void
 ns_archive_sealed(store_ns *ns)
 {
 	store__file **v = NULL;
-	store__file  *f;
 	size_t        n = 0;
 	size_t        i;
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	if (ns->nfiles > 0) {
-		v = calloc(ns->nfiles, sizeof(*v));
-	}
-	for (i = 0; v != NULL && i < ns->nbuckets; i++) {
-		for (f = ns->buckets[i]; f != NULL; f = f->hnext) {
-			if (atomic_load(&f->state) == STORE__PENDING_UPLOAD) {
-				store__file_get(f);
-				v[n++] = f;
-			}
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
-	if (v == NULL && ns->nfiles > 0) {
+	if (store__fidmap_collect(&ns->map, ns_sealed, NULL, &v, &n) !=
+	    BB_OK) {
 		bb_log_error("namespace %s: out of memory: the files found "
 		             "on disk are archived at the next start",
 		             ns->conf->name);
+		return;
 	}
 	for (i = 0; i < n; i++) {
 		atomic_store(&v[i]->state, store__seal_next(ns, v[i]));
 		store__lc_enqueue(ns->lifecycle, ns, v[i]);
-		store__file_put(v[i]);
 	}
-	free(v);
+	store__fidmap_release(v, n);
 }
 
 // ns_init_locks sets up the locks; the pool's condition variable runs on
@@ -536,8 +531,7 @@ ns_init_locks(store_ns *ns)
 	(void) pthread_cond_init(&ns->pool_cv, &ca);
 	(void) pthread_condattr_destroy(&ca);
 	(void) pthread_mutex_init(&ns->pool_mu, NULL);
-	(void) pthread_rwlock_init(&ns->map_lock, NULL);
-	return BB_OK;
+	return store__fidmap_init(&ns->map);
 }
 
 bb_err
@@ -652,14 +646,23 @@ fail:
 	return rv;
 }
 
+// ns_drop_empty removes the file of an empty primary at close: it holds
+// nothing, and leaving it would only come back as an empty recovered
+// file.
+static void
+ns_drop_empty(store__file *f, void *arg)
+{
+	store_ns *ns = arg;
+	char      name[STORE_FID_STRLEN + 3];
+
+	if (f->primary && atomic_load(&f->committed) == 0) {
+		(void) unlinkat(ns->dirfd, store__file_name(f, name), 0);
+	}
+}
+
 void
 store_ns_close(store_ns *ns)
 {
-	store__file *f;
-	store__file *next;
-	size_t       i;
-	char         name[STORE_FID_STRLEN + 3];
-
 	if (ns == NULL) {
 		return;
 	}
@@ -667,24 +670,12 @@ store_ns_close(store_ns *ns)
 	ns->closing = true;
 	(void) pthread_cond_broadcast(&ns->pool_cv);
 	(void) pthread_mutex_unlock(&ns->pool_mu);
-	for (i = 0; i < ns->nbuckets; i++) {
-		for (f = ns->buckets[i]; f != NULL; f = next) {
-			next = f->hnext;
-			// An empty primary holds nothing; leaving it would
-			// only come back as an empty recovered file.
-			if (f->primary && atomic_load(&f->committed) == 0) {
-				(void) unlinkat(ns->dirfd,
-				                store__file_name(f, name), 0);
-			}
-			store__file_put(f); // the map's reference
-		}
-	}
-	free(ns->buckets);
+	store__fidmap_visit(&ns->map, ns_drop_empty, ns);
+	store__fidmap_fini(&ns->map); // drops the map's references
 	store_keyfmt_free(ns->keyfmt);
 	if (ns->dirfd >= 0) {
 		(void) close(ns->dirfd);
 	}
-	(void) pthread_rwlock_destroy(&ns->map_lock);
 	(void) pthread_cond_destroy(&ns->pool_cv);
 	(void) pthread_mutex_destroy(&ns->pool_mu);
 	store_metrics_free(ns->metrics);

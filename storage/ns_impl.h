@@ -16,6 +16,7 @@
 #include "common/conf/conf.h"
 #include "common/err.h"
 #include "storage/archive/archive.h"
+#include "storage/fidmap.h"
 #include "storage/file.h"
 #include "storage/keyfmt.h"
 #include "storage/lifecycle/lifecycle.h"
@@ -32,12 +33,9 @@ struct store_ns {
 	store_lifecycle     *lifecycle; // borrowed, NULL: files stay sealed
 	store_keyfmt        *keyfmt;    // owned: the object key of a fid
 
-	// The fid map: every open file, for reads.  Writers (file open and
-	// removal) take it exclusively, reads share it.
-	pthread_rwlock_t map_lock;
-	store__file    **buckets; // owned array; files owned through it
-	size_t           nbuckets;
-	size_t           nfiles;
+	// The fid map: every open file, for reads; files are owned through
+	// it (fidmap.h).
+	store__fidmap map;
 
 	// The pool of primaries.  appendable counts primaries being opened,
 	// idle or inserting; idle is sorted by expiry, oldest first, so the
@@ -55,25 +53,6 @@ struct store_ns {
 	_Atomic uint32_t open_failures;
 	atomic_int       open_err; // bb_err
 };
-
-// store__map_add inserts f into the fid map of ns (takes the write lock;
-// the map owns f from then on).
-bb_err store__map_add(store_ns *ns, store__file *f);
-
-// store__map_hash is the bucket of fid in a map of nbuckets (a power of
-// two).  Callers walk the bucket under the map lock.
-size_t store__map_hash(const store_fid *fid, size_t nbuckets);
-
-// store__map_covering returns the first file of ns whose committed range
-// holds all of id, or NULL.  The map lock is held by the caller.
-store__file *store__map_covering(store_ns *ns, const store_id *id);
-
-// store__map_has says whether a file with fid is in the map of ns.
-bool store__map_has(store_ns *ns, const store_fid *fid);
-
-// store__map_remove takes f out of the map (takes the write lock) and
-// gives ownership back to the caller.
-void store__map_remove(store_ns *ns, store__file *f);
 
 // store__ns_recover turns every data file found in the namespace
 // directory into a sealed, readable file (spec 4, start-up recovery).

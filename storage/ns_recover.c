@@ -57,7 +57,7 @@ recover_one(store_ns *ns, const char *name, const store_fid *fid, bool replica,
 		goto fail;
 	}
 	fd = -1;
-	rv = store__map_add(ns, f);
+	rv = store__fidmap_add(&ns->map, f);
 	if (rv != BB_OK) {
 		goto fail;
 	}

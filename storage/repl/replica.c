@@ -44,20 +44,8 @@ static pthread_mutex_t replica_life_mu = PTHREAD_MUTEX_INITIALIZER;
 static bb_err
 replica_acquire(store_ns *ns, const store_fid *fid, store__file **fp)
 {
-	store__file *f = NULL;
+	store__file *f = store__fidmap_get(&ns->map, fid, true);
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	if (ns->nbuckets > 0) {
-		f = ns->buckets[store__map_hash(fid, ns->nbuckets)];
-	}
-	for (; f != NULL; f = f->hnext) {
-		if (f->replica && store_fid_equal(&f->fid, fid)) {
-			atomic_fetch_add_explicit(&f->refs, 1,
-			                          memory_order_relaxed);
-			break;
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
 	if (f == NULL) {
 		return BB_ENOENT;
 	}
@@ -133,7 +121,7 @@ replica_remove(store_ns *ns, store__file *f)
 
 	(void) pthread_mutex_unlock(&f->mu);
 	if (rv == BB_OK) {
-		store__map_remove(ns, f);
+		store__fidmap_remove(&ns->map, f);
 		store__file_put(f); // the map's reference
 	}
 	store__file_put(f); // ours
@@ -151,7 +139,7 @@ store__file_remove(store_ns *ns, store__file *f)
 		rv = replica_unlink(ns, f);
 		if (rv == BB_OK) {
 			(void) pthread_mutex_unlock(&f->mu);
-			store__map_remove(ns, f);
+			store__fidmap_remove(&ns->map, f);
 			store__file_put(f); // the map's reference
 			goto done;
 		}
@@ -193,7 +181,7 @@ replica_create(store_ns *ns, const store_fid *fid)
 	}
 	fd = -1;
 	atomic_store(&f->heard_ns, bb_clock_mono_ns());
-	rv = store__map_add(ns, f);
+	rv = store__fidmap_add(&ns->map, f);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -460,39 +448,42 @@ done:
 	(void) pthread_mutex_unlock(&replica_life_mu);
 }
 
+// The times replica_orphan_pick compares with.
+typedef struct {
+	int64_t now_ns;
+	int64_t timeout_ns;
+} replica_clock;
+
+static bool
+replica_orphan_pick(store__file *f, void *arg)
+{
+	const replica_clock *c = arg;
+
+	return replica_orphaned(f, c->now_ns, c->timeout_ns);
+}
+
 void
 store__replica_tick(store_ns *ns, int64_t now_ns)
 {
-	int64_t       timeout_ns = ns->conf->orphan_timeout_ns;
-	store__file **v          = NULL;
-	store__file  *f;
-	size_t        cap = 0;
-	size_t        n   = 0;
+	replica_clock c = { now_ns, ns->conf->orphan_timeout_ns };
+	store__file **v = NULL;
+	size_t        n = 0;
 	size_t        i;
 
-	if (timeout_ns <= 0) {
+	if (c.timeout_ns <= 0) {
 		return;
 	}
 	// Collect the candidates under the read lock, each with a
 	// reference, and act on them after it: sealing or removing takes a
-	// replica's mu, which may be held by a long write.
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	if (ns->nfiles > 0) {
-		cap = ns->nfiles;
-		v   = malloc(cap * sizeof(*v)); // NULL: try again next tick
+	// replica's mu, which may be held by a long write.  Out of memory:
+	// try again next tick.
+	if (store__fidmap_collect(&ns->map, replica_orphan_pick, &c, &v, &n) !=
+	    BB_OK) {
+		return;
 	}
-	for (i = 0; v != NULL && i < ns->nbuckets; i++) {
-		for (f = ns->buckets[i]; f != NULL && n < cap; f = f->hnext) {
-			if (replica_orphaned(f, now_ns, timeout_ns)) {
-				atomic_fetch_add_explicit(
-				    &f->refs, 1, memory_order_relaxed);
-				v[n++] = f;
-			}
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
 	for (i = 0; i < n; i++) {
-		replica_orphan(ns, v[i], now_ns, timeout_ns);
+		// replica_orphan takes over the reference collect took.
+		replica_orphan(ns, v[i], now_ns, c.timeout_ns);
 	}
 	free(v);
 }
