@@ -4,15 +4,27 @@
 // storage/datafile.c -- data file records (create, reference counting,
 // names, removal) and the local read of a namespace through its fid map.
 // The map itself is fidmap.c; the pool of primaries is pool.c.
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "storage/fileio.h"
+#include "common/log.h"
 #include "storage/file.h"
+#include "storage/fileio.h"
+#include "storage/metrics.h"
 #include "storage/ns_impl.h"
+
+// file_life_mu serialises creating replica records and removing any
+// record (initialize, delete, orphan removal, the lifecycle's removal): a
+// resent Initialize racing the first one then finds its record instead of
+// failing on O_EXCL, and a removal never unlinks a name that a new record
+// owns.  Both are rare (once per file) and appends never take it, so one
+// lock for the process is enough.  Lock order: file_life_mu, a file's mu,
+// the map lock.
+static pthread_mutex_t file_life_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const state_names[STORE__NSTATES_] = {
 	[STORE__OPENING]                   = "opening",
@@ -115,6 +127,149 @@ store__file_free(store__file *f)
 	}
 	(void) pthread_mutex_destroy(&f->mu);
 	free(f);
+}
+
+void
+store__file_life_lock(void)
+{
+	(void) pthread_mutex_lock(&file_life_mu);
+}
+
+void
+store__file_life_unlock(void)
+{
+	(void) pthread_mutex_unlock(&file_life_mu);
+}
+
+bb_err
+store__file_create(store_ns *ns, const store_fid *fid, bool replica,
+                   store__file_setup setup, void *arg, store__file **fp)
+{
+	store__file *f = NULL;
+	char         fids[STORE_FID_STRLEN + 1];
+	char         name[STORE_FID_STRLEN + 3];
+	int          fd = -1;
+	bb_err       rv;
+
+	(void) store_fid_format(fid, fids);
+	(void) snprintf(name, sizeof(name), "%s%s", replica ? "r-" : "", fids);
+	// O_EXCL guards against reusing a name: the fid counter restarts
+	// with the process, so a restart within the same second could
+	// otherwise append to an old file; and a replica file the map does
+	// not know is not ours to append to (recovery adds every non-empty
+	// one).
+	fd = openat(ns->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	            0644);
+	if (fd < 0) {
+		rv = bb_err_from_errno(errno);
+		// A primary's name clash is retried, silently, with the next
+		// fid by the caller.
+		if (replica) {
+			bb_log_warn("namespace %s: cannot create replica "
+			            "%s/%s: %s",
+			            ns->conf->name, ns->conf->directory, name,
+			            strerror(errno));
+		} else if (errno != EEXIST) {
+			bb_log_error("namespace %s: cannot create %s/%s: %s",
+			             ns->conf->name, ns->conf->directory, name,
+			             strerror(errno));
+		}
+		return rv;
+	}
+	rv = store__file_alloc(fid, replica, !replica, fd, 0, STORE__WAITING,
+	                       &f);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	fd = -1;
+	rv = setup(ns, f, arg);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	rv = store__fidmap_add(&ns->map, f);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	bb_log_debug("namespace %s: opened %s %s", ns->conf->name,
+	             replica ? "replica" : "primary", name);
+	if (fp != NULL) {
+		*fp = f;
+	}
+	return BB_OK;
+
+fail:
+	if (fd >= 0) {
+		(void) close(fd);
+	}
+	store__file_free(f);
+	(void) unlinkat(ns->dirfd, name, 0);
+	return rv;
+}
+
+// file_count_unlink counts the removal of f's data file: every file
+// removal of the namespace but the expired empty primaries (pool.c) goes
+// through file_unlink.
+static void
+file_count_unlink(store_ns *ns, const store__file *f, bool ok)
+{
+	store_metrics_op(ns->metrics, STORE_OP_FILE_DELETION, ok);
+	store_metrics_op(ns->metrics,
+	                 f->primary ? STORE_OP_PRIMARY_DELETE
+	                            : STORE_OP_REPLICA_DELETE,
+	                 ok);
+}
+
+// file_unlink deletes the file of f (and its .gz copy) and marks f gone.
+// f locked; file_life_mu held.  On an unlink error nothing changes.
+static bb_err
+file_unlink(store_ns *ns, store__file *f)
+{
+	char   name[STORE_FID_STRLEN + 3];
+	char   gz[STORE_FID_STRLEN + 8];
+	bb_err rv;
+
+	(void) store__file_name(f, name);
+	if (unlinkat(ns->dirfd, name, 0) != 0 && errno != ENOENT) {
+		rv = bb_err_from_errno(errno);
+		bb_log_warn("namespace %s: cannot remove %s: %s",
+		            ns->conf->name, name, strerror(errno));
+		file_count_unlink(ns, f, false);
+		return rv;
+	}
+	(void) unlinkat(ns->dirfd, store__gz_name(f, gz), 0);
+	file_count_unlink(ns, f, true);
+	f->gone = true;
+	bb_log_debug("namespace %s: removed %s", ns->conf->name, name);
+	return BB_OK;
+}
+
+bb_err
+store__file_remove_locked(store_ns *ns, store__file *f)
+{
+	bb_err rv = file_unlink(ns, f);
+
+	(void) pthread_mutex_unlock(&f->mu);
+	if (rv == BB_OK) {
+		store__fidmap_remove(&ns->map, f);
+		store__file_put(f); // the map's reference
+	}
+	return rv;
+}
+
+bb_err
+store__file_remove(store_ns *ns, store__file *f)
+{
+	bb_err rv = BB_OK;
+
+	store__file_life_lock();
+	(void) pthread_mutex_lock(&f->mu);
+	if (f->gone) {
+		(void) pthread_mutex_unlock(&f->mu);
+	} else {
+		rv = store__file_remove_locked(ns, f);
+	}
+	store__file_life_unlock();
+	return rv;
 }
 
 char *

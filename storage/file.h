@@ -106,11 +106,41 @@ void store__file_free(store__file *f);
 void store__file_get(store__file *f);
 void store__file_put(store__file *f);
 
+// store__file_setup prepares a new record before store__file_create puts
+// it into the map, where reads, the timer and peers' calls can find it:
+// a primary gets its replicas here, a replica its orphan timer.  An error
+// undoes the creation.
+typedef bb_err (*store__file_setup)(store_ns *ns, store__file *f, void *arg);
+
+// store__file_create makes the empty file <fid> (a primary) or r-<fid> (a
+// replica, replica true) in the directory of ns, exclusively, with its
+// record in state waiting; calls setup(ns, f, arg); and adds the record
+// to the map, which owns it.  On BB_OK *fp (if not NULL) is the record,
+// borrowed from the map.  On error nothing is left: no record, no file.
+// BB_EEXIST when the name exists (a primary retries with another fid).
+// Replicas are created under store__file_life_lock.
+bb_err store__file_create(store_ns *ns, const store_fid *fid, bool replica,
+                          store__file_setup setup, void *arg,
+                          store__file **fp);
+
+// store__file_life_lock and store__file_life_unlock serialise creating
+// replica records and removing any record (datafile.c).  Lock order:
+// this lock, a file's mu, the map lock.
+void store__file_life_lock(void);
+void store__file_life_unlock(void);
+
+// store__file_remove_locked is store__file_remove for a caller that holds
+// store__file_life_lock and f->mu, with f not gone: it unlocks f->mu
+// whatever happens.  On an unlink error f stays as it was.
+bb_err store__file_remove_locked(store_ns *ns, store__file *f);
+
 // store__file_remove deletes the file of f from disk (and its .gz, if
 // any) and takes f out of the map of ns, dropping the map's reference;
 // the caller's own reference stays its own.  Reads that dup'ed the
 // descriptor before keep their bytes.  BB_OK also when f was removed
-// already.  Thread-safe against replica operations (replica.c).
+// already.  Counted in the namespace's file_deletion and primary_ or
+// replica_delete.  Thread-safe against replica operations (replica.c):
+// takes store__file_life_lock and f->mu.
 bb_err store__file_remove(store_ns *ns, store__file *f);
 
 // store__file_info fills *info with what store_ns_foreach reports about

@@ -49,69 +49,39 @@ ns_mkdirs(const char *path)
 	return BB_OK;
 }
 
-// ns_create_primary makes a new, empty primary file.  O_EXCL guards
-// against reusing a name: the fid counter restarts with the process, so a
-// restart within the same second could otherwise append to an old file.
+// ns_primary_setup gives a new primary its expiry and its replicas: they
+// exist before the first write can reach them, and before the map (and
+// so the heart beats) can see the file.
+static bb_err
+ns_primary_setup(store_ns *ns, store__file *f, void *arg)
+{
+	(void) arg;
+	f->expires_ns = bb_clock_mono_ns() + ns->conf->upload_older_ns;
+	return store__repl_init(ns, f);
+}
+
+// ns_create_primary makes a new, empty primary file under a fresh fid.
 static bb_err
 ns_create_primary(store_ns *ns, store__file **fp)
 {
-	store_fid    fid;
-	store__file *f = NULL;
-	char         name[STORE_FID_STRLEN + 1];
-	int          fd = -1;
-	int          tries;
-	bb_err       rv;
+	store_fid fid;
+	int       tries;
+	bb_err    rv;
 
-	for (tries = 0; tries < 64 && fd < 0; tries++) {
+	for (tries = 0; tries < 64; tries++) {
 		store_fid_next(&fid, ns->machine);
-		(void) store_fid_format(&fid, name);
 		// A recovered r-<fid> holds the same fid under another name:
 		// sharing it would mix two files in reads and in the archive.
 		if (store__fidmap_has(&ns->map, &fid)) {
 			continue;
 		}
-		fd = openat(ns->dirfd, name,
-		            O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 && errno != EEXIST) {
-			rv = bb_err_from_errno(errno);
-			bb_log_error("namespace %s: cannot create %s/%s: %s",
-			             ns->conf->name, ns->conf->directory, name,
-			             strerror(errno));
+		rv = store__file_create(ns, &fid, false, ns_primary_setup,
+		                        NULL, fp);
+		if (rv != BB_EEXIST) {
 			return rv;
 		}
 	}
-	if (fd < 0) {
-		return BB_EEXIST;
-	}
-	rv = store__file_alloc(&fid, false, true, fd, 0, STORE__WAITING, &f);
-	if (rv != BB_OK) {
-		goto fail;
-	}
-	fd            = -1;
-	f->expires_ns = bb_clock_mono_ns() + ns->conf->upload_older_ns;
-	// The replicas exist before the first write can reach them.
-	rv = store__repl_init(ns, f);
-	if (rv != BB_OK) {
-		goto fail;
-	}
-	rv = store__fidmap_add(&ns->map, f);
-	if (rv != BB_OK) {
-		goto fail;
-	}
-	bb_log_debug("namespace %s: opened primary %s", ns->conf->name, name);
-	*fp = f;
-	return BB_OK;
-
-fail:
-	if (fd >= 0) {
-		(void) close(fd);
-		(void) unlinkat(ns->dirfd, name, 0);
-	}
-	if (f != NULL) {
-		(void) unlinkat(ns->dirfd, name, 0);
-		store__file_free(f);
-	}
-	return rv;
+	return BB_EEXIST;
 }
 
 // ns_open_primary is ns_create_primary, counted: primary_open_*, and
