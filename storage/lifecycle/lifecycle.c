@@ -35,6 +35,7 @@
 #include "storage/lifecycle/workq.h"
 #include "storage/metrics.h"
 #include "storage/ns_impl.h"
+#include "storage/repl/repl.h"
 
 enum { LC_COMPRESS, LC_UPLOAD, LC_REMOTES, LC_LOCAL, LC_NQ };
 
@@ -364,33 +365,15 @@ lc_delete_gz(store_lifecycle *lc, store__file *f)
 static void
 lc_delete_remotes(store_lifecycle *lc, store__file *f)
 {
-	store_ns         *ns = f->lc_ns;
-	store_call        call;
-	store_call_result res[STORE_MAX_REPLICAS];
-	char              name[STORE_FID_STRLEN + 3];
-	uint32_t          i;
-	int               next = lc_after_remotes(ns, f);
+	store_ns *ns   = f->lc_ns;
+	int       next = lc_after_remotes(ns, f);
+	uint32_t  failed;
 
 	atomic_store(&f->state, STORE__DELETING_REMOTES);
 	if (ns->remotes != NULL && f->nrepl > 0) {
-		memset(&call, 0, sizeof(call));
-		call.kind = STORE_CALL_DELETE;
-		call.ns   = ns->conf->name;
-		call.fid  = f->fid;
-		ns->remotes->call(ns->remotes->ctx, f->repl, f->nrepl, &call,
-		                  res);
-		for (i = 0; i < f->nrepl; i++) {
-			if (res[i].err == BB_OK) {
-				atomic_fetch_add(&lc->remote_deletes, 1);
-				continue;
-			}
-			atomic_fetch_add(&lc->remote_delete_failures, 1);
-			bb_log_warn("namespace %s: %s: machine %u did not "
-			            "remove its replica: %s; it will find the "
-			            "archived copy when it orphans",
-			            ns->conf->name, store__file_name(f, name),
-			            f->repl[i], res[i].msg);
-		}
+		failed = store__repl_delete(ns, f);
+		atomic_fetch_add(&lc->remote_deletes, f->nrepl - failed);
+		atomic_fetch_add(&lc->remote_delete_failures, failed);
 	}
 	lc_move(lc, f, next);
 }

@@ -16,10 +16,11 @@
 #include "storage/spool.h"
 #include "storage/storage.h"
 
-// store__repl_init assigns the replicas of a new primary f and
-// initializes them (primary.c).  BB_EUNAVAIL if any fails; nothing
-// is left behind on the peers then.
-bb_err store__repl_init(store_ns *ns, store__file *f);
+// store__repl_setup assigns the replicas of a new primary f (f->repl,
+// f->nrepl) and initializes them on the peers (primary.c), before f is in
+// the map.  BB_EUNAVAIL if any fails; nothing is left behind on the peers
+// then.  BB_OK at once for a namespace without replicas.
+bb_err store__repl_setup(store_ns *ns, store__file *f);
 
 // store__repl_send copies the body just written at start of primary f to
 // every replica, in chunks.  *draining is set when a replica said it is
@@ -27,9 +28,17 @@ bb_err store__repl_init(store_ns *ns, store__file *f);
 bb_err store__repl_send(store_ns *ns, store__file *f, store_spool *body,
                         uint64_t start, bool *draining);
 
-// store__repl_heartbeat sends f's heart beat when it is due at now_ns; a
-// failure marks f unhealthy.  Timer thread only.
-void store__repl_heartbeat(store_ns *ns, store__file *f, int64_t now_ns);
+// store__repl_heartbeats sends the heart beats of ns that are due at
+// monotonic now_ns, all of them, outside the map lock; a primary whose
+// replica fails one is marked unhealthy (it seals when idle).  Timer
+// thread only.
+void store__repl_heartbeats(store_ns *ns, int64_t now_ns);
+
+// store__repl_delete asks the replicas of primary f to remove their
+// copies (its data is archived) and returns how many failed, each logged;
+// 0 without peers or replicas.  A replica that failed orphans later,
+// finds the object in the archive and removes its copy then.
+uint32_t store__repl_delete(store_ns *ns, store__file *f);
 
 // store__replica_tick does the timed work of the replicas of ns at
 // monotonic time now_ns: a replica in state waiting or failed that has not
