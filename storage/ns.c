@@ -217,25 +217,8 @@ ns_init_locks(store_ns *ns)
 }
 
 bb_err
-store_ns_open(const bb_ns_conf *conf, uint32_t machine_id, store_ns **nsp,
+store_ns_open(const bb_ns_conf *conf, const store_ns_env *env, store_ns **nsp,
               const char **errmsg)
-{
-	return store_ns_open_with(conf, machine_id, NULL, nsp, errmsg);
-}
-
-bb_err
-store_ns_open_with(const bb_ns_conf *conf, uint32_t machine_id,
-                   const store_remotes *remotes, store_ns **nsp,
-                   const char **errmsg)
-{
-	store_ns_env env = { .machine_id = machine_id, .remotes = remotes };
-
-	return store_ns_open_env(conf, &env, nsp, errmsg);
-}
-
-bb_err
-store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
-                  store_ns **nsp, const char **errmsg)
 {
 	char      kerr[256];
 	store_ns *ns;

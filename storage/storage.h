@@ -75,19 +75,6 @@ store_lifecycle *store_get_lifecycle(store *s);
 // Borrowed; valid until store_close().  Thread-safe.
 store_ns *store_find_ns(store *s, const char *name, size_t len);
 
-// store_ns_open opens one namespace (what store_open does for each):
-// directory, recovery, minimum primaries.  conf is borrowed and must
-// outlive the namespace.  On BB_OK the caller owns *nsp; release with
-// store_ns_close().
-bb_err store_ns_open(const bb_ns_conf *conf, uint32_t machine_id,
-                     store_ns **nsp, const char **errmsg);
-
-// store_ns_open_with is store_ns_open for a namespace with replicas:
-// remotes (borrowed; must outlive the namespace) reaches the peers.
-bb_err store_ns_open_with(const bb_ns_conf *conf, uint32_t machine_id,
-                          const store_remotes *remotes, store_ns **nsp,
-                          const char **errmsg);
-
 // What a namespace works with besides its configuration; all borrowed,
 // and each must outlive the namespace.
 typedef struct store_ns_env {
@@ -97,11 +84,16 @@ typedef struct store_ns_env {
 	store_lifecycle     *lifecycle;  // NULL: sealed files stay local
 } store_ns_env;
 
-// store_ns_open_env is store_ns_open with everything: sealed and
-// recovered files go to env->lifecycle and are archived in env->archive
-// (both needed for that), and reads can fall back to the archive.
-bb_err store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
-                         store_ns **nsp, const char **errmsg);
+// store_ns_open opens one namespace (what store_open does for each):
+// directory, recovery, minimum primaries.  Sealed and recovered files go
+// to env->lifecycle and are archived in env->archive (both needed for
+// that), and reads can fall back to the archive.  conf and env's members
+// are borrowed and must outlive the namespace (env itself need not).  On
+// BB_OK the caller owns *nsp; release with store_ns_close().  On error
+// *errmsg (if not NULL) gets a static or thread-local description naming
+// the namespace.
+bb_err store_ns_open(const bb_ns_conf *conf, const store_ns_env *env,
+                     store_ns **nsp, const char **errmsg);
 
 // store_ns_close closes all files of ns and frees it.  NULL is a no-op.
 void store_ns_close(store_ns *ns);

@@ -215,8 +215,8 @@ store_open(const bb_conf *conf, const store_remotes *remotes, store **sp,
 		env.remotes    = remotes;
 		env.archive    = s->archives[i];
 		env.lifecycle  = s->lifecycle;
-		rv = store_ns_open_env(&conf->namespaces[i], &env, &s->ns[i],
-		                       errmsg);
+		rv = store_ns_open(&conf->namespaces[i], &env, &s->ns[i],
+		                   errmsg);
 		if (rv != BB_OK) {
 			goto fail;
 		}

@@ -80,10 +80,11 @@ teardown(void **state)
 static inline void
 fx_open(ns_fix *fx)
 {
-	const char *errmsg = NULL;
-	bb_err      rv;
+	store_ns_env env    = { .machine_id = MACHINE };
+	const char  *errmsg = NULL;
+	bb_err       rv;
 
-	rv = store_ns_open(&fx->conf, MACHINE, &fx->ns, &errmsg);
+	rv = store_ns_open(&fx->conf, &env, &fx->ns, &errmsg);
 	if (rv != BB_OK) {
 		fail_msg("store_ns_open: %s (%s)", bb_err_name(rv),
 		         errmsg != NULL ? errmsg : "");

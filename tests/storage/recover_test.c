@@ -81,10 +81,11 @@ teardown(void **state)
 static void
 fx_open(rec_fix *fx)
 {
-	const char *errmsg = NULL;
-	bb_err      rv;
+	store_ns_env env    = { .machine_id = MACHINE };
+	const char  *errmsg = NULL;
+	bb_err       rv;
 
-	rv = store_ns_open(&fx->conf, MACHINE, &fx->ns, &errmsg);
+	rv = store_ns_open(&fx->conf, &env, &fx->ns, &errmsg);
 	if (rv != BB_OK) {
 		fail_msg("store_ns_open: %s (%s)", bb_err_name(rv),
 		         errmsg != NULL ? errmsg : "");
@@ -593,16 +594,17 @@ test_new_primary_avoids_recovered_fids(void **state)
 static void
 test_open_error(void **state)
 {
-	rec_fix    *fx = *state;
-	char        path[256];
-	const char *errmsg = NULL;
-	store_ns   *ns     = NULL;
-	bb_err      rv;
+	rec_fix     *fx  = *state;
+	store_ns_env env = { .machine_id = MACHINE };
+	char         path[256];
+	const char  *errmsg = NULL;
+	store_ns    *ns     = NULL;
+	bb_err       rv;
 
 	path_of(fx, "plainfile", path, sizeof(path));
 	write_file(fx, "plainfile", "x", 1);
 	fx->conf.directory = path;
-	rv                 = store_ns_open(&fx->conf, MACHINE, &ns, &errmsg);
+	rv                 = store_ns_open(&fx->conf, &env, &ns, &errmsg);
 	assert_int_not_equal(rv, BB_OK);
 	assert_null(ns);
 	assert_non_null(errmsg);

@@ -218,9 +218,9 @@ lc_open(lc_fix *lf, bool with_peers)
 	const char  *errmsg = NULL;
 	bb_err       rv;
 
-	rv = store_ns_open_env(&lf->fx.conf, &env, &lf->fx.ns, &errmsg);
+	rv = store_ns_open(&lf->fx.conf, &env, &lf->fx.ns, &errmsg);
 	if (rv != BB_OK) {
-		fail_msg("store_ns_open_env: %s (%s)", bb_err_name(rv),
+		fail_msg("store_ns_open: %s (%s)", bb_err_name(rv),
 		         errmsg != NULL ? errmsg : "");
 	}
 	(void) pthread_mutex_lock(&lf->fake.mu);

@@ -125,22 +125,22 @@ conf_init(bb_ns_conf *c, char *dir, uint32_t replicas)
 static void
 fx_open(fixture *fx, uint32_t replicas)
 {
-	const char *errmsg = NULL;
-	int         i;
+	store_ns_env env    = { .machine_id = 100, .remotes = &fx->remotes };
+	const char  *errmsg = NULL;
+	int          i;
 
 	for (i = 0; i < PEERS; i++) {
-		fake_peer *p = &fx->peers[i];
+		fake_peer   *p    = &fx->peers[i];
+		store_ns_env penv = { .machine_id = (uint32_t) i + 1 };
 		(void) snprintf(p->dir, sizeof(p->dir), "%s/peer%d", fx->tmp,
 		                i + 1);
 		conf_init(&p->conf, p->dir, 0);
 		assert_int_equal(
-		    store_ns_open(&p->conf, (uint32_t) i + 1, &p->ns, &errmsg),
-		    BB_OK);
+		    store_ns_open(&p->conf, &penv, &p->ns, &errmsg), BB_OK);
 	}
 	conf_init(&fx->conf, fx->dir, replicas);
-	assert_int_equal(
-	    store_ns_open_with(&fx->conf, 100, &fx->remotes, &fx->ns, &errmsg),
-	    BB_OK);
+	assert_int_equal(store_ns_open(&fx->conf, &env, &fx->ns, &errmsg),
+	                 BB_OK);
 }
 
 static int
