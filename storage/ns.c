@@ -24,8 +24,6 @@
 #include "storage/repl/repl.h"
 #include "storage/spool.h"
 
-static _Thread_local char ns_errbuf[512];
-
 // ns_mkdirs creates path and its missing parents (mkdir -p).
 static bb_err
 ns_mkdirs(const char *path)
@@ -218,15 +216,12 @@ ns_init_locks(store_ns *ns)
 
 bb_err
 store_ns_open(const bb_ns_conf *conf, const store_ns_env *env, store_ns **nsp,
-              const char **errmsg)
+              char *why, size_t whylen)
 {
 	char      kerr[256];
 	store_ns *ns;
 	bb_err    rv;
 
-	if (errmsg != NULL) {
-		*errmsg = NULL;
-	}
 	ns = calloc(1, sizeof(*ns));
 	if (ns == NULL) {
 		return BB_ENOMEM;
@@ -256,9 +251,9 @@ store_ns_open(const bb_ns_conf *conf, const store_ns_env *env, store_ns **nsp,
 		rv = BB_ECONFIG; // the configuration's fault
 	}
 	if (rv != BB_OK) {
-		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
-		                "namespace %s: s3_key_format: %s", conf->name,
-		                kerr);
+		(void) bb_why(rv, why, whylen,
+		              "namespace %s: s3_key_format: %s", conf->name,
+		              kerr);
 		goto fail;
 	}
 	rv = ns_mkdirs(conf->directory);
@@ -268,12 +263,12 @@ store_ns_open(const bb_ns_conf *conf, const store_ns_env *env, store_ns **nsp,
 		rv = ns->dirfd >= 0 ? BB_OK : bb_err_from_errno(errno);
 	}
 	if (rv != BB_OK) {
-		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
-		                "namespace %s: directory %s: %s", conf->name,
-		                conf->directory, bb_strerror(rv));
+		(void) bb_why(rv, why, whylen,
+		              "namespace %s: directory %s: %s", conf->name,
+		              conf->directory, bb_strerror(rv));
 		goto fail;
 	}
-	rv = store__ns_recover(ns, errmsg);
+	rv = store__ns_recover(ns, why, whylen);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -288,9 +283,9 @@ store_ns_open(const bb_ns_conf *conf, const store_ns_env *env, store_ns **nsp,
 		            conf->name);
 	} else if (ns->appendable < conf->min_open_files) {
 		rv = BB_EIO;
-		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
-		                "namespace %s: cannot create files in %s",
-		                conf->name, conf->directory);
+		(void) bb_why(rv, why, whylen,
+		              "namespace %s: cannot create files in %s",
+		              conf->name, conf->directory);
 		goto fail;
 	}
 	// Only now: a namespace that failed to open must not leave files in
@@ -304,9 +299,6 @@ store_ns_open(const bb_ns_conf *conf, const store_ns_env *env, store_ns **nsp,
 	return BB_OK;
 
 fail:
-	if (errmsg != NULL && *errmsg == NULL) {
-		*errmsg = ns_errbuf;
-	}
 	store_ns_close(ns);
 	return rv;
 }

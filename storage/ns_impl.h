@@ -55,7 +55,9 @@ struct store_ns {
 };
 
 // store__ns_recover turns every data file found in the namespace
-// directory into a sealed, readable file (spec 4, start-up recovery).
-bb_err store__ns_recover(store_ns *ns, const char **errmsg);
+// directory into a sealed, readable file (spec 4, start-up recovery).  A
+// file that cannot be recovered fails it, with its name in
+// why[0..whylen).
+bb_err store__ns_recover(store_ns *ns, char *why, size_t whylen);
 
 #endif // STORAGE_NS_IMPL_H

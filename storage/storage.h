@@ -53,10 +53,11 @@ typedef struct store_file_info {
 // through the archive lifecycle.
 // remotes reaches the peers (NULL when there are none).  conf and remotes
 // are borrowed and must outlive the store.  On BB_OK the caller owns *sp;
-// release with store_close().  On error *errmsg (if not NULL) gets a
-// static or thread-local description naming the namespace.
+// release with store_close().  On error why[0..whylen) gets the reason,
+// naming the namespace, when there is one to give (left as it was
+// otherwise: callers start it empty and fall back to bb_strerror).
 bb_err store_open(const bb_conf *conf, const store_remotes *remotes,
-                  store **sp, const char **errmsg);
+                  store **sp, char *why, size_t whylen);
 
 // store_quiesce stops the timer thread (and so every call it makes to
 // peers: heart beats, new primaries), waiting for the tick in progress.
@@ -90,10 +91,10 @@ typedef struct store_ns_env {
 // that), and reads can fall back to the archive.  conf and env's members
 // are borrowed and must outlive the namespace (env itself need not).  On
 // BB_OK the caller owns *nsp; release with store_ns_close().  On error
-// *errmsg (if not NULL) gets a static or thread-local description naming
-// the namespace.
+// why[0..whylen) gets the reason, naming the namespace, when there is one
+// to give (as store_open).
 bb_err store_ns_open(const bb_ns_conf *conf, const store_ns_env *env,
-                     store_ns **nsp, const char **errmsg);
+                     store_ns **nsp, char *why, size_t whylen);
 
 // store_ns_close closes all files of ns and frees it.  NULL is a no-op.
 void store_ns_close(store_ns *ns);

@@ -80,14 +80,13 @@ teardown(void **state)
 static inline void
 fx_open(ns_fix *fx)
 {
-	store_ns_env env    = { .machine_id = MACHINE };
-	const char  *errmsg = NULL;
+	store_ns_env env             = { .machine_id = MACHINE };
+	char         why[BB_WHY_LEN] = "";
 	bb_err       rv;
 
-	rv = store_ns_open(&fx->conf, &env, &fx->ns, &errmsg);
+	rv = store_ns_open(&fx->conf, &env, &fx->ns, why, sizeof(why));
 	if (rv != BB_OK) {
-		fail_msg("store_ns_open: %s (%s)", bb_err_name(rv),
-		         errmsg != NULL ? errmsg : "");
+		fail_msg("store_ns_open: %s (%s)", bb_err_name(rv), why);
 	}
 	assert_ptr_equal(store_ns_conf(fx->ns), &fx->conf);
 }

@@ -81,14 +81,13 @@ teardown(void **state)
 static void
 fx_open(rec_fix *fx)
 {
-	store_ns_env env    = { .machine_id = MACHINE };
-	const char  *errmsg = NULL;
+	store_ns_env env             = { .machine_id = MACHINE };
+	char         why[BB_WHY_LEN] = "";
 	bb_err       rv;
 
-	rv = store_ns_open(&fx->conf, &env, &fx->ns, &errmsg);
+	rv = store_ns_open(&fx->conf, &env, &fx->ns, why, sizeof(why));
 	if (rv != BB_OK) {
-		fail_msg("store_ns_open: %s (%s)", bb_err_name(rv),
-		         errmsg != NULL ? errmsg : "");
+		fail_msg("store_ns_open: %s (%s)", bb_err_name(rv), why);
 	}
 }
 
@@ -597,18 +596,18 @@ test_open_error(void **state)
 	rec_fix     *fx  = *state;
 	store_ns_env env = { .machine_id = MACHINE };
 	char         path[256];
-	const char  *errmsg = NULL;
-	store_ns    *ns     = NULL;
+	char         why[BB_WHY_LEN] = "";
+	store_ns    *ns              = NULL;
 	bb_err       rv;
 
 	path_of(fx, "plainfile", path, sizeof(path));
 	write_file(fx, "plainfile", "x", 1);
 	fx->conf.directory = path;
-	rv                 = store_ns_open(&fx->conf, &env, &ns, &errmsg);
+	rv = store_ns_open(&fx->conf, &env, &ns, why, sizeof(why));
 	assert_int_not_equal(rv, BB_OK);
 	assert_null(ns);
-	assert_non_null(errmsg);
-	assert_non_null(strstr(errmsg, "rec"));
+	assert_string_not_equal(why, ""); // the reason is given
+	assert_non_null(strstr(why, "rec"));
 	fx->conf.directory = fx->dir;
 }
 

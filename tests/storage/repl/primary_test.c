@@ -125,8 +125,8 @@ conf_init(bb_ns_conf *c, char *dir, uint32_t replicas)
 static void
 fx_open(fixture *fx, uint32_t replicas)
 {
-	store_ns_env env    = { .machine_id = 100, .remotes = &fx->remotes };
-	const char  *errmsg = NULL;
+	store_ns_env env = { .machine_id = 100, .remotes = &fx->remotes };
+	char         why[BB_WHY_LEN];
 	int          i;
 
 	for (i = 0; i < PEERS; i++) {
@@ -136,11 +136,12 @@ fx_open(fixture *fx, uint32_t replicas)
 		                i + 1);
 		conf_init(&p->conf, p->dir, 0);
 		assert_int_equal(
-		    store_ns_open(&p->conf, &penv, &p->ns, &errmsg), BB_OK);
+		    store_ns_open(&p->conf, &penv, &p->ns, why, sizeof(why)),
+		    BB_OK);
 	}
 	conf_init(&fx->conf, fx->dir, replicas);
-	assert_int_equal(store_ns_open(&fx->conf, &env, &fx->ns, &errmsg),
-	                 BB_OK);
+	assert_int_equal(
+	    store_ns_open(&fx->conf, &env, &fx->ns, why, sizeof(why)), BB_OK);
 }
 
 static int
