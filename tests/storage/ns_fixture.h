@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// tests/storage/ns_fixture.h -- what ns_test.c and seal_test.c share: a
-// namespace in a temporary directory (define _XOPEN_SOURCE 700 first, for
-// nftw), bodies rebuilt from a seed, insert, read-back and listing helpers.
+// tests/storage/ns_fixture.h -- what the namespace tests share (ns, seal,
+// recover, lifecycle, replica): a namespace in a temporary directory
+// (define _XOPEN_SOURCE 700 first, for nftw), bodies rebuilt from a seed,
+// insert, read-back and listing helpers.
 #ifndef TESTS_STORAGE_NS_FIXTURE_H
 #define TESTS_STORAGE_NS_FIXTURE_H
 
