@@ -4,8 +4,8 @@
 // storage/ns_admin.c -- what operators ask of a namespace: its health,
 // its counters, the ages behind the original's gauges, and which local
 // file serves an id.  Read-only: nothing here changes a file or the pool;
-// the counting itself happens where the events do (ns.c, replica.c,
-// primary_repl.c, lifecycle.c).
+// the counting itself happens where the events do (ns.c, pool.c,
+// datafile.c, repl/, lifecycle/).
 #include <stdio.h>
 #include <string.h>
 
