@@ -368,6 +368,30 @@ test_heartbeats(void **state)
 	assert_string_equal(state_of(fx, &id.fid), "pending-upload");
 }
 
+// Every due heart beat goes out in one tick, however many primaries are
+// due (the timer once sent at most 64 per tick and namespace, so the rest
+// of a large backlog of sealed primaries could orphan their replicas).
+static void
+test_heartbeats_beyond_64(void **state)
+{
+	enum { N = 100 };
+	fixture *fx = *state;
+	int64_t  now;
+	int      beats = 0;
+	int      i;
+
+	fx_open(fx, 1);
+	fx->conf.min_open_files = N; // borrowed by the namespace
+	fx->conf.max_open_files = N;
+	store_ns_tick(fx->ns, bb_clock_mono_ns()); // opens N - 1 more
+	now = bb_clock_mono_ns();
+	store_ns_tick(fx->ns, now + 31 * BB_NS_PER_SEC);
+	for (i = 0; i < PEERS; i++) {
+		beats += fx->peers[i].calls[STORE_CALL_HEARTBEAT];
+	}
+	assert_int_equal(beats, N);
+}
+
 int
 main(void)
 {
@@ -383,6 +407,8 @@ main(void)
 		    test_draining_replica_retires_primary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_heartbeats, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeats_beyond_64,
+		                                setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
