@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "gateway/gateway_impl.h"
+#include "storage/archive/archive.h"
 
 // A transfer that breaks mid-way ends the connection with an error: the
 // client sees a broken response, never a short body that looks complete.

@@ -17,6 +17,8 @@
 #include "gateway/acl/acl.h"
 #include "gateway/gateway.h"
 #include "rpc/rpc.h"
+#include "storage/lifecycle/lifecycle.h"
+#include "storage/metrics.h"
 
 struct gw_server {
 	const bb_conf     *conf; // borrowed

@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "gateway/gateway_impl.h"
+#include "storage/spool.h"
 
 // How much of a refused body is read and dropped before the connection is
 // closed instead of answered.

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "gateway/gateway_impl.h"
+#include "storage/spool.h"
 
 // The connection's memory pool holds the request head and the body chunk
 // being read.  libmicrohttpd 0.9.75 clears the whole pool between requests

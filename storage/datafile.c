@@ -1,18 +1,30 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// storage/datafile.c -- data file records and the fid map of a namespace
-// (a chained hash table: lookups are per read, so they must be O(1)).
+// storage/datafile.c -- data file records (create, reference counting,
+// names, removal) and the local read of a namespace through its fid map.
+// The map itself is fidmap.c; the pool of primaries is pool.c.
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/log.h"
+#include "storage/file.h"
 #include "storage/fileio.h"
-#include "storage/storage_impl.h"
+#include "storage/metrics.h"
+#include "storage/ns_impl.h"
 
-#define MAP_MIN_BUCKETS 64
+// file_life_mu serialises creating replica records and removing any
+// record (initialize, delete, orphan removal, the lifecycle's removal): a
+// resent Initialize racing the first one then finds its record instead of
+// failing on O_EXCL, and a removal never unlinks a name that a new record
+// owns.  Both are rare (once per file) and appends never take it, so one
+// lock for the process is enough.  Lock order: file_life_mu, a file's mu,
+// the map lock.
+static pthread_mutex_t file_life_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const state_names[STORE__NSTATES_] = {
 	[STORE__OPENING]                   = "opening",
@@ -117,6 +129,149 @@ store__file_free(store__file *f)
 	free(f);
 }
 
+void
+store__file_life_lock(void)
+{
+	(void) pthread_mutex_lock(&file_life_mu);
+}
+
+void
+store__file_life_unlock(void)
+{
+	(void) pthread_mutex_unlock(&file_life_mu);
+}
+
+bb_err
+store__file_create(store_ns *ns, const store_fid *fid, bool replica,
+                   store__file_setup setup, void *arg, store__file **fp)
+{
+	store__file *f = NULL;
+	char         fids[STORE_FID_STRLEN + 1];
+	char         name[STORE_FID_STRLEN + 3];
+	int          fd = -1;
+	bb_err       rv;
+
+	(void) store_fid_format(fid, fids);
+	(void) snprintf(name, sizeof(name), "%s%s", replica ? "r-" : "", fids);
+	// O_EXCL guards against reusing a name: the fid counter restarts
+	// with the process, so a restart within the same second could
+	// otherwise append to an old file; and a replica file the map does
+	// not know is not ours to append to (recovery adds every non-empty
+	// one).
+	fd = openat(ns->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	            0644);
+	if (fd < 0) {
+		rv = bb_err_from_errno(errno);
+		// A primary's name clash is retried, silently, with the next
+		// fid by the caller.
+		if (replica) {
+			bb_log_warn("namespace %s: cannot create replica "
+			            "%s/%s: %s",
+			            ns->conf->name, ns->conf->directory, name,
+			            strerror(errno));
+		} else if (errno != EEXIST) {
+			bb_log_error("namespace %s: cannot create %s/%s: %s",
+			             ns->conf->name, ns->conf->directory, name,
+			             strerror(errno));
+		}
+		return rv;
+	}
+	rv = store__file_alloc(fid, replica, !replica, fd, 0, STORE__WAITING,
+	                       &f);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	fd = -1;
+	rv = setup(ns, f, arg);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	rv = store__fidmap_add(&ns->map, f);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	bb_log_debug("namespace %s: opened %s %s", ns->conf->name,
+	             replica ? "replica" : "primary", name);
+	if (fp != NULL) {
+		*fp = f;
+	}
+	return BB_OK;
+
+fail:
+	if (fd >= 0) {
+		(void) close(fd);
+	}
+	store__file_free(f);
+	(void) unlinkat(ns->dirfd, name, 0);
+	return rv;
+}
+
+// file_count_unlink counts the removal of f's data file: every file
+// removal of the namespace but the expired empty primaries (pool.c) goes
+// through file_unlink.
+static void
+file_count_unlink(store_ns *ns, const store__file *f, bool ok)
+{
+	store_metrics_op(ns->metrics, STORE_OP_FILE_DELETION, ok);
+	store_metrics_op(ns->metrics,
+	                 f->primary ? STORE_OP_PRIMARY_DELETE
+	                            : STORE_OP_REPLICA_DELETE,
+	                 ok);
+}
+
+// file_unlink deletes the file of f (and its .gz copy) and marks f gone.
+// f locked; file_life_mu held.  On an unlink error nothing changes.
+static bb_err
+file_unlink(store_ns *ns, store__file *f)
+{
+	char   name[STORE_FID_STRLEN + 3];
+	char   gz[STORE_FID_STRLEN + 8];
+	bb_err rv;
+
+	(void) store__file_name(f, name);
+	if (unlinkat(ns->dirfd, name, 0) != 0 && errno != ENOENT) {
+		rv = bb_err_from_errno(errno);
+		bb_log_warn("namespace %s: cannot remove %s: %s",
+		            ns->conf->name, name, strerror(errno));
+		file_count_unlink(ns, f, false);
+		return rv;
+	}
+	(void) unlinkat(ns->dirfd, store__gz_name(f, gz), 0);
+	file_count_unlink(ns, f, true);
+	f->gone = true;
+	bb_log_debug("namespace %s: removed %s", ns->conf->name, name);
+	return BB_OK;
+}
+
+bb_err
+store__file_remove_locked(store_ns *ns, store__file *f)
+{
+	bb_err rv = file_unlink(ns, f);
+
+	(void) pthread_mutex_unlock(&f->mu);
+	if (rv == BB_OK) {
+		store__fidmap_remove(&ns->map, f);
+		store__file_put(f); // the map's reference
+	}
+	return rv;
+}
+
+bb_err
+store__file_remove(store_ns *ns, store__file *f)
+{
+	bb_err rv = BB_OK;
+
+	store__file_life_lock();
+	(void) pthread_mutex_lock(&f->mu);
+	if (f->gone) {
+		(void) pthread_mutex_unlock(&f->mu);
+	} else {
+		rv = store__file_remove_locked(ns, f);
+	}
+	store__file_life_unlock();
+	return rv;
+}
+
 char *
 store__file_name(const store__file *f, char *buf)
 {
@@ -141,132 +296,6 @@ store__gz_name(const store__file *f, char *buf)
 	return buf;
 }
 
-size_t
-store__map_hash(const store_fid *fid, size_t nbuckets)
-{
-	uint64_t h = 1469598103934665603u; // FNV-1a offset basis
-	int      i;
-
-	for (i = 0; i < STORE_FID_LEN; i++) {
-		h = (h ^ fid->b[i]) * 1099511628211u;
-	}
-	return (size_t) (h & (nbuckets - 1));
-}
-
-// map_grow doubles the bucket array; called with the write lock held.
-static bb_err
-map_grow(store_ns *ns)
-{
-	size_t        n = ns->nbuckets ? ns->nbuckets * 2 : MAP_MIN_BUCKETS;
-	store__file **b;
-	store__file  *f;
-	store__file  *next;
-	size_t        i;
-	size_t        h;
-
-	b = calloc(n, sizeof(*b));
-	if (b == NULL) {
-		return BB_ENOMEM;
-	}
-	for (i = 0; i < ns->nbuckets; i++) {
-		for (f = ns->buckets[i]; f != NULL; f = next) {
-			next     = f->hnext;
-			h        = store__map_hash(&f->fid, n);
-			f->hnext = b[h];
-			b[h]     = f;
-		}
-	}
-	free(ns->buckets);
-	ns->buckets  = b;
-	ns->nbuckets = n;
-	return BB_OK;
-}
-
-bb_err
-store__map_add(store_ns *ns, store__file *f)
-{
-	bb_err rv = BB_OK;
-	size_t h;
-
-	(void) pthread_rwlock_wrlock(&ns->map_lock);
-	if (ns->nfiles >= ns->nbuckets) {
-		rv = map_grow(ns);
-		if (rv != BB_OK) {
-			goto done;
-		}
-	}
-	h              = store__map_hash(&f->fid, ns->nbuckets);
-	f->hnext       = ns->buckets[h];
-	ns->buckets[h] = f;
-	ns->nfiles++;
-done:
-	(void) pthread_rwlock_unlock(&ns->map_lock);
-	return rv;
-}
-
-bool
-store__map_has(store_ns *ns, const store_fid *fid)
-{
-	store__file *f;
-	bool         found = false;
-
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	if (ns->nbuckets > 0) {
-		for (f = ns->buckets[store__map_hash(fid, ns->nbuckets)];
-		     f != NULL && !found; f = f->hnext) {
-			found = store_fid_equal(&f->fid, fid);
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
-	return found;
-}
-
-void
-store__map_remove(store_ns *ns, store__file *f)
-{
-	store__file **pp;
-
-	(void) pthread_rwlock_wrlock(&ns->map_lock);
-	if (ns->nbuckets > 0) {
-		pp = &ns->buckets[store__map_hash(&f->fid, ns->nbuckets)];
-		while (*pp != NULL && *pp != f) {
-			pp = &(*pp)->hnext;
-		}
-		if (*pp == f) {
-			*pp = f->hnext;
-			ns->nfiles--;
-		}
-	}
-	f->hnext = NULL;
-	(void) pthread_rwlock_unlock(&ns->map_lock);
-}
-
-store__file *
-store__map_covering(store_ns *ns, const store_id *id)
-{
-	store__file *f;
-	uint64_t     committed;
-
-	if (ns->nbuckets == 0) {
-		return NULL;
-	}
-	// A node that is its own replica holds <fid> and r-<fid>: take the
-	// first file whose committed range covers the whole id.
-	for (f = ns->buckets[store__map_hash(&id->fid, ns->nbuckets)];
-	     f != NULL; f = f->hnext) {
-		if (!store_fid_equal(&f->fid, &id->fid)) {
-			continue;
-		}
-		committed =
-		    atomic_load_explicit(&f->committed, memory_order_acquire);
-		if (id->start <= committed &&
-		    id->length <= committed - id->start) {
-			return f;
-		}
-	}
-	return NULL;
-}
-
 bb_err
 store_ns_read(store_ns *ns, const store_id *id, int *fdp, uint64_t *offp)
 {
@@ -274,15 +303,15 @@ store_ns_read(store_ns *ns, const store_id *id, int *fdp, uint64_t *offp)
 	int          fd = -1;
 	bb_err       rv = BB_ENOENT;
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	f = store__map_covering(ns, id);
+	store__fidmap_rdlock(&ns->map);
+	f = store__fidmap_covering(&ns->map, id);
 	if (f != NULL) {
 		// dup under the lock: the file cannot be closed meanwhile, and
 		// the new descriptor keeps the bytes even if it is deleted.
 		fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
 		rv = fd >= 0 ? BB_OK : BB_ESYS;
 	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
+	store__fidmap_unlock(&ns->map);
 	if (rv == BB_OK) {
 		*fdp  = fd;
 		*offp = id->start;
@@ -324,20 +353,27 @@ store__file_info(const store__file *f, store_file_info *info)
 	}
 }
 
+// What store_ns_foreach hands to each file, through the map's visit.
+typedef struct {
+	void (*fn)(const store_file_info *info, void *arg);
+	void *arg;
+} datafile_foreach;
+
+static void
+datafile_foreach_one(store__file *f, void *arg)
+{
+	datafile_foreach *d = arg;
+	store_file_info   info;
+
+	store__file_info(f, &info);
+	d->fn(&info, d->arg);
+}
+
 void
 store_ns_foreach(store_ns *ns,
                  void (*fn)(const store_file_info *info, void *arg), void *arg)
 {
-	store_file_info info;
-	store__file    *f;
-	size_t          i;
+	datafile_foreach d = { .fn = fn, .arg = arg };
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	for (i = 0; i < ns->nbuckets; i++) {
-		for (f = ns->buckets[i]; f != NULL; f = f->hnext) {
-			store__file_info(f, &info);
-			fn(&info, arg);
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
+	store__fidmap_visit(&ns->map, datafile_foreach_one, &d);
 }

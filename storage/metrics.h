@@ -119,7 +119,8 @@ void store_metrics_snapshot(const store_metrics *m, store_metrics_snap *out);
 // store_metrics_bound_ns is the upper bound of finite bucket i
 // (0 <= i < STORE_HIST_NBOUNDS) in nanoseconds; store_metrics_bound_le
 // the same bound as Prometheus' le label value ("0.0001" .. "10").
-// Static strings.
+// Static strings.  store_metrics_bound_ns is for tests (the renderer
+// uses the le strings).
 int64_t     store_metrics_bound_ns(int i);
 const char *store_metrics_bound_le(int i);
 

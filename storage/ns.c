@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// storage/ns.c -- one namespace: its directory, the pool of primary
-// files, the insert path (append, truncate back on error, commit) and
-// the timed work (sealing by age, keeping min_open_files open).
+// storage/ns.c -- one namespace: open (directory, recovery, minimum
+// primaries) and close, the insert path (append, replicate, truncate back
+// on error, commit) and the dispatch of its timed work.  The pool of
+// primaries is pool.c; heart beats and replicas are repl/.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,9 +16,13 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "storage/fileio.h"
-#include "storage/storage_impl.h"
-
-static _Thread_local char ns_errbuf[512];
+#include "storage/file.h"
+#include "storage/lifecycle/lifecycle.h"
+#include "storage/metrics.h"
+#include "storage/ns_impl.h"
+#include "storage/pool.h"
+#include "storage/repl/repl.h"
+#include "storage/spool.h"
 
 // ns_mkdirs creates path and its missing parents (mkdir -p).
 static bb_err
@@ -44,208 +49,6 @@ ns_mkdirs(const char *path)
 	return BB_OK;
 }
 
-// ns_create_primary makes a new, empty primary file.  O_EXCL guards
-// against reusing a name: the fid counter restarts with the process, so a
-// restart within the same second could otherwise append to an old file.
-static bb_err
-ns_create_primary(store_ns *ns, store__file **fp)
-{
-	store_fid    fid;
-	store__file *f = NULL;
-	char         name[STORE_FID_STRLEN + 1];
-	int          fd = -1;
-	int          tries;
-	bb_err       rv;
-
-	for (tries = 0; tries < 64 && fd < 0; tries++) {
-		store_fid_next(&fid, ns->machine);
-		(void) store_fid_format(&fid, name);
-		// A recovered r-<fid> holds the same fid under another name:
-		// sharing it would mix two files in reads and in the archive.
-		if (store__map_has(ns, &fid)) {
-			continue;
-		}
-		fd = openat(ns->dirfd, name,
-		            O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 && errno != EEXIST) {
-			rv = bb_err_from_errno(errno);
-			bb_log_error("namespace %s: cannot create %s/%s: %s",
-			             ns->conf->name, ns->conf->directory, name,
-			             strerror(errno));
-			return rv;
-		}
-	}
-	if (fd < 0) {
-		return BB_EEXIST;
-	}
-	rv = store__file_alloc(&fid, false, true, fd, 0, STORE__WAITING, &f);
-	if (rv != BB_OK) {
-		goto fail;
-	}
-	fd            = -1;
-	f->expires_ns = bb_clock_mono_ns() + ns->conf->upload_older_ns;
-	// The replicas exist before the first write can reach them.
-	rv = store__repl_init(ns, f);
-	if (rv != BB_OK) {
-		goto fail;
-	}
-	rv = store__map_add(ns, f);
-	if (rv != BB_OK) {
-		goto fail;
-	}
-	bb_log_debug("namespace %s: opened primary %s", ns->conf->name, name);
-	*fp = f;
-	return BB_OK;
-
-fail:
-	if (fd >= 0) {
-		(void) close(fd);
-		(void) unlinkat(ns->dirfd, name, 0);
-	}
-	if (f != NULL) {
-		(void) unlinkat(ns->dirfd, name, 0);
-		store__file_free(f);
-	}
-	return rv;
-}
-
-// ns_open_primary is ns_create_primary, counted: primary_open_*, and
-// the failures in a row that /_health reports.
-static bb_err
-ns_open_primary(store_ns *ns, store__file **fp)
-{
-	bb_err rv = ns_create_primary(ns, fp);
-
-	store_metrics_op(ns->metrics, STORE_OP_PRIMARY_OPEN, rv == BB_OK);
-	if (rv == BB_OK) {
-		atomic_store(&ns->open_failures, 0);
-	} else {
-		atomic_store(&ns->open_err, (int) rv);
-		atomic_fetch_add(&ns->open_failures, 1);
-	}
-	return rv;
-}
-
-// pool_put_idle adds f to the idle list in expiry order.  pool_mu held.
-static void
-pool_put_idle(store_ns *ns, store__file *f)
-{
-	store__file **pp = &ns->idle;
-
-	while (*pp != NULL && (*pp)->expires_ns <= f->expires_ns) {
-		pp = &(*pp)->idle_next;
-	}
-	atomic_store(&f->state, STORE__WAITING);
-	f->idle_next = *pp;
-	*pp          = f;
-}
-
-// pool_seal retires primary f: it is never appended to again and goes
-// to the archive lifecycle, readable meanwhile.  pool_mu held.
-static void
-pool_seal(store_ns *ns, store__file *f, const char *why)
-{
-	char name[STORE_FID_STRLEN + 3];
-
-	atomic_store(&f->state, store__seal_next(ns, f));
-	ns->appendable--;
-	bb_log_info("namespace %s: sealed %s (%s), %llu bytes; %s",
-	            ns->conf->name, store__file_name(f, name), why,
-	            (unsigned long long) atomic_load(&f->committed),
-	            store__file_state_name(f));
-	store__lc_enqueue(ns->lifecycle, ns, f);
-}
-
-// ns_acquire takes an idle primary for one insert, creating one if the
-// pool may grow, else waiting until one is returned.
-static bb_err
-ns_acquire(store_ns *ns, store__file **fp)
-{
-	int64_t         t0       = bb_clock_mono_ns();
-	int64_t         deadline = t0 + STORE_INSERT_WAIT_NS;
-	struct timespec ts;
-	store__file    *f  = NULL;
-	bb_err          rv = BB_OK;
-	int             waited;
-
-	ts.tv_sec  = (time_t) (deadline / BB_NS_PER_SEC);
-	ts.tv_nsec = (long) (deadline % BB_NS_PER_SEC);
-	(void) pthread_mutex_lock(&ns->pool_mu);
-	while (f == NULL) {
-		if (ns->closing) {
-			rv = BB_ESHUTDOWN;
-			break;
-		}
-		if (ns->idle != NULL) {
-			f            = ns->idle;
-			ns->idle     = f->idle_next;
-			f->idle_next = NULL;
-			break;
-		}
-		if (ns->appendable < ns->conf->max_open_files) {
-			ns->appendable++;
-			(void) pthread_mutex_unlock(&ns->pool_mu);
-			rv = ns_open_primary(ns, &f);
-			if (rv == BB_EUNAVAIL) {
-				// Round robin moves on: the next peers may be
-				// up.
-				rv = ns_open_primary(ns, &f);
-			}
-			(void) pthread_mutex_lock(&ns->pool_mu);
-			if (rv != BB_OK) {
-				ns->appendable--;
-				(void) pthread_cond_signal(&ns->pool_cv);
-			}
-			break;
-		}
-		// queued_inserts counts the inserts blocked right here.
-		store_metrics_queued(ns->metrics, 1);
-		waited =
-		    pthread_cond_timedwait(&ns->pool_cv, &ns->pool_mu, &ts);
-		store_metrics_queued(ns->metrics, -1);
-		if (waited == ETIMEDOUT) {
-			rv = BB_EBUSY;
-			break;
-		}
-	}
-	if (f != NULL) {
-		atomic_store(&f->state, STORE__INSERTING);
-	}
-	(void) pthread_mutex_unlock(&ns->pool_mu);
-	store_metrics_add(ns->metrics, STORE_CTR_TIME_QUEUE_NS,
-	                  (uint64_t) (bb_clock_mono_ns() - t0));
-	if (rv == BB_OK) {
-		*fp = f;
-	}
-	return rv;
-}
-
-// ns_release gives f back after an insert: sealed when broken, full
-// (strictly above upload_file_size, as the original) or expired while it
-// was busy (the original forgot to re-arm that case), else idle again.
-static void
-ns_release(store_ns *ns, store__file *f, bool broken, bool draining)
-{
-	uint64_t size = atomic_load(&f->committed);
-
-	(void) pthread_mutex_lock(&ns->pool_mu);
-	if (broken) {
-		pool_seal(ns, f, "write or replication error");
-	} else if (draining) {
-		pool_seal(ns, f, "a replica is shutting down");
-	} else if (atomic_load(&f->unhealthy)) {
-		pool_seal(ns, f, "a replica missed a heart beat");
-	} else if (size > ns->conf->upload_file_size) {
-		pool_seal(ns, f, "size");
-	} else if (size > 0 && bb_clock_mono_ns() >= f->expires_ns) {
-		pool_seal(ns, f, "age");
-	} else {
-		pool_put_idle(ns, f);
-	}
-	(void) pthread_cond_signal(&ns->pool_cv);
-	(void) pthread_mutex_unlock(&ns->pool_mu);
-}
-
 // ns_insert_once appends body to one primary and replicates it.  On a
 // replication failure the primary is truncated back and retired, and
 // BB_EREMOTE tells the caller that another primary may still succeed.
@@ -261,7 +64,7 @@ ns_insert_once(store_ns *ns, store_spool *body, store_id *idp)
 	bb_err       rv;
 	char         name[STORE_FID_STRLEN + 3];
 
-	rv = ns_acquire(ns, &f);
+	rv = store__pool_acquire(ns, &f);
 	if (rv != BB_OK) {
 		return rv;
 	}
@@ -297,7 +100,7 @@ ns_insert_once(store_ns *ns, store_spool *body, store_id *idp)
 	idp->start  = start;
 	idp->length = (uint32_t) len;
 done:
-	ns_release(ns, f, broken, draining);
+	store__pool_release(ns, f, broken, draining);
 	return rv;
 }
 
@@ -345,123 +148,11 @@ done:
 	return rv;
 }
 
-// ns_beating says whether primary f keeps its replicas alive: from its
-// creation until the lifecycle asks them to remove their copies (spec
-// 1.5).
-static bool
-ns_beating(store__file *f)
-{
-	int s = atomic_load(&f->state);
-
-	if (!f->primary || f->nrepl == 0 || s == STORE__DELETING_REMOTES ||
-	    s == STORE__DELETE_DELAY || s == STORE__PENDING_DELETE_LOCAL ||
-	    s == STORE__DELETING_LOCAL || s == STORE__COMPLETE) {
-		return false;
-	}
-	// A file still taking inserts stops beating once a replica missed
-	// a beat (it seals when idle); a sealed one goes on, so that its
-	// replicas do not orphan and upload it too.
-	return !atomic_load(&f->unhealthy) ||
-	    (s != STORE__OPENING && s != STORE__WAITING &&
-	     s != STORE__INSERTING);
-}
-
-// ns_heartbeats sends the heart beats that are due.  The files are
-// collected under the map lock, each with a reference (the lifecycle may
-// remove a file meanwhile), and called outside it.
-static void
-ns_heartbeats(store_ns *ns, int64_t now_ns)
-{
-	store__file *due[64];
-	store__file *f;
-	size_t       n = 0;
-	size_t       i;
-
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	for (i = 0; i < ns->nbuckets && n < 64; i++) {
-		for (f = ns->buckets[i]; f != NULL && n < 64; f = f->hnext) {
-			if (ns_beating(f) &&
-			    now_ns >= atomic_load(&f->next_hb_ns)) {
-				store__file_get(f);
-				due[n++] = f;
-			}
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
-	for (i = 0; i < n; i++) {
-		store__repl_heartbeat(ns, due[i], now_ns);
-		store__file_put(due[i]);
-	}
-}
-
 void
 store_ns_tick(store_ns *ns, int64_t now_ns)
 {
-	store__file **pp;
-	store__file  *f;
-	store__file  *empties = NULL;
-	store__file  *nf;
-	uint32_t      need = 0;
-	char          name[STORE_FID_STRLEN + 3];
-
-	(void) pthread_mutex_lock(&ns->pool_mu);
-	pp = &ns->idle;
-	while (*pp != NULL) {
-		f = *pp;
-		if (now_ns < f->expires_ns && !atomic_load(&f->unhealthy)) {
-			pp = &f->idle_next;
-			continue;
-		}
-		*pp = f->idle_next;
-		if (atomic_load(&f->committed) > 0 &&
-		    atomic_load(&f->unhealthy)) {
-			pool_seal(ns, f, "a replica missed a heart beat");
-		} else if (atomic_load(&f->committed) > 0) {
-			pool_seal(ns, f, "age");
-		} else if (ns->lifecycle != NULL && f->nrepl > 0) {
-			// Its replicas go too, through the lifecycle.
-			pool_seal(ns, f, "expired empty");
-		} else {
-			// An expired empty file is dropped, not archived, so
-			// the fid time of the next file stays close to its
-			// data.
-			ns->appendable--;
-			f->idle_next = empties;
-			empties      = f;
-		}
-	}
-	if (!ns->closing && ns->appendable < ns->conf->min_open_files) {
-		need = ns->conf->min_open_files - ns->appendable;
-		ns->appendable += need;
-	}
-	(void) pthread_mutex_unlock(&ns->pool_mu);
-
-	while (empties != NULL) {
-		bool gone;
-
-		f       = empties;
-		empties = f->idle_next;
-		store__map_remove(ns, f);
-		gone =
-		    unlinkat(ns->dirfd, store__file_name(f, name), 0) == 0 ||
-		    errno == ENOENT;
-		store_metrics_op(ns->metrics, STORE_OP_FILE_DELETION, gone);
-		store_metrics_op(ns->metrics, STORE_OP_PRIMARY_DELETE, gone);
-		store__file_free(f);
-	}
-	for (; need > 0; need--) {
-		nf = NULL;
-		(void) ns_open_primary(ns, &nf);
-		(void) pthread_mutex_lock(&ns->pool_mu);
-		if (nf != NULL) {
-			pool_put_idle(ns, nf);
-		} else {
-			ns->appendable--;
-		}
-		(void) pthread_cond_signal(&ns->pool_cv);
-		(void) pthread_mutex_unlock(&ns->pool_mu);
-	}
-	ns_heartbeats(ns, now_ns);
+	store__pool_tick(ns, now_ns);
+	store__repl_heartbeats(ns, now_ns);
 	store__replica_tick(ns, now_ns);
 }
 
@@ -483,86 +174,54 @@ store_ns_conf(const store_ns *ns)
 
 // ns_archive_sealed hands the files sealed while the namespace opened
 // (recovered ones, and primaries that failed at once) to the lifecycle.
+static bool
+ns_sealed(store__file *f, void *arg)
+{
+	(void) arg;
+	return atomic_load(&f->state) == STORE__PENDING_UPLOAD;
+}
+
 static void
 ns_archive_sealed(store_ns *ns)
 {
 	store__file **v = NULL;
-	store__file  *f;
 	size_t        n = 0;
 	size_t        i;
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	if (ns->nfiles > 0) {
-		v = calloc(ns->nfiles, sizeof(*v));
-	}
-	for (i = 0; v != NULL && i < ns->nbuckets; i++) {
-		for (f = ns->buckets[i]; f != NULL; f = f->hnext) {
-			if (atomic_load(&f->state) == STORE__PENDING_UPLOAD) {
-				store__file_get(f);
-				v[n++] = f;
-			}
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
-	if (v == NULL && ns->nfiles > 0) {
+	if (store__fidmap_collect(&ns->map, ns_sealed, NULL, &v, &n) !=
+	    BB_OK) {
 		bb_log_error("namespace %s: out of memory: the files found "
 		             "on disk are archived at the next start",
 		             ns->conf->name);
+		return;
 	}
 	for (i = 0; i < n; i++) {
 		atomic_store(&v[i]->state, store__seal_next(ns, v[i]));
 		store__lc_enqueue(ns->lifecycle, ns, v[i]);
-		store__file_put(v[i]);
 	}
-	free(v);
+	store__fidmap_release(v, n);
 }
 
-// ns_init_locks sets up the locks; the pool's condition variable runs on
-// the monotonic clock so a wall-clock jump cannot stretch a wait.
+// ns_init_locks sets up the pool's locks and the map's.
 static bb_err
 ns_init_locks(store_ns *ns)
 {
-	pthread_condattr_t ca;
+	bb_err rv = store__pool_init(ns);
 
-	if (pthread_condattr_init(&ca) != 0) {
-		return BB_ENOMEM;
+	if (rv != BB_OK) {
+		return rv;
 	}
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&ns->pool_cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
-	(void) pthread_mutex_init(&ns->pool_mu, NULL);
-	(void) pthread_rwlock_init(&ns->map_lock, NULL);
-	return BB_OK;
+	return store__fidmap_init(&ns->map);
 }
 
 bb_err
-store_ns_open(const bb_ns_conf *conf, uint32_t machine_id, store_ns **nsp,
-              const char **errmsg)
-{
-	return store_ns_open_with(conf, machine_id, NULL, nsp, errmsg);
-}
-
-bb_err
-store_ns_open_with(const bb_ns_conf *conf, uint32_t machine_id,
-                   const store_remotes *remotes, store_ns **nsp,
-                   const char **errmsg)
-{
-	store_ns_env env = { .machine_id = machine_id, .remotes = remotes };
-
-	return store_ns_open_env(conf, &env, nsp, errmsg);
-}
-
-bb_err
-store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
-                  store_ns **nsp, const char **errmsg)
+store_ns_open(const bb_ns_conf *conf, const store_ns_env *env, store_ns **nsp,
+              char *why, size_t whylen)
 {
 	char      kerr[256];
 	store_ns *ns;
 	bb_err    rv;
 
-	if (errmsg != NULL) {
-		*errmsg = NULL;
-	}
 	ns = calloc(1, sizeof(*ns));
 	if (ns == NULL) {
 		return BB_ENOMEM;
@@ -592,9 +251,9 @@ store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
 		rv = BB_ECONFIG; // the configuration's fault
 	}
 	if (rv != BB_OK) {
-		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
-		                "namespace %s: s3_key_format: %s", conf->name,
-		                kerr);
+		(void) bb_why(rv, why, whylen,
+		              "namespace %s: s3_key_format: %s", conf->name,
+		              kerr);
 		goto fail;
 	}
 	rv = ns_mkdirs(conf->directory);
@@ -604,12 +263,12 @@ store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
 		rv = ns->dirfd >= 0 ? BB_OK : bb_err_from_errno(errno);
 	}
 	if (rv != BB_OK) {
-		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
-		                "namespace %s: directory %s: %s", conf->name,
-		                conf->directory, bb_strerror(rv));
+		(void) bb_why(rv, why, whylen,
+		              "namespace %s: directory %s: %s", conf->name,
+		              conf->directory, bb_strerror(rv));
 		goto fail;
 	}
-	rv = store__ns_recover(ns, errmsg);
+	rv = store__ns_recover(ns, why, whylen);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -624,9 +283,9 @@ store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
 		            conf->name);
 	} else if (ns->appendable < conf->min_open_files) {
 		rv = BB_EIO;
-		(void) snprintf(ns_errbuf, sizeof(ns_errbuf),
-		                "namespace %s: cannot create files in %s",
-		                conf->name, conf->directory);
+		(void) bb_why(rv, why, whylen,
+		              "namespace %s: cannot create files in %s",
+		              conf->name, conf->directory);
 		goto fail;
 	}
 	// Only now: a namespace that failed to open must not leave files in
@@ -640,48 +299,38 @@ store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
 	return BB_OK;
 
 fail:
-	if (errmsg != NULL && *errmsg == NULL) {
-		*errmsg = ns_errbuf;
-	}
 	store_ns_close(ns);
 	return rv;
+}
+
+// ns_drop_empty removes the file of an empty primary at close: it holds
+// nothing, and leaving it would only come back as an empty recovered
+// file.
+static void
+ns_drop_empty(store__file *f, void *arg)
+{
+	store_ns *ns = arg;
+	char      name[STORE_FID_STRLEN + 3];
+
+	if (f->primary && atomic_load(&f->committed) == 0) {
+		(void) unlinkat(ns->dirfd, store__file_name(f, name), 0);
+	}
 }
 
 void
 store_ns_close(store_ns *ns)
 {
-	store__file *f;
-	store__file *next;
-	size_t       i;
-	char         name[STORE_FID_STRLEN + 3];
-
 	if (ns == NULL) {
 		return;
 	}
-	(void) pthread_mutex_lock(&ns->pool_mu);
-	ns->closing = true;
-	(void) pthread_cond_broadcast(&ns->pool_cv);
-	(void) pthread_mutex_unlock(&ns->pool_mu);
-	for (i = 0; i < ns->nbuckets; i++) {
-		for (f = ns->buckets[i]; f != NULL; f = next) {
-			next = f->hnext;
-			// An empty primary holds nothing; leaving it would
-			// only come back as an empty recovered file.
-			if (f->primary && atomic_load(&f->committed) == 0) {
-				(void) unlinkat(ns->dirfd,
-				                store__file_name(f, name), 0);
-			}
-			store__file_put(f); // the map's reference
-		}
-	}
-	free(ns->buckets);
+	store__pool_close(ns);
+	store__fidmap_visit(&ns->map, ns_drop_empty, ns);
+	store__fidmap_fini(&ns->map); // drops the map's references
 	store_keyfmt_free(ns->keyfmt);
 	if (ns->dirfd >= 0) {
 		(void) close(ns->dirfd);
 	}
-	(void) pthread_rwlock_destroy(&ns->map_lock);
-	(void) pthread_cond_destroy(&ns->pool_cv);
-	(void) pthread_mutex_destroy(&ns->pool_mu);
+	store__pool_fini(ns);
 	store_metrics_free(ns->metrics);
 	free(ns);
 }

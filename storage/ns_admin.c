@@ -4,13 +4,15 @@
 // storage/ns_admin.c -- what operators ask of a namespace: its health,
 // its counters, the ages behind the original's gauges, and which local
 // file serves an id.  Read-only: nothing here changes a file or the pool;
-// the counting itself happens where the events do (ns.c, replica.c,
-// primary_repl.c, lifecycle.c).
+// the counting itself happens where the events do (ns.c, pool.c,
+// datafile.c, repl/, lifecycle/).
 #include <stdio.h>
 #include <string.h>
 
 #include "common/clock.h"
-#include "storage/storage_impl.h"
+#include "storage/file.h"
+#include "storage/metrics.h"
+#include "storage/ns_impl.h"
 
 store_metrics *
 store_ns_metrics(store_ns *ns)
@@ -66,41 +68,44 @@ admin_unuploaded(int s)
 	}
 }
 
+// What store_ns_ages looks for: the oldest times, 0 for none.
+typedef struct {
+	int64_t oldest_q; // monotonic time
+	int64_t oldest_w; // wall time
+} admin_ages;
+
+static void
+admin_ages_one(store__file *f, void *arg)
+{
+	admin_ages *a = arg;
+	int         s = atomic_load(&f->state);
+	int64_t     t = atomic_load(&f->lc_queued_ns);
+
+	// lc_queued_ns is 0 for a file no lifecycle holds (a namespace
+	// without an archive).
+	if ((s == STORE__PENDING_UPLOAD || s == STORE__UPLOADING) && t != 0 &&
+	    (a->oldest_q == 0 || t < a->oldest_q)) {
+		a->oldest_q = t;
+	}
+	t = atomic_load(&f->first_insert_ns);
+	if (f->primary && admin_unuploaded(s) && t != 0 &&
+	    (a->oldest_w == 0 || t < a->oldest_w)) {
+		a->oldest_w = t;
+	}
+}
+
 void
 store_ns_ages(store_ns *ns, int64_t *queued_ns, int64_t *unuploaded_ns)
 {
-	int64_t      now_mono = bb_clock_mono_ns();
-	int64_t      now_wall = bb_clock_wall_ns();
-	int64_t      oldest_q = 0; // monotonic time, 0: none
-	int64_t      oldest_w = 0; // wall time, 0: none
-	store__file *f;
-	int64_t      t;
-	size_t       i;
-	int          s;
+	int64_t    now_mono = bb_clock_mono_ns();
+	int64_t    now_wall = bb_clock_wall_ns();
+	admin_ages a        = { 0, 0 };
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	for (i = 0; i < ns->nbuckets; i++) {
-		for (f = ns->buckets[i]; f != NULL; f = f->hnext) {
-			s = atomic_load(&f->state);
-			t = atomic_load(&f->lc_queued_ns);
-			// lc_queued_ns is 0 for a file no lifecycle holds
-			// (a namespace without an archive).
-			if ((s == STORE__PENDING_UPLOAD ||
-			     s == STORE__UPLOADING) &&
-			    t != 0 && (oldest_q == 0 || t < oldest_q)) {
-				oldest_q = t;
-			}
-			t = atomic_load(&f->first_insert_ns);
-			if (f->primary && admin_unuploaded(s) && t != 0 &&
-			    (oldest_w == 0 || t < oldest_w)) {
-				oldest_w = t;
-			}
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
-	*queued_ns = oldest_q != 0 ? now_mono - oldest_q : 0;
-	*unuploaded_ns =
-	    oldest_w != 0 && now_wall > oldest_w ? now_wall - oldest_w : 0;
+	store__fidmap_visit(&ns->map, admin_ages_one, &a);
+	*queued_ns     = a.oldest_q != 0 ? now_mono - a.oldest_q : 0;
+	*unuploaded_ns = a.oldest_w != 0 && now_wall > a.oldest_w
+	    ? now_wall - a.oldest_w
+	    : 0;
 }
 
 bb_err
@@ -109,13 +114,13 @@ store_ns_locate(store_ns *ns, const store_id *id, store_file_info *info)
 	store__file *f;
 	bb_err       rv = BB_ENOENT;
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
+	store__fidmap_rdlock(&ns->map);
 	// The same choice as store_ns_read.
-	f = store__map_covering(ns, id);
+	f = store__fidmap_covering(&ns->map, id);
 	if (f != NULL) {
 		store__file_info(f, info);
 		rv = BB_OK;
 	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
+	store__fidmap_unlock(&ns->map);
 	return rv;
 }

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "storage/storage_impl.h"
+#include "storage/archive/archive.h"
+#include "storage/keyfmt.h"
+#include "storage/ns_impl.h"
 
 bb_err
 store_ns_archive_key(const store_ns *ns, const store_fid *fid, char *buf,

@@ -17,9 +17,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "storage/storage_impl.h"
-
-static _Thread_local char recover_errbuf[512];
+#include "storage/file.h"
+#include "storage/ns_impl.h"
 
 // recover_one opens one data file read-only and adds it to the map.  Its
 // whole length counts as committed: a torn tail from a crash holds bytes
@@ -56,7 +55,7 @@ recover_one(store_ns *ns, const char *name, const store_fid *fid, bool replica,
 		goto fail;
 	}
 	fd = -1;
-	rv = store__map_add(ns, f);
+	rv = store__fidmap_add(&ns->map, f);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -89,7 +88,7 @@ recover_stale_gz(store_ns *ns, const char *name, const char *base)
 }
 
 bb_err
-store__ns_recover(store_ns *ns, const char **errmsg)
+store__ns_recover(store_ns *ns, char *why, size_t whylen)
 {
 	DIR           *dir;
 	struct dirent *de;
@@ -148,14 +147,10 @@ store__ns_recover(store_ns *ns, const char **errmsg)
 			continue;
 		}
 		if (rv != BB_OK) {
-			(void) snprintf(
-			    recover_errbuf, sizeof(recover_errbuf),
-			    "namespace %s: cannot recover %s/%s: %s",
-			    ns->conf->name, ns->conf->directory, de->d_name,
-			    bb_strerror(rv));
-			if (errmsg != NULL) {
-				*errmsg = recover_errbuf;
-			}
+			(void) bb_why(rv, why, whylen,
+			              "namespace %s: cannot recover %s/%s: %s",
+			              ns->conf->name, ns->conf->directory,
+			              de->d_name, bb_strerror(rv));
 			break;
 		}
 		count++;

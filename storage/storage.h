@@ -5,7 +5,9 @@
 // files, inserts and local reads.  An insert appends a spooled body to an
 // idle primary and returns the id; a read names a range inside a file's
 // committed length.  There is no per-object index: the id is the index.
-// Replication and the archive plug in here in later work.
+// The replica side of replication (what the RPC server calls) and reads
+// from the archive are here too; the archive itself, the lifecycle, the
+// counters and the spool have their own headers.
 #ifndef STORAGE_STORAGE_H
 #define STORAGE_STORAGE_H
 
@@ -15,15 +17,20 @@
 
 #include "common/conf/conf.h"
 #include "common/err.h"
-#include "storage/archive/archive.h"
 #include "storage/id.h"
-#include "storage/lifecycle/lifecycle.h"
-#include "storage/metrics.h"
 #include "storage/remote.h"
-#include "storage/spool.h"
 
 typedef struct store    store;
 typedef struct store_ns store_ns;
+
+// Types the prototypes below only pass by pointer: their functions are in
+// storage/archive/archive.h, storage/lifecycle/lifecycle.h,
+// storage/metrics.h and storage/spool.h; include those where they are used.
+typedef struct store_archive    store_archive;
+typedef struct store_archive_rd store_archive_rd;
+typedef struct store_lifecycle  store_lifecycle;
+typedef struct store_metrics    store_metrics;
+typedef struct store_spool      store_spool;
 
 // What store_ns_foreach reports about one file.
 typedef struct store_file_info {
@@ -46,10 +53,11 @@ typedef struct store_file_info {
 // through the archive lifecycle.
 // remotes reaches the peers (NULL when there are none).  conf and remotes
 // are borrowed and must outlive the store.  On BB_OK the caller owns *sp;
-// release with store_close().  On error *errmsg (if not NULL) gets a
-// static or thread-local description naming the namespace.
+// release with store_close().  On error why[0..whylen) gets the reason,
+// naming the namespace, when there is one to give (left as it was
+// otherwise: callers start it empty and fall back to bb_strerror).
 bb_err store_open(const bb_conf *conf, const store_remotes *remotes,
-                  store **sp, const char **errmsg);
+                  store **sp, char *why, size_t whylen);
 
 // store_quiesce stops the timer thread (and so every call it makes to
 // peers: heart beats, new primaries), waiting for the tick in progress.
@@ -68,19 +76,6 @@ store_lifecycle *store_get_lifecycle(store *s);
 // Borrowed; valid until store_close().  Thread-safe.
 store_ns *store_find_ns(store *s, const char *name, size_t len);
 
-// store_ns_open opens one namespace (what store_open does for each):
-// directory, recovery, minimum primaries.  conf is borrowed and must
-// outlive the namespace.  On BB_OK the caller owns *nsp; release with
-// store_ns_close().
-bb_err store_ns_open(const bb_ns_conf *conf, uint32_t machine_id,
-                     store_ns **nsp, const char **errmsg);
-
-// store_ns_open_with is store_ns_open for a namespace with replicas:
-// remotes (borrowed; must outlive the namespace) reaches the peers.
-bb_err store_ns_open_with(const bb_ns_conf *conf, uint32_t machine_id,
-                          const store_remotes *remotes, store_ns **nsp,
-                          const char **errmsg);
-
 // What a namespace works with besides its configuration; all borrowed,
 // and each must outlive the namespace.
 typedef struct store_ns_env {
@@ -90,11 +85,16 @@ typedef struct store_ns_env {
 	store_lifecycle     *lifecycle;  // NULL: sealed files stay local
 } store_ns_env;
 
-// store_ns_open_env is store_ns_open with everything: sealed and
-// recovered files go to env->lifecycle and are archived in env->archive
-// (both needed for that), and reads can fall back to the archive.
-bb_err store_ns_open_env(const bb_ns_conf *conf, const store_ns_env *env,
-                         store_ns **nsp, const char **errmsg);
+// store_ns_open opens one namespace (what store_open does for each):
+// directory, recovery, minimum primaries.  Sealed and recovered files go
+// to env->lifecycle and are archived in env->archive (both needed for
+// that), and reads can fall back to the archive.  conf and env's members
+// are borrowed and must outlive the namespace (env itself need not).  On
+// BB_OK the caller owns *nsp; release with store_ns_close().  On error
+// why[0..whylen) gets the reason, naming the namespace, when there is one
+// to give (as store_open).
+bb_err store_ns_open(const bb_ns_conf *conf, const store_ns_env *env,
+                     store_ns **nsp, char *why, size_t whylen);
 
 // store_ns_close closes all files of ns and frees it.  NULL is a no-op.
 void store_ns_close(store_ns *ns);

@@ -11,7 +11,9 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "storage/storage_impl.h"
+#include "storage/archive/archive.h"
+#include "storage/lifecycle/lifecycle.h"
+#include "storage/ns_impl.h"
 
 #define STORE_TICK_NS BB_NS_PER_SEC
 
@@ -60,7 +62,7 @@ static _Thread_local char store_errbuf[512];
 // store_open_archive makes the archive of namespace ns.
 static bb_err
 store_open_archive(const bb_conf *conf, const bb_ns_conf *ns,
-                   store_archive **ap)
+                   store_archive **ap, char *why, size_t whylen)
 {
 	bb_err rv;
 
@@ -71,10 +73,12 @@ store_open_archive(const bb_conf *conf, const bb_ns_conf *ns,
 	} else {
 		rv = store_archive_dir_new(ns->archive_directory, ap);
 	}
-	if (rv != BB_OK && store_errbuf[0] == '\0') {
-		(void) snprintf(store_errbuf, sizeof(store_errbuf),
-		                "namespace %s: archive: %s", ns->name,
-		                bb_strerror(rv));
+	// store_open_s3 leaves its reason in store_errbuf.
+	if (rv != BB_OK && store_errbuf[0] != '\0') {
+		(void) bb_why(rv, why, whylen, "%s", store_errbuf);
+	} else if (rv != BB_OK) {
+		(void) bb_why(rv, why, whylen, "namespace %s: archive: %s",
+		              ns->name, bb_strerror(rv));
 	}
 	if (rv == BB_OK) {
 		bb_log_info("namespace %s: archive %s", ns->name,
@@ -85,7 +89,7 @@ store_open_archive(const bb_conf *conf, const bb_ns_conf *ns,
 
 bb_err
 store_open(const bb_conf *conf, const store_remotes *remotes, store **sp,
-           const char **errmsg)
+           char *why, size_t whylen)
 {
 	pthread_condattr_t   ca;
 	store_lifecycle_conf lc;
@@ -94,9 +98,6 @@ store_open(const bb_conf *conf, const store_remotes *remotes, store **sp,
 	size_t               i;
 	bb_err               rv;
 
-	if (errmsg != NULL) {
-		*errmsg = NULL;
-	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		return BB_ENOMEM;
@@ -125,19 +126,16 @@ store_open(const bb_conf *conf, const store_remotes *remotes, store **sp,
 	}
 	for (i = 0; i < conf->n_namespaces; i++) {
 		rv = store_open_archive(conf, &conf->namespaces[i],
-		                        &s->archives[i]);
+		                        &s->archives[i], why, whylen);
 		if (rv != BB_OK) {
-			if (errmsg != NULL) {
-				*errmsg = store_errbuf;
-			}
 			goto fail;
 		}
 		env.machine_id = conf->machine_id;
 		env.remotes    = remotes;
 		env.archive    = s->archives[i];
 		env.lifecycle  = s->lifecycle;
-		rv = store_ns_open_env(&conf->namespaces[i], &env, &s->ns[i],
-		                       errmsg);
+		rv = store_ns_open(&conf->namespaces[i], &env, &s->ns[i], why,
+		                   whylen);
 		if (rv != BB_OK) {
 			goto fail;
 		}

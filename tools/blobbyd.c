@@ -224,11 +224,12 @@ main(int argc, char **argv)
 		goto done;
 	}
 	rpc_pool_remotes(pool, &remotes);
-	rv = store_open(conf, &remotes, &st, &errmsg);
+	why[0] = '\0';
+	rv     = store_open(conf, &remotes, &st, why, sizeof(why));
 	if (rv != BB_OK) {
-		bb_log_error("storage: %s", errmsg ? errmsg : bb_strerror(rv));
+		bb_log_error("storage: %s", why[0] ? why : bb_strerror(rv));
 		(void) fprintf(stderr, "blobbyd: storage: %s\n",
-		               errmsg ? errmsg : bb_strerror(rv));
+		               why[0] ? why : bb_strerror(rv));
 		code = rv == BB_ECONFIG ? EX_CONFIG : EX_CANTCREAT;
 		goto done;
 	}

@@ -4,7 +4,7 @@
 // storage/lifecycle/backoff.c -- the retry schedule of the archive lifecycle:
 // exponential, capped, with jitter (the original retried at once, in a
 // tight loop, spec 10).
-#include "storage/lifecycle/lifecycle.h"
+#include "storage/lifecycle/backoff.h"
 
 // backoff_rand is xorshift64*: jitter needs spread, not secrecy.
 static uint64_t

@@ -9,9 +9,20 @@
 #include <zlib.h>
 
 #include "storage/fileio.h"
-#include "storage/storage_impl.h"
+#include "storage/lifecycle/gzip.h"
 
 #define GZ_BUF (128u << 10)
+
+int
+store__gzip_level(int compress_level)
+{
+	// The original's level mapping (spec 5): 0 is zlib's default, -1 no
+	// compression.
+	if (compress_level == 0) {
+		return Z_DEFAULT_COMPRESSION;
+	}
+	return compress_level == -1 ? 0 : compress_level;
+}
 
 bb_err
 store__gzip(int in, uint64_t size, int out, int level,

@@ -25,11 +25,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <zlib.h>
-
 #include "common/clock.h"
 #include "common/log.h"
-#include "storage/storage_impl.h"
+#include "storage/archive/archive.h"
+#include "storage/file.h"
+#include "storage/lifecycle/backoff.h"
+#include "storage/lifecycle/gzip.h"
+#include "storage/lifecycle/lifecycle.h"
+#include "storage/lifecycle/workq.h"
+#include "storage/metrics.h"
+#include "storage/ns_impl.h"
+#include "storage/repl/repl.h"
 
 enum { LC_COMPRESS, LC_UPLOAD, LC_REMOTES, LC_LOCAL, LC_NQ };
 
@@ -87,7 +93,7 @@ lc_after_gz(const store_ns *ns, const store__file *f)
 	return lc_after_remotes(ns, f);
 }
 
-store__state
+int
 store__seal_next(const store_ns *ns, const store__file *f)
 {
 	if (ns->lifecycle == NULL) {
@@ -199,7 +205,7 @@ lc_compress(store_lifecycle *lc, store__file *f)
 	store_ns *ns = f->lc_ns;
 	char      gz[STORE_FID_STRLEN + 8];
 	char      why[128];
-	int       level = ns->conf->compress_level;
+	int       level = store__gzip_level(ns->conf->compress_level);
 	int       fd;
 	bb_err    rv;
 
@@ -207,9 +213,6 @@ lc_compress(store_lifecycle *lc, store__file *f)
 		return;
 	}
 	atomic_store(&f->state, STORE__COMPRESSING);
-	// The original's level mapping (spec 5): 0 is zlib's default, -1 no
-	// compression.
-	level = level == 0 ? Z_DEFAULT_COMPRESSION : level == -1 ? 0 : level;
 	(void) store__gz_name(f, gz);
 	fd = openat(ns->dirfd, gz, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
 	            0644);
@@ -362,33 +365,15 @@ lc_delete_gz(store_lifecycle *lc, store__file *f)
 static void
 lc_delete_remotes(store_lifecycle *lc, store__file *f)
 {
-	store_ns         *ns = f->lc_ns;
-	store_call        call;
-	store_call_result res[STORE_MAX_REPLICAS];
-	char              name[STORE_FID_STRLEN + 3];
-	uint32_t          i;
-	int               next = lc_after_remotes(ns, f);
+	store_ns *ns   = f->lc_ns;
+	int       next = lc_after_remotes(ns, f);
+	uint32_t  failed;
 
 	atomic_store(&f->state, STORE__DELETING_REMOTES);
 	if (ns->remotes != NULL && f->nrepl > 0) {
-		memset(&call, 0, sizeof(call));
-		call.kind = STORE_CALL_DELETE;
-		call.ns   = ns->conf->name;
-		call.fid  = f->fid;
-		ns->remotes->call(ns->remotes->ctx, f->repl, f->nrepl, &call,
-		                  res);
-		for (i = 0; i < f->nrepl; i++) {
-			if (res[i].err == BB_OK) {
-				atomic_fetch_add(&lc->remote_deletes, 1);
-				continue;
-			}
-			atomic_fetch_add(&lc->remote_delete_failures, 1);
-			bb_log_warn("namespace %s: %s: machine %u did not "
-			            "remove its replica: %s; it will find the "
-			            "archived copy when it orphans",
-			            ns->conf->name, store__file_name(f, name),
-			            f->repl[i], res[i].msg);
-		}
+		failed = store__repl_delete(ns, f);
+		atomic_fetch_add(&lc->remote_deletes, f->nrepl - failed);
+		atomic_fetch_add(&lc->remote_delete_failures, failed);
 	}
 	lc_move(lc, f, next);
 }

@@ -64,15 +64,28 @@ void store_lifecycle_free(store_lifecycle *lc);
 // store_lifecycle_stats_get fills *st.  Thread-safe.
 void store_lifecycle_stats_get(store_lifecycle *lc, store_lifecycle_stats *st);
 
-// store_lifecycle_idle says whether no file is queued or being worked on
-// (tests wait for it).
+// store_lifecycle_idle says whether no file is queued or being worked on.
+// For tests, which wait for it.
 bool store_lifecycle_idle(store_lifecycle *lc);
 
-// store_backoff is the delay before the next try after `failures` failed
-// tries in a row (>= 1): initial_ns * 2^(failures-1), at most max_ns, of
-// which a random part (the upper half) is jitter, so files that failed
-// together do not retry together.  *seed is the caller's random state.
-int64_t store_backoff(uint32_t failures, int64_t initial_ns, int64_t max_ns,
-                      uint64_t *seed);
+// --- The engine's side: how a sealed file enters the lifecycle. ---
+// The types are the engine's (storage/file.h, storage/ns_impl.h); they
+// stay incomplete here so that the includers of this header (the gateway
+// reads the counters) do not see the file record.
+
+typedef struct store_ns    store_ns;
+typedef struct store__file store__file;
+
+// store__lc_enqueue hands the sealed file f of ns, in the state it was
+// just given, to the queue of that state; the lifecycle takes its own
+// reference.  A state without a queue, or lc NULL, is a no-op.
+void store__lc_enqueue(store_lifecycle *lc, store_ns *ns, store__file *f);
+
+// store__seal_next is the state (a store__state) a file enters when it
+// is sealed with size bytes: compression or upload, or, for an empty file,
+// removal (after its replicas').  Without a lifecycle, pending-upload: the
+// file then stays, readable, until the next start.  An int, the type of
+// store__file.state, so that this header needs no engine header.
+int store__seal_next(const store_ns *ns, const store__file *f);
 
 #endif // STORAGE_LIFECYCLE_H

@@ -15,7 +15,8 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "storage/storage_impl.h"
+#include "storage/file.h"
+#include "storage/lifecycle/workq.h"
 
 struct store__wq {
 	char            name[24];

@@ -4,7 +4,8 @@
 // storage/repl/primary.c -- the primary's side of replication: a new
 // primary initializes its replicas before its first write; every insert is
 // sent to all of them, chunk by chunk, and acknowledged only after each
-// confirmed; heart beats keep idle replicas from being orphaned.  Peers
+// confirmed; heart beats keep idle replicas from being orphaned; once the
+// data is archived, the replicas are asked to remove their copies.  Peers
 // are reached through store_remotes only.
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,13 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "storage/fidmap.h"
 #include "storage/fileio.h"
-#include "storage/storage_impl.h"
+#include "storage/file.h"
+#include "storage/metrics.h"
+#include "storage/ns_impl.h"
+#include "storage/repl/repl.h"
+#include "storage/spool.h"
 
 // repl_check sums up the results of one call to n peers: the first error
 // (logged with the peer's reason) and whether any peer is draining.
@@ -54,8 +60,35 @@ repl_call(store_ns *ns, store__file *f, store_call *c, store_call_result *res)
 	ns->remotes->call(ns->remotes->ctx, f->repl, f->nrepl, c, res);
 }
 
+uint32_t
+store__repl_delete(store_ns *ns, store__file *f)
+{
+	store_call_result res[STORE_MAX_REPLICAS];
+	store_call        c = { .kind = STORE_CALL_DELETE };
+	char              name[STORE_FID_STRLEN + 3];
+	uint32_t          failed = 0;
+	uint32_t          i;
+
+	if (ns->remotes == NULL || f->nrepl == 0) {
+		return 0;
+	}
+	repl_call(ns, f, &c, res);
+	for (i = 0; i < f->nrepl; i++) {
+		if (res[i].err == BB_OK) {
+			continue;
+		}
+		failed++;
+		bb_log_warn("namespace %s: %s: machine %u did not remove its "
+		            "replica: %s; it will find the archived copy when "
+		            "it orphans",
+		            ns->conf->name, store__file_name(f, name),
+		            f->repl[i], res[i].msg);
+	}
+	return failed;
+}
+
 bb_err
-store__repl_init(store_ns *ns, store__file *f)
+store__repl_setup(store_ns *ns, store__file *f)
 {
 	store_call_result res[STORE_MAX_REPLICAS];
 	store_call        c     = { .kind = STORE_CALL_INITIALIZE };
@@ -146,8 +179,10 @@ store__repl_send(store_ns *ns, store__file *f, store_spool *body,
 	return rv == BB_OK ? BB_OK : BB_EREMOTE;
 }
 
-void
-store__repl_heartbeat(store_ns *ns, store__file *f, int64_t now_ns)
+// repl_heartbeat sends f's heart beat when it is due at now_ns; a
+// failure marks f unhealthy.
+static void
+repl_heartbeat(store_ns *ns, store__file *f, int64_t now_ns)
 {
 	store_call_result res[STORE_MAX_REPLICAS];
 	store_call        c     = { .kind = STORE_CALL_HEARTBEAT };
@@ -165,4 +200,50 @@ store__repl_heartbeat(store_ns *ns, store__file *f, int64_t now_ns)
 		// retires the primary, which seals as soon as it is idle.
 		atomic_store(&f->unhealthy, true);
 	}
+}
+
+// repl_beating says whether primary f keeps its replicas alive: from its
+// creation until the lifecycle asks them to remove their copies (spec
+// 1.5).
+static bool
+repl_beating(store__file *f)
+{
+	int s = atomic_load(&f->state);
+
+	if (!f->primary || f->nrepl == 0 || s == STORE__DELETING_REMOTES ||
+	    s == STORE__DELETE_DELAY || s == STORE__PENDING_DELETE_LOCAL ||
+	    s == STORE__DELETING_LOCAL || s == STORE__COMPLETE) {
+		return false;
+	}
+	// A file still taking inserts stops beating once a replica missed
+	// a beat (it seals when idle); a sealed one goes on, so that its
+	// replicas do not orphan and upload it too.
+	return !atomic_load(&f->unhealthy) ||
+	    (s != STORE__OPENING && s != STORE__WAITING &&
+	     s != STORE__INSERTING);
+}
+
+// repl_beat_due picks the files whose heart beat is due at *(int64_t *)arg.
+static bool
+repl_beat_due(store__file *f, void *arg)
+{
+	return repl_beating(f) &&
+	    *(const int64_t *) arg >= atomic_load(&f->next_hb_ns);
+}
+
+void
+store__repl_heartbeats(store_ns *ns, int64_t now_ns)
+{
+	store__file **due = NULL;
+	size_t        n   = 0;
+	size_t        i;
+
+	if (store__fidmap_collect(&ns->map, repl_beat_due, &now_ns, &due,
+	                          &n) != BB_OK) {
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		repl_heartbeat(ns, due[i], now_ns);
+	}
+	store__fidmap_release(due, n);
 }

@@ -13,31 +13,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <xxhash.h>
-
 #include "common/clock.h"
 #include "common/log.h"
 #include "storage/fileio.h"
+#include "storage/file.h"
+#include "storage/lifecycle/lifecycle.h"
+#include "storage/metrics.h"
+#include "storage/ns_impl.h"
 #include "storage/remote.h"
-#include "storage/storage_impl.h"
+#include "storage/repl/repl.h"
 
 // A duplicate is compared through a bounded stack buffer, so a resent
 // chunk of any size costs no allocation.
 #define REPLICA_CMP_BUF (16 * 1024)
-
-// replica_life_mu serialises creating and removing replica records
-// (initialize, delete, orphan removal): a resent Initialize racing the
-// first one then finds its record instead of failing on O_EXCL, and a
-// removal never unlinks a name that a new record owns.  Both are rare
-// (once per file) and appends never take it, so one lock for the process
-// is enough.  Lock order: replica_life_mu, a replica's mu, the map lock.
-static pthread_mutex_t replica_life_mu = PTHREAD_MUTEX_INITIALIZER;
-
-uint64_t
-store_hash(const void *data, size_t len)
-{
-	return XXH3_64bits(data, len); // seed 0
-}
 
 // replica_acquire finds the replica of fid and locks it.  Only records
 // with replica set count: a node that is its own replica also holds the
@@ -48,20 +36,8 @@ store_hash(const void *data, size_t len)
 static bb_err
 replica_acquire(store_ns *ns, const store_fid *fid, store__file **fp)
 {
-	store__file *f = NULL;
+	store__file *f = store__fidmap_get(&ns->map, fid, true);
 
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	if (ns->nbuckets > 0) {
-		f = ns->buckets[store__map_hash(fid, ns->nbuckets)];
-	}
-	for (; f != NULL; f = f->hnext) {
-		if (f->replica && store_fid_equal(&f->fid, fid)) {
-			atomic_fetch_add_explicit(&f->refs, 1,
-			                          memory_order_relaxed);
-			break;
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
 	if (f == NULL) {
 		return BB_ENOENT;
 	}
@@ -89,128 +65,27 @@ replica_heard(store__file *f)
 	atomic_store(&f->heard_ns, bb_clock_mono_ns());
 }
 
-// replica_count_unlink counts the removal of f's data file: every file
-// removal of the namespace goes through replica_unlink.
-static void
-replica_count_unlink(store_ns *ns, const store__file *f, bool ok)
-{
-	store_metrics_op(ns->metrics, STORE_OP_FILE_DELETION, ok);
-	store_metrics_op(ns->metrics,
-	                 f->primary ? STORE_OP_PRIMARY_DELETE
-	                            : STORE_OP_REPLICA_DELETE,
-	                 ok);
-}
-
-// replica_unlink deletes the file of f (and its .gz copy) and marks f
-// gone.  f locked; replica_life_mu held.  On an unlink error nothing
-// changes.
-static bb_err
-replica_unlink(store_ns *ns, store__file *f)
-{
-	char   name[STORE_FID_STRLEN + 3];
-	char   gz[STORE_FID_STRLEN + 8];
-	bb_err rv;
-
-	(void) store__file_name(f, name);
-	if (unlinkat(ns->dirfd, name, 0) != 0 && errno != ENOENT) {
-		rv = bb_err_from_errno(errno);
-		bb_log_warn("namespace %s: cannot remove %s: %s",
-		            ns->conf->name, name, strerror(errno));
-		replica_count_unlink(ns, f, false);
-		return rv;
-	}
-	(void) unlinkat(ns->dirfd, store__gz_name(f, gz), 0);
-	replica_count_unlink(ns, f, true);
-	f->gone = true;
-	bb_log_debug("namespace %s: removed %s", ns->conf->name, name);
-	return BB_OK;
-}
-
 // replica_remove removes f: its files, and its record from the map.  f is
 // acquired (locked, one reference) and released here, whatever happens;
-// replica_life_mu held.  Reads that dup'ed the descriptor before keep
+// the life lock held.  Reads that dup'ed the descriptor before keep
 // their bytes.  On an unlink error the replica stays as it was.
 static bb_err
 replica_remove(store_ns *ns, store__file *f)
 {
-	bb_err rv = replica_unlink(ns, f);
+	bb_err rv = store__file_remove_locked(ns, f);
 
-	(void) pthread_mutex_unlock(&f->mu);
-	if (rv == BB_OK) {
-		store__map_remove(ns, f);
-		store__file_put(f); // the map's reference
-	}
 	store__file_put(f); // ours
 	return rv;
 }
 
-bb_err
-store__file_remove(store_ns *ns, store__file *f)
-{
-	bb_err rv = BB_OK;
-
-	(void) pthread_mutex_lock(&replica_life_mu);
-	(void) pthread_mutex_lock(&f->mu);
-	if (!f->gone) {
-		rv = replica_unlink(ns, f);
-		if (rv == BB_OK) {
-			(void) pthread_mutex_unlock(&f->mu);
-			store__map_remove(ns, f);
-			store__file_put(f); // the map's reference
-			goto done;
-		}
-	}
-	(void) pthread_mutex_unlock(&f->mu);
-done:
-	(void) pthread_mutex_unlock(&replica_life_mu);
-	return rv;
-}
-
-// replica_create makes the empty file r-<fid> and its record.
-// replica_life_mu held, and no replica of fid exists.
+// replica_setup starts the orphan timer of a new replica.
 static bb_err
-replica_create(store_ns *ns, const store_fid *fid)
+replica_setup(store_ns *ns, store__file *f, void *arg)
 {
-	store__file *f = NULL;
-	char         fids[STORE_FID_STRLEN + 1];
-	char         name[STORE_FID_STRLEN + 3];
-	int          fd = -1;
-	bb_err       rv;
-
-	(void) store_fid_format(fid, fids);
-	(void) memcpy(name, "r-", 2);
-	(void) memcpy(name + 2, fids, sizeof(fids));
-	// O_EXCL: a file of that name that the map does not know is not
-	// ours to append to (recovery adds every non-empty one).
-	fd = openat(ns->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-	            0644);
-	if (fd < 0) {
-		rv = bb_err_from_errno(errno);
-		bb_log_warn("namespace %s: cannot create replica %s/%s: %s",
-		            ns->conf->name, ns->conf->directory, name,
-		            strerror(errno));
-		return rv;
-	}
-	rv = store__file_alloc(fid, true, false, fd, 0, STORE__WAITING, &f);
-	if (rv != BB_OK) {
-		goto fail;
-	}
-	fd = -1;
+	(void) ns;
+	(void) arg;
 	atomic_store(&f->heard_ns, bb_clock_mono_ns());
-	rv = store__map_add(ns, f);
-	if (rv != BB_OK) {
-		goto fail;
-	}
-	bb_log_debug("namespace %s: opened replica %s", ns->conf->name, name);
 	return BB_OK;
-
-fail:
-	if (fd >= 0) {
-		(void) close(fd);
-	}
-	store__file_free(f);
-	(void) unlinkat(ns->dirfd, name, 0);
-	return rv;
 }
 
 bb_err
@@ -219,10 +94,11 @@ store_ns_replica_initialize(store_ns *ns, const store_fid *fid)
 	store__file *f = NULL;
 	bb_err       rv;
 
-	(void) pthread_mutex_lock(&replica_life_mu);
+	store__file_life_lock();
 	rv = replica_acquire(ns, fid, &f);
 	if (rv == BB_ENOENT) {
-		rv = replica_create(ns, fid);
+		rv = store__file_create(ns, fid, true, replica_setup, NULL,
+		                        NULL);
 		goto done;
 	}
 	// A resent Initialize finds its replica: fine whatever its length,
@@ -235,7 +111,7 @@ store_ns_replica_initialize(store_ns *ns, const store_fid *fid)
 	}
 	replica_release(f);
 done:
-	(void) pthread_mutex_unlock(&replica_life_mu);
+	store__file_life_unlock();
 	store_metrics_op(ns->metrics, STORE_OP_REPLICA_INITIALIZE,
 	                 rv == BB_OK);
 	return rv;
@@ -386,7 +262,7 @@ store_ns_replica_delete(store_ns *ns, const store_fid *fid)
 	store__file *f = NULL;
 	bb_err       rv;
 
-	(void) pthread_mutex_lock(&replica_life_mu);
+	store__file_life_lock();
 	rv = replica_acquire(ns, fid, &f);
 	if (rv == BB_OK && ns->lifecycle != NULL && replica_sealed(f)) {
 		// In the archive lifecycle: the lifecycle removes it (at
@@ -398,7 +274,7 @@ store_ns_replica_delete(store_ns *ns, const store_fid *fid)
 	} else if (rv == BB_ENOENT) {
 		rv = BB_OK; // a resent Delete, or one for a replica never made
 	}
-	(void) pthread_mutex_unlock(&replica_life_mu);
+	store__file_life_unlock();
 	store_metrics_op(ns->metrics, STORE_OP_REPLICA_QUEUEDELETE,
 	                 rv == BB_OK);
 	return rv;
@@ -431,7 +307,7 @@ replica_orphan(store_ns *ns, store__file *f, int64_t now_ns,
 	uint64_t size;
 	int64_t  silent_s;
 
-	(void) pthread_mutex_lock(&replica_life_mu);
+	store__file_life_lock();
 	(void) pthread_mutex_lock(&f->mu);
 	// Re-check under the lock: a call may have come in since.
 	if (f->gone || !replica_orphaned(f, now_ns, timeout_ns)) {
@@ -461,42 +337,45 @@ replica_orphan(store_ns *ns, store__file *f, int64_t now_ns,
 	store__lc_enqueue(ns->lifecycle, ns, f);
 	replica_release(f);
 done:
-	(void) pthread_mutex_unlock(&replica_life_mu);
+	store__file_life_unlock();
+}
+
+// The times replica_orphan_pick compares with.
+typedef struct {
+	int64_t now_ns;
+	int64_t timeout_ns;
+} replica_clock;
+
+static bool
+replica_orphan_pick(store__file *f, void *arg)
+{
+	const replica_clock *c = arg;
+
+	return replica_orphaned(f, c->now_ns, c->timeout_ns);
 }
 
 void
 store__replica_tick(store_ns *ns, int64_t now_ns)
 {
-	int64_t       timeout_ns = ns->conf->orphan_timeout_ns;
-	store__file **v          = NULL;
-	store__file  *f;
-	size_t        cap = 0;
-	size_t        n   = 0;
+	replica_clock c = { now_ns, ns->conf->orphan_timeout_ns };
+	store__file **v = NULL;
+	size_t        n = 0;
 	size_t        i;
 
-	if (timeout_ns <= 0) {
+	if (c.timeout_ns <= 0) {
 		return;
 	}
 	// Collect the candidates under the read lock, each with a
 	// reference, and act on them after it: sealing or removing takes a
-	// replica's mu, which may be held by a long write.
-	(void) pthread_rwlock_rdlock(&ns->map_lock);
-	if (ns->nfiles > 0) {
-		cap = ns->nfiles;
-		v   = malloc(cap * sizeof(*v)); // NULL: try again next tick
+	// replica's mu, which may be held by a long write.  Out of memory:
+	// try again next tick.
+	if (store__fidmap_collect(&ns->map, replica_orphan_pick, &c, &v, &n) !=
+	    BB_OK) {
+		return;
 	}
-	for (i = 0; v != NULL && i < ns->nbuckets; i++) {
-		for (f = ns->buckets[i]; f != NULL && n < cap; f = f->hnext) {
-			if (replica_orphaned(f, now_ns, timeout_ns)) {
-				atomic_fetch_add_explicit(
-				    &f->refs, 1, memory_order_relaxed);
-				v[n++] = f;
-			}
-		}
-	}
-	(void) pthread_rwlock_unlock(&ns->map_lock);
 	for (i = 0; i < n; i++) {
-		replica_orphan(ns, v[i], now_ns, timeout_ns);
+		// replica_orphan takes over the reference collect took.
+		replica_orphan(ns, v[i], now_ns, c.timeout_ns);
 	}
 	free(v);
 }

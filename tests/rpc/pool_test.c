@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "rpc/rpc.h"
 #include "storage/remote.h"
+#include "storage/spool.h"
 
 #define SERVER   2u // the one peer that listens
 #define DOWN_A   3u
@@ -85,6 +86,7 @@ static int
 setup(void **state)
 {
 	const char *errmsg = NULL;
+	char        why[BB_WHY_LEN];
 	char        text[1024];
 	rpc_peer   *p;
 	int64_t     end;
@@ -102,7 +104,8 @@ setup(void **state)
 	                "archive_directory = %s/ar\n",
 	                SERVER, fx->tmp, fx->tmp);
 	fx->sconf = load(text);
-	assert_int_equal(store_open(fx->sconf, NULL, &fx->st, &errmsg), BB_OK);
+	assert_int_equal(
+	    store_open(fx->sconf, NULL, &fx->st, why, sizeof(why)), BB_OK);
 	assert_int_equal(
 	    rpc_server_start(fx->sconf, fx->st, &fx->srv, &errmsg), BB_OK);
 	(void) snprintf(text, sizeof(text),

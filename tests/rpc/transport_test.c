@@ -30,6 +30,7 @@
 #include "blobby/rpc/v1/rpc.pb-c.h"
 #include "common/clock.h"
 #include "rpc/rpc.h"
+#include "storage/spool.h"
 
 #define MACHINE  7u
 #define TIMEOUT  (5 * BB_NS_PER_SEC)
@@ -75,6 +76,7 @@ static int
 setup(void **state)
 {
 	const char *errmsg = NULL;
+	char        why[BB_WHY_LEN];
 	char        text[1024];
 	fix        *fx = calloc(1, sizeof(*fx));
 
@@ -90,7 +92,8 @@ setup(void **state)
 	                "max_blob_size = 4m\n",
 	                MACHINE, fx->tmp, fx->tmp);
 	fx->conf = load(text);
-	assert_int_equal(store_open(fx->conf, NULL, &fx->st, &errmsg), BB_OK);
+	assert_int_equal(store_open(fx->conf, NULL, &fx->st, why, sizeof(why)),
+	                 BB_OK);
 	if (rpc_server_start(fx->conf, fx->st, &fx->srv, &errmsg) != BB_OK) {
 		fail_msg("rpc_server_start: %s", errmsg);
 	}

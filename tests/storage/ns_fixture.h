@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// tests/storage/ns_fixture.h -- what ns_test.c and seal_test.c share: a
-// namespace in a temporary directory (define _XOPEN_SOURCE 700 first, for
-// nftw), bodies rebuilt from a seed, insert, read-back and listing helpers.
+// tests/storage/ns_fixture.h -- what the namespace tests share (ns, seal,
+// recover, lifecycle, replica): a namespace in a temporary directory
+// (define _XOPEN_SOURCE 700 first, for nftw), bodies rebuilt from a seed,
+// insert, read-back and listing helpers.
 #ifndef TESTS_STORAGE_NS_FIXTURE_H
 #define TESTS_STORAGE_NS_FIXTURE_H
 
@@ -80,13 +81,13 @@ teardown(void **state)
 static inline void
 fx_open(ns_fix *fx)
 {
-	const char *errmsg = NULL;
-	bb_err      rv;
+	store_ns_env env             = { .machine_id = MACHINE };
+	char         why[BB_WHY_LEN] = "";
+	bb_err       rv;
 
-	rv = store_ns_open(&fx->conf, MACHINE, &fx->ns, &errmsg);
+	rv = store_ns_open(&fx->conf, &env, &fx->ns, why, sizeof(why));
 	if (rv != BB_OK) {
-		fail_msg("store_ns_open: %s (%s)", bb_err_name(rv),
-		         errmsg != NULL ? errmsg : "");
+		fail_msg("store_ns_open: %s (%s)", bb_err_name(rv), why);
 	}
 	assert_ptr_equal(store_ns_conf(fx->ns), &fx->conf);
 }

@@ -5,107 +5,41 @@
 // on a directory that already holds data files, torn tails and foreign
 // names; recovered files are readable and never appended to.
 #define _XOPEN_SOURCE 700 // nftw
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "tests/storage/ns_fixture.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tests/tmpdir.h"
-#include "common/clock.h"
-#include "storage/spool.h"
-#include "storage/storage.h"
+#define OLD_TIME UINT32_C(1582164122) // 2020-02-20 02:02:02 UTC
 
-#define MACHINE   UINT32_C(77)
-#define OLD_TIME  UINT32_C(1582164122) // 2020-02-20 02:02:02 UTC
-#define MAX_INFOS 64
-
-typedef struct {
-	char       tmp[64];
-	char       dir[128];
-	bb_ns_conf conf;
-	store_ns  *ns;
-} rec_fix;
+// The namespace fixture of ns_fixture.h, named "rec" (the open error
+// names it), whose directory exists before the open: the tests put the
+// files to recover into it first.
+typedef ns_fix rec_fix;
 
 static int
-setup(void **state)
+rec_setup(void **state)
 {
-	rec_fix *fx = calloc(1, sizeof(*fx));
+	rec_fix *fx;
 
-	if (fx == NULL) {
+	if (setup(state) != 0) {
 		return -1;
 	}
-	(void) snprintf(fx->tmp, sizeof(fx->tmp),
-	                "/tmp/bb_recover_test.XXXXXX");
-	if (mkdtemp(fx->tmp) == NULL) {
-		free(fx);
-		return -1;
-	}
-	(void) snprintf(fx->dir, sizeof(fx->dir), "%s/ns", fx->tmp);
+	fx                     = *state;
+	fx->conf.name          = "rec";
+	fx->conf.max_blob_size = UINT64_C(1) << 20;
 	if (mkdir(fx->dir, 0755) != 0) {
-		(void) rmdir(fx->tmp);
-		free(fx);
+		(void) teardown(state);
 		return -1;
 	}
-	fx->conf.name             = "rec";
-	fx->conf.directory        = fx->dir;
-	fx->conf.min_open_files   = 1;
-	fx->conf.max_open_files   = 1;
-	fx->conf.replicas         = 0;
-	fx->conf.upload_file_size = UINT64_C(1) << 30;
-	fx->conf.upload_older_ns  = 3600 * BB_NS_PER_SEC;
-	fx->conf.max_blob_size    = UINT64_C(1) << 20;
-	*state                    = fx;
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	rec_fix *fx = *state;
-
-	store_ns_close(fx->ns);
-	bbt_rmtree(fx->tmp);
-	free(fx);
-	return 0;
-}
-
-static void
-fx_open(rec_fix *fx)
-{
-	const char *errmsg = NULL;
-	bb_err      rv;
-
-	rv = store_ns_open(&fx->conf, MACHINE, &fx->ns, &errmsg);
-	if (rv != BB_OK) {
-		fail_msg("store_ns_open: %s (%s)", bb_err_name(rv),
-		         errmsg != NULL ? errmsg : "");
-	}
 }
 
 // ---- helpers --------------------------------------------------------
-
-static void
-fill(uint8_t *buf, size_t n, uint32_t seed)
-{
-	uint32_t s = seed * 2654435761u + 1;
-	size_t   i;
-
-	for (i = 0; i < n; i++) {
-		s ^= s << 13;
-		s ^= s >> 17;
-		s ^= s << 5;
-		buf[i] = (uint8_t) (s >> 24);
-	}
-}
 
 static void
 path_of(const rec_fix *fx, const char *name, char *buf, size_t len)
@@ -159,35 +93,6 @@ same_content(const rec_fix *fx, const char *name, const void *data, size_t n)
 	return got == n && memcmp(buf, data, n) == 0;
 }
 
-static bb_err
-insert_bytes(store_ns *ns, const uint8_t *data, size_t n, store_id *id)
-{
-	store_spool *sp = NULL;
-	bb_err       rv;
-
-	rv = store_ns_spool(ns, n, &sp);
-	if (rv != BB_OK) {
-		return rv;
-	}
-	rv = store_spool_write(sp, data, n);
-	if (rv == BB_OK) {
-		rv = store_ns_insert(ns, sp, id);
-	}
-	store_spool_free(sp);
-	return rv;
-}
-
-static void
-insert_ok(store_ns *ns, const uint8_t *data, size_t n, store_id *id)
-{
-	bb_err rv = insert_bytes(ns, data, n, id);
-
-	if (rv != BB_OK) {
-		fail_msg("insert of %zu bytes: %s", n, bb_err_name(rv));
-	}
-	assert_int_equal(id->length, n);
-}
-
 // check_range asserts that (fid, start, length) reads back data.
 static void
 check_range(store_ns *ns, const store_fid *fid, uint64_t start,
@@ -216,55 +121,9 @@ check_range(store_ns *ns, const store_fid *fid, uint64_t start,
 	free(buf);
 }
 
-static void
-expect_enoent(store_ns *ns, const store_fid *fid, uint64_t start,
-              uint32_t length)
-{
-	store_id id;
-	int      fd  = -1;
-	uint64_t off = 0;
-	bb_err   rv;
-
-	id.fid    = *fid;
-	id.start  = start;
-	id.length = length;
-	rv        = store_ns_read(ns, &id, &fd, &off);
-	if (rv == BB_OK) {
-		(void) close(fd);
-	}
-	if (rv != BB_ENOENT) {
-		fail_msg("read (%llu, %u): got %s, want BB_ENOENT",
-		         (unsigned long long) start, length, bb_err_name(rv));
-	}
-}
-
-typedef struct {
-	int             n;
-	store_file_info v[MAX_INFOS];
-} infos;
-
-static void
-collect_cb(const store_file_info *info, void *arg)
-{
-	infos *in = arg;
-
-	if (in->n < MAX_INFOS) {
-		in->v[in->n] = *info;
-	}
-	in->n++;
-}
-
-static void
-collect(store_ns *ns, infos *in)
-{
-	in->n = 0;
-	store_ns_foreach(ns, collect_cb, in);
-	assert_true(in->n <= MAX_INFOS);
-}
-
 // find_info finds the file of fid with the given replica flag.
 static const store_file_info *
-find_info(const infos *in, const store_fid *fid, bool replica)
+find_file_info(const infos *in, const store_fid *fid, bool replica)
 {
 	int i;
 
@@ -366,21 +225,21 @@ test_recover_lists_data_files(void **state)
 	fx_open(fx);
 	collect(fx->ns, &in);
 
-	fi = find_info(&in, &m.data_fid, false);
+	fi = find_file_info(&in, &m.data_fid, false);
 	assert_non_null(fi);
 	assert_string_equal(fi->state, "pending-upload");
 	assert_false(fi->primary);
 	assert_int_equal(fi->size, sizeof(m.data));
 
-	fi = find_info(&in, &m.rep_fid, true);
+	fi = find_file_info(&in, &m.rep_fid, true);
 	assert_non_null(fi);
 	assert_string_equal(fi->state, "pending-upload");
 	assert_false(fi->primary);
 	assert_int_equal(fi->size, sizeof(m.rep));
-	assert_null(find_info(&in, &m.rep_fid, false));
+	assert_null(find_file_info(&in, &m.rep_fid, false));
 
 	// A torn tail counts: no acknowledged id names those bytes.
-	fi = find_info(&in, &m.torn_fid, false);
+	fi = find_file_info(&in, &m.torn_fid, false);
 	assert_non_null(fi);
 	assert_string_equal(fi->state, "pending-upload");
 	assert_int_equal(fi->size, sizeof(m.torn));
@@ -434,13 +293,13 @@ test_recover_reads(void **state)
 	check_range(fx->ns, &m.torn_fid, 0, 300, m.torn);
 	check_range(fx->ns, &m.torn_fid, 100, 150, m.torn + 100);
 
-	expect_enoent(fx->ns, &m.data_fid, 0, sizeof(m.data) + 1);
-	expect_enoent(fx->ns, &m.data_fid, 1000, 1);
-	expect_enoent(fx->ns, &m.rep_fid, 1, 700);
-	expect_enoent(fx->ns, &m.torn_fid, 300, 14);
-	expect_enoent(fx->ns, &m.gz_fid, 0, 1);
-	expect_enoent(fx->ns, &m.dir_fid, 0, 0);
-	expect_enoent(fx->ns, &m.link_fid, 0, 1);
+	expect_enoent(fx->ns, 0, sizeof(m.data) + 1, &m.data_fid);
+	expect_enoent(fx->ns, 1000, 1, &m.data_fid);
+	expect_enoent(fx->ns, 1, 700, &m.rep_fid);
+	expect_enoent(fx->ns, 300, 14, &m.torn_fid);
+	expect_enoent(fx->ns, 0, 1, &m.gz_fid);
+	expect_enoent(fx->ns, 0, 0, &m.dir_fid);
+	expect_enoent(fx->ns, 0, 1, &m.link_fid);
 }
 
 static void
@@ -473,9 +332,9 @@ test_recovered_never_appended(void **state)
 	assert_true(same_content(fx, m.rep_name, m.rep, sizeof(m.rep)));
 	assert_true(same_content(fx, m.torn_name, m.torn, sizeof(m.torn)));
 	collect(fx->ns, &in);
-	assert_int_equal(find_info(&in, &m.data_fid, false)->size, 1000);
-	assert_int_equal(find_info(&in, &m.rep_fid, true)->size, 700);
-	assert_int_equal(find_info(&in, &m.torn_fid, false)->size, 313);
+	assert_int_equal(find_file_info(&in, &m.data_fid, false)->size, 1000);
+	assert_int_equal(find_file_info(&in, &m.rep_fid, true)->size, 700);
+	assert_int_equal(find_file_info(&in, &m.torn_fid, false)->size, 313);
 	for (i = 0; i < 20; i++) {
 		check_range(fx->ns, &ids[i].fid, ids[i].start, ids[i].length,
 		            body);
@@ -515,7 +374,7 @@ test_reopen(void **state)
 		fx->ns = NULL;
 		fx_open(fx);
 		collect(fx->ns, &in);
-		fi = find_info(&in, &old, false);
+		fi = find_file_info(&in, &old, false);
 		assert_non_null(fi);
 		assert_false(fi->primary);
 		assert_string_equal(fi->state, "pending-upload");
@@ -576,7 +435,7 @@ test_new_primary_avoids_recovered_fids(void **state)
 		}
 		f = in.v[i].fid;
 		assert_true(store_fid_counter(&f) != (uint16_t) (c + 1));
-		if (find_info(&in, &f, true) != NULL) {
+		if (find_file_info(&in, &f, true) != NULL) {
 			fail_msg("new primary %s has the fid of a recovered "
 			         "replica file r-%s",
 			         store_fid_format(&f, fid), fid);
@@ -584,8 +443,8 @@ test_new_primary_avoids_recovered_fids(void **state)
 	}
 	insert_ok(fx->ns, body, 10, &id);
 	collect(fx->ns, &in);
-	assert_int_equal(find_info(&in, &id.fid, false)->size, 10);
-	assert_null(find_info(&in, &id.fid, true));
+	assert_int_equal(find_file_info(&in, &id.fid, false)->size, 10);
+	assert_null(find_file_info(&in, &id.fid, true));
 }
 
 // A directory that cannot be used fails the open with a message that
@@ -593,20 +452,21 @@ test_new_primary_avoids_recovered_fids(void **state)
 static void
 test_open_error(void **state)
 {
-	rec_fix    *fx = *state;
-	char        path[256];
-	const char *errmsg = NULL;
-	store_ns   *ns     = NULL;
-	bb_err      rv;
+	rec_fix     *fx  = *state;
+	store_ns_env env = { .machine_id = MACHINE };
+	char         path[256];
+	char         why[BB_WHY_LEN] = "";
+	store_ns    *ns              = NULL;
+	bb_err       rv;
 
 	path_of(fx, "plainfile", path, sizeof(path));
 	write_file(fx, "plainfile", "x", 1);
 	fx->conf.directory = path;
-	rv                 = store_ns_open(&fx->conf, MACHINE, &ns, &errmsg);
+	rv = store_ns_open(&fx->conf, &env, &ns, why, sizeof(why));
 	assert_int_not_equal(rv, BB_OK);
 	assert_null(ns);
-	assert_non_null(errmsg);
-	assert_non_null(strstr(errmsg, "rec"));
+	assert_string_not_equal(why, ""); // the reason is given
+	assert_non_null(strstr(why, "rec"));
 	fx->conf.directory = fx->dir;
 }
 
@@ -615,15 +475,17 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_recover_lists_data_files,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_recover_reads, setup,
+		                                rec_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_reads, rec_setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_recovered_never_appended,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+		                                rec_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen, rec_setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_new_primary_avoids_recovered_fids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_error, setup,
+		    test_new_primary_avoids_recovered_fids, rec_setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_open_error, rec_setup,
 		                                teardown),
 	};
 

@@ -16,6 +16,7 @@
 
 #include "storage/archive/archive.h"
 #include "storage/lifecycle/lifecycle.h"
+#include "storage/lifecycle/backoff.h"
 
 #define WAIT_NS (20 * BB_NS_PER_SEC)
 
@@ -210,17 +211,16 @@ lc_teardown(void **state)
 static void
 lc_open(lc_fix *lf, bool with_peers)
 {
-	store_ns_env env    = { .machine_id = MACHINE,
-		                .remotes    = with_peers ? &lf->remotes : NULL,
-		                .archive    = lf->arc,
-		                .lifecycle  = lf->lc };
-	const char  *errmsg = NULL;
+	store_ns_env env             = { .machine_id = MACHINE,
+		                         .remotes    = with_peers ? &lf->remotes : NULL,
+		                         .archive    = lf->arc,
+		                         .lifecycle  = lf->lc };
+	char         why[BB_WHY_LEN] = "";
 	bb_err       rv;
 
-	rv = store_ns_open_env(&lf->fx.conf, &env, &lf->fx.ns, &errmsg);
+	rv = store_ns_open(&lf->fx.conf, &env, &lf->fx.ns, why, sizeof(why));
 	if (rv != BB_OK) {
-		fail_msg("store_ns_open_env: %s (%s)", bb_err_name(rv),
-		         errmsg != NULL ? errmsg : "");
+		fail_msg("store_ns_open: %s (%s)", bb_err_name(rv), why);
 	}
 	(void) pthread_mutex_lock(&lf->fake.mu);
 	lf->fake.ns = lf->fx.ns;

@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "storage/remote.h"
 #include "storage/storage.h"
+#include "storage/spool.h"
 
 #define PEERS 3
 #define CHUNK 1000 // small, so that modest bodies take several calls
@@ -124,22 +125,23 @@ conf_init(bb_ns_conf *c, char *dir, uint32_t replicas)
 static void
 fx_open(fixture *fx, uint32_t replicas)
 {
-	const char *errmsg = NULL;
-	int         i;
+	store_ns_env env = { .machine_id = 100, .remotes = &fx->remotes };
+	char         why[BB_WHY_LEN];
+	int          i;
 
 	for (i = 0; i < PEERS; i++) {
-		fake_peer *p = &fx->peers[i];
+		fake_peer   *p    = &fx->peers[i];
+		store_ns_env penv = { .machine_id = (uint32_t) i + 1 };
 		(void) snprintf(p->dir, sizeof(p->dir), "%s/peer%d", fx->tmp,
 		                i + 1);
 		conf_init(&p->conf, p->dir, 0);
 		assert_int_equal(
-		    store_ns_open(&p->conf, (uint32_t) i + 1, &p->ns, &errmsg),
+		    store_ns_open(&p->conf, &penv, &p->ns, why, sizeof(why)),
 		    BB_OK);
 	}
 	conf_init(&fx->conf, fx->dir, replicas);
 	assert_int_equal(
-	    store_ns_open_with(&fx->conf, 100, &fx->remotes, &fx->ns, &errmsg),
-	    BB_OK);
+	    store_ns_open(&fx->conf, &env, &fx->ns, why, sizeof(why)), BB_OK);
 }
 
 static int
@@ -366,6 +368,30 @@ test_heartbeats(void **state)
 	assert_string_equal(state_of(fx, &id.fid), "pending-upload");
 }
 
+// Every due heart beat goes out in one tick, however many primaries are
+// due (the timer once sent at most 64 per tick and namespace, so the rest
+// of a large backlog of sealed primaries could orphan their replicas).
+static void
+test_heartbeats_beyond_64(void **state)
+{
+	enum { N = 100 };
+	fixture *fx = *state;
+	int64_t  now;
+	int      beats = 0;
+	int      i;
+
+	fx_open(fx, 1);
+	fx->conf.min_open_files = N; // borrowed by the namespace
+	fx->conf.max_open_files = N;
+	store_ns_tick(fx->ns, bb_clock_mono_ns()); // opens N - 1 more
+	now = bb_clock_mono_ns();
+	store_ns_tick(fx->ns, now + 31 * BB_NS_PER_SEC);
+	for (i = 0; i < PEERS; i++) {
+		beats += fx->peers[i].calls[STORE_CALL_HEARTBEAT];
+	}
+	assert_int_equal(beats, N);
+}
+
 int
 main(void)
 {
@@ -381,6 +407,8 @@ main(void)
 		    test_draining_replica_retires_primary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_heartbeats, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeats_beyond_64,
+		                                setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// storage/repl/repl.h -- what the engine calls of replication: the
+// primary's side (primary.c: set up replicas, send inserts, heart beats)
+// and the replica side's timer (replica.c).  The RPC server reaches the
+// replica side through storage.h; peers are reached through remote.h.
+#ifndef STORAGE_REPL_REPL_H
+#define STORAGE_REPL_REPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "storage/file.h"
+#include "storage/spool.h"
+#include "storage/storage.h"
+
+// store__repl_setup assigns the replicas of a new primary f (f->repl,
+// f->nrepl) and initializes them on the peers (primary.c), before f is in
+// the map.  BB_EUNAVAIL if any fails; nothing is left behind on the peers
+// then.  BB_OK at once for a namespace without replicas.
+bb_err store__repl_setup(store_ns *ns, store__file *f);
+
+// store__repl_send copies the body just written at start of primary f to
+// every replica, in chunks.  *draining is set when a replica said it is
+// shutting down.  BB_EREMOTE if any replica failed.
+bb_err store__repl_send(store_ns *ns, store__file *f, store_spool *body,
+                        uint64_t start, bool *draining);
+
+// store__repl_heartbeats sends the heart beats of ns that are due at
+// monotonic now_ns, all of them, outside the map lock; a primary whose
+// replica fails one is marked unhealthy (it seals when idle).  Timer
+// thread only.
+void store__repl_heartbeats(store_ns *ns, int64_t now_ns);
+
+// store__repl_delete asks the replicas of primary f to remove their
+// copies (its data is archived) and returns how many failed, each logged;
+// 0 without peers or replicas.  A replica that failed orphans later,
+// finds the object in the archive and removes its copy then.
+uint32_t store__repl_delete(store_ns *ns, store__file *f);
+
+// store__replica_tick does the timed work of the replicas of ns at
+// monotonic time now_ns: a replica in state waiting or failed that has not
+// been heard from for the namespace's orphan_timeout_ns is orphaned: sealed
+// (pending-upload, still readable) or, when empty, removed with its file.
+// orphan_timeout_ns <= 0 (a hand-built conf) disables it.  Called by
+// store_ns_tick; thread-safe.
+void store__replica_tick(store_ns *ns, int64_t now_ns);
+
+#endif // STORAGE_REPL_REPL_H
