@@ -57,8 +57,6 @@ store_timer_main(void *arg)
 	return NULL;
 }
 
-static _Thread_local char store_errbuf[512];
-
 // store_open_archive makes the archive of namespace ns.
 static bb_err
 store_open_archive(const bb_conf *conf, const bb_ns_conf *ns,
@@ -66,25 +64,23 @@ store_open_archive(const bb_conf *conf, const bb_ns_conf *ns,
 {
 	bb_err rv;
 
-	store_errbuf[0] = '\0';
 	if (ns->archive == BB_ARCHIVE_S3) {
-		rv = store_archive_s3_from_conf(conf, ns, ap, store_errbuf,
-		                                sizeof(store_errbuf));
+		// The S3 back end says which key or section is wrong.
+		rv = store_archive_s3_from_conf(conf, ns, ap, why, whylen);
+		if (rv != BB_OK) {
+			return rv;
+		}
 	} else {
 		rv = store_archive_dir_new(ns->archive_directory, ap);
+		if (rv != BB_OK) {
+			return bb_why(rv, why, whylen,
+			              "namespace %s: archive: %s", ns->name,
+			              bb_strerror(rv));
+		}
 	}
-	// store_open_s3 leaves its reason in store_errbuf.
-	if (rv != BB_OK && store_errbuf[0] != '\0') {
-		(void) bb_why(rv, why, whylen, "%s", store_errbuf);
-	} else if (rv != BB_OK) {
-		(void) bb_why(rv, why, whylen, "namespace %s: archive: %s",
-		              ns->name, bb_strerror(rv));
-	}
-	if (rv == BB_OK) {
-		bb_log_info("namespace %s: archive %s", ns->name,
-		            store_archive_desc(*ap));
-	}
-	return rv;
+	bb_log_info("namespace %s: archive %s", ns->name,
+	            store_archive_desc(*ap));
+	return BB_OK;
 }
 
 bb_err

@@ -26,7 +26,9 @@
 
 #include "tests/tmpdir.h"
 #include "storage/fileio.h"
-#include "storage/storage_impl.h"
+#include <stdbool.h>
+
+#include "storage/lifecycle/gzip.h"
 
 #define MIB (UINT64_C(1) << 20)
 // store__gzip's read and write buffer (GZ_BUF in gzip.c).

@@ -19,7 +19,8 @@
 #include <time.h>
 
 #include "common/clock.h"
-#include "storage/storage_impl.h"
+#include "storage/file.h"
+#include "storage/lifecycle/workq.h"
 
 #define NFILES  16
 #define WAIT_MS 10000 // every wait gives up after this
