@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -106,47 +107,6 @@ bb_log_enabled(bb_log_level level)
 	return (int) level >= atomic_load(&log_min);
 }
 
-// log_json_escape appends s to buf[*off..cap) as the inside of a JSON
-// string, stopping (without splitting an escape) when full.
-static void
-log_json_escape(char *buf, size_t cap, size_t *off, const char *s)
-{
-	size_t o = *off;
-	char   esc[8];
-
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char) *s;
-		const char   *e = NULL;
-
-		if (c == '"') {
-			e = "\\\"";
-		} else if (c == '\\') {
-			e = "\\\\";
-		} else if (c == '\n') {
-			e = "\\n";
-		} else if (c == '\t') {
-			e = "\\t";
-		} else if (c < 0x20) {
-			(void) snprintf(esc, sizeof(esc), "\\u%04x", c);
-			e = esc;
-		}
-		if (e != NULL) {
-			size_t n = strlen(e);
-			if (o + n >= cap) {
-				break;
-			}
-			memcpy(buf + o, e, n);
-			o += n;
-		} else {
-			if (o + 1 >= cap) {
-				break;
-			}
-			buf[o++] = (char) c;
-		}
-	}
-	*off = o;
-}
-
 void
 bb_log(bb_log_level level, const char *fmt, ...)
 {
@@ -170,8 +130,9 @@ bb_log(bb_log_level level, const char *fmt, ...)
 		               "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"",
 		               ts, log_names[level]);
 		off = (size_t) n;
-		// Leave room for the closing quote, brace and newline.
-		log_json_escape(line, sizeof(line) - 3, &off, msg);
+		// Leave room for the closing quote, brace and newline (the
+		// NUL bb_json_escape writes is overwritten by them).
+		off += bb_json_escape(line + off, sizeof(line) - 2 - off, msg);
 		memcpy(line + off, "\"}\n", 3);
 		off += 3;
 	} else {

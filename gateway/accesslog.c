@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/clock.h"
 #include "gateway/gateway_impl.h"
 
@@ -98,22 +99,6 @@ gw__alog_close(gw__alog *a)
 	free(a);
 }
 
-// alog_clean copies s into out, replacing what would break a line or a
-// JSON string (control characters, quotes, backslashes) by '?'.
-static void
-alog_clean(const char *s, char *out, size_t len)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len; i++) {
-		unsigned char ch = (unsigned char) s[i];
-		out[i] = ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\'
-		    ? '?'
-		    : (char) ch;
-	}
-	out[i] = '\0';
-}
-
 void
 gw__alog_write(gw__alog *a, const gw__request_info *ri)
 {
@@ -128,8 +113,10 @@ gw__alog_write(gw__alog *a, const gw__request_info *ri)
 	if (a == NULL) {
 		return;
 	}
-	alog_clean(ri->path, path, sizeof(path));
-	alog_clean(ri->method, method, sizeof(method));
+	// JSON escaping serves the plain format too: no quote, backslash
+	// or control byte can break the quoted request or the line.
+	(void) bb_json_escape(path, sizeof(path), ri->path);
+	(void) bb_json_escape(method, sizeof(method), ri->method);
 	(void) bb_clock_rfc3339(bb_clock_wall_ns(), when, sizeof(when));
 	if (a->json) {
 		n = snprintf(line, sizeof(line),
