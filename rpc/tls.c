@@ -14,37 +14,12 @@
 // After nng.h, which it needs.
 #include <nng/supplemental/tls/tls.h>
 
+#include "common/file.h"
 #include "rpc/rpc_impl.h"
 
 static _Thread_local char tls_errbuf[512];
 
-// tls_read_file returns the NUL-terminated contents of path (PEM text);
-// the caller frees it.  NULL with errno set on failure.
-static char *
-tls_read_file(const char *path)
-{
-	FILE  *f = fopen(path, "rb");
-	char  *buf;
-	long   n;
-	size_t got;
-
-	if (f == NULL) {
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    n > 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0) {
-		(void) fclose(f);
-		errno = EFBIG;
-		return NULL;
-	}
-	buf = malloc((size_t) n + 1);
-	if (buf != NULL) {
-		got      = fread(buf, 1, (size_t) n, f);
-		buf[got] = '\0';
-	}
-	(void) fclose(f);
-	return buf;
-}
+#define TLS_MAX_PEM (1024 * 1024) // bytes of one PEM file
 
 bb_err
 rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
@@ -55,6 +30,8 @@ rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
 	char                 *cert = NULL;
 	char                 *key  = NULL;
 	const char           *what = NULL;
+	size_t                len;
+	char                  fwhy[400]; // fits tls_errbuf with the prefix
 	int                   rv;
 
 	rv = nng_tls_config_alloc(
@@ -63,14 +40,12 @@ rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
 		what = "cannot make a TLS configuration";
 		goto fail;
 	}
-	cert = tls_read_file(sc->rpc_tls_certificate_file);
-	key  = tls_read_file(sc->rpc_tls_private_key_file);
-	if (cert == NULL || key == NULL) {
+	if (bb_file_read(sc->rpc_tls_certificate_file, TLS_MAX_PEM, 0, &cert,
+	                 &len, NULL, fwhy, sizeof(fwhy)) != BB_OK ||
+	    bb_file_read(sc->rpc_tls_private_key_file, TLS_MAX_PEM, 0, &key,
+	                 &len, NULL, fwhy, sizeof(fwhy)) != BB_OK) {
 		(void) snprintf(tls_errbuf, sizeof(tls_errbuf),
-		                "rpc: cannot read %s: %s",
-		                cert == NULL ? sc->rpc_tls_certificate_file
-		                             : sc->rpc_tls_private_key_file,
-		                strerror(errno));
+		                "rpc: cannot read %s", fwhy);
 		*why = tls_errbuf;
 		goto out;
 	}
