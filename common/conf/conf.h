@@ -16,12 +16,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
-
-// A list of strings from a comma-separated value.
-typedef struct bb_strlist {
-	char **v; // owned, each owned
-	size_t n;
-} bb_strlist;
+#include "common/strlist.h"
 
 typedef enum {
 	BB_LOG_FORMAT_PLAIN = 0,

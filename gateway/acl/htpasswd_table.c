@@ -19,6 +19,7 @@
 #include <apr_md5.h>
 
 #include "common/file.h"
+#include "common/strlist.h"
 #include "gateway/acl/htpasswd.h"
 
 #define HT_MAX_FILE  (16u << 20)
@@ -164,14 +165,11 @@ ht_parse_line(char *line, ht_entry *e, char *why, size_t whylen)
 			                e->user);
 			return BB_ECONFIG;
 		}
-		for (i = 0; i < e->ntags; i++) {
-			if (strcmp(e->tags[i], tag) == 0) {
-				(void) snprintf(
-				    why, whylen,
-				    "user '%s': duplicate tag '%s'", e->user,
-				    tag);
-				return BB_ECONFIG;
-			}
+		if (bb_strlist_has(e->tags, e->ntags, tag)) {
+			(void) snprintf(why, whylen,
+			                "user '%s': duplicate tag '%s'",
+			                e->user, tag);
+			return BB_ECONFIG;
 		}
 		e->tags[e->ntags++] = tag;
 	}
@@ -342,15 +340,10 @@ gw_htpasswd_table_load(const char *path, gw_htpasswd_table **tp,
 static bool
 ht_has_tags(const ht_entry *e, char *const *tags, size_t ntags)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < ntags; i++) {
-		for (j = 0; j < e->ntags; j++) {
-			if (strcmp(tags[i], e->tags[j]) == 0) {
-				break;
-			}
-		}
-		if (j == e->ntags) {
+		if (!bb_strlist_has(e->tags, e->ntags, tags[i])) {
 			return false;
 		}
 	}
