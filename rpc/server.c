@@ -36,7 +36,7 @@ struct rpc_server {
 	bool         sock_open;
 	uint16_t     port;
 	atomic_bool  draining;
-	rpc__allow   allow;   // who may connect over plain TCP
+	bb_ipset    *allow;   // owned; who may connect over plain TCP
 	bool         tls;     // tls+tcp with mutual authentication
 	atomic_uint  refused; // pipes closed for their address
 	rpc__service svc;
@@ -282,7 +282,7 @@ rpc_server_admit(nng_pipe p, nng_pipe_ev ev, void *arg)
 	// in the handshake before the pipe exists).
 	if (s->tls ||
 	    (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0 &&
-	     rpc__allow_has(&s->allow, &sa))) {
+	     rpc__allow_has(s->allow, &sa))) {
 		return;
 	}
 	(void) nng_pipe_close(p);
@@ -339,7 +339,11 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
 		goto fail;
 	}
 	// Before the listener starts, so that no pipe escapes the check.
-	rpc__allow_init(&s->allow, conf);
+	err = rpc__allow_new(conf, &s->allow);
+	if (err != BB_OK) {
+		why = "rpc: out of memory";
+		goto fail;
+	}
 	rv =
 	    nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, rpc_server_admit, s);
 	if (rv != 0) {
@@ -444,5 +448,6 @@ rpc_server_stop(rpc_server *s)
 			nng_aio_free(s->workers[i].aio);
 		}
 	}
+	bb_ipset_free(s->allow);
 	free(s);
 }
