@@ -4,8 +4,8 @@
 // common/conf/conf.c -- loading the configuration: reading the file, feeding
 // libinih line by line (so every message can name its line), collecting
 // errors, which sections exist and the records they create, the embedded
-// default, and freeing.  The keys of a section and the checks across them
-// live in conf_check.c, parsing one value in conf_value.c.
+// default, and freeing.  The keys of a section live in schema.c, the
+// checks across them in check.c, parsing one value in value.c.
 #include <ini.h>
 #include <stdarg.h>
 #include <stdint.h>

@@ -5,7 +5,7 @@
 // text by its type (integers, booleans, sizes, durations, the two enums,
 // lists of CIDRs or tags, strings with their checks: IPs, host names,
 // URLs, paths) into its field, and freeing what a field owns.  Which key
-// has which type, and checks across keys, are conf_check.c's.
+// has which type is schema.c's, checks across keys are check.c's.
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
