@@ -48,9 +48,10 @@ typedef struct nng_tls_config nng_tls_config;
 // rpc__tls_config makes the TLS configuration of a server (server) or a
 // client from conf's rpc_tls_* files: this node's certificate and key,
 // the CA, peer certificates required.  On BB_OK the caller owns *cfgp
-// (nng_tls_config_free).  On error *why gets a static description.
+// (nng_tls_config_free).  Errors: BB_ECONFIG, with the reason in
+// why[0..whylen).
 bb_err rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
-                       const char **why);
+                       char *why, size_t whylen);
 
 // rpc__scheme is "tls+tcp" when conf asks for RPC over TLS, else "tcp".
 const char *rpc__scheme(const bb_conf *conf);

@@ -5,10 +5,7 @@
 // mutual authentication: every node holds a certificate signed by the
 // cluster's CA, presents it as server and as client, and accepts only
 // peers whose certificate that CA signed.
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <nng/nng.h>
 // After nng.h, which it needs.
@@ -17,13 +14,11 @@
 #include "common/file.h"
 #include "rpc/rpc_impl.h"
 
-static _Thread_local char tls_errbuf[512];
-
 #define TLS_MAX_PEM (1024 * 1024) // bytes of one PEM file
 
 bb_err
 rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
-                const char **why)
+                char *why, size_t whylen)
 {
 	const bb_server_conf *sc   = &conf->server;
 	nng_tls_config       *cfg  = NULL;
@@ -31,7 +26,7 @@ rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
 	char                 *key  = NULL;
 	const char           *what = NULL;
 	size_t                len;
-	char                  fwhy[400]; // fits tls_errbuf with the prefix
+	char                  fwhy[BB_WHY_LEN];
 	int                   rv;
 
 	rv = nng_tls_config_alloc(
@@ -44,10 +39,9 @@ rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
 	                 &len, NULL, fwhy, sizeof(fwhy)) != BB_OK ||
 	    bb_file_read(sc->rpc_tls_private_key_file, TLS_MAX_PEM, 0, &key,
 	                 &len, NULL, fwhy, sizeof(fwhy)) != BB_OK) {
-		(void) snprintf(tls_errbuf, sizeof(tls_errbuf),
-		                "rpc: cannot read %s", fwhy);
-		*why = tls_errbuf;
-		goto out;
+		(void) bb_why(BB_ECONFIG, why, whylen, "rpc: cannot read %s",
+		              fwhy);
+		goto fail;
 	}
 	rv = nng_tls_config_own_cert(cfg, cert, key, NULL);
 	if (rv != 0) {
@@ -73,10 +67,10 @@ rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
 	return BB_OK;
 
 fail:
-	(void) snprintf(tls_errbuf, sizeof(tls_errbuf), "rpc: %s: %s", what,
-	                nng_strerror(rv));
-	*why = tls_errbuf;
-out:
+	if (what != NULL) { // else the file read wrote why
+		(void) bb_why(BB_ECONFIG, why, whylen, "rpc: %s: %s", what,
+		              nng_strerror(rv));
+	}
 	free(cert);
 	free(key);
 	if (cfg != NULL) {

@@ -85,6 +85,7 @@ static int
 setup(void **state)
 {
 	const char *errmsg = NULL;
+	char        why[BB_WHY_LEN];
 	char        text[1024];
 	rpc_peer   *p;
 	int64_t     end;
@@ -104,7 +105,8 @@ setup(void **state)
 	fx->sconf = load(text);
 	assert_int_equal(store_open(fx->sconf, NULL, &fx->st, &errmsg), BB_OK);
 	assert_int_equal(
-	    rpc_server_start(fx->sconf, fx->st, &fx->srv, &errmsg), BB_OK);
+	    rpc_server_start(fx->sconf, fx->st, &fx->srv, why, sizeof(why)),
+	    BB_OK);
 	(void) snprintf(text, sizeof(text),
 	                "machine_id = %u\n[client]\ntimeout = 5s\n"
 	                "[remote.%u]\nhost = 127.0.0.1\nrpc_port = %u\n"
@@ -117,7 +119,7 @@ setup(void **state)
 	                DOWN_A, free_port(), DOWN_B, free_port(), fx->tmp,
 	                fx->tmp);
 	fx->pconf = load(text);
-	assert_int_equal(rpc_pool_open(fx->pconf, &fx->pool, NULL), BB_OK);
+	assert_int_equal(rpc_pool_open(fx->pconf, &fx->pool, NULL, 0), BB_OK);
 	rpc_pool_remotes(fx->pool, &fx->rem);
 	p   = rpc_pool_peer(fx->pool, SERVER);
 	end = bb_clock_mono_ns() + TIMEOUT;
@@ -369,7 +371,7 @@ test_no_remotes(void **state)
 	(void) state;
 	conf = load("machine_id = 1\n[namespace.a]\ndirectory = /d\n"
 	            "replicas = 0\narchive = dir\narchive_directory = /ar\n");
-	assert_int_equal(rpc_pool_open(conf, &pool, NULL), BB_OK);
+	assert_int_equal(rpc_pool_open(conf, &pool, NULL, 0), BB_OK);
 	rpc_pool_remotes(pool, &rem);
 	assert_int_equal(rem.assign(rem.ctx, 0, &id), BB_OK);
 	assert_int_equal(rem.assign(rem.ctx, 1, &id), BB_EUNAVAIL);

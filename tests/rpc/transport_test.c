@@ -75,6 +75,7 @@ static int
 setup(void **state)
 {
 	const char *errmsg = NULL;
+	char        why[BB_WHY_LEN];
 	char        text[1024];
 	fix        *fx = calloc(1, sizeof(*fx));
 
@@ -91,8 +92,9 @@ setup(void **state)
 	                MACHINE, fx->tmp, fx->tmp);
 	fx->conf = load(text);
 	assert_int_equal(store_open(fx->conf, NULL, &fx->st, &errmsg), BB_OK);
-	if (rpc_server_start(fx->conf, fx->st, &fx->srv, &errmsg) != BB_OK) {
-		fail_msg("rpc_server_start: %s", errmsg);
+	if (rpc_server_start(fx->conf, fx->st, &fx->srv, why, sizeof(why)) !=
+	    BB_OK) {
+		fail_msg("rpc_server_start: %s", why);
 	}
 	assert_int_not_equal(rpc_server_port(fx->srv), 0);
 	(void) snprintf(fx->url, sizeof(fx->url), "tcp://127.0.0.1:%u",
@@ -596,15 +598,16 @@ test_oversize(void **state)
 static void
 test_server_restart(void **state)
 {
-	fix        *fx     = *state;
-	const char *errmsg = NULL;
-	rpc_server *again  = NULL;
+	fix        *fx              = *state;
+	char        why[BB_WHY_LEN] = "";
+	rpc_server *again           = NULL;
 
 	// The port is taken: a second server on it fails, cleanly.
 	fx->conf->server.rpc_port = rpc_server_port(fx->srv);
 	assert_int_not_equal(
-	    rpc_server_start(fx->conf, fx->st, &again, &errmsg), BB_OK);
-	assert_non_null(errmsg);
+	    rpc_server_start(fx->conf, fx->st, &again, why, sizeof(why)),
+	    BB_OK);
+	assert_non_null(strstr(why, "rpc: cannot listen"));
 	fx->conf->server.rpc_port = 0;
 	expect_alive(fx);
 }
