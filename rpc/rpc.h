@@ -105,7 +105,9 @@ bb_err rpc_peer_call_start(rpc_peer *p, rpc_method m,
 // its status.
 bb_err rpc_call_finish(rpc_call *c, ProtobufCMessage **respp);
 
-// rpc_peer_call is rpc_peer_call_start followed by rpc_call_finish.
+// rpc_peer_call is rpc_peer_call_start followed by rpc_call_finish.  For
+// tests: the product (rpc_pool, for storage's replication) always
+// starts calls and finishes them apart, to overlap them.
 bb_err rpc_peer_call(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
                      int64_t timeout_ns, ProtobufCMessage **respp);
 

@@ -180,7 +180,8 @@ bb_err bb_conf_load_string(const char *text, const char *name, bb_conf **confp,
 void bb_conf_free(bb_conf *conf);
 
 // bb_conf_find_ns returns the namespace called name, or NULL.  Borrowed;
-// valid until bb_conf_free(conf).
+// valid until bb_conf_free(conf).  For tests: the product finds
+// namespaces through storage (store_find_ns).
 const bb_ns_conf *bb_conf_find_ns(const bb_conf *conf, const char *name);
 
 #endif // COMMON_CONF_H
