@@ -188,7 +188,7 @@ bb_logfile_open(bb_logfile *lf, const char *path, char *why, size_t whylen)
 bb_err
 bb_logfile_reopen(bb_logfile *lf, char *why, size_t whylen)
 {
-	int    fd;
+	int    fd = -1;
 	bb_err rv;
 
 	if (lf->path == NULL) {
