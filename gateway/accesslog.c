@@ -3,43 +3,20 @@
 //
 // gateway/accesslog.c -- [server.access_log]: one line per request, with
 // the time, the client, the method, the path, the status and how long it
-// took, as plain text or JSON.  Each line is one write(2) to a file
-// opened with O_APPEND, so lines from many threads never mix; SIGHUP
-// reopens the file after rotation.
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
+// took, as plain text or JSON.  The file itself (one write(2) per line,
+// reopened on SIGHUP after rotation) is common/file.c's bb_logfile.
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
+#include "common/buf.h"
 #include "common/clock.h"
+#include "common/file.h"
 #include "gateway/gateway_impl.h"
 
 struct gw__alog {
-	char            *path; // owned; "-" is standard error
-	bool             json;
-	pthread_rwlock_t lock; // writers share it; a reopen takes it alone
-	int              fd;
+	bb_logfile file;
+	bool       json;
 };
-
-static bb_err
-alog_open_fd(const char *path, int *fdp)
-{
-	int fd;
-
-	if (strcmp(path, "-") == 0) {
-		*fdp = STDERR_FILENO;
-		return BB_OK;
-	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		return bb_err_from_errno(errno);
-	}
-	*fdp = fd;
-	return BB_OK;
-}
 
 bb_err
 gw__alog_open(const bb_log_conf *c, gw__alog **ap)
@@ -51,20 +28,14 @@ gw__alog_open(const bb_log_conf *c, gw__alog **ap)
 	if (a == NULL) {
 		return BB_ENOMEM;
 	}
-	a->path = strdup(c->file != NULL ? c->file : "-");
 	a->json = c->format == BB_LOG_FORMAT_JSON;
-	a->fd   = -1;
-	if (a->path == NULL) {
-		free(a);
-		return BB_ENOMEM;
-	}
-	rv = alog_open_fd(a->path, &a->fd);
+	bb_logfile_init(&a->file);
+	rv = bb_logfile_open(&a->file, c->file, NULL, 0);
 	if (rv != BB_OK) {
-		free(a->path);
+		bb_logfile_fini(&a->file);
 		free(a);
 		return rv;
 	}
-	(void) pthread_rwlock_init(&a->lock, NULL);
 	*ap = a;
 	return BB_OK;
 }
@@ -72,16 +43,11 @@ gw__alog_open(const bb_log_conf *c, gw__alog **ap)
 void
 gw__alog_reopen(gw__alog *a)
 {
-	int fd = -1;
-
-	if (a == NULL || strcmp(a->path, "-") == 0 ||
-	    alog_open_fd(a->path, &fd) != BB_OK) {
-		return; // the old file stays in use
+	if (a == NULL) {
+		return;
 	}
-	(void) pthread_rwlock_wrlock(&a->lock);
-	(void) close(a->fd);
-	a->fd = fd;
-	(void) pthread_rwlock_unlock(&a->lock);
+	// On failure the old file stays in use.
+	(void) bb_logfile_reopen(&a->file, NULL, 0);
 }
 
 void
@@ -90,46 +56,27 @@ gw__alog_close(gw__alog *a)
 	if (a == NULL) {
 		return;
 	}
-	if (a->fd > STDERR_FILENO) {
-		(void) close(a->fd);
-	}
-	(void) pthread_rwlock_destroy(&a->lock);
-	free(a->path);
+	bb_logfile_fini(&a->file);
 	free(a);
-}
-
-// alog_clean copies s into out, replacing what would break a line or a
-// JSON string (control characters, quotes, backslashes) by '?'.
-static void
-alog_clean(const char *s, char *out, size_t len)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len; i++) {
-		unsigned char ch = (unsigned char) s[i];
-		out[i] = ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\'
-		    ? '?'
-		    : (char) ch;
-	}
-	out[i] = '\0';
 }
 
 void
 gw__alog_write(gw__alog *a, const gw__request_info *ri)
 {
-	char    line[1400];
-	char    path[1024];
-	char    method[24];
-	char    when[40];
-	double  ms = (double) (bb_clock_mono_ns() - ri->start_ns) / 1e6;
-	int     n;
-	ssize_t w;
+	char   line[1400];
+	char   path[1024];
+	char   method[24];
+	char   when[40];
+	double ms = (double) (bb_clock_mono_ns() - ri->start_ns) / 1e6;
+	int    n;
 
 	if (a == NULL) {
 		return;
 	}
-	alog_clean(ri->path, path, sizeof(path));
-	alog_clean(ri->method, method, sizeof(method));
+	// JSON escaping serves the plain format too: no quote, backslash
+	// or control byte can break the quoted request or the line.
+	(void) bb_json_escape(path, sizeof(path), ri->path);
+	(void) bb_json_escape(method, sizeof(method), ri->method);
 	(void) bb_clock_rfc3339(bb_clock_wall_ns(), when, sizeof(when));
 	if (a->json) {
 		n = snprintf(line, sizeof(line),
@@ -148,8 +95,5 @@ gw__alog_write(gw__alog *a, const gw__request_info *ri)
 		n                      = (int) sizeof(line) - 1;
 		line[sizeof(line) - 2] = '\n';
 	}
-	(void) pthread_rwlock_rdlock(&a->lock);
-	w = write(a->fd, line, (size_t) n);
-	(void) pthread_rwlock_unlock(&a->lock);
-	(void) w; // a full disk must not fail the request
+	bb_logfile_write(&a->file, line, (size_t) n);
 }

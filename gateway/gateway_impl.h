@@ -14,6 +14,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
+#include "common/buf.h"
 #include "gateway/acl/acl.h"
 #include "gateway/gateway.h"
 #include "rpc/rpc.h"
@@ -97,42 +98,12 @@ enum MHD_Result gw__read(gw_server *g, struct MHD_Connection *conn,
 // handler, so gw__queue finds the drain state here.
 gw_server *gw__current(void);
 
-// --- Text bodies built in memory (buf.c). ---
-
-// A growing text buffer with a cap: the admin pages are built in memory
-// and must stay bounded whatever the number of files.  Once an append
-// would pass max, or memory runs out, the buffer is marked failed and
-// later appends do nothing.
-typedef struct gw__buf {
-	char  *p; // owned, NUL-terminated when not NULL
-	size_t len;
-	size_t cap;
-	size_t max;
-	bool   failed;
-} gw__buf;
-
-// gw__buf_init starts an empty buffer of at most max bytes.
-void gw__buf_init(gw__buf *b, size_t max);
-
-// gw__buf_fini frees what b owns.  A zeroed b is fine.
-void gw__buf_fini(gw__buf *b);
-
-// gw__buf_put appends s[0..n).
-void gw__buf_put(gw__buf *b, const char *s, size_t n);
-
-// gw__buf_printf appends formatted text.
-__attribute__((format(printf, 2, 3))) void
-gw__buf_printf(gw__buf *b, const char *fmt, ...);
-
-// gw__buf_json_str appends s as a JSON string, quotes included: '"',
-// '\\' and control characters escaped, other bytes as they are (the
-// names it prints are ASCII; invalid UTF-8 is not repaired).
-void gw__buf_json_str(gw__buf *b, const char *s);
+// --- Text bodies (common/buf.h) handed to libmicrohttpd (buf.c). ---
 
 // gw__reply_buf queues b's text with status and ctype, taking b's memory
 // (b is empty afterwards).  A failed b answers 500.
 enum MHD_Result gw__reply_buf(struct MHD_Connection *conn, unsigned status,
-                              gw__buf *b, const char *ctype);
+                              bb_buf *b, const char *ctype);
 
 // --- Admin endpoints (admin.c, status.c, metrics.c). ---
 
@@ -170,7 +141,7 @@ typedef struct gw__ns_metrics {
 // the latency histograms and, if lc is not NULL, the archive lifecycle's
 // process-wide counters, lc_oldest_ns being the age of its oldest queued
 // upload.  Pure: everything it shows is in its arguments.
-void gw__metrics_render(gw__buf *b, const char *prefix, bool draining,
+void gw__metrics_render(bb_buf *b, const char *prefix, bool draining,
                         const gw__ns_metrics *v, size_t n,
                         const store_lifecycle_stats *lc, int64_t lc_oldest_ns);
 

@@ -6,84 +6,110 @@
 // local tools).  The original served replication on its public HTTP port
 // to anyone (its primary ACL was lost to a config typo); here a pipe from
 // any other address is closed as soon as it connects, before it can send
-// a request.
-#include <arpa/inet.h>
+// a request.  Address matching (IPv4 as IPv4-mapped IPv6) is
+// common/ipset's; this file only turns NNG addresses into its terms.
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
-#include "common/log.h"
 #include "rpc/rpc_impl.h"
 
-// rpc_allow_add adds the address text to al (ignoring what is not an IP
-// literal: the configuration checked the peers' hosts already).
-static void
-rpc_allow_add(rpc__allow *al, const char *text)
+// allow_cidr writes host as a one-address CIDR into cidr; false for what
+// is not an IP literal (the configuration checked the peers' hosts
+// already; a name is never an address a pipe comes from).
+static bool
+allow_cidr(const char *host, char *cidr, size_t len)
 {
-	uint8_t *a = al->addrs[al->n];
+	bb_ip ip;
+	int   n;
 
-	if (al->n >= RPC__ALLOW_MAX) {
-		return;
+	if (!bb_ip_parse(host, &ip)) {
+		return false;
 	}
-	memset(a, 0, 16);
-	if (inet_pton(AF_INET6, text, a) == 1) {
-		al->n++;
-		return;
-	}
-	// IPv4 as IPv4-mapped IPv6, the form rpc__allow_has compares.
-	if (inet_pton(AF_INET, text, a + 12) == 1) {
-		a[10] = 0xff;
-		a[11] = 0xff;
-		al->n++;
-	}
+	n = snprintf(cidr, len, "%s/%d", host,
+	             strchr(host, ':') != NULL ? 128 : 32);
+	return n > 0 && (size_t) n < len;
 }
 
-void
-rpc__allow_init(rpc__allow *al, const bb_conf *conf)
+bb_err
+rpc__allow_new(const bb_conf *conf, bb_ipset **setp)
 {
+	char **cidrs = NULL;
+	size_t n     = 0;
 	size_t i;
+	bb_err rv = BB_ENOMEM;
 
-	memset(al, 0, sizeof(*al));
-	rpc_allow_add(al, "127.0.0.1");
-	rpc_allow_add(al, "::1");
-	for (i = 0; i < conf->n_remotes; i++) {
-		rpc_allow_add(al, conf->remotes[i].host);
+	cidrs = calloc(conf->n_remotes + 2, sizeof(*cidrs));
+	if (cidrs == NULL) {
+		goto done;
 	}
+	for (i = 0; i < conf->n_remotes + 2; i++) {
+		const char *host = i == 0 ? "127.0.0.1"
+		    : i == 1              ? "::1"
+		                          : conf->remotes[i - 2].host;
+		char        cidr[BB_IP_TEXT + 8];
+
+		if (!allow_cidr(host, cidr, sizeof(cidr))) {
+			continue;
+		}
+		cidrs[n] = strdup(cidr);
+		if (cidrs[n] == NULL) {
+			goto done;
+		}
+		n++;
+	}
+	rv = bb_ipset_new(cidrs, n, setp, NULL, 0);
+
+done:
+	for (i = 0; cidrs != NULL && i < n; i++) {
+		free(cidrs[i]);
+	}
+	free(cidrs);
+	return rv;
+}
+
+// allow_ip turns an NNG address into a bb_ip; false for another family.
+static bool
+allow_ip(const nng_sockaddr *sa, bb_ip *ip)
+{
+	struct sockaddr_in  in;
+	struct sockaddr_in6 in6;
+
+	if (sa->s_family == NNG_AF_INET) {
+		memset(&in, 0, sizeof(in));
+		in.sin_family = AF_INET;
+		// Both in network order.
+		memcpy(&in.sin_addr, &sa->s_in.sa_addr, 4);
+		return bb_ip_from_sockaddr((const struct sockaddr *) &in, ip);
+	}
+	if (sa->s_family == NNG_AF_INET6) {
+		memset(&in6, 0, sizeof(in6));
+		in6.sin6_family = AF_INET6;
+		memcpy(&in6.sin6_addr, sa->s_in6.sa_addr, 16);
+		return bb_ip_from_sockaddr((const struct sockaddr *) &in6, ip);
+	}
+	return false;
 }
 
 bool
-rpc__allow_has(const rpc__allow *al, const nng_sockaddr *sa)
+rpc__allow_has(const bb_ipset *set, const nng_sockaddr *sa)
 {
-	uint8_t a[16];
-	size_t  i;
+	bb_ip ip;
 
-	memset(a, 0, sizeof(a));
-	if (sa->s_family == NNG_AF_INET) {
-		a[10] = 0xff;
-		a[11] = 0xff;
-		memcpy(a + 12, &sa->s_in.sa_addr, 4); // network order
-	} else if (sa->s_family == NNG_AF_INET6) {
-		memcpy(a, sa->s_in6.sa_addr, 16);
-	} else {
-		return false;
-	}
-	for (i = 0; i < al->n; i++) {
-		if (memcmp(al->addrs[i], a, 16) == 0) {
-			return true;
-		}
-	}
-	return false;
+	return allow_ip(sa, &ip) && bb_ipset_contains(set, &ip);
 }
 
 void
 rpc__allow_describe(const nng_sockaddr *sa, char *buf, size_t len)
 {
-	if (sa->s_family == NNG_AF_INET) {
-		(void) inet_ntop(AF_INET, &sa->s_in.sa_addr, buf,
-		                 (socklen_t) len);
-	} else if (sa->s_family == NNG_AF_INET6) {
-		(void) inet_ntop(AF_INET6, sa->s_in6.sa_addr, buf,
-		                 (socklen_t) len);
+	bb_ip ip;
+	char  text[BB_IP_TEXT];
+
+	if (allow_ip(sa, &ip)) {
+		bb_ip_format(&ip, text);
+		(void) snprintf(buf, len, "%s", text);
 	} else {
 		(void) snprintf(buf, len, "(address family %d)",
 		                (int) sa->s_family);

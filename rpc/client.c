@@ -124,12 +124,12 @@ rpc_ms_left(int64_t deadline_ns)
 bb_err
 rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp)
 {
-	return rpc_peer_open_conf(url, nctx, NULL, pp, NULL);
+	return rpc_peer_open_conf(url, nctx, NULL, pp, NULL, 0);
 }
 
 bb_err
 rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
-                   rpc_peer **pp, const char **why)
+                   rpc_peer **pp, char *why, size_t whylen)
 {
 	nng_tls_config    *tls = NULL;
 	nng_dialer         d;
@@ -137,15 +137,19 @@ rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
 	rpc_peer          *p = NULL;
 	rpc_slot          *sl;
 	unsigned           i;
-	int                rv = 0;
+	int                rv         = 0;
+	bool               tls_failed = false; // it wrote why itself
 	bb_err             err;
 
 	if (url == NULL || nctx == 0) {
-		return BB_EINVAL;
+		return bb_why(BB_EINVAL, why, whylen,
+		              "rpc: a peer needs a url and a context");
 	}
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
-		return BB_ENOMEM;
+		return bb_why(BB_ENOMEM, why, whylen,
+		              "rpc: cannot open a peer for %s: %s", url,
+		              bb_strerror(BB_ENOMEM));
 	}
 	atomic_init(&p->npipes, 0);
 	(void) pthread_mutex_init(&p->pipe_mu, NULL);
@@ -216,8 +220,9 @@ rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
 	}
 	rv = nng_dialer_create(&d, p->sock, url);
 	if (rv == 0 && conf != NULL && conf->server.rpc_tls) {
-		err = rpc__tls_config(conf, false, &tls, why);
+		err = rpc__tls_config(conf, false, &tls, why, whylen);
 		if (err != BB_OK) {
+			tls_failed = true;
 			goto fail;
 		}
 		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
@@ -235,6 +240,11 @@ rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
 	return BB_OK;
 
 fail:
+	if (!tls_failed) {
+		(void) bb_why(err, why, whylen,
+		              "rpc: cannot open a peer for %s: %s", url,
+		              rv != 0 ? nng_strerror(rv) : bb_strerror(err));
+	}
 	rpc_peer_close(p);
 	return err;
 }

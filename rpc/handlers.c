@@ -14,34 +14,52 @@
 typedef Blobby__Rpc__V1__Blobby_Service rpc_svc;
 
 // The message of a status that is not OK: the cause and the object.
+// Empty until a failure writes it; then the reply carries it.
 typedef struct {
 	char text[160];
 } rpc_msg;
 
+// rpc_msg_init empties m.
+static void
+rpc_msg_init(rpc_msg *m)
+{
+	m->text[0] = '\0';
+}
+
+// rpc_msg_get returns m's text for rpc__status_set, or NULL (the code's
+// own text) when no failure wrote one.  Borrowed from m.
 static const char *
+rpc_msg_get(const rpc_msg *m)
+{
+	return m->text[0] != '\0' ? m->text : NULL;
+}
+
+static void
 rpc_msg_set(rpc_msg *m, const char *what, const char *ns, bb_err err)
 {
 	(void) snprintf(m->text, sizeof(m->text), "%s %s: %s", what, ns,
 	                bb_strerror(err));
-	return m->text;
 }
 
 // rpc_find checks the namespace and the fid of a request.  On BB_OK *nsp
-// and *fid are set; otherwise *why says what is wrong.
+// and *fid are set; otherwise why says what is wrong.
 static bb_err
 rpc_find(const rpc__service *svc, const char *name,
          const ProtobufCBinaryData *fidb, store_ns **nsp, store_fid *fid,
-         const char **why)
+         char *why, size_t whylen)
 {
 	store_ns *ns;
 
 	if (fidb->len != STORE_FID_LEN) {
-		*why = "fid must be exactly 10 bytes";
+		// Plain returns, not bb_why's: the compiler then sees that
+		// *nsp is set on every BB_OK.
+		(void) bb_why(BB_EINVAL, why, whylen,
+		              "fid must be exactly 10 bytes");
 		return BB_EINVAL;
 	}
 	ns = store_find_ns(svc->st, name, strlen(name));
 	if (ns == NULL) {
-		*why = "no such namespace";
+		(void) bb_why(BB_ENOENT, why, whylen, "no such namespace");
 		return BB_ENOENT;
 	}
 	memcpy(fid->b, fidb->data, STORE_FID_LEN);
@@ -57,19 +75,19 @@ rpc_replica_op(const rpc__service *svc, const char *name,
                bb_err (*op)(store_ns *, const store_fid *), const char *what,
                Blobby__Rpc__V1__Status *st, rpc_msg *m)
 {
-	const char *why = NULL;
-	store_ns   *ns;
-	store_fid   fid;
-	bb_err      rv;
+	store_ns *ns;
+	store_fid fid;
+	bb_err    rv;
 
-	rv = rpc_find(svc, name, fidb, &ns, &fid, &why);
+	rpc_msg_init(m);
+	rv = rpc_find(svc, name, fidb, &ns, &fid, m->text, sizeof(m->text));
 	if (rv == BB_OK) {
 		rv = op(ns, &fid);
 		if (rv != BB_OK) {
-			why = rpc_msg_set(m, what, name, rv);
+			rpc_msg_set(m, what, name, rv);
 		}
 	}
-	rpc__status_set(st, svc->draining, rv, why);
+	rpc__status_set(st, svc->draining, rv, rpc_msg_get(m));
 }
 
 static void
@@ -100,28 +118,28 @@ rpc_handle_replicate(rpc_svc                                   *service,
 	Blobby__Rpc__V1__ReplicateResponse out =
 	    BLOBBY__RPC__V1__REPLICATE_RESPONSE__INIT;
 	Blobby__Rpc__V1__Status st     = BLOBBY__RPC__V1__STATUS__INIT;
-	const char             *why    = NULL;
 	uint64_t                offset = 0;
 	rpc_msg                 m;
 	store_ns               *ns;
 	store_fid               fid;
 	bb_err                  rv;
 
-	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, &why);
+	rpc_msg_init(&m);
+	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, m.text,
+	              sizeof(m.text));
 	if (rv == BB_OK && in->data.len > RPC_MAX_CHUNK) {
-		why = "data is larger than max_chunk";
-		rv  = BB_EINVAL;
+		rv = bb_why(BB_EINVAL, m.text, sizeof(m.text),
+		            "data is larger than max_chunk");
 	}
 	if (rv == BB_OK) {
 		rv = store_ns_replica_replicate(ns, &fid, in->start,
 		                                in->data.data, in->data.len,
 		                                in->hash, &offset);
 		if (rv != BB_OK) {
-			why = rpc_msg_set(&m, "replicate in", in->namespace_,
-			                  rv);
+			rpc_msg_set(&m, "replicate in", in->namespace_, rv);
 		}
 	}
-	rpc__status_set(&st, svc->draining, rv, why);
+	rpc__status_set(&st, svc->draining, rv, rpc_msg_get(&m));
 	out.status = &st;
 	out.offset = rv == BB_OK ? offset : 0;
 	closure(&out, closure_data);
@@ -173,17 +191,18 @@ rpc_handle_read(rpc_svc *service, const Blobby__Rpc__V1__ReadRequest *in,
 	Blobby__Rpc__V1__ReadResponse out =
 	    BLOBBY__RPC__V1__READ_RESPONSE__INIT;
 	Blobby__Rpc__V1__Status st  = BLOBBY__RPC__V1__STATUS__INIT;
-	const char             *why = NULL;
 	uint8_t                *buf = NULL; // owned
 	rpc_msg                 m;
 	store_ns               *ns;
 	store_id                id;
 	bb_err                  rv;
 
-	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &id.fid, &why);
+	rpc_msg_init(&m);
+	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &id.fid, m.text,
+	              sizeof(m.text));
 	if (rv == BB_OK && in->length > RPC_MAX_CHUNK) {
-		why = "length is larger than max_chunk";
-		rv  = BB_EINVAL;
+		rv = bb_why(BB_EINVAL, m.text, sizeof(m.text),
+		            "length is larger than max_chunk");
 	}
 	if (rv == BB_OK) {
 		// One byte more than asked, so that a zero length still
@@ -196,10 +215,10 @@ rpc_handle_read(rpc_svc *service, const Blobby__Rpc__V1__ReadRequest *in,
 		id.length = in->length;
 		rv        = store_ns_read_copy(ns, &id, buf);
 		if (rv != BB_OK) {
-			why = rpc_msg_set(&m, "read in", in->namespace_, rv);
+			rpc_msg_set(&m, "read in", in->namespace_, rv);
 		}
 	}
-	rpc__status_set(&st, svc->draining, rv, why);
+	rpc__status_set(&st, svc->draining, rv, rpc_msg_get(&m));
 	out.status = &st;
 	if (rv == BB_OK) {
 		out.data.data = buf;

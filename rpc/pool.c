@@ -32,24 +32,25 @@ struct rpc_pool {
 };
 
 bb_err
-rpc_pool_open(const bb_conf *conf, rpc_pool **pp, const char **errmsg)
+rpc_pool_open(const bb_conf *conf, rpc_pool **pp, char *why, size_t whylen)
 {
 	const bb_remote_conf *r;
 	rpc_pool             *p = NULL;
 	char                  url[128];
-	const char           *why = NULL;
 	size_t                i;
 	bb_err                rv = BB_OK;
 
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
-		return BB_ENOMEM;
+		return bb_why(BB_ENOMEM, why, whylen, "rpc: %s",
+		              bb_strerror(BB_ENOMEM));
 	}
 	p->conf = conf;
 	atomic_init(&p->next, 0);
 	p->peers = calloc(conf->n_remotes + 1, sizeof(*p->peers));
 	if (p->peers == NULL) {
-		rv = BB_ENOMEM;
+		rv = bb_why(BB_ENOMEM, why, whylen, "rpc: %s",
+		            bb_strerror(BB_ENOMEM));
 		goto fail;
 	}
 	for (i = 0; i < conf->n_remotes; i++) {
@@ -60,14 +61,11 @@ rpc_pool_open(const bb_conf *conf, rpc_pool **pp, const char **errmsg)
 		                rpc__scheme(conf), r->host,
 		                (unsigned) r->rpc_port);
 		rv = rpc_peer_open_conf(url, RPC_POOL_NCTX, conf,
-		                        &p->peers[i].peer, &why);
-		if (rv != BB_OK && why != NULL) {
-			bb_log_error("%s", why);
-			if (errmsg != NULL) {
-				*errmsg = why;
-			}
-		}
+		                        &p->peers[i].peer, why, whylen);
 		if (rv != BB_OK) {
+			if (why != NULL && whylen > 0) {
+				bb_log_error("%s", why);
+			}
 			goto fail;
 		}
 		p->peers[i].id = r->id;

@@ -42,10 +42,10 @@ typedef struct rpc_server rpc_server;
 // answers calls with RPC_SERVER_WORKERS replier contexts, each on its own
 // thread, so that many calls are served at once.  conf and st are
 // borrowed and must outlive the server.  On BB_OK the caller owns *sp;
-// stop it with rpc_server_stop().  On error *errmsg (if not NULL) gets a
-// static description.
+// stop it with rpc_server_stop().  On error the reason goes to
+// why[0..whylen) (common/err.h).
 bb_err rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
-                        const char **errmsg);
+                        char *why, size_t whylen);
 
 #define RPC_SERVER_WORKERS 8
 
@@ -72,10 +72,10 @@ bb_err rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp);
 
 // rpc_peer_open_conf is rpc_peer_open for the peer at url ("tcp://..." or
 // "tls+tcp://..."), with the TLS configuration that conf's rpc_tls_*
-// files give when conf->server.rpc_tls is set.  On error *why (if not
-// NULL) gets a static description.
+// files give when conf->server.rpc_tls is set.  On error the reason goes
+// to why[0..whylen) (common/err.h).
 bb_err rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
-                          rpc_peer **pp, const char **why);
+                          rpc_peer **pp, char *why, size_t whylen);
 
 // rpc_peer_close closes the socket and frees p.  No call may be running.
 // NULL is a no-op.
@@ -105,7 +105,9 @@ bb_err rpc_peer_call_start(rpc_peer *p, rpc_method m,
 // its status.
 bb_err rpc_call_finish(rpc_call *c, ProtobufCMessage **respp);
 
-// rpc_peer_call is rpc_peer_call_start followed by rpc_call_finish.
+// rpc_peer_call is rpc_peer_call_start followed by rpc_call_finish.  For
+// tests: the product (rpc_pool, for storage's replication) always
+// starts calls and finishes them apart, to overlap them.
 bb_err rpc_peer_call(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
                      int64_t timeout_ns, ProtobufCMessage **respp);
 
@@ -126,10 +128,11 @@ bb_err rpc_err_from_code(int code);
 typedef struct rpc_pool rpc_pool;
 
 // rpc_pool_open opens a peer for every [remote.<id>] of conf.  On error
-// *errmsg (if not NULL) gets a static description, or NULL.  conf is
-// borrowed and must outlive the pool.  On BB_OK the caller owns *pp;
+// the reason goes to why[0..whylen) (common/err.h) and to the log.  conf
+// is borrowed and must outlive the pool.  On BB_OK the caller owns *pp;
 // release with rpc_pool_close().
-bb_err rpc_pool_open(const bb_conf *conf, rpc_pool **pp, const char **errmsg);
+bb_err rpc_pool_open(const bb_conf *conf, rpc_pool **pp, char *why,
+                     size_t whylen);
 
 // rpc_pool_close closes every peer.  NULL is a no-op.
 void rpc_pool_close(rpc_pool *p);

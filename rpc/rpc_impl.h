@@ -15,6 +15,7 @@
 #include <nng/nng.h>
 
 #include "blobby/rpc/v1/rpc.pb-c.h"
+#include "common/ipset.h"
 #include "rpc/rpc.h"
 
 #define RPC__VERSION "0.1.0"
@@ -28,19 +29,16 @@ typedef struct rpc__service {
 	const atomic_bool              *draining; // borrowed, the server's
 } rpc__service;
 
-// The addresses allowed to call the server over plain TCP, as IPv6 (IPv4
-// mapped): loopback and every [remote.<id>] host.
-#define RPC__ALLOW_MAX 1040
-typedef struct rpc__allow {
-	uint8_t addrs[RPC__ALLOW_MAX][16];
-	size_t  n;
-} rpc__allow;
+// rpc__allow_new makes the set of addresses allowed to call the server
+// over plain TCP: loopback (127.0.0.1, ::1) and every [remote.<id>] host
+// that is an IP literal.  conf is borrowed for the call only.  On BB_OK
+// the caller owns *setp; free it with bb_ipset_free().  Errors:
+// BB_ENOMEM.
+bb_err rpc__allow_new(const bb_conf *conf, bb_ipset **setp);
 
-// rpc__allow_init fills al from conf (borrowed for the call only).
-void rpc__allow_init(rpc__allow *al, const bb_conf *conf);
-
-// rpc__allow_has says whether the peer address sa may call.
-bool rpc__allow_has(const rpc__allow *al, const nng_sockaddr *sa);
+// rpc__allow_has says whether the peer address sa may call.  Thread-safe
+// (set is read only).
+bool rpc__allow_has(const bb_ipset *set, const nng_sockaddr *sa);
 
 // rpc__allow_describe writes sa as text into buf, for logs.
 void rpc__allow_describe(const nng_sockaddr *sa, char *buf, size_t len);
@@ -50,9 +48,10 @@ typedef struct nng_tls_config nng_tls_config;
 // rpc__tls_config makes the TLS configuration of a server (server) or a
 // client from conf's rpc_tls_* files: this node's certificate and key,
 // the CA, peer certificates required.  On BB_OK the caller owns *cfgp
-// (nng_tls_config_free).  On error *why gets a static description.
+// (nng_tls_config_free).  Errors: BB_ECONFIG, with the reason in
+// why[0..whylen).
 bb_err rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
-                       const char **why);
+                       char *why, size_t whylen);
 
 // rpc__scheme is "tls+tcp" when conf asks for RPC over TLS, else "tcp".
 const char *rpc__scheme(const bb_conf *conf);

@@ -36,7 +36,7 @@ struct rpc_server {
 	bool         sock_open;
 	uint16_t     port;
 	atomic_bool  draining;
-	rpc__allow   allow;   // who may connect over plain TCP
+	bb_ipset    *allow;   // owned; who may connect over plain TCP
 	bool         tls;     // tls+tcp with mutual authentication
 	atomic_uint  refused; // pipes closed for their address
 	rpc__service svc;
@@ -64,7 +64,7 @@ static const char *const rpc_method_names[] = {
 // descriptor agree, and that every response can carry a Status: the
 // error replies below rely on it.
 static bb_err
-rpc_server_check_service(const char **why)
+rpc_server_check_service(char *why, size_t whylen)
 {
 	const ProtobufCServiceDescriptor *sd;
 	size_t                            n, i;
@@ -72,17 +72,20 @@ rpc_server_check_service(const char **why)
 	sd = &blobby__rpc__v1__blobby__descriptor;
 	n  = sizeof(rpc_method_names) / sizeof(rpc_method_names[0]);
 	if (sd->n_methods != n) {
-		*why = "rpc: the generated service does not have 6 methods";
-		return BB_EPROTO;
+		return bb_why(
+		    BB_EPROTO, why, whylen,
+		    "rpc: the generated service does not have 6 methods");
 	}
 	for (i = 0; i < n; i++) {
 		if (strcmp(sd->methods[i].name, rpc_method_names[i]) != 0) {
-			*why = "rpc: method numbers differ from the .proto";
-			return BB_EPROTO;
+			return bb_why(
+			    BB_EPROTO, why, whylen,
+			    "rpc: method numbers differ from the .proto");
 		}
 		if (rpc__status_field(sd->methods[i].output) == NULL) {
-			*why = "rpc: a response lacks `Status status = 1`";
-			return BB_EPROTO;
+			return bb_why(
+			    BB_EPROTO, why, whylen,
+			    "rpc: a response lacks `Status status = 1`");
 		}
 	}
 	return BB_OK;
@@ -282,7 +285,7 @@ rpc_server_admit(nng_pipe p, nng_pipe_ev ev, void *arg)
 	// in the handshake before the pipe exists).
 	if (s->tls ||
 	    (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0 &&
-	     rpc__allow_has(&s->allow, &sa))) {
+	     rpc__allow_has(s->allow, &sa))) {
 		return;
 	}
 	(void) nng_pipe_close(p);
@@ -297,36 +300,34 @@ rpc_server_admit(nng_pipe p, nng_pipe_ev ev, void *arg)
 }
 
 bb_err
-rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
-                 const char **errmsg)
+rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp, char *why,
+                 size_t whylen)
 {
 	rpc_server     *s = NULL;
 	rpc_worker     *w;
 	nng_listener    l;
 	nng_tls_config *tls = NULL;
-	const char     *why = NULL;
 	char            url[128];
 	int             port = 0;
 	int             rv;
 	bb_err          err;
 	size_t          i;
 
-	err = rpc_server_check_service(&why);
+	err = rpc_server_check_service(why, whylen);
 	if (err != BB_OK) {
 		goto fail;
 	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
-		err = BB_ENOMEM;
-		why = "rpc: out of memory";
+		err = bb_why(BB_ENOMEM, why, whylen, "rpc: out of memory");
 		goto fail;
 	}
 	atomic_init(&s->draining, false);
 	rpc__service_init(&s->svc, conf, st, &s->draining);
 	rv = nng_rep0_open(&s->sock);
 	if (rv != 0) {
-		err = rpc__err_from_nng(rv);
-		why = "rpc: cannot open the rep0 socket";
+		err = bb_why(rpc__err_from_nng(rv), why, whylen,
+		             "rpc: cannot open the rep0 socket");
 		goto fail;
 	}
 	s->sock_open = true;
@@ -334,17 +335,21 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
 	// and on the listener, so that a larger message drops its pipe.
 	rv = nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, RPC_MAX_MSG);
 	if (rv != 0) {
-		err = rpc__err_from_nng(rv);
-		why = "rpc: cannot set the receive limit";
+		err = bb_why(rpc__err_from_nng(rv), why, whylen,
+		             "rpc: cannot set the receive limit");
 		goto fail;
 	}
 	// Before the listener starts, so that no pipe escapes the check.
-	rpc__allow_init(&s->allow, conf);
+	err = rpc__allow_new(conf, &s->allow);
+	if (err != BB_OK) {
+		(void) bb_why(err, why, whylen, "rpc: out of memory");
+		goto fail;
+	}
 	rv =
 	    nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, rpc_server_admit, s);
 	if (rv != 0) {
-		err = rpc__err_from_nng(rv);
-		why = "rpc: cannot watch new connections";
+		err = bb_why(rpc__err_from_nng(rv), why, whylen,
+		             "rpc: cannot watch new connections");
 		goto fail;
 	}
 	rpc_server_url(conf, conf->server.rpc_port, url, sizeof(url));
@@ -353,7 +358,7 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
 		rv = nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, RPC_MAX_MSG);
 	}
 	if (rv == 0 && conf->server.rpc_tls) {
-		err = rpc__tls_config(conf, true, &tls, &why);
+		err = rpc__tls_config(conf, true, &tls, why, whylen);
 		if (err != BB_OK) {
 			goto fail;
 		}
@@ -368,8 +373,9 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
 		rv = nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port);
 	}
 	if (rv != 0) {
-		err = rpc__err_from_nng(rv);
-		why = "rpc: cannot listen on [server] rpc_addr:rpc_port";
+		err =
+		    bb_why(rpc__err_from_nng(rv), why, whylen,
+		           "rpc: cannot listen on [server] rpc_addr:rpc_port");
 		goto fail;
 	}
 	s->port = (uint16_t) port;
@@ -381,14 +387,14 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
 			rv = nng_ctx_open(&w->ctx, s->sock);
 		}
 		if (rv != 0) {
-			err = rpc__err_from_nng(rv);
-			why = "rpc: cannot make a replier context";
+			err = bb_why(rpc__err_from_nng(rv), why, whylen,
+			             "rpc: cannot make a replier context");
 			goto fail;
 		}
 		if (pthread_create(&w->thread, NULL, rpc_server_worker, w) !=
 		    0) {
-			err = BB_ESYS;
-			why = "rpc: cannot start a worker thread";
+			err = bb_why(BB_ESYS, why, whylen,
+			             "rpc: cannot start a worker thread");
 			goto fail;
 		}
 		s->nworkers++;
@@ -399,9 +405,6 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp,
 	return BB_OK;
 
 fail:
-	if (errmsg != NULL) {
-		*errmsg = why;
-	}
 	rpc_server_stop(s);
 	return err;
 }
@@ -444,5 +447,6 @@ rpc_server_stop(rpc_server *s)
 			nng_aio_free(s->workers[i].aio);
 		}
 	}
+	bb_ipset_free(s->allow);
 	free(s);
 }

@@ -5,56 +5,28 @@
 // mutual authentication: every node holds a certificate signed by the
 // cluster's CA, presents it as server and as client, and accepts only
 // peers whose certificate that CA signed.
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <nng/nng.h>
 // After nng.h, which it needs.
 #include <nng/supplemental/tls/tls.h>
 
+#include "common/file.h"
 #include "rpc/rpc_impl.h"
 
-static _Thread_local char tls_errbuf[512];
-
-// tls_read_file returns the NUL-terminated contents of path (PEM text);
-// the caller frees it.  NULL with errno set on failure.
-static char *
-tls_read_file(const char *path)
-{
-	FILE  *f = fopen(path, "rb");
-	char  *buf;
-	long   n;
-	size_t got;
-
-	if (f == NULL) {
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    n > 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0) {
-		(void) fclose(f);
-		errno = EFBIG;
-		return NULL;
-	}
-	buf = malloc((size_t) n + 1);
-	if (buf != NULL) {
-		got      = fread(buf, 1, (size_t) n, f);
-		buf[got] = '\0';
-	}
-	(void) fclose(f);
-	return buf;
-}
+#define TLS_MAX_PEM (1024 * 1024) // bytes of one PEM file
 
 bb_err
 rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
-                const char **why)
+                char *why, size_t whylen)
 {
 	const bb_server_conf *sc   = &conf->server;
 	nng_tls_config       *cfg  = NULL;
 	char                 *cert = NULL;
 	char                 *key  = NULL;
 	const char           *what = NULL;
+	size_t                len;
+	char                  fwhy[BB_WHY_LEN];
 	int                   rv;
 
 	rv = nng_tls_config_alloc(
@@ -63,16 +35,13 @@ rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
 		what = "cannot make a TLS configuration";
 		goto fail;
 	}
-	cert = tls_read_file(sc->rpc_tls_certificate_file);
-	key  = tls_read_file(sc->rpc_tls_private_key_file);
-	if (cert == NULL || key == NULL) {
-		(void) snprintf(tls_errbuf, sizeof(tls_errbuf),
-		                "rpc: cannot read %s: %s",
-		                cert == NULL ? sc->rpc_tls_certificate_file
-		                             : sc->rpc_tls_private_key_file,
-		                strerror(errno));
-		*why = tls_errbuf;
-		goto out;
+	if (bb_file_read(sc->rpc_tls_certificate_file, TLS_MAX_PEM, 0, &cert,
+	                 &len, NULL, fwhy, sizeof(fwhy)) != BB_OK ||
+	    bb_file_read(sc->rpc_tls_private_key_file, TLS_MAX_PEM, 0, &key,
+	                 &len, NULL, fwhy, sizeof(fwhy)) != BB_OK) {
+		(void) bb_why(BB_ECONFIG, why, whylen, "rpc: cannot read %s",
+		              fwhy);
+		goto fail;
 	}
 	rv = nng_tls_config_own_cert(cfg, cert, key, NULL);
 	if (rv != 0) {
@@ -98,10 +67,10 @@ rpc__tls_config(const bb_conf *conf, bool server, nng_tls_config **cfgp,
 	return BB_OK;
 
 fail:
-	(void) snprintf(tls_errbuf, sizeof(tls_errbuf), "rpc: %s: %s", what,
-	                nng_strerror(rv));
-	*why = tls_errbuf;
-out:
+	if (what != NULL) { // else the file read wrote why
+		(void) bb_why(BB_ECONFIG, why, whylen, "rpc: %s: %s", what,
+		              nng_strerror(rv));
+	}
 	free(cert);
 	free(key);
 	if (cfg != NULL) {

@@ -216,10 +216,9 @@ main(int argc, char **argv)
 
 	// Peers first: storage initializes replicas through them.  Peers that
 	// are down are no error; NNG keeps dialing.
-	rv = rpc_pool_open(conf, &pool, &errmsg);
+	rv = rpc_pool_open(conf, &pool, why, sizeof(why));
 	if (rv != BB_OK) {
-		(void) fprintf(stderr, "blobbyd: peers: %s\n",
-		               errmsg != NULL ? errmsg : bb_strerror(rv));
+		(void) fprintf(stderr, "blobbyd: peers: %s\n", why);
 		code = rv == BB_ECONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 		goto done;
 	}
@@ -233,10 +232,9 @@ main(int argc, char **argv)
 		code = rv == BB_ECONFIG ? EX_CONFIG : EX_CANTCREAT;
 		goto done;
 	}
-	rv = rpc_server_start(conf, st, &rpc, &errmsg);
+	rv = rpc_server_start(conf, st, &rpc, why, sizeof(why));
 	if (rv != BB_OK) {
-		(void) fprintf(stderr, "blobbyd: rpc: %s\n",
-		               errmsg ? errmsg : bb_strerror(rv));
+		(void) fprintf(stderr, "blobbyd: rpc: %s\n", why);
 		code = rv == BB_ECONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 		goto done;
 	}

@@ -4,9 +4,8 @@
 // common/conf/conf.c -- loading the configuration: reading the file, feeding
 // libinih line by line (so every message can name its line), collecting
 // errors, which sections exist and the records they create, the embedded
-// default, and freeing.  The keys of a section and the checks across them
-// live in conf_check.c, parsing one value in conf_value.c.
-#include <errno.h>
+// default, and freeing.  The keys of a section live in schema.c, the
+// checks across them in check.c, parsing one value in value.c.
 #include <ini.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -16,6 +15,7 @@
 
 #include "common/conf/conf.h"
 #include "common/conf/conf_impl.h"
+#include "common/file.h"
 
 const char bb_conf_default_text[] =
     "; blobbyd's embedded single-node default (used without -c).\n"
@@ -533,58 +533,23 @@ bb_conf_load_string(const char *text, const char *name, bb_conf **confp,
 bb_err
 bb_conf_load(const char *path, bb_conf **confp, char **errorsp)
 {
-	FILE  *f    = NULL;
 	char  *text = NULL;
 	size_t len;
-	char   ebuf[128], msg[1024];
-	bb_err rv  = BB_OK;
-	int    err = 0;
+	char   why[BB_WHY_LEN];
+	bb_err rv;
 
 	if (path == NULL || confp == NULL) {
 		set_message(errorsp, "no configuration file");
 		return BB_EINVAL;
 	}
-	f = fopen(path, "r");
-	if (f == NULL) {
-		err = errno;
-		goto done;
-	}
-	// One byte over the cap tells "too large" from "full".  Pages past
-	// the end of the file are never touched.
-	text = malloc(BB__CONF_MAX_FILE + 1);
-	if (text == NULL) {
-		err = ENOMEM;
-		goto done;
-	}
-	errno = 0;
-	len   = fread(text, 1, BB__CONF_MAX_FILE + 1, f);
-	if (ferror(f)) {
-		// fopen() succeeds on a directory; the read says EISDIR.
-		err = errno != 0 ? errno : EIO;
-		goto done;
-	}
-	if (len > BB__CONF_MAX_FILE) {
-		(void) snprintf(msg, sizeof(msg),
-		                "%s: file too large (more than %d bytes)",
-		                path, BB__CONF_MAX_FILE);
-		set_message(errorsp, msg);
-		rv = BB_ECONFIG;
-		goto done;
+	// No BB_FILE_REGULAR: a configuration may come from a pipe.
+	rv = bb_file_read(path, BB__CONF_MAX_FILE, 0, &text, &len, NULL, why,
+	                  sizeof(why));
+	if (rv != BB_OK) {
+		set_message(errorsp, why);
+		return rv == BB_ETOOBIG ? BB_ECONFIG : rv;
 	}
 	rv = conf_parse(text, len, path, confp, errorsp);
-
-done:
-	if (err != 0) {
-		if (strerror_r(err, ebuf, sizeof(ebuf)) != 0) {
-			(void) snprintf(ebuf, sizeof(ebuf), "error %d", err);
-		}
-		(void) snprintf(msg, sizeof(msg), "%s: %s", path, ebuf);
-		set_message(errorsp, msg);
-		rv = bb_err_from_errno(err);
-	}
-	if (f != NULL) {
-		(void) fclose(f);
-	}
 	free(text);
 	return rv;
 }

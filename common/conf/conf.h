@@ -16,12 +16,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
-
-// A list of strings from a comma-separated value.
-typedef struct bb_strlist {
-	char **v; // owned, each owned
-	size_t n;
-} bb_strlist;
+#include "common/strlist.h"
 
 typedef enum {
 	BB_LOG_FORMAT_PLAIN = 0,
@@ -185,7 +180,8 @@ bb_err bb_conf_load_string(const char *text, const char *name, bb_conf **confp,
 void bb_conf_free(bb_conf *conf);
 
 // bb_conf_find_ns returns the namespace called name, or NULL.  Borrowed;
-// valid until bb_conf_free(conf).
+// valid until bb_conf_free(conf).  For tests: the product finds
+// namespaces through storage (store_find_ns).
 const bb_ns_conf *bb_conf_find_ns(const bb_conf *conf, const char *name);
 
 #endif // COMMON_CONF_H

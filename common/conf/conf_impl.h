@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// common/conf/conf_impl.h -- what the three files of the loader share: conf.c
-// (reading lines, sections, errors, freeing), conf_check.c (the key
-// tables, keys of a section, whole-file checks) and conf_value.c (one
-// value by its type).  Only those three files include it.
+// common/conf/conf_impl.h -- what the four files of the loader share:
+// conf.c (reading lines, sections, errors, freeing), schema.c (the key
+// tables, keys of a section, defaults), check.c (checks across keys and
+// sections) and value.c (one value by its type).  Only those four files
+// include it.
 #ifndef COMMON_CONF_IMPL_H
 #define COMMON_CONF_IMPL_H
 
@@ -141,7 +142,7 @@ long bb__conf_find_sect(const bb__conf_parser *p, const char *name);
 // keys be skipped after reporting an unknown or rejected section).
 void bb__conf_section_begin(bb__conf_parser *p, const char *name, int line);
 
-// conf_check.c
+// schema.c
 
 // bb__conf_base returns the struct that the keys of a section of kind go
 // into: index picks the remote, aws or namespace record, acl_off the ACL
@@ -166,12 +167,25 @@ void bb__conf_free_fields(bb__conf_kind kind, void *base);
 // section.  Problems are reported through bb__conf_error().
 void bb__conf_set_key(bb__conf_parser *p, const char *name, const char *value);
 
+// bb__conf_key_seen returns the line key was set on in s: negative if
+// its value was rejected, 0 if absent (or key is unknown in s's table).
+int bb__conf_key_seen(const bb__conf_sect *s, const char *key);
+
+// bb__conf_key_line is where to report a problem with key: its line, else
+// the section header's (always the header's for a NULL key).
+int bb__conf_key_line(const bb__conf_sect *s, const char *key);
+
+// bb__conf_check_required reports each required key that s lacks.
+void bb__conf_check_required(bb__conf_parser *p, const bb__conf_sect *s);
+
+// check.c
+
 // bb__conf_finish applies the defaults that depend on other keys, runs
 // the checks that need the whole file, then sorts the remotes by id and
 // the namespaces by name.
 void bb__conf_finish(bb__conf_parser *p);
 
-// conf_value.c
+// value.c
 
 // bb__conf_set_value parses v as k's type into its field in the struct at
 // base, replacing (and freeing) what the field held.  On a bad value it

@@ -5,7 +5,7 @@
 // text by its type (integers, booleans, sizes, durations, the two enums,
 // lists of CIDRs or tags, strings with their checks: IPs, host names,
 // URLs, paths) into its field, and freeing what a field owns.  Which key
-// has which type, and checks across keys, are conf_check.c's.
+// has which type is schema.c's, checks across keys are check.c's.
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,19 +221,6 @@ reject(bb__conf_parser *p, const bb__conf_key *k, const char *v, int line,
 	return false;
 }
 
-static void
-strlist_fini(bb_strlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		free(l->v[i]);
-	}
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
 static bool
 is_blank(char c)
 {
@@ -285,8 +272,8 @@ split_list(bb__conf_parser *p, const bb__conf_key *k, const char *v, int line,
 			break;
 		}
 	}
-	for (i = 0; i < l.n; i++) {
-		if (k->type == BB__CONF_T_CIDRS && !is_cidr(l.v[i])) {
+	for (i = 0; k->type == BB__CONF_T_CIDRS && i < l.n; i++) {
+		if (!is_cidr(l.v[i])) {
 			bb__conf_error(
 			    p, line,
 			    "%s: '%s' is not a CIDR such as 10.0.0.0/8 or "
@@ -294,21 +281,19 @@ split_list(bb__conf_parser *p, const bb__conf_key *k, const char *v, int line,
 			    k->name, l.v[i]);
 			goto fail;
 		}
-		for (j = 0; k->type == BB__CONF_T_TAGS && j < i; j++) {
-			if (strcmp(l.v[i], l.v[j]) == 0) {
-				bb__conf_error(p, line,
-				               "%s: duplicate tag '%s'",
-				               k->name, l.v[i]);
-				goto fail;
-			}
-		}
 	}
-	strlist_fini(out);
+	i = bb_strlist_dup(l.v, l.n);
+	if (k->type == BB__CONF_T_TAGS && i < l.n) {
+		bb__conf_error(p, line, "%s: duplicate tag '%s'", k->name,
+		               l.v[i]);
+		goto fail;
+	}
+	bb_strlist_fini(out);
 	*out = l;
 	return true;
 
 fail:
-	strlist_fini(&l);
+	bb_strlist_fini(&l);
 	return false;
 }
 
@@ -461,7 +446,7 @@ bb__conf_free_value(const bb__conf_key *k, void *base)
 	void *f = (char *) base + k->off;
 
 	if (k->type == BB__CONF_T_CIDRS || k->type == BB__CONF_T_TAGS) {
-		strlist_fini(f);
+		bb_strlist_fini(f);
 	} else if (k->type <= BB__CONF_T_PROM) {
 		free(*(char **) f);
 		*(char **) f = NULL;

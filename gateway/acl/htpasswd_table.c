@@ -18,6 +18,8 @@
 #include <apr_general.h>
 #include <apr_md5.h>
 
+#include "common/file.h"
+#include "common/strlist.h"
 #include "gateway/acl/htpasswd.h"
 
 #define HT_MAX_FILE  (16u << 20)
@@ -163,14 +165,11 @@ ht_parse_line(char *line, ht_entry *e, char *why, size_t whylen)
 			                e->user);
 			return BB_ECONFIG;
 		}
-		for (i = 0; i < e->ntags; i++) {
-			if (strcmp(e->tags[i], tag) == 0) {
-				(void) snprintf(
-				    why, whylen,
-				    "user '%s': duplicate tag '%s'", e->user,
-				    tag);
-				return BB_ECONFIG;
-			}
+		if (bb_strlist_has(e->tags, e->ntags, tag)) {
+			(void) snprintf(why, whylen,
+			                "user '%s': duplicate tag '%s'",
+			                e->user, tag);
+			return BB_ECONFIG;
 		}
 		e->tags[e->ntags++] = tag;
 	}
@@ -279,65 +278,23 @@ ht_read(const char *path, char **bufp, size_t *lenp, struct stat *stp,
 	struct stat st;
 	char       *buf = NULL;
 	size_t      len = 0;
-	ssize_t     n;
-	int         fd = -1;
 	bb_err      rv;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		rv = bb_err_from_errno(errno);
-		(void) snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
+	rv = bb_file_read(path, HT_MAX_FILE, BB_FILE_REGULAR, &buf, &len, &st,
+	                  err, errlen);
+	if (rv != BB_OK) {
+		return rv;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t) HT_MAX_FILE) {
-		rv = S_ISREG(st.st_mode) ? BB_ETOOBIG : BB_EINVAL;
-		(void) snprintf(err, errlen, "%s: %s", path,
-		                S_ISREG(st.st_mode) ? "larger than 16 MiB"
-		                                    : "not a regular file");
-		goto fail;
-	}
-	buf = malloc((size_t) st.st_size + 1);
-	if (buf == NULL) {
-		rv = BB_ENOMEM;
-		(void) snprintf(err, errlen, "%s: %s", path, bb_strerror(rv));
-		goto fail;
-	}
-	// Read one byte past the size seen: a file that grew is caught.
-	while (len <= (size_t) st.st_size) {
-		n = read(fd, buf + len, (size_t) st.st_size + 1 - len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			rv = bb_err_from_errno(errno);
-			(void) snprintf(err, errlen, "%s: %s", path,
-			                strerror(errno));
-			goto fail;
-		}
-		if (n == 0) {
-			break;
-		}
-		len += (size_t) n;
-	}
+	// A size other than the one fstat saw: the file changed meanwhile.
 	if (len != (size_t) st.st_size) {
-		rv = BB_EBUSY;
-		(void) snprintf(err, errlen, "%s: changed while being read",
-		                path);
-		goto fail;
+		free(buf);
+		return bb_why(BB_EBUSY, err, errlen,
+		              "%s: changed while being read", path);
 	}
-	buf[len] = '\0';
-	(void) close(fd);
 	*bufp = buf;
 	*lenp = len;
 	*stp  = st;
 	return BB_OK;
-
-fail:
-	if (fd >= 0) {
-		(void) close(fd);
-	}
-	free(buf);
-	return rv;
 }
 
 // The file is stat'ed again after the read: a version that changed
@@ -383,15 +340,10 @@ gw_htpasswd_table_load(const char *path, gw_htpasswd_table **tp,
 static bool
 ht_has_tags(const ht_entry *e, char *const *tags, size_t ntags)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < ntags; i++) {
-		for (j = 0; j < e->ntags; j++) {
-			if (strcmp(tags[i], e->tags[j]) == 0) {
-				break;
-			}
-		}
-		if (j == e->ntags) {
+		if (!bb_strlist_has(e->tags, e->ntags, tags[i])) {
 			return false;
 		}
 	}

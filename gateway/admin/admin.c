@@ -41,7 +41,7 @@ static enum MHD_Result
 admin_health(gw_server *g, struct MHD_Connection *conn)
 {
 	const bb_conf *conf = g->conf;
-	gw__buf        b;
+	bb_buf         b;
 	char           why[512];
 	const char    *line;
 	const char    *nl;
@@ -50,9 +50,9 @@ admin_health(gw_server *g, struct MHD_Connection *conn)
 	bool           ok;
 	size_t         i;
 
-	gw__buf_init(&b, ADMIN_PAGE_MAX);
+	bb_buf_init(&b, ADMIN_PAGE_MAX);
 	if (gw_server_draining(g)) {
-		gw__buf_printf(&b, "Server is shutting down.\n");
+		bb_buf_printf(&b, "Server is shutting down.\n");
 		all = false;
 	}
 	// The configuration keeps the namespaces sorted by name.
@@ -61,14 +61,14 @@ admin_health(gw_server *g, struct MHD_Connection *conn)
 		ns   = store_find_ns(g->st, line, strlen(line));
 		ok   = ns == NULL || store_ns_health(ns, why, sizeof(why));
 		all  = all && ok;
-		gw__buf_printf(&b, "%s: %s\n", line, ok ? "OK" : "FAILED");
+		bb_buf_printf(&b, "%s: %s\n", line, ok ? "OK" : "FAILED");
 		for (line = why; !ok && *line != '\0'; line = nl + 1) {
 			nl = strchr(line, '\n');
 			if (nl == NULL) {
 				break;
 			}
-			gw__buf_printf(&b, "    %.*s\n", (int) (nl - line),
-			               line);
+			bb_buf_printf(&b, "    %.*s\n", (int) (nl - line),
+			              line);
 		}
 	}
 	return gw__reply_buf(
@@ -149,7 +149,7 @@ admin_bad_id(struct MHD_Connection *conn, const char *idstr)
 
 // admin_where says where a read of id is served from now.
 static void
-admin_where(gw_server *g, store_ns *ns, const store_id *id, gw__buf *b)
+admin_where(gw_server *g, store_ns *ns, const store_id *id, bb_buf *b)
 {
 	const bb_conf  *conf    = g->conf;
 	uint32_t        machine = store_fid_machine(&id->fid);
@@ -157,29 +157,29 @@ admin_where(gw_server *g, store_ns *ns, const store_id *id, gw__buf *b)
 	size_t          i;
 
 	if (store_ns_locate(ns, id, &fi) == BB_OK) {
-		gw__buf_printf(b,
-		               "This ID is served locally by a %s that is "
-		               "in the %s state.\n",
-		               fi.primary ? "primary" : "replica", fi.state);
+		bb_buf_printf(b,
+		              "This ID is served locally by a %s that is "
+		              "in the %s state.\n",
+		              fi.primary ? "primary" : "replica", fi.state);
 		return;
 	}
 	for (i = 0; machine != conf->machine_id && i < conf->n_remotes; i++) {
 		if (conf->remotes[i].id == machine) {
-			gw__buf_printf(
-			    b,
-			    "This ID is not held locally: a read is "
-			    "forwarded to machine %u (%s), then "
-			    "served from the archive.\n",
-			    (unsigned) machine, conf->remotes[i].name);
+			bb_buf_printf(b,
+			              "This ID is not held locally: a read is "
+			              "forwarded to machine %u (%s), then "
+			              "served from the archive.\n",
+			              (unsigned) machine,
+			              conf->remotes[i].name);
 			return;
 		}
 	}
-	gw__buf_printf(b,
-	               "This ID is not held locally%s: a read is served "
-	               "from the archive.\n",
-	               machine == conf->machine_id
-	                   ? ""
-	                   : " and its machine is not a peer of this node");
+	bb_buf_printf(b,
+	              "This ID is not held locally%s: a read is served "
+	              "from the archive.\n",
+	              machine == conf->machine_id
+	                  ? ""
+	                  : " and its machine is not a peer of this node");
 }
 
 // admin_id: what an id names and where it is now (/_id/<ns>/<id>).
@@ -191,7 +191,7 @@ admin_id(gw_server *g, struct MHD_Connection *conn, const char *rest)
 	const char       *idstr;
 	store_ns         *ns;
 	store_id          id;
-	gw__buf           b;
+	bb_buf            b;
 	char              fid[STORE_FID_STRLEN + 1];
 	char              key[1024];
 	bb_err            rv;
@@ -213,24 +213,24 @@ admin_id(gw_server *g, struct MHD_Connection *conn, const char *rest)
 		return admin_bad_id(conn, idstr);
 	}
 	nc = store_ns_conf(ns);
-	gw__buf_init(&b, ADMIN_PAGE_MAX);
-	gw__buf_printf(&b,
-	               "Name space: %s\nFile ID: %s\nMachine ID: %u\n"
-	               "Start offset: %llu\nLength: %u\n",
-	               nc->name, store_fid_format(&id.fid, fid),
-	               (unsigned) store_fid_machine(&id.fid),
-	               (unsigned long long) id.start, (unsigned) id.length);
+	bb_buf_init(&b, ADMIN_PAGE_MAX);
+	bb_buf_printf(&b,
+	              "Name space: %s\nFile ID: %s\nMachine ID: %u\n"
+	              "Start offset: %llu\nLength: %u\n",
+	              nc->name, store_fid_format(&id.fid, fid),
+	              (unsigned) store_fid_machine(&id.fid),
+	              (unsigned long long) id.start, (unsigned) id.length);
 	// The original printed the base path where the bucket belongs.
 	rv = store_ns_archive_key(ns, &id.fid, key, sizeof(key));
 	if (rv != BB_OK) {
-		gw__buf_printf(&b, "Archive destination: none (%s)\n",
-		               bb_strerror(rv));
+		bb_buf_printf(&b, "Archive destination: none (%s)\n",
+		              bb_strerror(rv));
 	} else if (nc->archive == BB_ARCHIVE_S3) {
-		gw__buf_printf(&b, "Archive destination: s3://%s/%s\n",
-		               nc->s3_bucket, key);
+		bb_buf_printf(&b, "Archive destination: s3://%s/%s\n",
+		              nc->s3_bucket, key);
 	} else {
-		gw__buf_printf(&b, "Archive destination: %s/%s\n",
-		               nc->archive_directory, key);
+		bb_buf_printf(&b, "Archive destination: %s/%s\n",
+		              nc->archive_directory, key);
 	}
 	admin_where(g, ns, &id, &b);
 	return gw__reply_buf(conn, MHD_HTTP_OK, &b, "text/plain");

@@ -18,7 +18,7 @@
 
 // The page being written and what every line needs.
 typedef struct metrics_out {
-	gw__buf              *b;
+	bb_buf               *b;
 	const char           *prefix; // prepended to label names
 	const gw__ns_metrics *v;
 	size_t                n;
@@ -32,11 +32,11 @@ metrics_family(metrics_out *o, const char *name, const char *type,
                const char *help)
 {
 	if (!o->first) {
-		gw__buf_put(o->b, "\n", 1);
+		bb_buf_put(o->b, "\n", 1);
 	}
 	o->first = false;
-	gw__buf_printf(o->b, "# TYPE %s %s\n# HELP %s %s\n", name, type, name,
-	               help);
+	bb_buf_printf(o->b, "# TYPE %s %s\n# HELP %s %s\n", name, type, name,
+	              help);
 }
 
 // metrics_label writes <prefix>namespace="<ns>" with the value escaped
@@ -47,18 +47,18 @@ metrics_label(metrics_out *o, const char *ns)
 {
 	const char *p;
 
-	gw__buf_printf(o->b, "%snamespace=\"", o->prefix);
+	bb_buf_printf(o->b, "%snamespace=\"", o->prefix);
 	for (p = ns; *p != '\0'; p++) {
 		if (*p == '\\' || *p == '"') {
-			gw__buf_put(o->b, "\\", 1);
-			gw__buf_put(o->b, p, 1);
+			bb_buf_put(o->b, "\\", 1);
+			bb_buf_put(o->b, p, 1);
 		} else if (*p == '\n') {
-			gw__buf_put(o->b, "\\n", 2);
+			bb_buf_put(o->b, "\\n", 2);
 		} else {
-			gw__buf_put(o->b, p, 1);
+			bb_buf_put(o->b, p, 1);
 		}
 	}
-	gw__buf_put(o->b, "\"", 1);
+	bb_buf_put(o->b, "\"", 1);
 }
 
 // SNAP_AT is the offset in a gw__ns_metrics of element i of the uint64_t
@@ -80,9 +80,9 @@ metrics_per_ns(metrics_out *o, const char *name, const char *type,
 	metrics_family(o, name, type, help);
 	for (i = 0; i < o->n; i++) {
 		memcpy(&val, (const char *) &o->v[i] + off, sizeof(val));
-		gw__buf_printf(o->b, "%s{", name);
+		bb_buf_printf(o->b, "%s{", name);
 		metrics_label(o, o->v[i].name);
-		gw__buf_printf(o->b, "} %llu\n", (unsigned long long) val);
+		bb_buf_printf(o->b, "} %llu\n", (unsigned long long) val);
 	}
 }
 
@@ -127,9 +127,9 @@ metrics_seconds(metrics_out *o, const char *name, const char *help,
 	metrics_family(o, name, "gauge", help);
 	for (i = 0; i < o->n; i++) {
 		ns = queued ? o->v[i].queued_upload_ns : o->v[i].unuploaded_ns;
-		gw__buf_printf(o->b, "%s{", name);
+		bb_buf_printf(o->b, "%s{", name);
 		metrics_label(o, o->v[i].name);
-		gw__buf_printf(o->b, "} %f\n", (double) ns / 1e9);
+		bb_buf_printf(o->b, "} %f\n", (double) ns / 1e9);
 	}
 }
 
@@ -143,9 +143,9 @@ metrics_internal(metrics_out *o)
 	               "The number of internally generated errors "
 	               "encountered.");
 	for (i = 0; i < o->n; i++) {
-		gw__buf_printf(o->b, "internal_errors{");
+		bb_buf_printf(o->b, "internal_errors{");
 		metrics_label(o, o->v[i].name);
-		gw__buf_printf(
+		bb_buf_printf(
 		    o->b, ",%stype=\"insert\"} %llu\n", o->prefix,
 		    (unsigned long long) o->v[i]
 		        .snap.counters[STORE_CTR_INTERNAL_ERRORS_INSERT]);
@@ -167,13 +167,13 @@ metrics_timing(metrics_out *o)
 	               "aggregate since server startup.");
 	for (i = 0; i < o->n; i++) {
 		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-			gw__buf_printf(o->b, "timing_data_nanoseconds{");
+			bb_buf_printf(o->b, "timing_data_nanoseconds{");
 			metrics_label(o, o->v[i].name);
-			gw__buf_printf(o->b, ",%stype=\"%s\"} %llu\n",
-			               o->prefix,
-			               store_metrics_ctr_name(kinds[k]),
-			               (unsigned long long) o->v[i]
-			                   .snap.counters[kinds[k]]);
+			bb_buf_printf(o->b, ",%stype=\"%s\"} %llu\n",
+			              o->prefix,
+			              store_metrics_ctr_name(kinds[k]),
+			              (unsigned long long) o->v[i]
+			                  .snap.counters[kinds[k]]);
 		}
 	}
 }
@@ -192,23 +192,22 @@ metrics_hist(metrics_out *o, store_hist h, const char *help)
 	for (i = 0; i < o->n; i++) {
 		hs = &o->v[i].snap.hists[h];
 		for (k = 0; k <= STORE_HIST_NBOUNDS; k++) {
-			gw__buf_printf(o->b, "%s_bucket{", name);
+			bb_buf_printf(o->b, "%s_bucket{", name);
 			metrics_label(o, o->v[i].name);
 			// le is Prometheus' own label: never prefixed.
-			gw__buf_printf(o->b, ",le=\"%s\"} %llu\n",
-			               store_metrics_bound_le(k),
-			               (unsigned long long) hs->buckets[k]);
+			bb_buf_printf(o->b, ",le=\"%s\"} %llu\n",
+			              store_metrics_bound_le(k),
+			              (unsigned long long) hs->buckets[k]);
 		}
-		gw__buf_printf(o->b, "%s_sum{", name);
+		bb_buf_printf(o->b, "%s_sum{", name);
 		metrics_label(o, o->v[i].name);
-		gw__buf_printf(
-		    o->b, "} %llu.%09llu\n",
-		    (unsigned long long) (hs->sum_ns / 1000000000u),
-		    (unsigned long long) (hs->sum_ns % 1000000000u));
-		gw__buf_printf(o->b, "%s_count{", name);
+		bb_buf_printf(o->b, "} %llu.%09llu\n",
+		              (unsigned long long) (hs->sum_ns / 1000000000u),
+		              (unsigned long long) (hs->sum_ns % 1000000000u));
+		bb_buf_printf(o->b, "%s_count{", name);
 		metrics_label(o, o->v[i].name);
-		gw__buf_printf(o->b, "} %llu\n",
-		               (unsigned long long) hs->count);
+		bb_buf_printf(o->b, "} %llu\n",
+		              (unsigned long long) hs->count);
 	}
 }
 
@@ -218,7 +217,7 @@ metrics_global(metrics_out *o, const char *name, const char *type,
                const char *help, uint64_t v)
 {
 	metrics_family(o, name, type, help);
-	gw__buf_printf(o->b, "%s %llu\n", name, (unsigned long long) v);
+	bb_buf_printf(o->b, "%s %llu\n", name, (unsigned long long) v);
 }
 
 // metrics_lifecycle writes the archive lifecycle's counters.
@@ -264,13 +263,12 @@ metrics_lifecycle(metrics_out *o, const store_lifecycle_stats *lc,
 	               "gauge",
 	               "How long the oldest file waiting for its upload has "
 	               "waited.");
-	gw__buf_printf(o->b,
-	               "blobby_archive_oldest_queued_upload_seconds %f\n",
-	               (double) oldest_age_ns / 1e9);
+	bb_buf_printf(o->b, "blobby_archive_oldest_queued_upload_seconds %f\n",
+	              (double) oldest_age_ns / 1e9);
 }
 
 void
-gw__metrics_render(gw__buf *b, const char *prefix, bool draining,
+gw__metrics_render(bb_buf *b, const char *prefix, bool draining,
                    const gw__ns_metrics *v, size_t n,
                    const store_lifecycle_stats *lc, int64_t lc_oldest_ns)
 {
@@ -280,13 +278,13 @@ gw__metrics_render(gw__buf *b, const char *prefix, bool draining,
 
 	metrics_family(&o, "shutting_down", "gauge",
 	               "1 while the server is shutting down (drain mode).");
-	gw__buf_printf(b, "shutting_down %d\n", draining ? 1 : 0);
+	bb_buf_printf(b, "shutting_down %d\n", draining ? 1 : 0);
 	metrics_family(&o, "namespaces_healthy", "gauge",
 	               "1 if the namespace can take inserts, else 0.");
 	for (i = 0; i < n; i++) {
-		gw__buf_printf(b, "namespaces_healthy{");
+		bb_buf_printf(b, "namespaces_healthy{");
 		metrics_label(&o, v[i].name);
-		gw__buf_printf(b, "} %d\n", v[i].healthy ? 1 : 0);
+		bb_buf_printf(b, "} %d\n", v[i].healthy ? 1 : 0);
 	}
 	// From here the original's families in its (alphabetical) order.
 	metrics_ctr(&o, STORE_CTR_BYTES_INSERTED,
@@ -309,10 +307,10 @@ gw__metrics_render(gw__buf *b, const char *prefix, bool draining,
 	               "The number of callers waiting in queue for a file to "
 	               "write to.");
 	for (i = 0; i < n; i++) {
-		gw__buf_printf(b, "queued_inserts{");
+		bb_buf_printf(b, "queued_inserts{");
 		metrics_label(&o, v[i].name);
-		gw__buf_printf(b, "} %lld\n",
-		               (long long) v[i].snap.queued_inserts);
+		bb_buf_printf(b, "} %lld\n",
+		              (long long) v[i].snap.queued_inserts);
 	}
 	for (op = STORE_OP_REPLICA_DELETE; op < STORE_OP_N_; op++) {
 		metrics_op(&o, (store_op) op);
@@ -342,7 +340,7 @@ gw__metrics(gw_server *g, struct MHD_Connection *conn)
 	store_lifecycle      *lc;
 	store_lifecycle_stats st;
 	store_ns             *ns;
-	gw__buf               b;
+	bb_buf                b;
 	int64_t               lc_oldest = 0;
 	size_t                n         = 0;
 	size_t                i;
@@ -371,7 +369,7 @@ gw__metrics(gw_server *g, struct MHD_Connection *conn)
 			lc_oldest = bb_clock_mono_ns() - st.oldest_upload_ns;
 		}
 	}
-	gw__buf_init(&b, METRICS_PAGE_MAX);
+	bb_buf_init(&b, METRICS_PAGE_MAX);
 	gw__metrics_render(&b, conf->server.prometheus_tag_prefix,
 	                   gw_server_draining(g), v, n,
 	                   lc != NULL ? &st : NULL, lc_oldest);

@@ -99,7 +99,7 @@ status_peer_name(const bb_conf *conf, uint32_t id)
 // status_text_file prints one file line: primaries with their age and
 // replicas' peers, replicas with state and size only (as the original).
 static void
-status_text_file(const bb_conf *conf, gw__buf *b, const status_file *f,
+status_text_file(const bb_conf *conf, bb_buf *b, const status_file *f,
                  int64_t now_wall)
 {
 	const store_file_info *fi = &f->info;
@@ -108,26 +108,25 @@ status_text_file(const bb_conf *conf, gw__buf *b, const status_file *f,
 	char                   age[32];
 	uint32_t               i;
 
-	gw__buf_printf(b, "        %s state=%s size=%s", f->fid, fi->state,
-	               bb_format_bytes(fi->size, size, sizeof(size)));
+	bb_buf_printf(b, "        %s state=%s size=%s", f->fid, fi->state,
+	              bb_format_bytes(fi->size, size, sizeof(size)));
 	if (fi->primary && fi->first_insert_wall_ns != 0) {
 		// Whole seconds: nanoseconds only make the line longer.
 		int64_t d = now_wall - fi->first_insert_wall_ns;
 		d         = d > 0 ? d - d % BB_NS_PER_SEC : 0;
-		gw__buf_printf(b, " oldest=%s",
-		               bb_format_duration(d, age, sizeof(age)));
+		bb_buf_printf(b, " oldest=%s",
+		              bb_format_duration(d, age, sizeof(age)));
 	}
 	for (i = 0; fi->primary && i < fi->nrepl; i++) {
 		peer = status_peer_name(conf, fi->repl[i]);
-		gw__buf_printf(b, "%s", i == 0 ? " remotes=" : ",");
+		bb_buf_printf(b, "%s", i == 0 ? " remotes=" : ",");
 		if (peer != NULL) {
-			gw__buf_printf(b, "%s", peer);
+			bb_buf_printf(b, "%s", peer);
 		} else {
-			gw__buf_printf(b, "machine-%u",
-			               (unsigned) fi->repl[i]);
+			bb_buf_printf(b, "machine-%u", (unsigned) fi->repl[i]);
 		}
 	}
-	gw__buf_printf(b, "\n");
+	bb_buf_printf(b, "\n");
 }
 
 // status_text_ns prints one namespace: "Primaries:" (files made here for
@@ -135,14 +134,14 @@ status_text_file(const bb_conf *conf, gw__buf *b, const status_file *f,
 // files recovered at start-up among its replicas); empty sections are
 // left out.
 static void
-status_text_ns(const bb_conf *conf, gw__buf *b, const char *name,
+status_text_ns(const bb_conf *conf, bb_buf *b, const char *name,
                const status_list *l, int64_t now_wall)
 {
 	size_t i;
 	int    pass;
 	bool   head;
 
-	gw__buf_printf(b, "%s:\n", name);
+	bb_buf_printf(b, "%s:\n", name);
 	for (pass = 0; pass < 2; pass++) {
 		head = false;
 		for (i = 0; i < l->n; i++) {
@@ -150,51 +149,51 @@ status_text_ns(const bb_conf *conf, gw__buf *b, const char *name,
 				continue;
 			}
 			if (!head) {
-				gw__buf_printf(b, "    %s:\n",
-				               pass == 0 ? "Primaries"
-				                         : "Replicas");
+				bb_buf_printf(b, "    %s:\n",
+				              pass == 0 ? "Primaries"
+				                        : "Replicas");
 				head = true;
 			}
 			status_text_file(conf, b, &l->v[i], now_wall);
 		}
 	}
 	if (l->truncated) {
-		gw__buf_printf(b, "    (more files not listed)\n");
+		bb_buf_printf(b, "    (more files not listed)\n");
 	}
 }
 
 // status_json_ns prints one namespace as a JSON object.
 static void
-status_json_ns(gw__buf *b, const char *name, const status_list *l)
+status_json_ns(bb_buf *b, const char *name, const status_list *l)
 {
 	const store_file_info *fi;
 	size_t                 i;
 	uint32_t               k;
 
-	gw__buf_printf(b, "{\"name\":");
-	gw__buf_json_str(b, name);
-	gw__buf_printf(b, ",\"truncated\":%s,\"files\":[",
-	               l->truncated ? "true" : "false");
+	bb_buf_printf(b, "{\"name\":");
+	bb_buf_json_str(b, name);
+	bb_buf_printf(b, ",\"truncated\":%s,\"files\":[",
+	              l->truncated ? "true" : "false");
 	for (i = 0; i < l->n; i++) {
 		fi = &l->v[i].info;
-		gw__buf_printf(b, "%s{\"fid\":", i == 0 ? "" : ",");
-		gw__buf_json_str(b, l->v[i].fid);
-		gw__buf_printf(b, ",\"replica\":%s,\"primary\":%s,\"state\":",
-		               fi->replica ? "true" : "false",
-		               fi->primary ? "true" : "false");
-		gw__buf_json_str(b, fi->state);
-		gw__buf_printf(b,
-		               ",\"size\":%llu,\"first_insert_unix_ns\":%lld,"
-		               "\"remotes\":[",
-		               (unsigned long long) fi->size,
-		               (long long) fi->first_insert_wall_ns);
+		bb_buf_printf(b, "%s{\"fid\":", i == 0 ? "" : ",");
+		bb_buf_json_str(b, l->v[i].fid);
+		bb_buf_printf(b, ",\"replica\":%s,\"primary\":%s,\"state\":",
+		              fi->replica ? "true" : "false",
+		              fi->primary ? "true" : "false");
+		bb_buf_json_str(b, fi->state);
+		bb_buf_printf(b,
+		              ",\"size\":%llu,\"first_insert_unix_ns\":%lld,"
+		              "\"remotes\":[",
+		              (unsigned long long) fi->size,
+		              (long long) fi->first_insert_wall_ns);
 		for (k = 0; k < fi->nrepl; k++) {
-			gw__buf_printf(b, "%s%u", k == 0 ? "" : ",",
-			               (unsigned) fi->repl[k]);
+			bb_buf_printf(b, "%s%u", k == 0 ? "" : ",",
+			              (unsigned) fi->repl[k]);
 		}
-		gw__buf_printf(b, "]}");
+		bb_buf_printf(b, "]}");
 	}
-	gw__buf_printf(b, "]}");
+	bb_buf_printf(b, "]}");
 }
 
 enum MHD_Result
@@ -206,16 +205,16 @@ gw__status(gw_server *g, struct MHD_Connection *conn, bool json)
 	const char    *name;
 	status_list    l;
 	store_ns      *ns;
-	gw__buf        b;
+	bb_buf         b;
 	size_t         i;
 	size_t         shown = 0;
 
-	gw__buf_init(&b, STATUS_PAGE_MAX);
+	bb_buf_init(&b, STATUS_PAGE_MAX);
 	if (json) {
-		gw__buf_printf(&b, "{\"shutting_down\":%s,\"namespaces\":[",
-		               draining ? "true" : "false");
+		bb_buf_printf(&b, "{\"shutting_down\":%s,\"namespaces\":[",
+		              draining ? "true" : "false");
 	} else if (draining) {
-		gw__buf_printf(&b, "This server is shutting down.\n\n");
+		bb_buf_printf(&b, "This server is shutting down.\n\n");
 	}
 	// The configuration keeps the namespaces sorted by name.
 	for (i = 0; i < conf->n_namespaces; i++) {
@@ -226,7 +225,7 @@ gw__status(gw_server *g, struct MHD_Connection *conn, bool json)
 		}
 		status_list_ns(ns, &l);
 		if (json) {
-			gw__buf_printf(&b, "%s", shown == 0 ? "" : ",");
+			bb_buf_printf(&b, "%s", shown == 0 ? "" : ",");
 			status_json_ns(&b, name, &l);
 		} else {
 			status_text_ns(conf, &b, name, &l, now_wall);
@@ -235,7 +234,7 @@ gw__status(gw_server *g, struct MHD_Connection *conn, bool json)
 		shown++;
 	}
 	if (json) {
-		gw__buf_printf(&b, "]}\n");
+		bb_buf_printf(&b, "]}\n");
 	}
 	return gw__reply_buf(conn, MHD_HTTP_OK, &b,
 	                     json ? "application/json" : "text/plain");

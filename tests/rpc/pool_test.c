@@ -25,10 +25,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "tests/tmpdir.h"
 #include "blobby/rpc/v1/rpc.pb-c.h"
-#include "common/clock.h"
-#include "rpc/rpc.h"
+#include "tests/rpc/rpc_fixture.h"
 #include "storage/remote.h"
 #include "storage/spool.h"
 
@@ -36,33 +34,17 @@
 #define DOWN_A   3u
 #define DOWN_B   4u
 #define PRIMARY  1u // the machine id of the pool's own node
-#define TIMEOUT  (5 * BB_NS_PER_SEC)
 #define NTHREADS 8
 #define NCALLS   50
 
 typedef struct {
-	char          tmp[64];
-	bb_conf      *sconf; // the server node's
+	rpct_node     n;     // the server node
 	bb_conf      *pconf; // the pool's node
-	store        *st;
-	rpc_server   *srv;
 	rpc_pool     *pool;
 	store_remotes rem;
 } fix;
 
 // ---- fixture --------------------------------------------------------
-
-static bb_conf *
-load(const char *text)
-{
-	bb_conf *conf = NULL;
-	char    *errs = NULL;
-
-	if (bb_conf_load_string(text, "t.ini", &conf, &errs) != BB_OK) {
-		fail_msg("config: %s", errs != NULL ? errs : "?");
-	}
-	return conf;
-}
 
 // free_port returns a loopback port that nobody listens on.
 static unsigned
@@ -85,29 +67,11 @@ free_port(void)
 static int
 setup(void **state)
 {
-	const char *errmsg = NULL;
-	char        why[BB_WHY_LEN];
-	char        text[1024];
-	rpc_peer   *p;
-	int64_t     end;
-	fix        *fx = calloc(1, sizeof(*fx));
+	char text[1024];
+	fix *fx = calloc(1, sizeof(*fx));
 
 	assert_non_null(fx);
-	(void) snprintf(fx->tmp, sizeof(fx->tmp), "/tmp/bb_pool_test.XXXXXX");
-	assert_non_null(mkdtemp(fx->tmp));
-	(void) snprintf(text, sizeof(text),
-	                "machine_id = %u\n"
-	                "[server]\nport = 0\nrpc_addr = 127.0.0.1\n"
-	                "rpc_port = 0\n"
-	                "[namespace.test]\ndirectory = %s/replica\n"
-	                "replicas = 0\narchive = dir\n"
-	                "archive_directory = %s/ar\n",
-	                SERVER, fx->tmp, fx->tmp);
-	fx->sconf = load(text);
-	assert_int_equal(
-	    store_open(fx->sconf, NULL, &fx->st, why, sizeof(why)), BB_OK);
-	assert_int_equal(
-	    rpc_server_start(fx->sconf, fx->st, &fx->srv, &errmsg), BB_OK);
+	rpct_node_start(&fx->n, "bb_pool_test", SERVER, "replica", "");
 	(void) snprintf(text, sizeof(text),
 	                "machine_id = %u\n[client]\ntimeout = 5s\n"
 	                "[remote.%u]\nhost = 127.0.0.1\nrpc_port = %u\n"
@@ -116,18 +80,13 @@ setup(void **state)
 	                "[namespace.test]\ndirectory = %s/primary\n"
 	                "replicas = 1\narchive = dir\n"
 	                "archive_directory = %s/ar\n",
-	                PRIMARY, SERVER, (unsigned) rpc_server_port(fx->srv),
-	                DOWN_A, free_port(), DOWN_B, free_port(), fx->tmp,
-	                fx->tmp);
-	fx->pconf = load(text);
-	assert_int_equal(rpc_pool_open(fx->pconf, &fx->pool, NULL), BB_OK);
+	                PRIMARY, SERVER, (unsigned) rpc_server_port(fx->n.srv),
+	                DOWN_A, free_port(), DOWN_B, free_port(), fx->n.tmp,
+	                fx->n.tmp);
+	fx->pconf = rpct_load(text);
+	assert_int_equal(rpc_pool_open(fx->pconf, &fx->pool, NULL, 0), BB_OK);
 	rpc_pool_remotes(fx->pool, &fx->rem);
-	p   = rpc_pool_peer(fx->pool, SERVER);
-	end = bb_clock_mono_ns() + TIMEOUT;
-	while (!rpc_peer_connected(p)) {
-		assert_true(bb_clock_mono_ns() < end);
-		bb_clock_sleep_ns(2 * BB_NS_PER_MS);
-	}
+	rpct_wait_connected(rpc_pool_peer(fx->pool, SERVER));
 	*state = fx;
 	return 0;
 }
@@ -138,11 +97,8 @@ teardown(void **state)
 	fix *fx = *state;
 
 	rpc_pool_close(fx->pool);
-	rpc_server_stop(fx->srv);
-	store_close(fx->st);
+	rpct_node_stop(&fx->n);
 	bb_conf_free(fx->pconf);
-	bb_conf_free(fx->sconf);
-	bbt_rmtree(fx->tmp);
 	free(fx);
 	return 0;
 }
@@ -310,12 +266,12 @@ test_replica_calls(void **state)
 	assert_string_not_equal(r.msg, "");
 
 	// Drain mode shows in every answer.
-	rpc_server_set_draining(fx->srv, true);
+	rpc_server_set_draining(fx->n.srv, true);
 	c = mkcall(STORE_CALL_HEARTBEAT, &fid);
 	r = call1(fx, SERVER, &c);
 	expect(&r, BB_OK);
 	assert_true(r.shutting_down);
-	rpc_server_set_draining(fx->srv, false);
+	rpc_server_set_draining(fx->n.srv, false);
 
 	c = mkcall(STORE_CALL_DELETE, &fid);
 	r = call1(fx, SERVER, &c);
@@ -370,9 +326,10 @@ test_no_remotes(void **state)
 	uint32_t      id;
 
 	(void) state;
-	conf = load("machine_id = 1\n[namespace.a]\ndirectory = /d\n"
-	            "replicas = 0\narchive = dir\narchive_directory = /ar\n");
-	assert_int_equal(rpc_pool_open(conf, &pool, NULL), BB_OK);
+	conf = rpct_load(
+	    "machine_id = 1\n[namespace.a]\ndirectory = /d\n"
+	    "replicas = 0\narchive = dir\narchive_directory = /ar\n");
+	assert_int_equal(rpc_pool_open(conf, &pool, NULL, 0), BB_OK);
 	rpc_pool_remotes(pool, &rem);
 	assert_int_equal(rem.assign(rem.ctx, 0, &id), BB_OK);
 	assert_int_equal(rem.assign(rem.ctx, 1, &id), BB_EUNAVAIL);
@@ -440,7 +397,7 @@ test_pool_read(void **state)
 	fix         *fx   = *state;
 	size_t       n    = 2 * 1024 * 1024 + 3, i;
 	uint8_t     *body = malloc(n), *got = malloc(n);
-	store_ns    *ns = store_find_ns(fx->st, "test", 4);
+	store_ns    *ns = store_find_ns(fx->n.st, "test", 4);
 	store_spool *sp = NULL;
 	store_id     id, other;
 
@@ -534,29 +491,11 @@ worker(void *arg)
 	return NULL;
 }
 
-// open_peer opens a peer of the server with nctx contexts, connected.
-static rpc_peer *
-open_peer(fix *fx, unsigned nctx)
-{
-	rpc_peer *p = NULL;
-	char      url[64];
-	int64_t   end = bb_clock_mono_ns() + TIMEOUT;
-
-	(void) snprintf(url, sizeof(url), "tcp://127.0.0.1:%u",
-	                (unsigned) rpc_server_port(fx->srv));
-	assert_int_equal(rpc_peer_open(url, nctx, &p), BB_OK);
-	while (!rpc_peer_connected(p)) {
-		assert_true(bb_clock_mono_ns() < end);
-		bb_clock_sleep_ns(2 * BB_NS_PER_MS);
-	}
-	return p;
-}
-
 static void
 test_parallel(void **state)
 {
 	fix       *fx = *state;
-	rpc_peer  *p  = open_peer(fx, 4);
+	rpc_peer  *p  = rpct_peer_open(fx->n.srv, 4);
 	pthread_t  th[NTHREADS];
 	worker_arg args[NTHREADS];
 	int64_t    t0, dt;
@@ -589,7 +528,7 @@ test_context_wait(void **state)
 	Blobby__Rpc__V1__NodeStatusRequest req =
 	    BLOBBY__RPC__V1__NODE_STATUS_REQUEST__INIT;
 	ProtobufCMessage *resp = NULL;
-	rpc_peer         *p    = open_peer(fx, 1);
+	rpc_peer         *p    = rpct_peer_open(fx->n.srv, 1);
 	rpc_call         *c1 = NULL, *c2 = NULL;
 	int64_t           t0, dt;
 

@@ -26,82 +26,32 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "tests/tmpdir.h"
 #include "blobby/rpc/v1/rpc.pb-c.h"
-#include "common/clock.h"
-#include "rpc/rpc.h"
+#include "tests/rpc/rpc_fixture.h"
 #include "storage/spool.h"
 
 #define MACHINE  7u
-#define TIMEOUT  (5 * BB_NS_PER_SEC)
 #define NGARBAGE 300
 
 typedef struct {
-	char        tmp[64];
-	char        url[64];
-	bb_conf    *conf;
-	store      *st;
-	rpc_server *srv;
-	rpc_peer   *peer;
+	rpct_node n;
+	char      url[64];
+	rpc_peer *peer;
 } fix;
 
 // ---- fixture --------------------------------------------------------
 
-static bb_conf *
-load(const char *text)
-{
-	bb_conf *conf = NULL;
-	char    *errs = NULL;
-
-	if (bb_conf_load_string(text, "t.ini", &conf, &errs) != BB_OK) {
-		fail_msg("config: %s", errs != NULL ? errs : "?");
-	}
-	return conf;
-}
-
-static void
-wait_connected(const rpc_peer *p)
-{
-	int64_t end = bb_clock_mono_ns() + TIMEOUT;
-
-	while (!rpc_peer_connected(p)) {
-		if (bb_clock_mono_ns() > end) {
-			fail_msg("no connection to %s", rpc_peer_url(p));
-		}
-		bb_clock_sleep_ns(2 * BB_NS_PER_MS);
-	}
-}
-
 static int
 setup(void **state)
 {
-	const char *errmsg = NULL;
-	char        why[BB_WHY_LEN];
-	char        text[1024];
-	fix        *fx = calloc(1, sizeof(*fx));
+	fix *fx = calloc(1, sizeof(*fx));
 
 	assert_non_null(fx);
-	(void) snprintf(fx->tmp, sizeof(fx->tmp), "/tmp/bb_rpc_test.XXXXXX");
-	assert_non_null(mkdtemp(fx->tmp));
-	(void) snprintf(text, sizeof(text),
-	                "machine_id = %u\n"
-	                "[server]\nport = 0\nrpc_addr = 127.0.0.1\n"
-	                "rpc_port = 0\n"
-	                "[namespace.test]\ndirectory = %s/ns\nreplicas = 0\n"
-	                "archive = dir\narchive_directory = %s/ar\n"
-	                "max_blob_size = 4m\n",
-	                MACHINE, fx->tmp, fx->tmp);
-	fx->conf = load(text);
-	assert_int_equal(store_open(fx->conf, NULL, &fx->st, why, sizeof(why)),
-	                 BB_OK);
-	if (rpc_server_start(fx->conf, fx->st, &fx->srv, &errmsg) != BB_OK) {
-		fail_msg("rpc_server_start: %s", errmsg);
-	}
-	assert_int_not_equal(rpc_server_port(fx->srv), 0);
-	(void) snprintf(fx->url, sizeof(fx->url), "tcp://127.0.0.1:%u",
-	                (unsigned) rpc_server_port(fx->srv));
+	rpct_node_start(&fx->n, "bb_rpc_test", MACHINE, "ns",
+	                "max_blob_size = 4m\n");
+	rpct_url(fx->n.srv, fx->url, sizeof(fx->url));
 	assert_int_equal(rpc_peer_open(fx->url, 4, &fx->peer), BB_OK);
-	wait_connected(fx->peer);
+	rpct_wait_connected(fx->peer);
 	*state = fx;
 	return 0;
 }
@@ -112,10 +62,7 @@ teardown(void **state)
 	fix *fx = *state;
 
 	rpc_peer_close(fx->peer);
-	rpc_server_stop(fx->srv);
-	store_close(fx->st);
-	bb_conf_free(fx->conf);
-	bbt_rmtree(fx->tmp);
+	rpct_node_stop(&fx->n);
 	free(fx);
 	return 0;
 }
@@ -134,7 +81,7 @@ rnd(uint32_t *s)
 static store_id
 insert(fix *fx, const uint8_t *data, size_t n)
 {
-	store_ns    *ns = store_find_ns(fx->st, "test", 4);
+	store_ns    *ns = store_find_ns(fx->n.st, "test", 4);
 	store_spool *sp = NULL;
 	store_id     id;
 
@@ -296,11 +243,11 @@ test_node_status(void **state)
 	assert_string_equal(r->namespaces[0], "test");
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 
-	rpc_server_set_draining(fx->srv, true);
+	rpc_server_set_draining(fx->n.srv, true);
 	r = node_status(fx->peer);
 	assert_true(r->status->shutting_down);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
-	rpc_server_set_draining(fx->srv, false);
+	rpc_server_set_draining(fx->n.srv, false);
 	assert_string_equal(rpc_peer_url(fx->peer), fx->url);
 }
 
@@ -479,7 +426,7 @@ sp_connect(const fix *fx)
 	assert_true(fd >= 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family      = AF_INET;
-	sa.sin_port        = htons(rpc_server_port(fx->srv));
+	sa.sin_port        = htons(rpc_server_port(fx->n.srv));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
@@ -599,16 +546,17 @@ test_oversize(void **state)
 static void
 test_server_restart(void **state)
 {
-	fix        *fx     = *state;
-	const char *errmsg = NULL;
-	rpc_server *again  = NULL;
+	fix        *fx              = *state;
+	char        why[BB_WHY_LEN] = "";
+	rpc_server *again           = NULL;
 
 	// The port is taken: a second server on it fails, cleanly.
-	fx->conf->server.rpc_port = rpc_server_port(fx->srv);
+	fx->n.conf->server.rpc_port = rpc_server_port(fx->n.srv);
 	assert_int_not_equal(
-	    rpc_server_start(fx->conf, fx->st, &again, &errmsg), BB_OK);
-	assert_non_null(errmsg);
-	fx->conf->server.rpc_port = 0;
+	    rpc_server_start(fx->n.conf, fx->n.st, &again, why, sizeof(why)),
+	    BB_OK);
+	assert_non_null(strstr(why, "rpc: cannot listen"));
+	fx->n.conf->server.rpc_port = 0;
 	expect_alive(fx);
 }
 

@@ -3,8 +3,8 @@
 //
 // tests/gateway/admin/metrics_test.c -- the pure parts of the admin pages: the
 // Prometheus rendering (families, labels with the tag prefix, histogram
-// lines, the format's structure), the capped text buffer and the JSON
-// string escaper.
+// lines, the format's structure).  The text buffer and the JSON escaper
+// are tested in tests/common/buf_test.c.
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,7 +40,7 @@ render(const char *prefix, bool draining)
 	gw__ns_metrics        v[2];
 	store_lifecycle_stats lc;
 	store_metrics        *m = NULL;
-	gw__buf               b;
+	bb_buf                b;
 	char                 *text;
 
 	memset(v, 0, sizeof(v));
@@ -65,7 +65,7 @@ render(const char *prefix, bool draining)
 	lc.uploaded_bytes     = 4096;
 	lc.queued             = 2;
 
-	gw__buf_init(&b, 1 << 20);
+	bb_buf_init(&b, 1 << 20);
 	gw__metrics_render(&b, prefix, draining, v, 2, &lc, 2500000000);
 	assert_false(b.failed);
 	text = b.p;
@@ -203,56 +203,6 @@ test_render_structure(void **state)
 	free(t);
 }
 
-static void
-test_buf_cap(void **state)
-{
-	gw__buf b;
-	char    big[600];
-
-	(void) state;
-	gw__buf_init(&b, 16);
-	gw__buf_printf(&b, "%s", "0123456789");
-	assert_false(b.failed);
-	assert_string_equal(b.p, "0123456789");
-	gw__buf_put(&b, "abcdefg", 7); // 17 bytes: past the cap
-	assert_true(b.failed);
-	gw__buf_put(&b, "x", 1); // no effect once failed
-	assert_int_equal(b.len, 10);
-	gw__buf_fini(&b);
-	gw__buf_fini(&b); // zeroed: fine
-
-	// A long line goes past the stack buffer of gw__buf_printf.
-	memset(big, 'y', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';
-	gw__buf_init(&b, 1 << 20);
-	gw__buf_printf(&b, "<%s>", big);
-	assert_int_equal(b.len, sizeof(big) + 1);
-	assert_int_equal(b.p[0], '<');
-	assert_int_equal(b.p[b.len - 1], '>');
-	gw__buf_fini(&b);
-}
-
-static void
-test_json_escape(void **state)
-{
-	gw__buf b;
-
-	(void) state;
-	gw__buf_init(&b, 1024);
-	gw__buf_json_str(&b, "plain");
-	gw__buf_json_str(&b, "q\"b\\s/");
-	gw__buf_json_str(&b, "\n\t\x01\x1f\x7f");
-	gw__buf_json_str(&b, "caf\xc3\xa9");
-	gw__buf_json_str(&b, "");
-	assert_string_equal(b.p,
-	                    "\"plain\""
-	                    "\"q\\\"b\\\\s/\""
-	                    "\"\\u000a\\u0009\\u0001\\u001f\\u007f\""
-	                    "\"caf\xc3\xa9\""
-	                    "\"\"");
-	gw__buf_fini(&b);
-}
-
 int
 main(void)
 {
@@ -260,8 +210,6 @@ main(void)
 		cmocka_unit_test(test_render_values),
 		cmocka_unit_test(test_render_prefix_and_drain),
 		cmocka_unit_test(test_render_structure),
-		cmocka_unit_test(test_buf_cap),
-		cmocka_unit_test(test_json_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
