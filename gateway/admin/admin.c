@@ -147,37 +147,44 @@ admin_bad_id(struct MHD_Connection *conn, const char *idstr)
 	return gw__reply(conn, MHD_HTTP_BAD_REQUEST, msg);
 }
 
-// admin_where says where a read of id is served from now.
+// admin_where says where a read of id is served from now, as the read
+// policy (gw__locate) decides it.
 static void
 admin_where(gw_server *g, store_ns *ns, const store_id *id, gw__buf *b)
 {
-	const bb_conf  *conf    = g->conf;
-	uint32_t        machine = store_fid_machine(&id->fid);
-	store_file_info fi;
-	size_t          i;
+	const bb_conf *conf = g->conf;
+	const char    *name = "?";
+	gw__loc        loc;
+	size_t         i;
 
-	if (store_ns_locate(ns, id, &fi) == BB_OK) {
+	(void) gw__locate(g, ns, id, false, &loc);
+	switch (loc.from) {
+	case GW__FROM_LOCAL:
 		gw__buf_printf(b,
 		               "This ID is served locally by a %s that is "
 		               "in the %s state.\n",
-		               fi.primary ? "primary" : "replica", fi.state);
+		               loc.info.primary ? "primary" : "replica",
+		               loc.info.state);
 		return;
-	}
-	for (i = 0; machine != conf->machine_id && i < conf->n_remotes; i++) {
-		if (conf->remotes[i].id == machine) {
-			gw__buf_printf(
-			    b,
-			    "This ID is not held locally: a read is "
-			    "forwarded to machine %u (%s), then "
-			    "served from the archive.\n",
-			    (unsigned) machine, conf->remotes[i].name);
-			return;
+	case GW__FROM_OWNER:
+		for (i = 0; i < conf->n_remotes; i++) {
+			if (conf->remotes[i].id == loc.machine) {
+				name = conf->remotes[i].name;
+			}
 		}
+		gw__buf_printf(b,
+		               "This ID is not held locally: a read is "
+		               "forwarded to machine %u (%s), then "
+		               "served from the archive.\n",
+		               (unsigned) loc.machine, name);
+		return;
+	case GW__FROM_ARCHIVE:
+		break;
 	}
 	gw__buf_printf(b,
 	               "This ID is not held locally%s: a read is served "
 	               "from the archive.\n",
-	               machine == conf->machine_id
+	               loc.machine == conf->machine_id
 	                   ? ""
 	                   : " and its machine is not a peer of this node");
 }
