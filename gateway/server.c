@@ -293,7 +293,7 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	    MHD_OPTION_NOTIFY_CONNECTION, gw__guard_notify, g->guard,
 	    // Without HTTPS the list ends here.
 	    g->tls != NULL ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END,
-	    gw__tls_retrieve, MHD_OPTION_END);
+	    gw__tls_callback(), MHD_OPTION_END);
 	if (g->mhd == NULL) {
 		(void) snprintf(
 		    gw_errbuf, sizeof(gw_errbuf),

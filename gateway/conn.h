@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// gateway/conn.h -- internal to the gateway: the table of open connections
+// (conn.c): phase deadlines, and the request in progress for the access
+// log.
+#ifndef GATEWAY_CONN_H
+#define GATEWAY_CONN_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "gateway/accesslog.h"
+
+typedef struct gw__guard gw__guard;
+
+typedef enum {
+	GW__PHASE_BODY, // the request body must be in within read_timeout
+	GW__PHASE_BUSY, // handled and answered: inactivity timeout only
+	GW__PHASE_IDLE, // kept alive: the next request within idle_timeout
+} gw__phase;
+
+// gw__guard_start starts the sweeper: a new connection has header_ns for
+// its request head.  Caller owns *gp: gw__guard_stop (after the daemon).
+bb_err gw__guard_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
+                       gw__guard **gp);
+
+// gw__guard_stop stops the sweeper and frees g.  NULL is a no-op.
+void gw__guard_stop(gw__guard *g);
+
+// gw__guard_notify is the MHD_OPTION_NOTIFY_CONNECTION callback (cls is
+// the guard): it tracks every connection from start to close.
+void gw__guard_notify(void *cls, struct MHD_Connection *conn,
+                      void                              **socket_ctx,
+                      enum MHD_ConnectionNotificationCode code);
+
+// gw__guard_phase sets the deadline of conn for the phase it enters.
+void gw__guard_phase(gw__guard *g, struct MHD_Connection *conn,
+                     gw__phase phase);
+
+// gw__guard_request_start notes a new request of conn (for the access
+// log); gw__guard_note_status its status; gw__guard_request_info hands
+// it over once (false if there is none).  Connection thread only.
+void gw__guard_request_start(struct MHD_Connection *conn, const char *method,
+                             const char *url);
+void gw__guard_note_status(struct MHD_Connection *conn, unsigned status);
+bool gw__guard_request_info(struct MHD_Connection *conn, gw__request_info *ri);
+
+// gw__guard_cut counts the connections cut off so far.
+uint64_t gw__guard_cut(gw__guard *g);
+
+#endif // GATEWAY_CONN_H
