@@ -31,6 +31,7 @@
 typedef struct guard_conn guard_conn;
 
 struct guard_conn {
+	gw__guard       *table; // the table it is in
 	int              fd;
 	int64_t          deadline_ns; // monotonic
 	bool             cut;         // shut down already
@@ -40,16 +41,17 @@ struct guard_conn {
 };
 
 struct gw__guard {
-	int64_t         header_ns;
-	int64_t         body_ns;
-	int64_t         idle_ns;
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
-	guard_conn      head; // list sentinel
-	pthread_t       thread;
-	bool            running;
-	bool            stopping;
-	atomic_ullong   cut; // connections cut off, for metrics
+	int64_t          header_ns;
+	int64_t          body_ns;
+	int64_t          idle_ns;
+	const gw__drain *drain; // borrowed, may be NULL
+	pthread_mutex_t  mu;
+	pthread_cond_t   cv;
+	guard_conn       head; // list sentinel
+	pthread_t        thread;
+	bool             running;
+	bool             stopping;
+	atomic_ullong    cut; // connections cut off, for metrics
 };
 
 static void *
@@ -86,7 +88,7 @@ guard_main(void *arg)
 
 bb_err
 gw__guard_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
-                gw__guard **gp)
+                const gw__drain *drain, gw__guard **gp)
 {
 	pthread_condattr_t ca;
 	gw__guard         *g;
@@ -98,6 +100,7 @@ gw__guard_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
 	g->header_ns = header_ns;
 	g->body_ns   = body_ns;
 	g->idle_ns   = idle_ns;
+	g->drain     = drain;
 	g->head.next = &g->head;
 	g->head.prev = &g->head;
 	(void) pthread_mutex_init(&g->mu, NULL);
@@ -161,7 +164,8 @@ gw__guard_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 			free(c); // unguarded: only the inactivity timeout
 			return;
 		}
-		c->fd = info->connect_fd;
+		c->table = g;
+		c->fd    = info->connect_fd;
 		(void) pthread_mutex_lock(&g->mu);
 		c->deadline_ns     = bb_clock_mono_ns() + g->header_ns;
 		c->next            = g->head.next;
@@ -241,14 +245,16 @@ gw__guard_request_start(struct MHD_Connection *conn, const char *method,
 	}
 }
 
-void
-gw__guard_note_status(struct MHD_Connection *conn, unsigned status)
+bool
+gw__guard_reply(struct MHD_Connection *conn, unsigned status)
 {
 	guard_conn *c = guard_of(conn);
 
-	if (c != NULL) {
-		c->req.status = status;
+	if (c == NULL) {
+		return false;
 	}
+	c->req.status = status;
+	return gw__drain_on(c->table->drain);
 }
 
 bool

@@ -13,6 +13,7 @@
 
 #include "common/err.h"
 #include "gateway/accesslog.h"
+#include "gateway/drain.h"
 
 typedef struct gw__guard gw__guard;
 
@@ -23,9 +24,11 @@ typedef enum {
 } gw__phase;
 
 // gw__guard_start starts the sweeper: a new connection has header_ns for
-// its request head.  Caller owns *gp: gw__guard_stop (after the daemon).
+// its request head.  drain (borrowed, may be NULL: never draining) is
+// the drain state its responses report (gw__guard_reply).  Caller owns
+// *gp: gw__guard_stop (after the daemon).
 bb_err gw__guard_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
-                       gw__guard **gp);
+                       const gw__drain *drain, gw__guard **gp);
 
 // gw__guard_stop stops the sweeper and frees g.  NULL is a no-op.
 void gw__guard_stop(gw__guard *g);
@@ -41,11 +44,16 @@ void gw__guard_phase(gw__guard *g, struct MHD_Connection *conn,
                      gw__phase phase);
 
 // gw__guard_request_start notes a new request of conn (for the access
-// log); gw__guard_note_status its status; gw__guard_request_info hands
-// it over once (false if there is none).  Connection thread only.
+// log); gw__guard_request_info hands it over once (false if there is
+// none).  Connection thread only.
 void gw__guard_request_start(struct MHD_Connection *conn, const char *method,
                              const char *url);
-void gw__guard_note_status(struct MHD_Connection *conn, unsigned status);
+
+// gw__guard_reply notes status as the answer to the request on conn (for
+// the access log) and says whether the server of conn is draining, from
+// any thread: the connection, not the thread, knows its server.  A
+// connection without a record (no memory when it opened) reports false.
+bool gw__guard_reply(struct MHD_Connection *conn, unsigned status);
 bool gw__guard_request_info(struct MHD_Connection *conn, gw__request_info *ri);
 
 // gw__guard_cut counts the connections cut off so far.

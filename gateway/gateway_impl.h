@@ -13,10 +13,12 @@
 #include "gateway/admin/admin.h"
 #include "gateway/buf.h"
 #include "gateway/conn.h"
+#include "gateway/drain.h"
 #include "gateway/gateway.h"
 #include "gateway/insert.h"
 #include "gateway/read.h"
 #include "gateway/reply.h"
+#include "gateway/route.h"
 #include "gateway/server.h"
 #include "gateway/tls.h"
 

@@ -14,15 +14,13 @@ gw__queue(struct MHD_Connection *conn, unsigned status,
           struct MHD_Response *resp, const char *ctype)
 {
 	enum MHD_Result ret;
-	gw_server      *g;
 
 	if (resp == NULL) {
 		return MHD_NO;
 	}
 	(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                               ctype);
-	g = gw__current();
-	if (g != NULL && gw_server_draining(g)) {
+	if (gw__guard_reply(conn, status)) {
 		// As the original in shutdown mode: clients (and load
 		// balancers) learn it from every answer, and no connection
 		// outlives its request, so the node can go.
@@ -30,7 +28,6 @@ gw__queue(struct MHD_Connection *conn, unsigned status,
 		(void) MHD_add_response_header(
 		    resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	}
-	gw__guard_note_status(conn, status);
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;

@@ -10,11 +10,12 @@
 
 #include "common/err.h"
 
-// gw__queue sets the Content-Type of resp (and, in drain mode, the
-// Shutting-Down and Connection: close headers), queues it with status and
-// releases it: it takes ownership of resp, which may be NULL (a failed
-// create; the connection is then closed).  Every response goes through
-// here.
+// gw__queue sets the Content-Type of resp (and, while the server of conn
+// drains, the Shutting-Down and Connection: close headers; the
+// connection table knows that server, so any thread may queue), queues
+// it with status and releases it: it takes ownership of resp, which may
+// be NULL (a failed create; the connection is then closed).  Every
+// response goes through here.
 enum MHD_Result gw__queue(struct MHD_Connection *conn, unsigned status,
                           struct MHD_Response *resp, const char *ctype);
 

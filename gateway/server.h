@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "gateway/drain.h"
 #include "gateway/gateway.h"
 
 struct gw_server {
@@ -21,21 +22,11 @@ struct gw_server {
 	struct MHD_Daemon *mhd;  // owned
 	uint16_t           port;
 	atomic_uint        inflight; // inserts being stored now
-	// Drain mode (/_shutdown, SIGTERM) and who else must know of it;
-	// drain_mu orders the changes so the hook hears them in order.
-	atomic_bool        draining;
-	pthread_mutex_t    drain_mu;
-	gw_drain_fn        drain_fn;  // may be NULL
-	void              *drain_arg; // borrowed
-	struct gw__access *access;    // owned: the ACLs
-	struct gw__guard  *guard;     // owned: phase deadlines
-	struct gw__tls    *tls;       // owned, NULL without HTTPS
-	struct gw__alog   *alog;      // owned, NULL without an access log
+	gw__drain          drain;    // drain mode and its hook
+	struct gw__access *access;   // owned: the ACLs
+	struct gw__guard  *guard;    // owned: phase deadlines
+	struct gw__tls    *tls;      // owned, NULL without HTTPS
+	struct gw__alog   *alog;     // owned, NULL without an access log
 };
-
-// gw__current returns the server whose access handler runs on this
-// thread, or NULL outside one.  Every response is queued from inside the
-// handler, so gw__queue finds the drain state here.
-gw_server *gw__current(void);
 
 #endif // GATEWAY_SERVER_H
