@@ -26,28 +26,28 @@
 #include "common/log.h"
 #include "gateway/gateway_impl.h"
 
-#define GUARD_SWEEP_NS (200 * BB_NS_PER_MS)
+#define CONN_SWEEP_NS (200 * BB_NS_PER_MS)
 
-typedef struct guard_conn guard_conn;
+typedef struct conn_rec conn_rec;
 
-struct guard_conn {
-	gw__guard       *table; // the table it is in
+struct conn_rec {
+	gw__conns       *table; // the table it is in
 	int              fd;
 	int64_t          deadline_ns; // monotonic
 	bool             cut;         // shut down already
 	gw__request_info req;         // the request in progress, for logs
-	guard_conn      *prev;
-	guard_conn      *next;
+	conn_rec        *prev;
+	conn_rec        *next;
 };
 
-struct gw__guard {
+struct gw__conns {
 	int64_t          header_ns;
 	int64_t          body_ns;
 	int64_t          idle_ns;
 	const gw__drain *drain; // borrowed, may be NULL
 	pthread_mutex_t  mu;
 	pthread_cond_t   cv;
-	guard_conn       head; // list sentinel
+	conn_rec         head; // list sentinel
 	pthread_t        thread;
 	bool             running;
 	bool             stopping;
@@ -55,10 +55,10 @@ struct gw__guard {
 };
 
 static void *
-guard_main(void *arg)
+conns_main(void *arg)
 {
-	gw__guard      *g = arg;
-	guard_conn     *c;
+	gw__conns      *g = arg;
+	conn_rec       *c;
 	struct timespec ts;
 	int64_t         now;
 	int64_t         next;
@@ -72,12 +72,11 @@ guard_main(void *arg)
 				// it); its reads and writes fail from now on.
 				(void) shutdown(c->fd, SHUT_RDWR);
 				c->cut = true;
-				atomic_fetch_add(&g->cut, 1);
 				bb_log_debug("http: cut off a connection that "
 				             "missed its deadline");
 			}
 		}
-		next       = now + GUARD_SWEEP_NS;
+		next       = now + CONN_SWEEP_NS;
 		ts.tv_sec  = (time_t) (next / BB_NS_PER_SEC);
 		ts.tv_nsec = (long) (next % BB_NS_PER_SEC);
 		(void) pthread_cond_timedwait(&g->cv, &g->mu, &ts);
@@ -87,11 +86,11 @@ guard_main(void *arg)
 }
 
 bb_err
-gw__guard_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
-                const gw__drain *drain, gw__guard **gp)
+gw__conns_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
+                const gw__drain *drain, gw__conns **gp)
 {
 	pthread_condattr_t ca;
-	gw__guard         *g;
+	gw__conns         *g;
 
 	g = calloc(1, sizeof(*g));
 	if (g == NULL) {
@@ -108,8 +107,8 @@ gw__guard_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
 	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	(void) pthread_cond_init(&g->cv, &ca);
 	(void) pthread_condattr_destroy(&ca);
-	if (pthread_create(&g->thread, NULL, guard_main, g) != 0) {
-		gw__guard_stop(g);
+	if (pthread_create(&g->thread, NULL, conns_main, g) != 0) {
+		gw__conns_stop(g);
 		return BB_ESYS;
 	}
 	g->running = true;
@@ -118,10 +117,10 @@ gw__guard_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
 }
 
 void
-gw__guard_stop(gw__guard *g)
+gw__conns_stop(gw__conns *g)
 {
-	guard_conn *c;
-	guard_conn *next;
+	conn_rec *c;
+	conn_rec *next;
 
 	if (g == NULL) {
 		return;
@@ -142,18 +141,12 @@ gw__guard_stop(gw__guard *g)
 	free(g);
 }
 
-uint64_t
-gw__guard_cut(gw__guard *g)
-{
-	return g != NULL ? atomic_load(&g->cut) : 0;
-}
-
 void
-gw__guard_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+gw__conns_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                  enum MHD_ConnectionNotificationCode code)
 {
-	gw__guard                      *g = cls;
-	guard_conn                     *c = *socket_ctx;
+	gw__conns                      *g = cls;
+	conn_rec                       *c = *socket_ctx;
 	const union MHD_ConnectionInfo *info;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -187,9 +180,9 @@ gw__guard_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 	*socket_ctx = NULL;
 }
 
-// guard_of returns the record of conn, or NULL.
-static guard_conn *
-guard_of(struct MHD_Connection *conn)
+// conn_of returns the record of conn, or NULL.
+static conn_rec *
+conn_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info;
 
@@ -199,10 +192,10 @@ guard_of(struct MHD_Connection *conn)
 }
 
 void
-gw__guard_phase(gw__guard *g, struct MHD_Connection *conn, gw__phase phase)
+gw__conns_phase(gw__conns *g, struct MHD_Connection *conn, gw__phase phase)
 {
-	guard_conn *c = g != NULL ? guard_of(conn) : NULL;
-	int64_t     in;
+	conn_rec *c = g != NULL ? conn_of(conn) : NULL;
+	int64_t   in;
 
 	if (c == NULL) {
 		return;
@@ -216,11 +209,11 @@ gw__guard_phase(gw__guard *g, struct MHD_Connection *conn, gw__phase phase)
 }
 
 void
-gw__guard_request_start(struct MHD_Connection *conn, const char *method,
-                        const char *url)
+gw__conn_request_start(struct MHD_Connection *conn, const char *method,
+                       const char *url)
 {
 	const union MHD_ConnectionInfo *ci;
-	guard_conn                     *c = guard_of(conn);
+	conn_rec                       *c = conn_of(conn);
 	const struct sockaddr          *sa;
 
 	if (c == NULL) {
@@ -246,9 +239,9 @@ gw__guard_request_start(struct MHD_Connection *conn, const char *method,
 }
 
 bool
-gw__guard_reply(struct MHD_Connection *conn, unsigned status)
+gw__conn_reply(struct MHD_Connection *conn, unsigned status)
 {
-	guard_conn *c = guard_of(conn);
+	conn_rec *c = conn_of(conn);
 
 	if (c == NULL) {
 		return false;
@@ -258,9 +251,9 @@ gw__guard_reply(struct MHD_Connection *conn, unsigned status)
 }
 
 bool
-gw__guard_request_info(struct MHD_Connection *conn, gw__request_info *ri)
+gw__conn_request_info(struct MHD_Connection *conn, gw__request_info *ri)
 {
-	guard_conn *c = guard_of(conn);
+	conn_rec *c = conn_of(conn);
 
 	if (c == NULL || c->req.start_ns == 0) {
 		return false;

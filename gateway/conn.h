@@ -15,7 +15,7 @@
 #include "gateway/accesslog.h"
 #include "gateway/drain.h"
 
-typedef struct gw__guard gw__guard;
+typedef struct gw__conns gw__conns;
 
 typedef enum {
 	GW__PHASE_BODY, // the request body must be in within read_timeout
@@ -23,40 +23,37 @@ typedef enum {
 	GW__PHASE_IDLE, // kept alive: the next request within idle_timeout
 } gw__phase;
 
-// gw__guard_start starts the sweeper: a new connection has header_ns for
+// gw__conns_start starts the sweeper: a new connection has header_ns for
 // its request head.  drain (borrowed, may be NULL: never draining) is
-// the drain state its responses report (gw__guard_reply).  Caller owns
-// *gp: gw__guard_stop (after the daemon).
-bb_err gw__guard_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
-                       const gw__drain *drain, gw__guard **gp);
+// the drain state its responses report (gw__conn_reply).  Caller owns
+// *gp: gw__conns_stop (after the daemon).
+bb_err gw__conns_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
+                       const gw__drain *drain, gw__conns **gp);
 
-// gw__guard_stop stops the sweeper and frees g.  NULL is a no-op.
-void gw__guard_stop(gw__guard *g);
+// gw__conns_stop stops the sweeper and frees g.  NULL is a no-op.
+void gw__conns_stop(gw__conns *g);
 
-// gw__guard_notify is the MHD_OPTION_NOTIFY_CONNECTION callback (cls is
-// the guard): it tracks every connection from start to close.
-void gw__guard_notify(void *cls, struct MHD_Connection *conn,
+// gw__conns_notify is the MHD_OPTION_NOTIFY_CONNECTION callback (cls is
+// the table): it tracks every connection from start to close.
+void gw__conns_notify(void *cls, struct MHD_Connection *conn,
                       void                              **socket_ctx,
                       enum MHD_ConnectionNotificationCode code);
 
-// gw__guard_phase sets the deadline of conn for the phase it enters.
-void gw__guard_phase(gw__guard *g, struct MHD_Connection *conn,
+// gw__conns_phase sets the deadline of conn for the phase it enters.
+void gw__conns_phase(gw__conns *g, struct MHD_Connection *conn,
                      gw__phase phase);
 
-// gw__guard_request_start notes a new request of conn (for the access
-// log); gw__guard_request_info hands it over once (false if there is
+// gw__conn_request_start notes a new request of conn (for the access
+// log); gw__conn_request_info hands it over once (false if there is
 // none).  Connection thread only.
-void gw__guard_request_start(struct MHD_Connection *conn, const char *method,
-                             const char *url);
+void gw__conn_request_start(struct MHD_Connection *conn, const char *method,
+                            const char *url);
 
-// gw__guard_reply notes status as the answer to the request on conn (for
+// gw__conn_reply notes status as the answer to the request on conn (for
 // the access log) and says whether the server of conn is draining, from
 // any thread: the connection, not the thread, knows its server.  A
 // connection without a record (no memory when it opened) reports false.
-bool gw__guard_reply(struct MHD_Connection *conn, unsigned status);
-bool gw__guard_request_info(struct MHD_Connection *conn, gw__request_info *ri);
-
-// gw__guard_cut counts the connections cut off so far.
-uint64_t gw__guard_cut(gw__guard *g);
+bool gw__conn_reply(struct MHD_Connection *conn, unsigned status);
+bool gw__conn_request_info(struct MHD_Connection *conn, gw__request_info *ri);
 
 #endif // GATEWAY_CONN_H

@@ -20,7 +20,7 @@ gw__queue(struct MHD_Connection *conn, unsigned status,
 	}
 	(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                               ctype);
-	if (gw__guard_reply(conn, status)) {
+	if (gw__conn_reply(conn, status)) {
 		// As the original in shutdown mode: clients (and load
 		// balancers) learn it from every answer, and no connection
 		// outlives its request, so the node can go.

@@ -11,7 +11,7 @@
 #include "gateway/gateway_impl.h"
 
 // The con_cls of a read: it has no state of its own.
-static gw__req gw_read_marker;
+static gw__req route_read_marker;
 
 void
 gw__route_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -23,11 +23,11 @@ gw__route_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	(void) toe;
 	// The connection may wait for its next request, for idle_timeout.
-	gw__guard_phase(g->guard, conn, GW__PHASE_IDLE);
-	if (g->alog != NULL && gw__guard_request_info(conn, &ri)) {
+	gw__conns_phase(g->conns, conn, GW__PHASE_IDLE);
+	if (g->alog != NULL && gw__conn_request_info(conn, &ri)) {
 		gw__alog_write(g->alog, &ri);
 	}
-	if (req == NULL || req == &gw_read_marker) {
+	if (req == NULL || req == &route_read_marker) {
 		return;
 	}
 	// A client that went away mid-body leaves its spool here.
@@ -45,7 +45,7 @@ gw__route_access(void *cls, struct MHD_Connection *conn, const char *url,
 	gw__req   *req = *con_cls;
 
 	(void) version;
-	if (req == &gw_read_marker) {
+	if (req == &route_read_marker) {
 		if (*size > 0) {
 			// A body on GET or HEAD means nothing: drop it, and
 			// answer once it is over (libmicrohttpd takes no
@@ -61,17 +61,17 @@ gw__route_access(void *cls, struct MHD_Connection *conn, const char *url,
 	if (req != NULL) {
 		if (*size == 0) {
 			// The whole body is in: storing it may take long.
-			gw__guard_phase(g->guard, conn, GW__PHASE_BUSY);
+			gw__conns_phase(g->conns, conn, GW__PHASE_BUSY);
 		}
 		return gw__insert_body(g, conn, req, data, size);
 	}
 	if (g->alog != NULL) {
 		// Only the access log needs it: no copies on the hot path
 		// otherwise.
-		gw__guard_request_start(conn, method, url);
+		gw__conn_request_start(conn, method, url);
 	}
 	// The head is in: a body has read_timeout, the rest is answering.
-	gw__guard_phase(g->guard, conn,
+	gw__conns_phase(g->conns, conn,
 	                strcmp(method, MHD_HTTP_METHOD_POST) == 0
 	                    ? GW__PHASE_BODY
 	                    : GW__PHASE_BUSY);
@@ -91,7 +91,7 @@ gw__route_access(void *cls, struct MHD_Connection *conn, const char *url,
 		// Answering on the first call makes libmicrohttpd close the
 		// connection (it cannot know the request has no body yet), so
 		// reads answer on the second call and keep the connection.
-		*con_cls = &gw_read_marker;
+		*con_cls = &route_read_marker;
 		return MHD_YES;
 	}
 	// The replication methods of the original are RPCs now.

@@ -28,7 +28,7 @@
 static _Thread_local char gw_errbuf[256];
 
 __attribute__((format(printf, 2, 0))) static void
-gw_mhd_log(void *cls, const char *fmt, va_list ap)
+server_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char   msg[512];
 	size_t n;
@@ -42,10 +42,10 @@ gw_mhd_log(void *cls, const char *fmt, va_list ap)
 	bb_log_warn("http: %s", msg);
 }
 
-// gw_sockaddr turns addr:port into a socket address, IPv4 or IPv6.
+// server_sockaddr turns addr:port into a socket address, IPv4 or IPv6.
 static bb_err
-gw_sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
-            bool *v6)
+server_sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
+                bool *v6)
 {
 	struct sockaddr_in  *sin  = (struct sockaddr_in *) ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) ss;
@@ -66,10 +66,10 @@ gw_sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
 	return BB_EINVAL;
 }
 
-// gw_threads picks the worker count: inserts block their thread while
+// server_threads picks the worker count: inserts block their thread while
 // they write, so a few more threads than cores keep reads flowing.
 static unsigned
-gw_threads(const bb_server_conf *sc)
+server_threads(const bb_server_conf *sc)
 {
 	long n;
 
@@ -101,7 +101,7 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	if (errmsg != NULL) {
 		*errmsg = NULL;
 	}
-	if (gw_sockaddr(sc->addr, sc->port, &ss, &v6) != BB_OK) {
+	if (server_sockaddr(sc->addr, sc->port, &ss, &v6) != BB_OK) {
 		(void) snprintf(gw_errbuf, sizeof(gw_errbuf),
 		                "server.addr '%s' is not an IP address",
 		                sc->addr);
@@ -122,9 +122,9 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 
 	rv = gw__access_new(conf, &g->access, errmsg);
 	if (rv == BB_OK) {
-		rv = gw__guard_start(sc->read_header_timeout_ns,
+		rv = gw__conns_start(sc->read_header_timeout_ns,
 		                     sc->read_timeout_ns, sc->idle_timeout_ns,
-		                     &g->drain, &g->guard);
+		                     &g->drain, &g->conns);
 	}
 	if (rv == BB_OK && sc->has_access_log) {
 		rv = gw__alog_open(&sc->access_log, &g->alog);
@@ -156,14 +156,15 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	// The logger goes first so that MHD reports nothing through its own.
 	g->mhd = MHD_start_daemon(
 	    flags, sc->port, NULL, NULL, gw__route_access, g,
-	    MHD_OPTION_EXTERNAL_LOGGER, gw_mhd_log, g, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *) &ss, MHD_OPTION_THREAD_POOL_SIZE,
-	    gw_threads(sc), MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned) sc->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+	    MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, g,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, server_threads(sc),
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned) sc->max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned) (timeout_s > 0 ? timeout_s : 1),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
 	    MHD_OPTION_NOTIFY_COMPLETED, gw__route_completed, g,
-	    MHD_OPTION_NOTIFY_CONNECTION, gw__guard_notify, g->guard,
+	    MHD_OPTION_NOTIFY_CONNECTION, gw__conns_notify, g->conns,
 	    // Without HTTPS the list ends here.
 	    g->tls != NULL ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END,
 	    gw__tls_callback(), MHD_OPTION_END);
@@ -225,8 +226,8 @@ gw_server_stop(gw_server *g)
 	if (g->mhd != NULL) {
 		MHD_stop_daemon(g->mhd);
 	}
-	// After the daemon: no connection is left to notify the guard.
-	gw__guard_stop(g->guard);
+	// After the daemon: no connection is left to notify the table.
+	gw__conns_stop(g->conns);
 	gw__access_free(g->access);
 	gw__tls_free(g->tls);
 	gw__alog_close(g->alog);

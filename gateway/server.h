@@ -24,7 +24,7 @@ struct gw_server {
 	atomic_uint        inflight; // inserts being stored now
 	gw__drain          drain;    // drain mode and its hook
 	struct gw__access *access;   // owned: the ACLs
-	struct gw__guard  *guard;    // owned: phase deadlines
+	struct gw__conns  *conns;    // owned: phase deadlines
 	struct gw__tls    *tls;      // owned, NULL without HTTPS
 	struct gw__alog   *alog;     // owned, NULL without an access log
 };

@@ -5,12 +5,8 @@
 // dispatch and access check, /_health, /_shutdown[/start|stop|status]
 // and /_id/<ns>/<id>.  /_status and /_metrics render in status.c and
 // metrics.c; the ACL module proper (CIDR lists, basic auth) lives apart.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "gateway/gateway_impl.h"
 
@@ -19,21 +15,6 @@
 #define ADMIN_PAGE_MAX (1024 * 1024)
 
 static const char not_found[] = "The URL you are requesting does not exist.";
-
-enum MHD_Result
-gw__admin_guard(gw_server *g, struct MHD_Connection *conn,
-                const bb_acl_conf *acl, bool *allowed)
-{
-	const bb_server_conf *sc = &g->conf->server;
-	gw__admin_acl         which;
-
-	which = acl == &sc->status_acl     ? GW__ACL_STATUS
-	    : acl == &sc->health_check_acl ? GW__ACL_HEALTH
-	    : acl == &sc->shut_down_acl    ? GW__ACL_SHUTDOWN
-	                                   : GW__ACL_DEBUG;
-	return gw__access_check(gw__access_admin(g->access, which), conn,
-	                        allowed);
-}
 
 // admin_health: every namespace by name, "OK" or "FAILED" with its
 // reasons indented; 500 if any failed or the node is draining.
@@ -262,15 +243,15 @@ admin_format(struct MHD_Connection *conn)
 typedef enum { EP_HEALTH, EP_STATUS, EP_METRICS, EP_SHUTDOWN, EP_ID } admin_ep;
 
 static const struct {
-	const char *name;
-	admin_ep    ep;
-	size_t      acl; // offset of a bb_acl_conf in bb_server_conf
+	const char   *name;
+	admin_ep      ep;
+	gw__admin_acl acl;
 } endpoints[] = {
-	{ "health", EP_HEALTH, offsetof(bb_server_conf, health_check_acl) },
-	{ "status", EP_STATUS, offsetof(bb_server_conf, status_acl) },
-	{ "metrics", EP_METRICS, offsetof(bb_server_conf, status_acl) },
-	{ "shutdown", EP_SHUTDOWN, offsetof(bb_server_conf, shut_down_acl) },
-	{ "id", EP_ID, offsetof(bb_server_conf, debug_paths_acl) },
+	{ "health", EP_HEALTH, GW__ACL_HEALTH },
+	{ "status", EP_STATUS, GW__ACL_STATUS },
+	{ "metrics", EP_METRICS, GW__ACL_STATUS },
+	{ "shutdown", EP_SHUTDOWN, GW__ACL_SHUTDOWN },
+	{ "id", EP_ID, GW__ACL_DEBUG },
 };
 
 enum MHD_Result
@@ -280,7 +261,6 @@ gw__admin(gw_server *g, struct MHD_Connection *conn, const char *url,
 	const char     *name = url + 2; // after "/_"
 	size_t          n    = strcspn(name, "/");
 	const char     *rest = name + n;
-	const char     *sc   = (const char *) &g->conf->server;
 	enum MHD_Result ret;
 	bool            allowed;
 	size_t          i;
@@ -297,8 +277,8 @@ gw__admin(gw_server *g, struct MHD_Connection *conn, const char *url,
 	if (i == sizeof(endpoints) / sizeof(endpoints[0])) {
 		return gw__reply(conn, MHD_HTTP_NOT_FOUND, not_found);
 	}
-	ret = gw__admin_guard(
-	    g, conn, (const bb_acl_conf *) (sc + endpoints[i].acl), &allowed);
+	ret = gw__access_check(gw__access_admin(g->access, endpoints[i].acl),
+	                       conn, &allowed);
 	if (!allowed) {
 		return ret;
 	}

@@ -19,14 +19,6 @@
 enum MHD_Result gw__admin(gw_server *g, struct MHD_Connection *conn,
                           const char *url, const char *method);
 
-// gw__admin_guard decides whether the peer of conn may use an endpoint
-// guarded by acl.  *allowed false means a refusal is queued (401) and the
-// caller returns what this returned; true means go on (the return value
-// is then MHD_YES).  For now only loopback peers (127.0.0.0/8, ::1,
-// ::ffff:127.0.0.0/104) pass: the ACL module replaces this function.
-enum MHD_Result gw__admin_guard(gw_server *g, struct MHD_Connection *conn,
-                                const bb_acl_conf *acl, bool *allowed);
-
 // gw__status answers /_status: text, or JSON with json set.
 enum MHD_Result gw__status(gw_server *g, struct MHD_Connection *conn,
                            bool json);
