@@ -25,8 +25,6 @@
 #define GW_MEM_MIN (8 * 1024)
 #define GW_MEM_MAX (32 * 1024)
 
-static _Thread_local char gw_errbuf[256];
-
 __attribute__((format(printf, 2, 0))) static void
 server_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -86,7 +84,7 @@ server_threads(const bb_server_conf *sc)
 bb_err
 gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
                 gw_drain_fn drain_fn, void *drain_arg, gw_server **gp,
-                const char **errmsg)
+                char *why, size_t whylen)
 {
 	const bb_server_conf       *sc = &conf->server;
 	struct sockaddr_storage     ss;
@@ -98,21 +96,15 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	int64_t                     timeout_s;
 	bb_err                      rv;
 
-	if (errmsg != NULL) {
-		*errmsg = NULL;
-	}
 	if (server_sockaddr(sc->addr, sc->port, &ss, &v6) != BB_OK) {
-		(void) snprintf(gw_errbuf, sizeof(gw_errbuf),
-		                "server.addr '%s' is not an IP address",
-		                sc->addr);
-		if (errmsg != NULL) {
-			*errmsg = gw_errbuf;
-		}
-		return BB_EINVAL;
+		return bb_why(BB_EINVAL, why, whylen,
+		              "server.addr '%s' is not an IP address",
+		              sc->addr);
 	}
 	g = calloc(1, sizeof(*g));
 	if (g == NULL) {
-		return BB_ENOMEM;
+		return bb_why(BB_ENOMEM, why, whylen, "%s",
+		              bb_strerror(BB_ENOMEM));
 	}
 	g->conf = conf;
 	g->st   = st;
@@ -120,30 +112,29 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	atomic_init(&g->inflight, 0);
 	gw__drain_init(&g->drain, drain_fn, drain_arg);
 
-	rv = gw__access_new(conf, &g->access, errmsg);
-	if (rv == BB_OK) {
-		rv = gw__conns_start(sc->read_header_timeout_ns,
-		                     sc->read_timeout_ns, sc->idle_timeout_ns,
-		                     &g->drain, &g->conns);
-	}
-	if (rv == BB_OK && sc->has_access_log) {
-		rv = gw__alog_open(&sc->access_log, &g->alog);
-		if (rv != BB_OK && errmsg != NULL) {
-			(void) snprintf(gw_errbuf, sizeof(gw_errbuf),
-			                "access log %s: %s",
-			                sc->access_log.file, bb_strerror(rv));
-			*errmsg = gw_errbuf;
-		}
-	}
-	if (rv == BB_OK && sc->tls) {
-		rv = gw__tls_new(sc, &g->tls, gw_errbuf, sizeof(gw_errbuf));
-		if (rv != BB_OK && errmsg != NULL) {
-			*errmsg = gw_errbuf;
-		}
-	}
+	rv = gw__access_new(conf, &g->access, why, whylen);
 	if (rv != BB_OK) {
-		gw_server_stop(g);
-		return rv;
+		goto fail;
+	}
+	rv = gw__conns_start(sc->read_header_timeout_ns, sc->read_timeout_ns,
+	                     sc->idle_timeout_ns, &g->drain, &g->conns);
+	if (rv != BB_OK) {
+		(void) bb_why(rv, why, whylen, "%s", bb_strerror(rv));
+		goto fail;
+	}
+	if (sc->has_access_log) {
+		rv = gw__alog_open(&sc->access_log, &g->alog);
+		if (rv != BB_OK) {
+			(void) bb_why(rv, why, whylen, "access log %s: %s",
+			              sc->access_log.file, bb_strerror(rv));
+			goto fail;
+		}
+	}
+	if (sc->tls) {
+		rv = gw__tls_new(sc, &g->tls, why, whylen);
+		if (rv != BB_OK) {
+			goto fail;
+		}
 	}
 	mem       = sc->max_header_bytes;
 	mem       = mem < GW_MEM_MIN ? GW_MEM_MIN
@@ -169,21 +160,20 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	    g->tls != NULL ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END,
 	    gw__tls_callback(), MHD_OPTION_END);
 	if (g->mhd == NULL) {
-		(void) snprintf(
-		    gw_errbuf, sizeof(gw_errbuf),
-		    "cannot listen on %s port %u (in use, or not an address "
-		    "of this machine?)",
-		    sc->addr, (unsigned) sc->port);
-		if (errmsg != NULL) {
-			*errmsg = gw_errbuf;
-		}
-		gw_server_stop(g);
-		return BB_EUNAVAIL;
+		rv = bb_why(BB_EUNAVAIL, why, whylen,
+		            "cannot listen on %s port %u (in use, or not an "
+		            "address of this machine?)",
+		            sc->addr, (unsigned) sc->port);
+		goto fail;
 	}
 	info    = MHD_get_daemon_info(g->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	g->port = info != NULL ? info->port : sc->port;
 	*gp     = g;
 	return BB_OK;
+
+fail:
+	gw_server_stop(g);
+	return rv;
 }
 
 void

@@ -23,10 +23,10 @@ typedef enum {
 } gw__admin_acl;
 
 // gw__access_new builds every ACL of conf (borrowed for the call).  On
-// BB_OK the caller owns *ap (gw__access_free).  On error *errmsg gets a
-// static or thread-local description naming the section.
-bb_err gw__access_new(const bb_conf *conf, gw__access **ap,
-                      const char **errmsg);
+// BB_OK the caller owns *ap (gw__access_free).  On error
+// why[0..whylen) gets a one-line reason naming the section.
+bb_err gw__access_new(const bb_conf *conf, gw__access **ap, char *why,
+                      size_t whylen);
 
 // gw__access_free releases a.  NULL is a no-op.
 void gw__access_free(gw__access *a);
