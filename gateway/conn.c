@@ -11,7 +11,9 @@
 // only libmicrohttpd's inactivity timeout applies (a large download may
 // take long; one that stalls does not).  A sweeper thread shuts down the
 // socket of a connection past its deadline; libmicrohttpd then closes it
-// as it would any broken connection.
+// as it would any broken connection.  Each record also keeps the request
+// in progress for the access log and lends its responses the server's
+// drain state.  Writing the log is accesslog.c's; drain mode drain.c's.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

@@ -44,8 +44,9 @@ typedef struct gw__loc {
 // or src, owned by the caller); on error loc->status/msg say what to
 // answer.  Without open (/_id) it only says where a read would start:
 // loc->from (GW__FROM_OWNER: then the archive, if the owner fails) and,
-// for a local file, loc->info; it always returns BB_OK then.
-// Thread-safe.
+// for a local file, loc->info; it always returns BB_OK then.  The one
+// place the policy is written: its next change (replica holders, 503
+// against 404) goes here, and reads and /_id follow.  Thread-safe.
 bb_err gw__locate(gw_server *g, store_ns *ns, const store_id *id, bool open,
                   gw__loc *loc);
 
