@@ -280,7 +280,10 @@ gw__conns_phase(gw__conns *t, struct MHD_Connection *conn, gw__phase phase)
 	gw__conn *c = t != NULL ? conn_of(conn) : NULL;
 
 	if (c != NULL) {
-		gw__conns_enter(t, c, phase, bb_clock_mono_ns());
+		// Busy has no deadline: no clock read on every request.
+		gw__conns_enter(t, c, phase,
+		                phase == GW__PHASE_BUSY ? 0
+		                                        : bb_clock_mono_ns());
 	}
 }
 
