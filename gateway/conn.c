@@ -11,7 +11,9 @@
 // only libmicrohttpd's inactivity timeout applies (a large download may
 // take long; one that stalls does not).  A sweeper thread shuts down the
 // socket of a connection past its deadline; libmicrohttpd then closes it
-// as it would any broken connection.
+// as it would any broken connection.  Each record also keeps the request
+// in progress for the access log and lends its responses the server's
+// drain state.  Writing the log is accesslog.c's; drain mode drain.c's.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -26,166 +28,244 @@
 #include "common/log.h"
 #include "gateway/gateway_impl.h"
 
-#define GUARD_SWEEP_NS (200 * BB_NS_PER_MS)
+#define CONN_SWEEP_NS (200 * BB_NS_PER_MS)
 
-typedef struct guard_conn guard_conn;
-
-struct guard_conn {
-	int              fd;
-	int64_t          deadline_ns; // monotonic
+struct gw__conn {
+	gw__conns       *table;       // the table it is in
+	int              fd;          // borrowed from libmicrohttpd
+	int64_t          deadline_ns; // monotonic; INT64_MAX: none
 	bool             cut;         // shut down already
 	gw__request_info req;         // the request in progress, for logs
-	guard_conn      *prev;
-	guard_conn      *next;
+	gw__conn        *prev;
+	gw__conn        *next;
 };
 
-struct gw__guard {
-	int64_t         header_ns;
-	int64_t         body_ns;
-	int64_t         idle_ns;
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
-	guard_conn      head; // list sentinel
-	pthread_t       thread;
-	bool            running;
-	bool            stopping;
-	atomic_ullong   cut; // connections cut off, for metrics
+struct gw__conns {
+	int64_t          header_ns;
+	int64_t          body_ns;
+	int64_t          idle_ns;
+	const gw__drain *drain; // borrowed, may be NULL
+	pthread_mutex_t  mu;
+	pthread_cond_t   cv;
+	gw__conn         head; // list sentinel
+	size_t           count;
+	pthread_t        thread;
+	bool             running;
+	bool             stopping;
 };
+
+// --- The table: deadlines by phase, and the sweep.  No libmicrohttpd
+// here, and times come from the caller, so tests drive it. ---
+
+bb_err
+gw__conns_new(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
+              const gw__drain *drain, gw__conns **tp)
+{
+	pthread_condattr_t ca;
+	gw__conns         *t;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		return BB_ENOMEM;
+	}
+	t->header_ns = header_ns;
+	t->body_ns   = body_ns;
+	t->idle_ns   = idle_ns;
+	t->drain     = drain;
+	t->head.next = &t->head;
+	t->head.prev = &t->head;
+	(void) pthread_mutex_init(&t->mu, NULL);
+	(void) pthread_condattr_init(&ca);
+	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	(void) pthread_cond_init(&t->cv, &ca);
+	(void) pthread_condattr_destroy(&ca);
+	*tp = t;
+	return BB_OK;
+}
+
+gw__conn *
+gw__conns_add(gw__conns *t, int fd, int64_t now_ns)
+{
+	gw__conn *c;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		return NULL;
+	}
+	c->table = t;
+	c->fd    = fd;
+	(void) pthread_mutex_lock(&t->mu);
+	c->deadline_ns     = now_ns + t->header_ns;
+	c->next            = t->head.next;
+	c->prev            = &t->head;
+	t->head.next->prev = c;
+	t->head.next       = c;
+	t->count++;
+	(void) pthread_mutex_unlock(&t->mu);
+	return c;
+}
+
+void
+gw__conns_remove(gw__conns *t, gw__conn *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	(void) pthread_mutex_lock(&t->mu);
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+	t->count--;
+	(void) pthread_mutex_unlock(&t->mu);
+	free(c);
+}
+
+void
+gw__conns_enter(gw__conns *t, gw__conn *c, gw__phase phase, int64_t now_ns)
+{
+	int64_t in;
+
+	in = phase == GW__PHASE_BODY  ? t->body_ns
+	    : phase == GW__PHASE_IDLE ? t->idle_ns
+	                              : -1;
+	(void) pthread_mutex_lock(&t->mu);
+	c->deadline_ns = in < 0 ? INT64_MAX : now_ns + in;
+	(void) pthread_mutex_unlock(&t->mu);
+}
+
+// conns_sweep_locked cuts what is past its deadline; t->mu is held.
+static unsigned
+conns_sweep_locked(gw__conns *t, int64_t now_ns)
+{
+	gw__conn *c;
+	unsigned  n = 0;
+
+	for (c = t->head.next; c != &t->head; c = c->next) {
+		if (!c->cut && now_ns >= c->deadline_ns) {
+			// The socket stays open (libmicrohttpd owns it); its
+			// reads and writes fail from now on.
+			(void) shutdown(c->fd, SHUT_RDWR);
+			c->cut = true;
+			n++;
+			bb_log_debug("http: cut off a connection that missed "
+			             "its deadline");
+		}
+	}
+	return n;
+}
+
+unsigned
+gw__conns_sweep(gw__conns *t, int64_t now_ns)
+{
+	unsigned n;
+
+	(void) pthread_mutex_lock(&t->mu);
+	n = conns_sweep_locked(t, now_ns);
+	(void) pthread_mutex_unlock(&t->mu);
+	return n;
+}
+
+size_t
+gw__conns_count(gw__conns *t)
+{
+	size_t n;
+
+	(void) pthread_mutex_lock(&t->mu);
+	n = t->count;
+	(void) pthread_mutex_unlock(&t->mu);
+	return n;
+}
 
 static void *
-guard_main(void *arg)
+conns_main(void *arg)
 {
-	gw__guard      *g = arg;
-	guard_conn     *c;
+	gw__conns      *t = arg;
 	struct timespec ts;
-	int64_t         now;
 	int64_t         next;
 
-	(void) pthread_mutex_lock(&g->mu);
-	while (!g->stopping) {
-		now = bb_clock_mono_ns();
-		for (c = g->head.next; c != &g->head; c = c->next) {
-			if (!c->cut && now >= c->deadline_ns) {
-				// The socket stays open (libmicrohttpd owns
-				// it); its reads and writes fail from now on.
-				(void) shutdown(c->fd, SHUT_RDWR);
-				c->cut = true;
-				atomic_fetch_add(&g->cut, 1);
-				bb_log_debug("http: cut off a connection that "
-				             "missed its deadline");
-			}
-		}
-		next       = now + GUARD_SWEEP_NS;
+	(void) pthread_mutex_lock(&t->mu);
+	while (!t->stopping) {
+		next = bb_clock_mono_ns();
+		(void) conns_sweep_locked(t, next);
+		next += CONN_SWEEP_NS;
 		ts.tv_sec  = (time_t) (next / BB_NS_PER_SEC);
 		ts.tv_nsec = (long) (next % BB_NS_PER_SEC);
-		(void) pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+		(void) pthread_cond_timedwait(&t->cv, &t->mu, &ts);
 	}
-	(void) pthread_mutex_unlock(&g->mu);
+	(void) pthread_mutex_unlock(&t->mu);
 	return NULL;
 }
 
 bb_err
-gw__guard_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
-                gw__guard **gp)
+gw__conns_start(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
+                const gw__drain *drain, gw__conns **tp)
 {
-	pthread_condattr_t ca;
-	gw__guard         *g;
+	gw__conns *t = NULL;
+	bb_err     rv;
 
-	g = calloc(1, sizeof(*g));
-	if (g == NULL) {
-		return BB_ENOMEM;
+	rv = gw__conns_new(header_ns, body_ns, idle_ns, drain, &t);
+	if (rv != BB_OK) {
+		return rv;
 	}
-	g->header_ns = header_ns;
-	g->body_ns   = body_ns;
-	g->idle_ns   = idle_ns;
-	g->head.next = &g->head;
-	g->head.prev = &g->head;
-	(void) pthread_mutex_init(&g->mu, NULL);
-	(void) pthread_condattr_init(&ca);
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&g->cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
-	if (pthread_create(&g->thread, NULL, guard_main, g) != 0) {
-		gw__guard_stop(g);
+	if (pthread_create(&t->thread, NULL, conns_main, t) != 0) {
+		gw__conns_stop(t);
 		return BB_ESYS;
 	}
-	g->running = true;
-	*gp        = g;
+	t->running = true;
+	*tp        = t;
 	return BB_OK;
 }
 
 void
-gw__guard_stop(gw__guard *g)
+gw__conns_stop(gw__conns *t)
 {
-	guard_conn *c;
-	guard_conn *next;
+	gw__conn *c;
+	gw__conn *next;
 
-	if (g == NULL) {
+	if (t == NULL) {
 		return;
 	}
-	if (g->running) {
-		(void) pthread_mutex_lock(&g->mu);
-		g->stopping = true;
-		(void) pthread_cond_signal(&g->cv);
-		(void) pthread_mutex_unlock(&g->mu);
-		(void) pthread_join(g->thread, NULL);
+	if (t->running) {
+		(void) pthread_mutex_lock(&t->mu);
+		t->stopping = true;
+		(void) pthread_cond_signal(&t->cv);
+		(void) pthread_mutex_unlock(&t->mu);
+		(void) pthread_join(t->thread, NULL);
 	}
-	for (c = g->head.next; c != &g->head; c = next) {
+	for (c = t->head.next; c != &t->head; c = next) {
 		next = c->next;
 		free(c);
 	}
-	(void) pthread_cond_destroy(&g->cv);
-	(void) pthread_mutex_destroy(&g->mu);
-	free(g);
+	(void) pthread_cond_destroy(&t->cv);
+	(void) pthread_mutex_destroy(&t->mu);
+	free(t);
 }
 
-uint64_t
-gw__guard_cut(gw__guard *g)
-{
-	return g != NULL ? atomic_load(&g->cut) : 0;
-}
+// --- The libmicrohttpd side: a record per connection, found through
+// the connection's socket context. ---
 
 void
-gw__guard_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+gw__conns_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                  enum MHD_ConnectionNotificationCode code)
 {
-	gw__guard                      *g = cls;
-	guard_conn                     *c = *socket_ctx;
+	gw__conns                      *t = cls;
 	const union MHD_ConnectionInfo *info;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		info = MHD_get_connection_info(
 		    conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		c = calloc(1, sizeof(*c));
-		if (c == NULL || info == NULL) {
-			free(c); // unguarded: only the inactivity timeout
-			return;
-		}
-		c->fd = info->connect_fd;
-		(void) pthread_mutex_lock(&g->mu);
-		c->deadline_ns     = bb_clock_mono_ns() + g->header_ns;
-		c->next            = g->head.next;
-		c->prev            = &g->head;
-		g->head.next->prev = c;
-		g->head.next       = c;
-		(void) pthread_mutex_unlock(&g->mu);
-		*socket_ctx = c;
+		// Without a record (no memory): only the inactivity timeout.
+		*socket_ctx = info != NULL
+		    ? gw__conns_add(t, info->connect_fd, bb_clock_mono_ns())
+		    : NULL;
 		return;
 	}
-	if (c == NULL) {
-		return;
-	}
-	(void) pthread_mutex_lock(&g->mu);
-	c->prev->next = c->next;
-	c->next->prev = c->prev;
-	(void) pthread_mutex_unlock(&g->mu);
-	free(c);
+	gw__conns_remove(t, *socket_ctx);
 	*socket_ctx = NULL;
 }
 
-// guard_of returns the record of conn, or NULL.
-static guard_conn *
-guard_of(struct MHD_Connection *conn)
+// conn_of returns the record of conn, or NULL.
+static gw__conn *
+conn_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info;
 
@@ -195,28 +275,24 @@ guard_of(struct MHD_Connection *conn)
 }
 
 void
-gw__guard_phase(gw__guard *g, struct MHD_Connection *conn, gw__phase phase)
+gw__conns_phase(gw__conns *t, struct MHD_Connection *conn, gw__phase phase)
 {
-	guard_conn *c = g != NULL ? guard_of(conn) : NULL;
-	int64_t     in;
+	gw__conn *c = t != NULL ? conn_of(conn) : NULL;
 
-	if (c == NULL) {
-		return;
+	if (c != NULL) {
+		// Busy has no deadline: no clock read on every request.
+		gw__conns_enter(t, c, phase,
+		                phase == GW__PHASE_BUSY ? 0
+		                                        : bb_clock_mono_ns());
 	}
-	in = phase == GW__PHASE_BODY  ? g->body_ns
-	    : phase == GW__PHASE_IDLE ? g->idle_ns
-	                              : -1;
-	(void) pthread_mutex_lock(&g->mu);
-	c->deadline_ns = in < 0 ? INT64_MAX : bb_clock_mono_ns() + in;
-	(void) pthread_mutex_unlock(&g->mu);
 }
 
 void
-gw__guard_request_start(struct MHD_Connection *conn, const char *method,
-                        const char *url)
+gw__conn_request_start(struct MHD_Connection *conn, const char *method,
+                       const char *url)
 {
 	const union MHD_ConnectionInfo *ci;
-	guard_conn                     *c = guard_of(conn);
+	gw__conn                       *c = conn_of(conn);
 	const struct sockaddr          *sa;
 
 	if (c == NULL) {
@@ -241,20 +317,22 @@ gw__guard_request_start(struct MHD_Connection *conn, const char *method,
 	}
 }
 
-void
-gw__guard_note_status(struct MHD_Connection *conn, unsigned status)
+bool
+gw__conn_reply(struct MHD_Connection *conn, unsigned status)
 {
-	guard_conn *c = guard_of(conn);
+	gw__conn *c = conn_of(conn);
 
-	if (c != NULL) {
-		c->req.status = status;
+	if (c == NULL) {
+		return false;
 	}
+	c->req.status = status;
+	return gw__drain_on(c->table->drain);
 }
 
 bool
-gw__guard_request_info(struct MHD_Connection *conn, gw__request_info *ri)
+gw__conn_request_info(struct MHD_Connection *conn, gw__request_info *ri)
 {
-	guard_conn *c = guard_of(conn);
+	gw__conn *c = conn_of(conn);
 
 	if (c == NULL || c->req.start_ns == 0) {
 		return false;

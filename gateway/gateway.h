@@ -10,6 +10,7 @@
 #define GATEWAY_GATEWAY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/conf/conf.h"
@@ -30,11 +31,10 @@ typedef void (*gw_drain_fn)(void *arg, bool on);
 // pool (NULL: no peers).  drain_fn (may be NULL) with drain_arg hears of
 // every change of drain mode.  conf, st, pool and drain_arg are borrowed
 // and must outlive the server.  On BB_OK the caller owns *gp; stop it with
-// gw_server_stop().  On error *errmsg (if not NULL) gets a static
-// description.
+// gw_server_stop().  On error why[0..whylen) gets a one-line reason.
 bb_err gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
                        gw_drain_fn drain_fn, void *drain_arg, gw_server **gp,
-                       const char **errmsg);
+                       char *why, size_t whylen);
 
 // gw_server_set_draining enters (on) or leaves drain mode, as
 // /_shutdown/start and /_shutdown/stop do: while draining /_health

@@ -2,7 +2,8 @@
 // Copyright 2026 The blobby-c authors
 //
 // gateway/reply.c -- queueing responses (with the drain-mode headers) and
-// error responses: a status and one short line.
+// error responses: a status and one short line; text pages built in a
+// bb_buf.
 #include <stdio.h>
 #include <string.h>
 
@@ -14,15 +15,13 @@ gw__queue(struct MHD_Connection *conn, unsigned status,
           struct MHD_Response *resp, const char *ctype)
 {
 	enum MHD_Result ret;
-	gw_server      *g;
 
 	if (resp == NULL) {
 		return MHD_NO;
 	}
 	(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                               ctype);
-	g = gw__current();
-	if (g != NULL && gw_server_draining(g)) {
+	if (gw__conn_reply(conn, status)) {
 		// As the original in shutdown mode: clients (and load
 		// balancers) learn it from every answer, and no connection
 		// outlives its request, so the node can go.
@@ -30,7 +29,6 @@ gw__queue(struct MHD_Connection *conn, unsigned status,
 		(void) MHD_add_response_header(
 		    resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	}
-	gw__guard_note_status(conn, status);
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -84,4 +82,33 @@ gw__reply_err(struct MHD_Connection *conn, bb_err err)
 		                bb_strerror(err));
 		return gw__reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
 	}
+}
+
+// The admin pages are built in a bb_buf; MHD takes the text over
+// without a copy.
+enum MHD_Result
+gw__reply_buf(struct MHD_Connection *conn, unsigned status, bb_buf *b,
+              const char *ctype)
+{
+	struct MHD_Response *resp;
+
+	if (b->failed) {
+		bb_buf_fini(b);
+		return gw__reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		                 "The page is too large to build.");
+	}
+	if (b->p == NULL) {
+		resp = MHD_create_response_from_buffer(0, NULL,
+		                                       MHD_RESPMEM_PERSISTENT);
+	} else {
+		// MHD frees the text with free() once it is sent.
+		resp = MHD_create_response_from_buffer(b->len, b->p,
+		                                       MHD_RESPMEM_MUST_FREE);
+		if (resp == NULL) {
+			bb_buf_fini(b);
+			return MHD_NO;
+		}
+	}
+	memset(b, 0, sizeof(*b));
+	return gw__queue(conn, status, resp, ctype);
 }

@@ -16,9 +16,10 @@
 
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
+#include <microhttpd.h>
 
 #include "common/log.h"
-#include "gateway/gateway_impl.h"
+#include "gateway/tls.h"
 
 #define TLS_MAX_CHAIN 16
 
@@ -130,11 +131,12 @@ out:
 	return err;
 }
 
-int
-gw__tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca_dn,
-                 int nreqs, const gnutls_pk_algorithm_t *pk_algos,
-                 int pk_algos_length, gnutls_pcert_st **pcert,
-                 unsigned int *pcert_length, gnutls_privkey_t *pkey)
+// tls_retrieve hands GnuTLS the pair loaded last.
+static int
+tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca_dn,
+             int nreqs, const gnutls_pk_algorithm_t *pk_algos,
+             int pk_algos_length, gnutls_pcert_st **pcert,
+             unsigned int *pcert_length, gnutls_privkey_t *pkey)
 {
 	gw__tls *t = tls_current;
 
@@ -152,6 +154,16 @@ gw__tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca_dn,
 	*pkey         = t->cur->key;
 	(void) pthread_mutex_unlock(&t->mu);
 	return 0;
+}
+
+gw__tls_fn
+gw__tls_callback(void)
+{
+	// Checked against GnuTLS's type here, where it is known; converted
+	// back by libmicrohttpd (C11 6.3.2.3p8).
+	gnutls_certificate_retrieve_function2 *fn = tls_retrieve;
+
+	return (gw__tls_fn) fn;
 }
 
 bb_err

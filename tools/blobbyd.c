@@ -124,7 +124,6 @@ int
 main(int argc, char **argv)
 {
 	const char   *path    = NULL;
-	const char   *errmsg  = NULL;
 	char         *errors  = NULL;
 	bb_conf      *conf    = NULL;
 	store        *st      = NULL;
@@ -238,10 +237,10 @@ main(int argc, char **argv)
 		code = rv == BB_ECONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 		goto done;
 	}
-	rv = gw_server_start(conf, st, pool, on_drain, rpc, &gw, &errmsg);
+	rv = gw_server_start(conf, st, pool, on_drain, rpc, &gw, why,
+	                     sizeof(why));
 	if (rv != BB_OK) {
-		(void) fprintf(stderr, "blobbyd: http: %s\n",
-		               errmsg ? errmsg : bb_strerror(rv));
+		(void) fprintf(stderr, "blobbyd: http: %s\n", why);
 		// A bad ACL or certificate is the configuration's fault.
 		code = rv == BB_ECONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 		goto done;

@@ -27,27 +27,25 @@ struct gw__access {
 	size_t   nns;
 };
 
-static _Thread_local char access_errbuf[1024];
-
-// access_new builds one ACL; on error access_errbuf names the section.
+// access_new builds one ACL; on error why names the section.
 static bb_err
 access_new(const bb_acl_conf *c, bool loopback, const char *section,
-           gw_acl **aclp)
+           gw_acl **aclp, char *why, size_t whylen)
 {
-	char   err[400];
+	char   err[400] = "";
 	bb_err rv;
 
 	rv = gw_acl_new(c != NULL && c->present ? c : NULL, loopback, aclp,
 	                err, sizeof(err));
 	if (rv != BB_OK) {
-		(void) snprintf(access_errbuf, sizeof(access_errbuf),
-		                "[%s] %s", section, err);
+		(void) bb_why(rv, why, whylen, "[%s] %s", section,
+		              err[0] != '\0' ? err : bb_strerror(rv));
 	}
 	return rv;
 }
 
 bb_err
-gw__access_new(const bb_conf *conf, gw__access **ap, const char **errmsg)
+gw__access_new(const bb_conf *conf, gw__access **ap, char *why, size_t whylen)
 {
 	const bb_server_conf *sc = &conf->server;
 	gw__access           *a;
@@ -57,40 +55,45 @@ gw__access_new(const bb_conf *conf, gw__access **ap, const char **errmsg)
 
 	a = calloc(1, sizeof(*a));
 	if (a == NULL) {
-		return BB_ENOMEM;
+		return bb_why(BB_ENOMEM, why, whylen, "%s",
+		              bb_strerror(BB_ENOMEM));
 	}
 	a->read   = calloc(conf->n_namespaces + 1, sizeof(*a->read));
 	a->insert = calloc(conf->n_namespaces + 1, sizeof(*a->insert));
 	if (a->read == NULL || a->insert == NULL) {
-		rv = BB_ENOMEM;
+		rv = bb_why(BB_ENOMEM, why, whylen, "%s",
+		            bb_strerror(BB_ENOMEM));
 		goto fail;
 	}
 	a->nns = conf->n_namespaces;
-	rv =
-	    access_new(&sc->status_acl, true, "server.status_acl", &a->status);
+	rv = access_new(&sc->status_acl, true, "server.status_acl", &a->status,
+	                why, whylen);
 	if (rv == BB_OK) {
 		rv = access_new(&sc->health_check_acl, true,
-		                "server.health_check_acl", &a->health);
+		                "server.health_check_acl", &a->health, why,
+		                whylen);
 	}
 	if (rv == BB_OK) {
 		rv = access_new(&sc->shut_down_acl, true,
-		                "server.shut_down_acl", &a->shutdown);
+		                "server.shut_down_acl", &a->shutdown, why,
+		                whylen);
 	}
 	if (rv == BB_OK) {
 		rv = access_new(&sc->debug_paths_acl, true,
-		                "server.debug_paths_acl", &a->debug);
+		                "server.debug_paths_acl", &a->debug, why,
+		                whylen);
 	}
 	for (i = 0; i < a->nns && rv == BB_OK; i++) {
 		(void) snprintf(sect, sizeof(sect), "namespace.%s.read_acl",
 		                conf->namespaces[i].name);
 		rv = access_new(&conf->namespaces[i].read_acl, false, sect,
-		                &a->read[i]);
+		                &a->read[i], why, whylen);
 		if (rv == BB_OK) {
 			(void) snprintf(sect, sizeof(sect),
 			                "namespace.%s.insert_acl",
 			                conf->namespaces[i].name);
 			rv = access_new(&conf->namespaces[i].insert_acl, false,
-			                sect, &a->insert[i]);
+			                sect, &a->insert[i], why, whylen);
 		}
 	}
 	if (rv != BB_OK) {
@@ -100,10 +103,6 @@ gw__access_new(const bb_conf *conf, gw__access **ap, const char **errmsg)
 	return BB_OK;
 
 fail:
-	if (errmsg != NULL) {
-		*errmsg =
-		    access_errbuf[0] != '\0' ? access_errbuf : bb_strerror(rv);
-	}
 	gw__access_free(a);
 	return rv;
 }

@@ -83,10 +83,10 @@ void gw_acl_check(gw_acl *acl, const struct sockaddr *peer, const char *xff,
 
 // gw_acl_client_ip writes the client address as the white list sees it
 // (see above; acl NULL: the peer) as text, NUL-terminated, into buf
-// (len bytes; 46 always suffice).  For access logs and the
-// X-Forwarded-For of forwarded reads.  Errors: BB_EINVAL when the peer
-// is no IP address or a trusted proxy sent a malformed header;
-// BB_ETOOBIG when buf is too small.  Thread-safe.
+// (len bytes; 46 always suffice).  For tests: nothing else calls it
+// yet (meant for access logs and forwarded reads).  Errors: BB_EINVAL
+// when the peer is no IP address or a trusted proxy sent a malformed
+// header; BB_ETOOBIG when buf is too small.  Thread-safe.
 bb_err gw_acl_client_ip(const gw_acl *acl, const struct sockaddr *peer,
                         const char *xff, char *buf, size_t len);
 

@@ -92,7 +92,7 @@ bool gw_htpasswd_check(gw_htpasswd *ht, const char *user, const char *password,
 bb_err gw_htpasswd_refresh(gw_htpasswd *ht);
 
 // gw_htpasswd_count returns the number of entries (lines) of the
-// current table.  Thread-safe; for logs and tests.
+// current table.  Thread-safe; for tests (nothing else calls it).
 size_t gw_htpasswd_count(gw_htpasswd *ht);
 
 #endif // GATEWAY_HTPASSWD_H

@@ -5,12 +5,8 @@
 // dispatch and access check, /_health, /_shutdown[/start|stop|status]
 // and /_id/<ns>/<id>.  /_status and /_metrics render in status.c and
 // metrics.c; the ACL module proper (CIDR lists, basic auth) lives apart.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "gateway/gateway_impl.h"
 
@@ -19,21 +15,6 @@
 #define ADMIN_PAGE_MAX (1024 * 1024)
 
 static const char not_found[] = "The URL you are requesting does not exist.";
-
-enum MHD_Result
-gw__admin_guard(gw_server *g, struct MHD_Connection *conn,
-                const bb_acl_conf *acl, bool *allowed)
-{
-	const bb_server_conf *sc = &g->conf->server;
-	gw__admin_acl         which;
-
-	which = acl == &sc->status_acl     ? GW__ACL_STATUS
-	    : acl == &sc->health_check_acl ? GW__ACL_HEALTH
-	    : acl == &sc->shut_down_acl    ? GW__ACL_SHUTDOWN
-	                                   : GW__ACL_DEBUG;
-	return gw__access_check(gw__access_admin(g->access, which), conn,
-	                        allowed);
-}
 
 // admin_health: every namespace by name, "OK" or "FAILED" with its
 // reasons indented; 500 if any failed or the node is draining.
@@ -147,37 +128,44 @@ admin_bad_id(struct MHD_Connection *conn, const char *idstr)
 	return gw__reply(conn, MHD_HTTP_BAD_REQUEST, msg);
 }
 
-// admin_where says where a read of id is served from now.
+// admin_where says where a read of id is served from now, as the read
+// policy (gw__locate) decides it.
 static void
 admin_where(gw_server *g, store_ns *ns, const store_id *id, bb_buf *b)
 {
-	const bb_conf  *conf    = g->conf;
-	uint32_t        machine = store_fid_machine(&id->fid);
-	store_file_info fi;
-	size_t          i;
+	const bb_conf *conf = g->conf;
+	const char    *name = "?";
+	gw__loc        loc;
+	size_t         i;
 
-	if (store_ns_locate(ns, id, &fi) == BB_OK) {
+	(void) gw__locate(g, ns, id, false, &loc);
+	switch (loc.from) {
+	case GW__FROM_LOCAL:
 		bb_buf_printf(b,
 		              "This ID is served locally by a %s that is "
 		              "in the %s state.\n",
-		              fi.primary ? "primary" : "replica", fi.state);
+		              loc.info.primary ? "primary" : "replica",
+		              loc.info.state);
 		return;
-	}
-	for (i = 0; machine != conf->machine_id && i < conf->n_remotes; i++) {
-		if (conf->remotes[i].id == machine) {
-			bb_buf_printf(b,
-			              "This ID is not held locally: a read is "
-			              "forwarded to machine %u (%s), then "
-			              "served from the archive.\n",
-			              (unsigned) machine,
-			              conf->remotes[i].name);
-			return;
+	case GW__FROM_OWNER:
+		for (i = 0; i < conf->n_remotes; i++) {
+			if (conf->remotes[i].id == loc.machine) {
+				name = conf->remotes[i].name;
+			}
 		}
+		bb_buf_printf(b,
+		              "This ID is not held locally: a read is "
+		              "forwarded to machine %u (%s), then "
+		              "served from the archive.\n",
+		              (unsigned) loc.machine, name);
+		return;
+	case GW__FROM_ARCHIVE:
+		break;
 	}
 	bb_buf_printf(b,
 	              "This ID is not held locally%s: a read is served "
 	              "from the archive.\n",
-	              machine == conf->machine_id
+	              loc.machine == conf->machine_id
 	                  ? ""
 	                  : " and its machine is not a peer of this node");
 }
@@ -255,15 +243,15 @@ admin_format(struct MHD_Connection *conn)
 typedef enum { EP_HEALTH, EP_STATUS, EP_METRICS, EP_SHUTDOWN, EP_ID } admin_ep;
 
 static const struct {
-	const char *name;
-	admin_ep    ep;
-	size_t      acl; // offset of a bb_acl_conf in bb_server_conf
+	const char   *name;
+	admin_ep      ep;
+	gw__admin_acl acl;
 } endpoints[] = {
-	{ "health", EP_HEALTH, offsetof(bb_server_conf, health_check_acl) },
-	{ "status", EP_STATUS, offsetof(bb_server_conf, status_acl) },
-	{ "metrics", EP_METRICS, offsetof(bb_server_conf, status_acl) },
-	{ "shutdown", EP_SHUTDOWN, offsetof(bb_server_conf, shut_down_acl) },
-	{ "id", EP_ID, offsetof(bb_server_conf, debug_paths_acl) },
+	{ "health", EP_HEALTH, GW__ACL_HEALTH },
+	{ "status", EP_STATUS, GW__ACL_STATUS },
+	{ "metrics", EP_METRICS, GW__ACL_STATUS },
+	{ "shutdown", EP_SHUTDOWN, GW__ACL_SHUTDOWN },
+	{ "id", EP_ID, GW__ACL_DEBUG },
 };
 
 enum MHD_Result
@@ -273,7 +261,6 @@ gw__admin(gw_server *g, struct MHD_Connection *conn, const char *url,
 	const char     *name = url + 2; // after "/_"
 	size_t          n    = strcspn(name, "/");
 	const char     *rest = name + n;
-	const char     *sc   = (const char *) &g->conf->server;
 	enum MHD_Result ret;
 	bool            allowed;
 	size_t          i;
@@ -290,8 +277,8 @@ gw__admin(gw_server *g, struct MHD_Connection *conn, const char *url,
 	if (i == sizeof(endpoints) / sizeof(endpoints[0])) {
 		return gw__reply(conn, MHD_HTTP_NOT_FOUND, not_found);
 	}
-	ret = gw__admin_guard(
-	    g, conn, (const bb_acl_conf *) (sc + endpoints[i].acl), &allowed);
+	ret = gw__access_check(gw__access_admin(g->access, endpoints[i].acl),
+	                       conn, &allowed);
 	if (!allowed) {
 		return ret;
 	}

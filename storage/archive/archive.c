@@ -106,6 +106,18 @@ store_archive_rd_read(store_archive_rd *rd, void *buf, size_t max, size_t *n)
 	return BB_OK;
 }
 
+bb_err
+store_archive_rd_take_fd(store_archive_rd *rd, int *fdp, uint64_t *offp)
+{
+	if (rd->read != NULL || rd->fd < 0) {
+		return BB_ENOTSUP;
+	}
+	*fdp   = rd->fd;
+	*offp  = rd->off;
+	rd->fd = -1;
+	return BB_OK;
+}
+
 void
 store_archive_rd_close(store_archive_rd *rd)
 {

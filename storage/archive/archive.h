@@ -142,6 +142,13 @@ bb_err store_archive_open(store_archive *a, const char *key, uint64_t off,
 bb_err store_archive_rd_read(store_archive_rd *rd, void *buf, size_t max,
                              size_t *n);
 
+// store_archive_rd_take_fd hands over the plain file of a file-backed
+// reader, for sendfile: on BB_OK the caller owns *fdp, the range starts
+// at *offp, and rd no longer holds the descriptor (close rd as usual).
+// BB_ENOTSUP if rd is a transfer (read it with store_archive_rd_read).
+bb_err store_archive_rd_take_fd(store_archive_rd *rd, int *fdp,
+                                uint64_t *offp);
+
 // store_archive_rd_close frees rd.  NULL is a no-op.
 void store_archive_rd_close(store_archive_rd *rd);
 

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// gateway/server.h -- internal to the gateway: the body of gw_server, which
+// server.c builds and every handler reads (configuration, storage, peers,
+// the parts the server owns).  The daemon's code is not here.
+#ifndef GATEWAY_SERVER_H
+#define GATEWAY_SERVER_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "gateway/drain.h"
+#include "gateway/gateway.h"
+
+struct gw_server {
+	const bb_conf     *conf; // borrowed
+	store             *st;   // borrowed
+	rpc_pool          *pool; // borrowed, NULL without peers
+	struct MHD_Daemon *mhd;  // owned
+	uint16_t           port;
+	atomic_uint        inflight; // inserts being stored now
+	gw__drain          drain;    // drain mode and its hook
+	struct gw__access *access;   // owned: the ACLs
+	struct gw__conns  *conns;    // owned: phase deadlines
+	struct gw__tls    *tls;      // owned, NULL without HTTPS
+	struct gw__alog   *alog;     // owned, NULL without an access log
+};
+
+#endif // GATEWAY_SERVER_H
