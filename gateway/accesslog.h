@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/accesslog.h -- internal to the gateway: the record of one request
+// gateway/accesslog.h -- internal to gateway/: the record of one request
 // and the access log that writes it (accesslog.c).
 #ifndef GATEWAY_ACCESSLOG_H
 #define GATEWAY_ACCESSLOG_H

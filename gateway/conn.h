@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/conn.h -- internal to the gateway: the table of open connections
+// gateway/conn.h -- internal to gateway/: the table of open connections
 // (conn.c): phase deadlines, and the request in progress for the access
 // log.
 #ifndef GATEWAY_CONN_H

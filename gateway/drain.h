@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/drain.h -- internal to the gateway: drain mode (/_shutdown,
+// gateway/drain.h -- internal to gateway/: drain mode (/_shutdown,
 // SIGTERM) and the hook that tells the rest of the node.  The server
 // embeds one; the connection table lends it to every response, which
 // carries the drain headers while it is on.  What draining means for

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/insert.h -- internal to the gateway: POST /<ns>, called by the
+// gateway/insert.h -- internal to gateway/: POST /<ns>, called by the
 // dispatcher with its per-request state.
 #ifndef GATEWAY_INSERT_H
 #define GATEWAY_INSERT_H

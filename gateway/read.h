@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/read.h -- internal to the gateway: GET and HEAD /<ns>/<id>, and
+// gateway/read.h -- internal to gateway/: GET and HEAD /<ns>/<id>, and
 // the read policy that /_id describes.
 #ifndef GATEWAY_READ_H
 #define GATEWAY_READ_H

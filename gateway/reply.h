@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/reply.h -- internal to the gateway: queueing a response (every
+// gateway/reply.h -- internal to gateway/: queueing a response (every
 // response goes through gw__queue) and the short error answers.
 #ifndef GATEWAY_REPLY_H
 #define GATEWAY_REPLY_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/route.h -- internal to the gateway: the dispatcher, the two
+// gateway/route.h -- internal to gateway/: the dispatcher, the two
 // libmicrohttpd callbacks that server.c registers.  The handlers it calls
 // are in insert.c, read.c and admin/.
 #ifndef GATEWAY_ROUTE_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/server.h -- internal to the gateway: the body of gw_server, which
+// gateway/server.h -- internal to gateway/: the body of gw_server, which
 // server.c builds and every handler reads (configuration, storage, peers,
 // the parts the server owns).  The daemon's code is not here.
 #ifndef GATEWAY_SERVER_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/tls.h -- internal to the gateway: HTTPS certificates (tls.c).
+// gateway/tls.h -- internal to gateway/: HTTPS certificates (tls.c).
 // Free of GnuTLS types, so that only tls.c compiles against GnuTLS.
 #ifndef GATEWAY_TLS_H
 #define GATEWAY_TLS_H

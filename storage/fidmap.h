@@ -5,6 +5,7 @@
 // for reads (a chained hash table with its read-write lock, as nng's
 // idhash).  It knows file records only by their fid, replica flag and
 // committed length; what the files are for is the engine's business.
+// Internal to storage/ (the engine and its folders).
 #ifndef STORAGE_FIDMAP_H
 #define STORAGE_FIDMAP_H
 

@@ -6,6 +6,7 @@
 // filepath.Join of the base path and that name, and the key as the bucket
 // or the archive directory stores it.  Strings only: nothing here talks to
 // S3 or touches a file.
+// Internal to storage/.
 #ifndef STORAGE_KEYFMT_H
 #define STORAGE_KEYFMT_H
 

@@ -2,9 +2,9 @@
 // Copyright 2026 The blobby-c authors
 //
 // storage/pool.h -- the pool of primaries of a namespace (pool.c), as the
-// namespace (ns.c) uses it.  Private to the engine's root files; repl/ and
-// lifecycle/ do not include it.  The pool's fields are in struct store_ns
-// (ns_impl.h), under pool_mu.
+// namespace (ns.c) uses it.  Internal to storage/ (the engine's root files);
+// repl/ and lifecycle/ do not include it.  The pool's fields are in struct
+// store_ns (ns_impl.h), under pool_mu.
 #ifndef STORAGE_POOL_H
 #define STORAGE_POOL_H
 

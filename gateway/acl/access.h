@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/acl/access.h -- internal to the gateway: the server's ACLs built
+// gateway/acl/access.h -- internal to gateway/: the server's ACLs built
 // from the configuration, and their check on a request (access.c over
 // acl.c).
 #ifndef GATEWAY_ACL_ACCESS_H

@@ -22,6 +22,7 @@
 // failed for any proxy chain.  IPv4 peers and CIDRs are held as IPv4-
 // mapped IPv6 addresses (::ffff:a.b.c.d), so a mapped peer matches
 // IPv4 CIDRs and ::/0 matches every address.
+// Internal to gateway/.
 #ifndef GATEWAY_ACL_H
 #define GATEWAY_ACL_H
 

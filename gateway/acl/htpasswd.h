@@ -14,6 +14,7 @@
 // $2b$), apr1-MD5 ($apr1$), {SHA} and crypt(3) ($1$, $5$, $6$, $y$,
 // DES).  Deviation from the original: a hash in no known format (plain
 // text, {SSHA}) is an error of the line, never compared as plain text.
+// Internal to gateway/.
 #ifndef GATEWAY_HTPASSWD_H
 #define GATEWAY_HTPASSWD_H
 

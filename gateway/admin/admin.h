@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/admin/admin.h -- internal to the gateway: the endpoints under /_
+// gateway/admin/admin.h -- internal to gateway/: the endpoints under /_
 // (admin.c dispatches, status.c and metrics.c render).
 #ifndef GATEWAY_ADMIN_ADMIN_H
 #define GATEWAY_ADMIN_ADMIN_H

@@ -5,6 +5,7 @@
 // primary's side (primary.c: set up replicas, send inserts, heart beats)
 // and the replica side's timer (replica.c).  The RPC server reaches the
 // replica side through storage.h; peers are reached through remote.h.
+// Internal to storage/ (the engine calls it).
 #ifndef STORAGE_REPL_REPL_H
 #define STORAGE_REPL_REPL_H
 

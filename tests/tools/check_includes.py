@@ -9,7 +9,8 @@
 #
 # A header is internal to a folder when it is named *_impl.h (internal to
 # its own folder and the folders below) or when its opening comment says
-# "Internal to <folder>/" (internal to that folder and below).
+# "Internal to <folder>/" or "Private to <folder>/" (internal to that
+# folder and below).
 # Exit status 0 when every include keeps the rules; otherwise one line per
 # broken rule and status 1.
 import os
@@ -34,7 +35,8 @@ FORBIDDEN = [
 ARCHIVE_ALLOWED = ("storage/archive/", "storage/fileio.h")
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
-MARK = re.compile(r"Internal to ([A-Za-z0-9_/]+)/")
+MARK = re.compile(r"\b(?:internal|private) to ([a-z0-9_]+(?:/[a-z0-9_]+)*)/",
+                  re.IGNORECASE)
 
 
 def product_files():

@@ -6,6 +6,7 @@
 // SHA-256 or, for a multipart upload, each part's MD5 and SHA-256), the
 // ETag S3 gives a multipart object, and hex and base64 spellings.  It
 // knows nothing about HTTP.
+// Internal to storage/archive/s3/.
 #ifndef STORAGE_DIGEST_H
 #define STORAGE_DIGEST_H
 
