@@ -76,8 +76,8 @@ store__file_state_name(const store__file *f)
 }
 
 bb_err
-store__file_alloc(const store_fid *fid, bool replica, bool primary, int fd,
-                  uint64_t committed, store__state state, store__file **fp)
+store__file_new(const store_fid *fid, bool replica, bool primary, int fd,
+                uint64_t committed, store__state state, store__file **fp)
 {
 	store__file *f;
 
@@ -176,8 +176,8 @@ store__file_create(store_ns *ns, const store_fid *fid, bool replica,
 		}
 		return rv;
 	}
-	rv = store__file_alloc(fid, replica, !replica, fd, 0, STORE__WAITING,
-	                       &f);
+	rv =
+	    store__file_new(fid, replica, !replica, fd, 0, STORE__WAITING, &f);
 	if (rv != BB_OK) {
 		goto fail;
 	}

@@ -66,7 +66,7 @@ struct store__file {
 	atomic_bool     unhealthy;
 	_Atomic int64_t next_hb_ns; // monotonic
 
-	// refs counts the map's reference (1 from store__file_alloc) plus
+	// refs counts the map's reference (1 from store__file_new) plus
 	// each replica operation that found the file and may still lock mu,
 	// plus the archive lifecycle's while the file is queued; whoever drops
 	// the last one frees the file.  mu serialises the operations on one
@@ -92,11 +92,11 @@ struct store__file {
 	uint32_t        lc_failures;
 };
 
-// store__file_alloc makes a file record for fd (ownership of fd passes
+// store__file_new makes a file record for fd (ownership of fd passes
 // to the record on BB_OK only).
-bb_err store__file_alloc(const store_fid *fid, bool replica, bool primary,
-                         int fd, uint64_t committed, store__state state,
-                         store__file **fp);
+bb_err store__file_new(const store_fid *fid, bool replica, bool primary,
+                       int fd, uint64_t committed, store__state state,
+                       store__file **fp);
 
 // store__file_free closes and frees f.  NULL is a no-op.
 void store__file_free(store__file *f);

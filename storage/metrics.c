@@ -52,7 +52,7 @@ static const char *const hist_names[STORE_HIST_N_] = { STORE_METRICS_HISTS(
     NAME_2) };
 
 bb_err
-store_metrics_alloc(store_metrics **mp)
+store_metrics_new(store_metrics **mp)
 {
 	store_metrics *m;
 

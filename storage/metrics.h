@@ -87,9 +87,9 @@ typedef struct store_metrics_snap {
 	store_hist_snap hists[STORE_HIST_N_];
 } store_metrics_snap;
 
-// store_metrics_alloc makes a zeroed set.  On BB_OK the caller owns *mp;
+// store_metrics_new makes a zeroed set.  On BB_OK the caller owns *mp;
 // free with store_metrics_free().  BB_ENOMEM otherwise.
-bb_err store_metrics_alloc(store_metrics **mp);
+bb_err store_metrics_new(store_metrics **mp);
 
 // store_metrics_free frees m.  NULL is a no-op.
 void store_metrics_free(store_metrics *m);

@@ -162,8 +162,8 @@ store_ns_spool(store_ns *ns, uint64_t expected, store_spool **sp)
 	if (expected != UINT64_MAX && expected > ns->conf->max_blob_size) {
 		return BB_ETOOBIG;
 	}
-	return store_spool_alloc(ns->conf->directory, expected,
-	                         ns->conf->max_blob_size, sp);
+	return store_spool_new(ns->conf->directory, expected,
+	                       ns->conf->max_blob_size, sp);
 }
 
 const bb_ns_conf *
@@ -231,7 +231,7 @@ store_ns_open(const bb_ns_conf *conf, const store_ns_env *env, store_ns **nsp,
 	ns->remotes = env->remotes;
 	ns->archive = env->archive;
 	ns->dirfd   = -1;
-	rv          = store_metrics_alloc(&ns->metrics);
+	rv          = store_metrics_new(&ns->metrics);
 	if (rv != BB_OK) {
 		free(ns);
 		return rv;

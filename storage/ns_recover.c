@@ -49,8 +49,8 @@ recover_one(store_ns *ns, const char *name, const store_fid *fid, bool replica,
 		*sizep = 0;
 		return BB_ENOENT;
 	}
-	rv = store__file_alloc(fid, replica, false, fd, (uint64_t) st.st_size,
-	                       STORE__PENDING_UPLOAD, &f);
+	rv = store__file_new(fid, replica, false, fd, (uint64_t) st.st_size,
+	                     STORE__PENDING_UPLOAD, &f);
 	if (rv != BB_OK) {
 		goto fail;
 	}

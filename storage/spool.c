@@ -75,8 +75,8 @@ spool_to_file(store_spool *sp)
 }
 
 bb_err
-store_spool_alloc(const char *dir, uint64_t expected, uint64_t limit,
-                  store_spool **spp)
+store_spool_new(const char *dir, uint64_t expected, uint64_t limit,
+                store_spool **spp)
 {
 	store_spool *sp;
 	bb_err       rv;

@@ -17,13 +17,13 @@
 
 typedef struct store_spool store_spool;
 
-// store_spool_alloc starts a body of at most limit bytes; a temporary
+// store_spool_new starts a body of at most limit bytes; a temporary
 // file, if needed, is made in dir (borrowed; copied).  expected is the
 // announced length (UINT64_MAX if unknown); a body announced larger than
 // STORE_SPOOL_MEM goes straight to a file.  On BB_OK the caller owns *sp;
 // free with store_spool_free().
-bb_err store_spool_alloc(const char *dir, uint64_t expected, uint64_t limit,
-                         store_spool **sp);
+bb_err store_spool_new(const char *dir, uint64_t expected, uint64_t limit,
+                       store_spool **sp);
 
 // store_spool_write appends n bytes of data.  BB_ETOOBIG if the body would
 // exceed its limit (nothing is appended); file errors as bb_err.

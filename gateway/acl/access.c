@@ -17,26 +17,26 @@
 
 struct gw__access {
 	// The admin ACLs, loopback-only unless their section says more.
-	gw_acl *status;
-	gw_acl *health;
-	gw_acl *shutdown;
-	gw_acl *debug;
+	gw__acl *status;
+	gw__acl *health;
+	gw__acl *shutdown;
+	gw__acl *debug;
 	// Per namespace, in conf->namespaces order.
-	gw_acl **read;
-	gw_acl **insert;
-	size_t   nns;
+	gw__acl **read;
+	gw__acl **insert;
+	size_t    nns;
 };
 
 // access_new builds one ACL; on error why names the section.
 static bb_err
 access_new(const bb_acl_conf *c, bool loopback, const char *section,
-           gw_acl **aclp, char *why, size_t whylen)
+           gw__acl **aclp, char *why, size_t whylen)
 {
 	char   err[400] = "";
 	bb_err rv;
 
-	rv = gw_acl_new(c != NULL && c->present ? c : NULL, loopback, aclp,
-	                err, sizeof(err));
+	rv = gw__acl_new(c != NULL && c->present ? c : NULL, loopback, aclp,
+	                 err, sizeof(err));
 	if (rv != BB_OK) {
 		(void) bb_why(rv, why, whylen, "[%s] %s", section,
 		              err[0] != '\0' ? err : bb_strerror(rv));
@@ -115,13 +115,13 @@ gw__access_free(gw__access *a)
 	if (a == NULL) {
 		return;
 	}
-	gw_acl_free(a->status);
-	gw_acl_free(a->health);
-	gw_acl_free(a->shutdown);
-	gw_acl_free(a->debug);
+	gw__acl_free(a->status);
+	gw__acl_free(a->health);
+	gw__acl_free(a->shutdown);
+	gw__acl_free(a->debug);
 	for (i = 0; i < a->nns; i++) {
-		gw_acl_free(a->read[i]);
-		gw_acl_free(a->insert[i]);
+		gw__acl_free(a->read[i]);
+		gw__acl_free(a->insert[i]);
 	}
 	free(a->read);
 	free(a->insert);
@@ -136,17 +136,17 @@ gw__access_refresh(gw__access *a)
 	if (a == NULL) {
 		return;
 	}
-	(void) gw_acl_refresh(a->status);
-	(void) gw_acl_refresh(a->health);
-	(void) gw_acl_refresh(a->shutdown);
-	(void) gw_acl_refresh(a->debug);
+	(void) gw__acl_refresh(a->status);
+	(void) gw__acl_refresh(a->health);
+	(void) gw__acl_refresh(a->shutdown);
+	(void) gw__acl_refresh(a->debug);
 	for (i = 0; i < a->nns; i++) {
-		(void) gw_acl_refresh(a->read[i]);
-		(void) gw_acl_refresh(a->insert[i]);
+		(void) gw__acl_refresh(a->read[i]);
+		(void) gw__acl_refresh(a->insert[i]);
 	}
 }
 
-gw_acl *
+gw__acl *
 gw__access_admin(gw__access *a, gw__admin_acl which)
 {
 	switch (which) {
@@ -169,13 +169,13 @@ access_ns_index(const gw_server *g, store_ns *ns)
 	return (size_t) (store_ns_conf(ns) - g->conf->namespaces);
 }
 
-gw_acl *
+gw__acl *
 gw__access_read(gw_server *g, store_ns *ns)
 {
 	return g->access->read[access_ns_index(g, ns)];
 }
 
-gw_acl *
+gw__acl *
 gw__access_insert(gw_server *g, store_ns *ns)
 {
 	return g->access->insert[access_ns_index(g, ns)];
@@ -217,16 +217,16 @@ access_xff_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 }
 
 enum MHD_Result
-gw__access_check(gw_acl *acl, struct MHD_Connection *conn, bool *allowed)
+gw__access_check(gw__acl *acl, struct MHD_Connection *conn, bool *allowed)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct MHD_Response            *resp;
-	gw_acl_verdict                  v;
+	gw__acl_verdict                 v;
 	access_xff                      x;
 	char                            line[256];
 	int                             n;
 
-	if (acl == NULL || gw_acl_is_open(acl)) {
+	if (acl == NULL || gw__acl_is_open(acl)) {
 		*allowed = true;
 		return MHD_YES;
 	}
@@ -236,13 +236,14 @@ gw__access_check(gw_acl *acl, struct MHD_Connection *conn, bool *allowed)
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	// An oversized header from a trusted proxy is refused ("" is not an
 	// address); from anyone else it is ignored anyway.
-	gw_acl_check(acl, ci != NULL ? ci->client_addr : NULL,
-	             x.overflow   ? ""
-	                 : x.seen ? x.buf
-	                          : NULL,
-	             MHD_lookup_connection_value(
-	                 conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-	             &v);
+	gw__acl_check(
+	    acl, ci != NULL ? ci->client_addr : NULL,
+	    x.overflow   ? ""
+	        : x.seen ? x.buf
+	                 : NULL,
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	                                MHD_HTTP_HEADER_AUTHORIZATION),
+	    &v);
 	*allowed = v.allowed;
 	if (v.allowed) {
 		return MHD_YES;

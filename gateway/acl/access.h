@@ -36,14 +36,14 @@ void gw__access_refresh(gw__access *a);
 
 // The ACL of an admin endpoint, or of a namespace's reads or inserts.
 // Borrowed from the server.
-gw_acl *gw__access_admin(gw__access *a, gw__admin_acl which);
-gw_acl *gw__access_read(gw_server *g, store_ns *ns);
-gw_acl *gw__access_insert(gw_server *g, store_ns *ns);
+gw__acl *gw__access_admin(gw__access *a, gw__admin_acl which);
+gw__acl *gw__access_read(gw_server *g, store_ns *ns);
+gw__acl *gw__access_insert(gw_server *g, store_ns *ns);
 
 // gw__access_check asks acl about the request on conn.  *allowed false
 // means the refusal (401, WWW-Authenticate where it applies) is queued
 // and the result is the caller's to return.
-enum MHD_Result gw__access_check(gw_acl *acl, struct MHD_Connection *conn,
+enum MHD_Result gw__access_check(gw__acl *acl, struct MHD_Connection *conn,
                                  bool *allowed);
 
 #endif // GATEWAY_ACL_ACCESS_H

@@ -24,17 +24,17 @@ typedef enum {
 	ACL_BASIC_AUTH,
 } acl_method;
 
-struct gw_acl {
-	bb_ipset    *allow;   // owned; the white list, NULL without
-	bb_ipset    *proxies; // owned; trusted for X-Forwarded-For
-	gw_htpasswd *ht;      // owned, NULL without basic auth
-	char       **tags;    // owned, each owned
-	size_t       ntags;
-	char         realm_hdr[GW_ACL_WWW_AUTH_LEN]; // "Basic realm=..."
-	acl_method   required[2];
-	size_t       n_required;
-	acl_method   any[2];
-	size_t       n_any;
+struct gw__acl {
+	bb_ipset     *allow;   // owned; the white list, NULL without
+	bb_ipset     *proxies; // owned; trusted for X-Forwarded-For
+	gw__htpasswd *ht;      // owned, NULL without basic auth
+	char        **tags;    // owned, each owned
+	size_t        ntags;
+	char          realm_hdr[GW__ACL_WWW_AUTH_LEN]; // "Basic realm=..."
+	acl_method    required[2];
+	size_t        n_required;
+	acl_method    any[2];
+	size_t        n_any;
 };
 
 static const char acl_b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -44,7 +44,7 @@ static const char acl_b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 // acl_client finds the client address (see acl.h): false when the peer
 // is no IP address or a trusted proxy sent a malformed header.
 static bool
-acl_client(const gw_acl *acl, const struct sockaddr *peer, const char *xff,
+acl_client(const gw__acl *acl, const struct sockaddr *peer, const char *xff,
            bb_ip *client)
 {
 	bb_ip ip;
@@ -87,7 +87,7 @@ acl_b64_ok(const char *s, size_t n)
 
 // acl_basic checks an Authorization header "Basic <base64(user:pass)>".
 static bool
-acl_basic(gw_acl *acl, const char *h)
+acl_basic(gw__acl *acl, const char *h)
 {
 	char        plain[ACL_MAX_B64 / 4 * 3 + 1];
 	const char *tok;
@@ -117,15 +117,15 @@ acl_basic(gw_acl *acl, const char *h)
 	    memchr(plain, '\0', (size_t) len) == NULL;
 	if (ok) {
 		*colon = '\0';
-		ok = gw_htpasswd_check(acl->ht, plain, colon + 1, acl->tags,
-		                       acl->ntags);
+		ok = gw__htpasswd_check(acl->ht, plain, colon + 1, acl->tags,
+		                        acl->ntags);
 	}
 	acl_wipe(plain, sizeof(plain));
 	return ok;
 }
 
 static bool
-acl_pass(gw_acl *acl, acl_method m, const struct sockaddr *peer,
+acl_pass(gw__acl *acl, acl_method m, const struct sockaddr *peer,
          const char *xff, const char *authorization)
 {
 	bb_ip ip;
@@ -138,7 +138,7 @@ acl_pass(gw_acl *acl, acl_method m, const struct sockaddr *peer,
 }
 
 static void
-acl_deny(const gw_acl *acl, acl_method m, gw_acl_verdict *v)
+acl_deny(const gw__acl *acl, acl_method m, gw__acl_verdict *v)
 {
 	v->allowed = false;
 	v->status  = 401;
@@ -151,8 +151,8 @@ acl_deny(const gw_acl *acl, acl_method m, gw_acl_verdict *v)
 }
 
 void
-gw_acl_check(gw_acl *acl, const struct sockaddr *peer, const char *xff,
-             const char *authorization, gw_acl_verdict *v)
+gw__acl_check(gw__acl *acl, const struct sockaddr *peer, const char *xff,
+              const char *authorization, gw__acl_verdict *v)
 {
 	size_t i;
 
@@ -179,8 +179,8 @@ gw_acl_check(gw_acl *acl, const struct sockaddr *peer, const char *xff,
 }
 
 bb_err
-gw_acl_client_ip(const gw_acl *acl, const struct sockaddr *peer,
-                 const char *xff, char *buf, size_t len)
+gw__acl_client_ip(const gw__acl *acl, const struct sockaddr *peer,
+                  const char *xff, char *buf, size_t len)
 {
 	bb_ip ip;
 	char  text[BB_IP_TEXT];
@@ -197,29 +197,29 @@ gw_acl_client_ip(const gw_acl *acl, const struct sockaddr *peer,
 }
 
 bool
-gw_acl_is_open(const gw_acl *acl)
+gw__acl_is_open(const gw__acl *acl)
 {
 	return acl == NULL || acl->n_required + acl->n_any == 0;
 }
 
 bb_err
-gw_acl_refresh(gw_acl *acl)
+gw__acl_refresh(gw__acl *acl)
 {
 	if (acl == NULL || acl->ht == NULL) {
 		return BB_OK;
 	}
-	return gw_htpasswd_refresh(acl->ht);
+	return gw__htpasswd_refresh(acl->ht);
 }
 
 void
-gw_acl_free(gw_acl *acl)
+gw__acl_free(gw__acl *acl)
 {
 	size_t i;
 
 	if (acl == NULL) {
 		return;
 	}
-	gw_htpasswd_free(acl->ht);
+	gw__htpasswd_free(acl->ht);
 	for (i = 0; i < acl->ntags; i++) {
 		free(acl->tags[i]);
 	}
@@ -230,7 +230,7 @@ gw_acl_free(gw_acl *acl)
 }
 
 static void
-acl_add(gw_acl *acl, acl_method m, bool required)
+acl_add(gw__acl *acl, acl_method m, bool required)
 {
 	if (required) {
 		acl->required[acl->n_required++] = m;
@@ -256,7 +256,7 @@ acl_cidrs(char *const *list, size_t n, const char *key, bb_ipset **setp,
 
 // acl_basic_new sets up basic auth from conf: realm, tags, the file.
 static bb_err
-acl_basic_new(gw_acl *acl, const bb_acl_conf *conf, char *err, size_t errlen)
+acl_basic_new(gw__acl *acl, const bb_acl_conf *conf, char *err, size_t errlen)
 {
 	const char *realm = conf->basic_auth_realm;
 	char        msg[512];
@@ -294,8 +294,8 @@ acl_basic_new(gw_acl *acl, const bb_acl_conf *conf, char *err, size_t errlen)
 		                bb_strerror(BB_ENOMEM));
 		return BB_ENOMEM;
 	}
-	rv = gw_htpasswd_new(conf->basic_auth_htpasswd_file, &acl->ht, msg,
-	                     sizeof(msg));
+	rv = gw__htpasswd_new(conf->basic_auth_htpasswd_file, &acl->ht, msg,
+	                      sizeof(msg));
 	if (rv != BB_OK) {
 		(void) snprintf(err, errlen, "basic_auth_htpasswd_file: %s",
 		                msg);
@@ -329,11 +329,11 @@ acl_keys_ok(const bb_acl_conf *c, char *err, size_t errlen)
 }
 
 bb_err
-gw_acl_new(const bb_acl_conf *conf, bool loopback_default, gw_acl **aclp,
-           char *err, size_t errlen)
+gw__acl_new(const bb_acl_conf *conf, bool loopback_default, gw__acl **aclp,
+            char *err, size_t errlen)
 {
 	static char *const loopback[] = { "127.0.0.0/8", "::1/128" };
-	gw_acl            *acl        = NULL;
+	gw__acl           *acl        = NULL;
 	bool               wl, ba;
 	bb_err             rv;
 
@@ -384,6 +384,6 @@ gw_acl_new(const bb_acl_conf *conf, bool loopback_default, gw_acl **aclp,
 	return BB_OK;
 
 fail:
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 	return rv;
 }

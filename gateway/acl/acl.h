@@ -33,45 +33,45 @@
 #include "common/conf/conf.h"
 #include "common/err.h"
 
-typedef struct gw_acl gw_acl;
+typedef struct gw__acl gw__acl;
 
-// GW_ACL_WWW_AUTH_LEN bounds the WWW-Authenticate value, so realms are
-// at most GW_ACL_WWW_AUTH_LEN - 15 characters (gw_acl_new checks).
-#define GW_ACL_WWW_AUTH_LEN 160
+// GW__ACL_WWW_AUTH_LEN bounds the WWW-Authenticate value, so realms are
+// at most GW__ACL_WWW_AUTH_LEN - 15 characters (gw__acl_new checks).
+#define GW__ACL_WWW_AUTH_LEN 160
 
-// The answer of gw_acl_check.  When allowed, status is 0, message NULL
+// The answer of gw__acl_check.  When allowed, status is 0, message NULL
 // and www_authenticate empty.  Otherwise status is the HTTP status (401),
 // message the static body line (no newline) and www_authenticate, when
 // not empty, the value of a WWW-Authenticate header to send.
-typedef struct gw_acl_verdict {
+typedef struct gw__acl_verdict {
 	bool        allowed;
 	unsigned    status;
 	const char *message; // static
-	char        www_authenticate[GW_ACL_WWW_AUTH_LEN];
-} gw_acl_verdict;
+	char        www_authenticate[GW__ACL_WWW_AUTH_LEN];
+} gw__acl_verdict;
 
-// gw_acl_new builds the ACL of one section.  conf may be NULL (no
+// gw__acl_new builds the ACL of one section.  conf may be NULL (no
 // section).  With no method configured the ACL is open (allows all),
 // except that when the section is absent (conf NULL or !conf->present)
 // and loopback_default is set (the admin ACLs), it is a required white
 // list of 127.0.0.0/8 and ::1/128.  The htpasswd file is loaded now.
 // On BB_OK *aclp is set; the caller owns it and frees it with
-// gw_acl_free().  conf is only read during the call.  Errors: BB_ENOMEM;
+// gw__acl_free().  conf is only read during the call.  Errors: BB_ENOMEM;
 // BB_ECONFIG for a bad CIDR, realm or combination of keys, and for an
 // htpasswd file that cannot be loaded (whatever the cause).  On error a
 // one-line message naming the key or "<file>:<line>" is written to err
 // (errlen bytes, may be 0).
-bb_err gw_acl_new(const bb_acl_conf *conf, bool loopback_default,
-                  gw_acl **aclp, char *err, size_t errlen);
+bb_err gw__acl_new(const bb_acl_conf *conf, bool loopback_default,
+                   gw__acl **aclp, char *err, size_t errlen);
 
-// gw_acl_free releases acl.  NULL is a no-op.
-void gw_acl_free(gw_acl *acl);
+// gw__acl_free releases acl.  NULL is a no-op.
+void gw__acl_free(gw__acl *acl);
 
-// gw_acl_is_open says whether acl allows everything without looking at
+// gw__acl_is_open says whether acl allows everything without looking at
 // the request (no method; a NULL acl is open too).
-bool gw_acl_is_open(const gw_acl *acl);
+bool gw__acl_is_open(const gw__acl *acl);
 
-// gw_acl_check decides whether the request may proceed and writes the
+// gw__acl_check decides whether the request may proceed and writes the
 // answer to *v.  peer is the TCP peer (AF_INET or AF_INET6; anything
 // else, or NULL, fails the white list).  xff is the X-Forwarded-For
 // value (every such header joined with ", " in order), authorization the
@@ -79,23 +79,23 @@ bool gw_acl_is_open(const gw_acl *acl);
 // A NULL acl allows.  Thread-safe; it may reload the htpasswd file (at
 // most once a second) and run a bcrypt check, so it can take a few
 // milliseconds.
-void gw_acl_check(gw_acl *acl, const struct sockaddr *peer, const char *xff,
-                  const char *authorization, gw_acl_verdict *v);
+void gw__acl_check(gw__acl *acl, const struct sockaddr *peer, const char *xff,
+                   const char *authorization, gw__acl_verdict *v);
 
-// gw_acl_client_ip writes the client address as the white list sees it
+// gw__acl_client_ip writes the client address as the white list sees it
 // (see above; acl NULL: the peer) as text, NUL-terminated, into buf
 // (len bytes; 46 always suffice).  For tests: nothing else calls it
 // yet (meant for access logs and forwarded reads).  Errors: BB_EINVAL
 // when the peer is no IP address or a trusted proxy sent a malformed
 // header; BB_ETOOBIG when buf is too small.  Thread-safe.
-bb_err gw_acl_client_ip(const gw_acl *acl, const struct sockaddr *peer,
-                        const char *xff, char *buf, size_t len);
+bb_err gw__acl_client_ip(const gw__acl *acl, const struct sockaddr *peer,
+                         const char *xff, char *buf, size_t len);
 
-// gw_acl_refresh looks at the htpasswd file now and reloads it if it
-// changed (gw_acl_check does this by itself at most once a second; call
+// gw__acl_refresh looks at the htpasswd file now and reloads it if it
+// changed (gw__acl_check does this by itself at most once a second; call
 // this on SIGHUP).  BB_OK without a file or when the file is unchanged
 // or reloaded; on a failed reload the previous entries stay in force,
 // the error is logged and returned.  Thread-safe.
-bb_err gw_acl_refresh(gw_acl *acl);
+bb_err gw__acl_refresh(gw__acl *acl);
 
 #endif // GATEWAY_ACL_H

@@ -17,21 +17,22 @@
 #include "common/log.h"
 #include "gateway/acl/htpasswd.h"
 
-struct gw_htpasswd {
-	char              *path;          // owned
-	pthread_mutex_t    mu;            // guards the pointer cur
-	gw_htpasswd_table *cur;           // owned: one reference
-	pthread_mutex_t    reload;        // serialises refreshes; guards below
-	struct stat        seen;          // the version last loaded or tried
-	bool               missing;       // stat failed; logged once
-	_Atomic int64_t    next_check_ns; // monotonic time of the next look
+struct gw__htpasswd {
+	char               *path;    // owned
+	pthread_mutex_t     mu;      // guards the pointer cur
+	gw__htpasswd_table *cur;     // owned: one reference
+	pthread_mutex_t     reload;  // serialises refreshes; guards below
+	struct stat         seen;    // the version last loaded or tried
+	bool                missing; // stat failed; logged once
+	_Atomic int64_t     next_check_ns; // monotonic time of the next look
 };
 
 bb_err
-gw_htpasswd_new(const char *path, gw_htpasswd **htp, char *err, size_t errlen)
+gw__htpasswd_new(const char *path, gw__htpasswd **htp, char *err,
+                 size_t errlen)
 {
-	gw_htpasswd *ht;
-	bb_err       rv;
+	gw__htpasswd *ht;
+	bb_err        rv;
 
 	ht = calloc(1, sizeof(*ht));
 	if (ht == NULL) {
@@ -44,7 +45,7 @@ gw_htpasswd_new(const char *path, gw_htpasswd **htp, char *err, size_t errlen)
 		(void) snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
-	rv = gw_htpasswd_table_load(path, &ht->cur, &ht->seen, err, errlen);
+	rv = gw__htpasswd_table_load(path, &ht->cur, &ht->seen, err, errlen);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -61,12 +62,12 @@ fail:
 }
 
 void
-gw_htpasswd_free(gw_htpasswd *ht)
+gw__htpasswd_free(gw__htpasswd *ht)
 {
 	if (ht == NULL) {
 		return;
 	}
-	gw_htpasswd_table_unref(ht->cur);
+	gw__htpasswd_table_unref(ht->cur);
 	(void) pthread_mutex_destroy(&ht->mu);
 	(void) pthread_mutex_destroy(&ht->reload);
 	free(ht->path);
@@ -76,25 +77,25 @@ gw_htpasswd_free(gw_htpasswd *ht)
 // ht_acquire returns the table in force with a reference for the
 // caller.  The lock only covers reading the pointer and the increment,
 // so a reload never waits for a bcrypt check.
-static gw_htpasswd_table *
-ht_acquire(gw_htpasswd *ht)
+static gw__htpasswd_table *
+ht_acquire(gw__htpasswd *ht)
 {
-	gw_htpasswd_table *t;
+	gw__htpasswd_table *t;
 
 	(void) pthread_mutex_lock(&ht->mu);
 	t = ht->cur;
-	gw_htpasswd_table_ref(t);
+	gw__htpasswd_table_ref(t);
 	(void) pthread_mutex_unlock(&ht->mu);
 	return t;
 }
 
 bb_err
-gw_htpasswd_refresh(gw_htpasswd *ht)
+gw__htpasswd_refresh(gw__htpasswd *ht)
 {
-	struct stat        st;
-	gw_htpasswd_table *t = NULL, *old;
-	char               err[512];
-	bb_err             rv = BB_OK;
+	struct stat         st;
+	gw__htpasswd_table *t = NULL, *old;
+	char                err[512];
+	bb_err              rv = BB_OK;
 
 	(void) pthread_mutex_lock(&ht->reload);
 	if (stat(ht->path, &st) != 0) {
@@ -108,10 +109,10 @@ gw_htpasswd_refresh(gw_htpasswd *ht)
 		goto done;
 	}
 	ht->missing = false;
-	if (gw_htpasswd_same_version(&st, &ht->seen)) {
+	if (gw__htpasswd_same_version(&st, &ht->seen)) {
 		goto done;
 	}
-	rv = gw_htpasswd_table_load(ht->path, &t, &st, err, sizeof(err));
+	rv = gw__htpasswd_table_load(ht->path, &t, &st, err, sizeof(err));
 	if (rv == BB_EBUSY) {
 		goto done; // still being written: look again next time
 	}
@@ -127,19 +128,19 @@ gw_htpasswd_refresh(gw_htpasswd *ht)
 	ht->cur = t;
 	(void) pthread_mutex_unlock(&ht->mu);
 	bb_log_info("htpasswd %s reloaded: %zu entries", ht->path,
-	            gw_htpasswd_table_count(t));
-	gw_htpasswd_table_unref(old);
+	            gw__htpasswd_table_count(t));
+	gw__htpasswd_table_unref(old);
 
 done:
 	(void) pthread_mutex_unlock(&ht->reload);
 	return rv;
 }
 
-// ht_maybe_refresh runs gw_htpasswd_refresh at most once a second: the
+// ht_maybe_refresh runs gw__htpasswd_refresh at most once a second: the
 // one thread that moves next_check_ns forward does it, in line (a stat,
 // and rarely a parse; no hashing).
 static void
-ht_maybe_refresh(gw_htpasswd *ht)
+ht_maybe_refresh(gw__htpasswd *ht)
 {
 	int64_t now  = bb_clock_mono_ns();
 	int64_t next = atomic_load(&ht->next_check_ns);
@@ -149,29 +150,29 @@ ht_maybe_refresh(gw_htpasswd *ht)
 	                                    now + BB_NS_PER_SEC)) {
 		return;
 	}
-	(void) gw_htpasswd_refresh(ht);
+	(void) gw__htpasswd_refresh(ht);
 }
 
 bool
-gw_htpasswd_check(gw_htpasswd *ht, const char *user, const char *password,
-                  char *const *tags, size_t ntags)
+gw__htpasswd_check(gw__htpasswd *ht, const char *user, const char *password,
+                   char *const *tags, size_t ntags)
 {
-	gw_htpasswd_table *t;
-	bool               ok;
+	gw__htpasswd_table *t;
+	bool                ok;
 
 	ht_maybe_refresh(ht);
 	t  = ht_acquire(ht);
-	ok = gw_htpasswd_table_check(t, user, password, tags, ntags);
-	gw_htpasswd_table_unref(t);
+	ok = gw__htpasswd_table_check(t, user, password, tags, ntags);
+	gw__htpasswd_table_unref(t);
 	return ok;
 }
 
 size_t
-gw_htpasswd_count(gw_htpasswd *ht)
+gw__htpasswd_count(gw__htpasswd *ht)
 {
-	gw_htpasswd_table *t = ht_acquire(ht);
-	size_t             n = gw_htpasswd_table_count(t);
+	gw__htpasswd_table *t = ht_acquire(ht);
+	size_t              n = gw__htpasswd_table_count(t);
 
-	gw_htpasswd_table_unref(t);
+	gw__htpasswd_table_unref(t);
 	return n;
 }

@@ -35,7 +35,7 @@ typedef struct ht_entry {
 	char       *line; // owned
 } ht_entry;
 
-struct gw_htpasswd_table {
+struct gw__htpasswd_table {
 	atomic_size_t refs;
 	ht_entry     *e; // owned array, sorted by user, then line
 	size_t        n;
@@ -52,7 +52,7 @@ ht_apr_init(void)
 }
 
 bool
-gw_htpasswd_same_version(const struct stat *a, const struct stat *b)
+gw__htpasswd_same_version(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
 	    a->st_size == b->st_size &&
@@ -61,13 +61,13 @@ gw_htpasswd_same_version(const struct stat *a, const struct stat *b)
 }
 
 void
-gw_htpasswd_table_ref(gw_htpasswd_table *t)
+gw__htpasswd_table_ref(gw__htpasswd_table *t)
 {
 	atomic_fetch_add(&t->refs, 1);
 }
 
 void
-gw_htpasswd_table_unref(gw_htpasswd_table *t)
+gw__htpasswd_table_unref(gw__htpasswd_table *t)
 {
 	size_t i;
 
@@ -192,15 +192,15 @@ ht_entry_cmp(const void *a, const void *b)
 // ht_parse builds a table from the text buf[0..len) (NUL-terminated;
 // modified).
 static bb_err
-ht_parse(const char *path, char *buf, size_t len, gw_htpasswd_table **tp,
+ht_parse(const char *path, char *buf, size_t len, gw__htpasswd_table **tp,
          char *err, size_t errlen)
 {
-	gw_htpasswd_table *t   = NULL;
-	char              *p   = buf, *nl, *s, *end;
-	size_t             cap = 0, lineno = 0;
-	char               why[256];
-	bb_err             rv = BB_ECONFIG;
-	ht_entry          *grown;
+	gw__htpasswd_table *t   = NULL;
+	char               *p   = buf, *nl, *s, *end;
+	size_t              cap = 0, lineno = 0;
+	char                why[256];
+	bb_err              rv = BB_ECONFIG;
+	ht_entry           *grown;
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
@@ -265,7 +265,7 @@ ht_parse(const char *path, char *buf, size_t len, gw_htpasswd_table **tp,
 
 fail:
 	(void) snprintf(err, errlen, "%s:%zu: %s", path, lineno, why);
-	gw_htpasswd_table_unref(t);
+	gw__htpasswd_table_unref(t);
 	return rv;
 }
 
@@ -301,15 +301,15 @@ ht_read(const char *path, char **bufp, size_t *lenp, struct stat *stp,
 // meanwhile may be half written (the writer did not rename a finished
 // file into place), so it is read again, HT_MAX_TRIES times at most.
 bb_err
-gw_htpasswd_table_load(const char *path, gw_htpasswd_table **tp,
-                       struct stat *stp, char *err, size_t errlen)
+gw__htpasswd_table_load(const char *path, gw__htpasswd_table **tp,
+                        struct stat *stp, char *err, size_t errlen)
 {
-	struct stat        st, got;
-	gw_htpasswd_table *t   = NULL;
-	char              *buf = NULL;
-	size_t             len = 0;
-	int                tries;
-	bb_err             rv = BB_EBUSY;
+	struct stat         st, got;
+	gw__htpasswd_table *t   = NULL;
+	char               *buf = NULL;
+	size_t              len = 0;
+	int                 tries;
+	bb_err              rv = BB_EBUSY;
 
 	for (tries = 0; tries < HT_MAX_TRIES && rv == BB_EBUSY; tries++) {
 		rv = ht_read(path, &buf, &len, &got, err, errlen);
@@ -322,13 +322,13 @@ gw_htpasswd_table_load(const char *path, gw_htpasswd_table **tp,
 			return rv;
 		}
 		if (stat(path, &st) == 0 &&
-		    gw_htpasswd_same_version(&st, &got)) {
+		    gw__htpasswd_same_version(&st, &got)) {
 			(void) pthread_once(&ht_apr_once, ht_apr_init);
 			*tp  = t;
 			*stp = got;
 			return BB_OK;
 		}
-		gw_htpasswd_table_unref(t);
+		gw__htpasswd_table_unref(t);
 		t  = NULL;
 		rv = BB_EBUSY;
 		(void) snprintf(err, errlen, "%s: changed while being read",
@@ -351,8 +351,8 @@ ht_has_tags(const ht_entry *e, char *const *tags, size_t ntags)
 }
 
 bool
-gw_htpasswd_table_check(const gw_htpasswd_table *t, const char *user,
-                        const char *password, char *const *tags, size_t ntags)
+gw__htpasswd_table_check(const gw__htpasswd_table *t, const char *user,
+                         const char *password, char *const *tags, size_t ntags)
 {
 	size_t lo = 0, hi = t->n, mid;
 	bool   ok = false;
@@ -375,7 +375,7 @@ gw_htpasswd_table_check(const gw_htpasswd_table *t, const char *user,
 }
 
 size_t
-gw_htpasswd_table_count(const gw_htpasswd_table *t)
+gw__htpasswd_table_count(const gw__htpasswd_table *t)
 {
 	return t->n;
 }

@@ -36,8 +36,8 @@ mkfile(uint32_t n, bool replica, uint64_t committed)
 	store_fid    fid = fid_of(n);
 	store__file *f   = NULL;
 
-	assert_int_equal(store__file_alloc(&fid, replica, !replica, -1,
-	                                   committed, STORE__WAITING, &f),
+	assert_int_equal(store__file_new(&fid, replica, !replica, -1,
+	                                 committed, STORE__WAITING, &f),
 	                 BB_OK);
 	return f;
 }

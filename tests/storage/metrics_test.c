@@ -24,7 +24,7 @@ test_ops_and_counters(void **state)
 	store_metrics_snap s;
 
 	(void) state;
-	assert_int_equal(store_metrics_alloc(&m), BB_OK);
+	assert_int_equal(store_metrics_new(&m), BB_OK);
 	store_metrics_snapshot(m, &s);
 	assert_int_equal(s.total[STORE_OP_PRIMARY_INSERT], 0);
 
@@ -88,7 +88,7 @@ test_histogram_buckets(void **state)
 
 	(void) state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(store_metrics_alloc(&m), BB_OK);
+		assert_int_equal(store_metrics_new(&m), BB_OK);
 		store_metrics_observe(m, STORE_HIST_REPLICATE,
 		                      cases[i].dur_ns);
 		store_metrics_snapshot(m, &s);
@@ -120,7 +120,7 @@ test_histogram_sum_and_count(void **state)
 	store_hist_snap   *h;
 
 	(void) state;
-	assert_int_equal(store_metrics_alloc(&m), BB_OK);
+	assert_int_equal(store_metrics_new(&m), BB_OK);
 	store_metrics_observe(m, STORE_HIST_INSERT, 50000);       // 50 us
 	store_metrics_observe(m, STORE_HIST_INSERT, 3000000);     // 3 ms
 	store_metrics_observe(m, STORE_HIST_INSERT, 3000000);     // 3 ms
@@ -209,7 +209,7 @@ test_concurrent(void **state)
 	int                i;
 
 	(void) state;
-	assert_int_equal(store_metrics_alloc(&m), BB_OK);
+	assert_int_equal(store_metrics_new(&m), BB_OK);
 	for (i = 0; i < THREADS; i++) {
 		assert_int_equal(pthread_create(&t[i], NULL, hammer, m), 0);
 	}

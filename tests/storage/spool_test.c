@@ -284,7 +284,7 @@ test_sizes(void **state)
 		body = make_body(cases[i].size, (unsigned) i);
 		sp   = NULL;
 		assert_int_equal(
-		    store_spool_alloc(g.spool, cases[i].expected, LIMIT, &sp),
+		    store_spool_new(g.spool, cases[i].expected, LIMIT, &sp),
 		    BB_OK);
 		assert_non_null(sp);
 		// Announced large: a file from the start.
@@ -356,7 +356,7 @@ test_limit(void **state)
 		lim  = cases[i].limit;
 		body = make_body(lim + 1, (unsigned) i);
 		assert_int_equal(
-		    store_spool_alloc(g.spool, cases[i].expected, lim, &sp),
+		    store_spool_new(g.spool, cases[i].expected, lim, &sp),
 		    BB_OK);
 		// One byte over in one write: refused, nothing appended.
 		assert_int_equal(store_spool_write(sp, body, (size_t) lim + 1),
@@ -398,10 +398,9 @@ test_no_dir(void **state)
 
 	(void) state;
 	(void) snprintf(dir, sizeof(dir), "%s/missing", g.tmp);
-	assert_int_equal(store_spool_alloc(dir, MEM + 1, LIMIT, &sp),
-	                 BB_ENOENT);
+	assert_int_equal(store_spool_new(dir, MEM + 1, LIMIT, &sp), BB_ENOENT);
 	assert_null(sp);
-	assert_int_equal(store_spool_alloc(dir, UNKNOWN, LIMIT, &sp), BB_OK);
+	assert_int_equal(store_spool_new(dir, UNKNOWN, LIMIT, &sp), BB_OK);
 	write_chunks(sp, body, MEM, 10000);
 	assert_int_equal(store_spool_write(sp, body + MEM, 1), BB_ENOENT);
 	assert_int_equal(store_spool_size(sp), MEM);
@@ -421,8 +420,7 @@ test_disk_full(void **state)
 	uint8_t     *body = make_body(MEM + 3000, 4);
 
 	(void) state;
-	assert_int_equal(store_spool_alloc(g.spool, UNKNOWN, LIMIT, &sp),
-	                 BB_OK);
+	assert_int_equal(store_spool_new(g.spool, UNKNOWN, LIMIT, &sp), BB_OK);
 	write_chunks(sp, body, MEM, MEM);
 	io_arm();
 	pwrite_errno = ENOSPC;
@@ -464,8 +462,8 @@ test_short_io(void **state)
 		io_arm();
 		pwrite_max = 777;
 		copy_max   = 100000;
-		assert_int_equal(
-		    store_spool_alloc(g.spool, UNKNOWN, LIMIT, &sp), BB_OK);
+		assert_int_equal(store_spool_new(g.spool, UNKNOWN, LIMIT, &sp),
+		                 BB_OK);
 		write_chunks(sp, body, sizes[i], 65536);
 		copy_check(sp, "short", body, sizes[i]);
 		assert_true(n_pwrite > 1);
@@ -497,7 +495,7 @@ test_copy_faults(void **state)
 	int          fd;
 
 	(void) state;
-	assert_int_equal(store_spool_alloc(g.spool, n, LIMIT, &sp), BB_OK);
+	assert_int_equal(store_spool_new(g.spool, n, LIMIT, &sp), BB_OK);
 	write_chunks(sp, body, n, 100000);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		print_message("case %zu: errno %d\n", i, cases[i].err);
@@ -517,8 +515,7 @@ test_copy_faults(void **state)
 	}
 	// From memory, a failed pwrite is the caller's too.
 	store_spool_free(sp);
-	assert_int_equal(store_spool_alloc(g.spool, UNKNOWN, LIMIT, &sp),
-	                 BB_OK);
+	assert_int_equal(store_spool_new(g.spool, UNKNOWN, LIMIT, &sp), BB_OK);
 	write_chunks(sp, body, 5000, 5000);
 	io_arm();
 	pwrite_errno = ENOSPC;

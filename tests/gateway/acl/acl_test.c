@@ -49,29 +49,29 @@ peer(struct sockaddr_storage *ss, const char *ip)
 	return (const struct sockaddr *) ss;
 }
 
-// client returns gw_acl_client_ip's address, or "EINVAL".
+// client returns gw__acl_client_ip's address, or "EINVAL".
 static const char *
-client(const gw_acl *acl, const char *ip, const char *xff)
+client(const gw__acl *acl, const char *ip, const char *xff)
 {
 	static char             text[64];
 	struct sockaddr_storage ss;
 
-	if (gw_acl_client_ip(acl, peer(&ss, ip), xff, text, sizeof(text)) !=
+	if (gw__acl_client_ip(acl, peer(&ss, ip), xff, text, sizeof(text)) !=
 	    BB_OK) {
 		return "EINVAL";
 	}
 	return text;
 }
 
-static gw_acl *
+static gw__acl *
 acl_of(const bb_acl_conf *c, bool loopback)
 {
-	gw_acl *acl = NULL;
-	char    err[512];
+	gw__acl *acl = NULL;
+	char     err[512];
 
 	err[0] = '\0';
-	if (gw_acl_new(c, loopback, &acl, err, sizeof(err)) != BB_OK) {
-		fail_msg("gw_acl_new: %s", err);
+	if (gw__acl_new(c, loopback, &acl, err, sizeof(err)) != BB_OK) {
+		fail_msg("gw__acl_new: %s", err);
 	}
 	return acl;
 }
@@ -79,12 +79,12 @@ acl_of(const bb_acl_conf *c, bool loopback)
 // verdict runs a check and returns 'A' (allowed), 'W' (white list
 // denial) or 'B' (basic auth denial, with its header).
 static char
-verdict(gw_acl *acl, const char *ip, const char *xff, const char *auth)
+verdict(gw__acl *acl, const char *ip, const char *xff, const char *auth)
 {
 	struct sockaddr_storage ss;
-	gw_acl_verdict          v;
+	gw__acl_verdict         v;
 
-	gw_acl_check(acl, ip != NULL ? peer(&ss, ip) : NULL, xff, auth, &v);
+	gw__acl_check(acl, ip != NULL ? peer(&ss, ip) : NULL, xff, auth, &v);
 	if (v.allowed) {
 		assert_null(v.message);
 		assert_string_equal(v.www_authenticate, "");
@@ -129,7 +129,7 @@ test_white_list(void **state)
 	static const char *garbage[] = { "", "garbage", "10.1.1.1,",
 		                         "10.1.1.1, 192.168.5.5,, " };
 	bb_acl_conf        c   = wl_conf(L("10.0.0.0/8", "2001:db8:1::/48"));
-	gw_acl            *acl = NULL;
+	gw__acl           *acl = NULL;
 	char               ip[64], err[256];
 	size_t             i;
 	struct sockaddr_storage ss;
@@ -165,22 +165,22 @@ test_white_list(void **state)
 	assert_string_equal(client(NULL, "2001:db8::1", "10.1.1.1"),
 	                    "2001:db8::1");
 	assert_int_equal(
-	    gw_acl_client_ip(NULL, peer(&ss, "2001:db8::1"), NULL, ip, 11),
+	    gw__acl_client_ip(NULL, peer(&ss, "2001:db8::1"), NULL, ip, 11),
 	    BB_ETOOBIG);
 	ss.ss_family = AF_UNIX;
-	assert_int_equal(gw_acl_client_ip(acl, (struct sockaddr *) &ss, NULL,
-	                                  ip, sizeof(ip)),
+	assert_int_equal(gw__acl_client_ip(acl, (struct sockaddr *) &ss, NULL,
+	                                   ip, sizeof(ip)),
 	                 BB_EINVAL);
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 	// A bad CIDR is a configuration error that names the key.
 	c = wl_conf(L("10.0.0.0/33"));
-	assert_int_equal(gw_acl_new(&c, false, &acl, err, sizeof(err)),
+	assert_int_equal(gw__acl_new(&c, false, &acl, err, sizeof(err)),
 	                 BB_ECONFIG);
 	assert_string_equal(err,
 	                    "white_list_cidrs: '10.0.0.0/33' is not a CIDR");
 	c                              = wl_conf(L("10.0.0.0/8"));
 	c.allow_x_forwarded_from_cidrs = L("nope");
-	assert_int_equal(gw_acl_new(&c, false, &acl, err, sizeof(err)),
+	assert_int_equal(gw__acl_new(&c, false, &acl, err, sizeof(err)),
 	                 BB_ECONFIG);
 	assert_string_equal(
 	    err, "allow_x_forwarded_from_cidrs: 'nope' is not a CIDR");
@@ -194,7 +194,7 @@ test_basic_hashes(void **state)
 	static const char *users[] = { "alice", "bob",  "carol", "dave",
 		                       "erin",  "gina", "hank" };
 	bb_acl_conf        c       = ba_conf(NONE);
-	gw_acl            *acl     = acl_of(&c, false);
+	gw__acl           *acl     = acl_of(&c, false);
 	char               cred[64];
 	size_t             i;
 
@@ -216,7 +216,7 @@ test_basic_hashes(void **state)
 	assert_int_equal(verdict(acl, NULL, NULL, "basic   dGVzdDp0ZXN0  "),
 	                 'A');
 	assert_int_equal(verdict(acl, NULL, NULL, "BASIC dGVzdDp0ZXN0"), 'A');
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 }
 
 static void
@@ -239,7 +239,7 @@ test_basic_malformed(void **state)
 		"Basic dGVzdAA6dGVzdA==", // "test\0:test"
 	};
 	bb_acl_conf c   = ba_conf(NONE);
-	gw_acl     *acl = acl_of(&c, false);
+	gw__acl    *acl = acl_of(&c, false);
 	char        big[2000];
 	size_t      i;
 
@@ -253,14 +253,14 @@ test_basic_malformed(void **state)
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(verdict(acl, NULL, NULL, basic(big)), 'B');
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 }
 
 static void
 test_basic_tags(void **state)
 {
 	bb_acl_conf c   = ba_conf(L("read"));
-	gw_acl     *acl = acl_of(&c, false);
+	gw__acl    *acl = acl_of(&c, false);
 
 	(void) state;
 	assert_int_equal(verdict(acl, NULL, NULL, basic("alice:alice-pw")),
@@ -272,7 +272,7 @@ test_basic_tags(void **state)
 	                 'A');
 	assert_int_equal(verdict(acl, NULL, NULL, basic("frank:frank-new")),
 	                 'A');
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 
 	c   = ba_conf(L("write", "read"));
 	acl = acl_of(&c, false);
@@ -286,7 +286,7 @@ test_basic_tags(void **state)
 	                 'B');
 	assert_int_equal(verdict(acl, NULL, NULL, basic("frank:frank-new")),
 	                 'A');
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 }
 
 // ---- combinations and defaults --------------------------------------
@@ -309,7 +309,7 @@ test_combinations(void **state)
 	static const char *creds[] = { "bob:bob-pw", "bob:nope" };
 	const bb_strlist   ten     = L("10.0.0.0/8");
 	bb_acl_conf        c;
-	gw_acl            *acl;
+	gw__acl           *acl;
 	size_t             i, r;
 	char               got[5];
 
@@ -326,7 +326,7 @@ test_combinations(void **state)
 			c.basic_auth_required      = cases[i].ba == 2;
 		}
 		acl = acl_of(&c, false);
-		assert_int_equal(gw_acl_is_open(acl), i == 0);
+		assert_int_equal(gw__acl_is_open(acl), i == 0);
 		for (r = 0; r < 4; r++) {
 			got[r] = verdict(acl, ips[r / 2], NULL,
 			                 basic(creds[r % 2]));
@@ -336,7 +336,7 @@ test_combinations(void **state)
 			fail_msg("wl=%d ba=%d: got %s, want %s", cases[i].wl,
 			         cases[i].ba, got, cases[i].want);
 		}
-		gw_acl_free(acl);
+		gw__acl_free(acl);
 	}
 }
 
@@ -344,12 +344,12 @@ static void
 test_defaults(void **state)
 {
 	bb_acl_conf c;
-	gw_acl     *acl;
+	gw__acl    *acl;
 
 	(void) state;
 	// Admin ACLs without a section: loopback only, the header ignored.
 	acl = acl_of(NULL, true);
-	assert_false(gw_acl_is_open(acl));
+	assert_false(gw__acl_is_open(acl));
 	assert_int_equal(verdict(acl, "127.0.0.1", NULL, NULL), 'A');
 	assert_int_equal(verdict(acl, "127.200.0.9", NULL, NULL), 'A');
 	assert_int_equal(verdict(acl, "::1", NULL, NULL), 'A');
@@ -357,79 +357,79 @@ test_defaults(void **state)
 	assert_int_equal(verdict(acl, "10.0.0.1", "127.0.0.1", NULL), 'W');
 	assert_int_equal(verdict(acl, "::2", NULL, NULL), 'W');
 	assert_int_equal(verdict(acl, "128.0.0.1", NULL, NULL), 'W');
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 	memset(&c, 0, sizeof(c)); // parsed, section absent
 	acl = acl_of(&c, true);
 	assert_int_equal(verdict(acl, "10.0.0.1", NULL, NULL), 'W');
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 	// A section that is present replaces the default...
 	c   = wl_conf(L("10.0.0.0/8"));
 	acl = acl_of(&c, true);
 	assert_int_equal(verdict(acl, "127.0.0.1", NULL, NULL), 'W');
 	assert_int_equal(verdict(acl, "10.0.0.1", NULL, NULL), 'A');
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 	// ... even an empty one, which opens it, as the original.
 	memset(&c, 0, sizeof(c));
 	c.present = true;
 	acl       = acl_of(&c, true);
-	assert_true(gw_acl_is_open(acl));
+	assert_true(gw__acl_is_open(acl));
 	assert_int_equal(verdict(acl, "8.8.8.8", NULL, NULL), 'A');
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 	// Other ACLs are open without a section; so is a NULL ACL.
 	acl = acl_of(NULL, false);
-	assert_true(gw_acl_is_open(acl));
+	assert_true(gw__acl_is_open(acl));
 	assert_int_equal(verdict(acl, NULL, NULL, NULL), 'A');
-	assert_int_equal(gw_acl_refresh(acl), BB_OK);
-	gw_acl_free(acl);
-	assert_true(gw_acl_is_open(NULL));
+	assert_int_equal(gw__acl_refresh(acl), BB_OK);
+	gw__acl_free(acl);
+	assert_true(gw__acl_is_open(NULL));
 	assert_int_equal(verdict(NULL, NULL, "garbage", "garbage"), 'A');
-	gw_acl_free(NULL);
+	gw__acl_free(NULL);
 }
 
 static void
 test_build_errors(void **state)
 {
 	bb_acl_conf             c;
-	gw_acl                 *acl = NULL;
-	gw_acl_verdict          v;
+	gw__acl                *acl = NULL;
+	gw__acl_verdict         v;
 	char                    err[512], path[160], want[400], realm[147];
 	struct sockaddr_storage ss;
 
 	(void) state;
 	c                     = wl_conf(NONE);
 	c.white_list_required = true;
-	assert_int_equal(gw_acl_new(&c, true, &acl, err, sizeof(err)),
+	assert_int_equal(gw__acl_new(&c, true, &acl, err, sizeof(err)),
 	                 BB_ECONFIG);
 	assert_string_equal(err, "white_list_required needs white_list_cidrs");
 	c                          = ba_conf(L("read"));
 	c.basic_auth_htpasswd_file = NULL;
-	assert_int_equal(gw_acl_new(&c, false, &acl, err, sizeof(err)),
+	assert_int_equal(gw__acl_new(&c, false, &acl, err, sizeof(err)),
 	                 BB_ECONFIG);
 	assert_non_null(strstr(err, "basic_auth_user_tags needs"));
 	c                  = ba_conf(NONE);
 	c.basic_auth_realm = "say \"hi\"";
-	assert_int_equal(gw_acl_new(&c, false, &acl, err, sizeof(err)),
+	assert_int_equal(gw__acl_new(&c, false, &acl, err, sizeof(err)),
 	                 BB_ECONFIG);
 	assert_non_null(strstr(err, "basic_auth_realm"));
 	memset(realm, 'r', sizeof(realm) - 1); // 146: one too many
 	realm[sizeof(realm) - 1] = '\0';
 	c.basic_auth_realm       = realm;
-	assert_int_equal(gw_acl_new(&c, false, &acl, err, sizeof(err)),
+	assert_int_equal(gw__acl_new(&c, false, &acl, err, sizeof(err)),
 	                 BB_ECONFIG);
 	realm[sizeof(realm) - 2] = '\0';
 	acl                      = acl_of(&c, false);
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 	acl = NULL;
 	// A file that cannot be loaded fails the build and is named.
 	(void) snprintf(path, sizeof(path), "%s/missing", dir);
 	c.basic_auth_realm         = NULL; // "Blobby"
 	c.basic_auth_htpasswd_file = path;
-	assert_int_equal(gw_acl_new(&c, false, &acl, err, sizeof(err)),
+	assert_int_equal(gw__acl_new(&c, false, &acl, err, sizeof(err)),
 	                 BB_ECONFIG);
 	assert_non_null(strstr(err, path));
 	(void) snprintf(path, sizeof(path), "%s/bad", dir);
 	write_file(path, "# ok\n" U_BOB "\n" U_CAROL ":a:b:a\n");
-	assert_int_equal(gw_acl_new(&c, false, &acl, err, sizeof(err)),
+	assert_int_equal(gw__acl_new(&c, false, &acl, err, sizeof(err)),
 	                 BB_ECONFIG);
 	(void) snprintf(want, sizeof(want),
 	                "basic_auth_htpasswd_file: %s:3: user 'carol': "
@@ -441,21 +441,21 @@ test_build_errors(void **state)
 	c.basic_auth_htpasswd_file = pw_path;
 	c.basic_auth_realm         = "Blobby admin";
 	acl                        = acl_of(&c, false);
-	gw_acl_check(acl, peer(&ss, "::1"), NULL, NULL, &v);
+	gw__acl_check(acl, peer(&ss, "::1"), NULL, NULL, &v);
 	assert_false(v.allowed);
 	assert_string_equal(v.www_authenticate,
 	                    "Basic realm=\"Blobby admin\"");
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 }
 
-// The ACL sees a new version of the file through gw_acl_refresh; the
+// The ACL sees a new version of the file through gw__acl_refresh; the
 // table itself is tested in htpasswd_test.c.
 static void
 test_refresh(void **state)
 {
 	char        path[160];
 	bb_acl_conf c = ba_conf(NONE);
-	gw_acl     *acl;
+	gw__acl    *acl;
 
 	(void) state;
 	(void) snprintf(path, sizeof(path), "%s/refresh", dir);
@@ -466,15 +466,15 @@ test_refresh(void **state)
 	assert_int_equal(verdict(acl, NULL, NULL, basic("carol:carol-pw")),
 	                 'B');
 	write_file(path, U_CAROL "\n");
-	assert_int_equal(gw_acl_refresh(acl), BB_OK);
+	assert_int_equal(gw__acl_refresh(acl), BB_OK);
 	assert_int_equal(verdict(acl, NULL, NULL, basic("bob:bob-pw")), 'B');
 	assert_int_equal(verdict(acl, NULL, NULL, basic("carol:carol-pw")),
 	                 'A');
 	write_file(path, "carol:carol-pw\n"); // plain text: refused
-	assert_int_equal(gw_acl_refresh(acl), BB_ECONFIG);
+	assert_int_equal(gw__acl_refresh(acl), BB_ECONFIG);
 	assert_int_equal(verdict(acl, NULL, NULL, basic("carol:carol-pw")),
 	                 'A');
-	gw_acl_free(acl);
+	gw__acl_free(acl);
 }
 
 int

@@ -3,7 +3,7 @@
 //
 // tests/gateway/acl/htpasswd_test.c -- gateway/acl/htpasswd.h: the file format
 // and its errors (named by file and line), reloads after a change (by
-// gw_htpasswd_refresh and by the once-a-second look), a broken reload
+// gw__htpasswd_refresh and by the once-a-second look), a broken reload
 // that keeps the previous table, and checks racing reloads (run it
 // under TSan too).
 #define _XOPEN_SOURCE 700 // nftw, in tmpdir.h
@@ -32,33 +32,33 @@ sleep_ms(long ms)
 	(void) nanosleep(&ts, NULL);
 }
 
-static gw_htpasswd *
+static gw__htpasswd *
 ht_of(const char *path)
 {
-	gw_htpasswd *ht = NULL;
-	char         err[512];
+	gw__htpasswd *ht = NULL;
+	char          err[512];
 
-	if (gw_htpasswd_new(path, &ht, err, sizeof(err)) != BB_OK) {
-		fail_msg("gw_htpasswd_new: %s", err);
+	if (gw__htpasswd_new(path, &ht, err, sizeof(err)) != BB_OK) {
+		fail_msg("gw__htpasswd_new: %s", err);
 	}
 	return ht;
 }
 
 static bool
-ok(gw_htpasswd *ht, const char *user, const char *pw, const char *tag)
+ok(gw__htpasswd *ht, const char *user, const char *pw, const char *tag)
 {
 	char *tags[1] = { (char *) tag };
 
-	return gw_htpasswd_check(ht, user, pw, tags, tag != NULL ? 1 : 0);
+	return gw__htpasswd_check(ht, user, pw, tags, tag != NULL ? 1 : 0);
 }
 
 static void
 test_format(void **state)
 {
-	gw_htpasswd *ht = ht_of(pw_path);
+	gw__htpasswd *ht = ht_of(pw_path);
 
 	(void) state;
-	assert_int_equal(gw_htpasswd_count(ht), 10);
+	assert_int_equal(gw__htpasswd_count(ht), 10);
 	assert_true(ok(ht, "dave", "dave-pw", "read")); // the CR LF line
 	assert_false(ok(ht, "dave", "dave-pw", "write"));
 	assert_true(ok(ht, "erin", "erin-pw", "read"));
@@ -71,8 +71,8 @@ test_format(void **state)
 	// The first user of the sorted table and one past the last.
 	assert_true(ok(ht, "alice", "alice-pw", "write"));
 	assert_false(ok(ht, "zed", "alice-pw", NULL));
-	gw_htpasswd_free(ht);
-	gw_htpasswd_free(NULL);
+	gw__htpasswd_free(ht);
+	gw__htpasswd_free(NULL);
 }
 
 static void
@@ -100,9 +100,9 @@ test_errors(void **state)
 		  ":3: user 'dave': not a" },
 		{ long_line, BB_ECONFIG, ":1: line longer than 4096 bytes" },
 	};
-	gw_htpasswd *ht = NULL;
-	char         path[160], err[512], want[400];
-	size_t       i;
+	gw__htpasswd *ht = NULL;
+	char          path[160], err[512], want[400];
+	size_t        i;
 
 	(void) state;
 	memset(long_line, 'x', sizeof(long_line) - 1);
@@ -110,7 +110,7 @@ test_errors(void **state)
 	(void) snprintf(path, sizeof(path), "%s/errors", dir);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		write_file(path, cases[i].text);
-		assert_int_equal(gw_htpasswd_new(path, &ht, err, sizeof(err)),
+		assert_int_equal(gw__htpasswd_new(path, &ht, err, sizeof(err)),
 		                 cases[i].rv);
 		(void) snprintf(want, sizeof(want), "%s%s", path,
 		                cases[i].want);
@@ -123,15 +123,15 @@ test_errors(void **state)
 	// An empty file (or only comments) is an empty table.
 	write_file(path, "# nobody yet\n");
 	ht = ht_of(path);
-	assert_int_equal(gw_htpasswd_count(ht), 0);
+	assert_int_equal(gw__htpasswd_count(ht), 0);
 	assert_false(ok(ht, "bob", "bob-pw", NULL));
-	gw_htpasswd_free(ht);
+	gw__htpasswd_free(ht);
 	// Files that cannot be read.
 	(void) snprintf(path, sizeof(path), "%s/missing", dir);
-	assert_int_equal(gw_htpasswd_new(path, &ht, err, sizeof(err)),
+	assert_int_equal(gw__htpasswd_new(path, &ht, err, sizeof(err)),
 	                 BB_ENOENT);
 	assert_non_null(strstr(err, path));
-	assert_int_equal(gw_htpasswd_new(dir, &ht, err, sizeof(err)),
+	assert_int_equal(gw__htpasswd_new(dir, &ht, err, sizeof(err)),
 	                 BB_EINVAL);
 	assert_non_null(strstr(err, "not a regular file"));
 }
@@ -139,46 +139,46 @@ test_errors(void **state)
 static void
 test_reload(void **state)
 {
-	char         path[160];
-	gw_htpasswd *ht;
+	char          path[160];
+	gw__htpasswd *ht;
 
 	(void) state;
 	(void) snprintf(path, sizeof(path), "%s/reload", dir);
 	write_file(path, U_BOB ":read\n");
 	ht = ht_of(path);
-	assert_int_equal(gw_htpasswd_refresh(ht), BB_OK); // unchanged
+	assert_int_equal(gw__htpasswd_refresh(ht), BB_OK); // unchanged
 	assert_true(ok(ht, "bob", "bob-pw", "read"));
 	// Same inode, same size, a later mtime: seen.
 	rewrite_in_place(path, U_BOB ":rea2\n", 5);
-	assert_int_equal(gw_htpasswd_refresh(ht), BB_OK);
+	assert_int_equal(gw__htpasswd_refresh(ht), BB_OK);
 	assert_false(ok(ht, "bob", "bob-pw", "read"));
 	assert_true(ok(ht, "bob", "bob-pw", "rea2"));
 	// A broken version keeps the table in force, and is not retried.
 	rewrite_in_place(path, U_BOB ":a:a\n", 10);
-	assert_int_equal(gw_htpasswd_refresh(ht), BB_ECONFIG);
-	assert_int_equal(gw_htpasswd_refresh(ht), BB_OK);
+	assert_int_equal(gw__htpasswd_refresh(ht), BB_ECONFIG);
+	assert_int_equal(gw__htpasswd_refresh(ht), BB_OK);
 	assert_true(ok(ht, "bob", "bob-pw", "rea2"));
 	// So does a file that went away.
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(gw_htpasswd_refresh(ht), BB_ENOENT);
+	assert_int_equal(gw__htpasswd_refresh(ht), BB_ENOENT);
 	assert_true(ok(ht, "bob", "bob-pw", "rea2"));
 	// The next good version is taken.
 	write_file(path, U_BOB "\n" U_CAROL ":read\n");
-	assert_int_equal(gw_htpasswd_refresh(ht), BB_OK);
-	assert_int_equal(gw_htpasswd_count(ht), 2);
+	assert_int_equal(gw__htpasswd_refresh(ht), BB_OK);
+	assert_int_equal(gw__htpasswd_count(ht), 2);
 	assert_true(ok(ht, "carol", "carol-pw", "read"));
 	assert_false(ok(ht, "bob", "bob-pw", "rea2"));
-	gw_htpasswd_free(ht);
+	gw__htpasswd_free(ht);
 }
 
-// Without gw_htpasswd_refresh: a check looks at the file once a second.
+// Without gw__htpasswd_refresh: a check looks at the file once a second.
 static void
 test_reload_by_check(void **state)
 {
-	char         path[160];
-	gw_htpasswd *ht;
-	int64_t      t0;
-	bool         bob;
+	char          path[160];
+	gw__htpasswd *ht;
+	int64_t       t0;
+	bool          bob;
 
 	(void) state;
 	(void) snprintf(path, sizeof(path), "%s/auto", dir);
@@ -193,16 +193,16 @@ test_reload_by_check(void **state)
 	sleep_ms(1100);
 	assert_true(ok(ht, "carol", "carol-pw", NULL));
 	assert_false(ok(ht, "bob", "bob-pw", NULL));
-	gw_htpasswd_free(ht);
+	gw__htpasswd_free(ht);
 }
 
 // ---- checks racing reloads ------------------------------------------
 
 typedef struct racer {
-	gw_htpasswd *ht;
-	atomic_bool *stop;
-	atomic_int   checks;
-	atomic_int   wrong;
+	gw__htpasswd *ht;
+	atomic_bool  *stop;
+	atomic_int    checks;
+	atomic_int    wrong;
 } racer;
 
 static void *
@@ -228,12 +228,12 @@ test_concurrent(void **state)
 		U_BOB ":read\n" U_CAROL "\n",
 		"# second\n" U_DAVE "\n" U_BOB ":write:read\n" U_GINA "\n",
 	};
-	char         path[160];
-	gw_htpasswd *ht;
-	atomic_bool  stop = false;
-	racer        r[4];
-	pthread_t    th[4];
-	int          i;
+	char          path[160];
+	gw__htpasswd *ht;
+	atomic_bool   stop = false;
+	racer         r[4];
+	pthread_t     th[4];
+	int           i;
 
 	(void) state;
 	(void) snprintf(path, sizeof(path), "%s/race", dir);
@@ -249,8 +249,8 @@ test_concurrent(void **state)
 	}
 	for (i = 0; i < 60; i++) {
 		write_file(path, versions[i % 2]);
-		assert_int_equal(gw_htpasswd_refresh(ht), BB_OK);
-		assert_int_equal(gw_htpasswd_count(ht), i % 2 == 0 ? 2 : 3);
+		assert_int_equal(gw__htpasswd_refresh(ht), BB_OK);
+		assert_int_equal(gw__htpasswd_count(ht), i % 2 == 0 ? 2 : 3);
 		sleep_ms(
 		    20); // 1.2 s in all: the checks look by themselves too
 	}
@@ -260,7 +260,7 @@ test_concurrent(void **state)
 		assert_int_equal(atomic_load(&r[i].wrong), 0);
 		assert_true(atomic_load(&r[i].checks) >= 20);
 	}
-	gw_htpasswd_free(ht);
+	gw__htpasswd_free(ht);
 }
 
 int

@@ -45,7 +45,7 @@ render(const char *prefix, bool draining)
 
 	memset(v, 0, sizeof(v));
 	memset(&lc, 0, sizeof(lc));
-	assert_int_equal(store_metrics_alloc(&m), BB_OK);
+	assert_int_equal(store_metrics_new(&m), BB_OK);
 	store_metrics_op(m, STORE_OP_PRIMARY_INSERT, true);
 	store_metrics_op(m, STORE_OP_PRIMARY_INSERT, true);
 	store_metrics_op(m, STORE_OP_PRIMARY_INSERT, false);

@@ -145,9 +145,9 @@ setup(void **state)
 	for (i = 0; i < NFILES; i++) {
 		memset(&fid, 0, sizeof(fid));
 		fid.b[0] = (uint8_t) i;
-		if (store__file_alloc(&fid, false, false, -1, 0,
-		                      STORE__PENDING_UPLOAD,
-		                      &g.files[i]) != BB_OK) {
+		if (store__file_new(&fid, false, false, -1, 0,
+		                    STORE__PENDING_UPLOAD,
+		                    &g.files[i]) != BB_OK) {
 			return -1;
 		}
 	}
