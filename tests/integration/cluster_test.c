@@ -398,10 +398,6 @@ test_forward_broken_midway(void **state)
 	assert_int_equal(insert(0, "fwd", data, LEN, id), 200);
 	// A client that reads slowly: node 1 must still be fetching chunks
 	// from node 0 when node 0 dies.
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	(void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	(void) close(fd);
 	fd = bbt_connect(nodes[1].port);
 	assert_true(fd >= 0);
 	(void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
@@ -410,8 +406,8 @@ test_forward_broken_midway(void **state)
 	assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL),
 	                 (ssize_t) strlen(req));
 	n = recv(fd, buf, sizeof(buf), 0);
-	assert_true(n > 0);
-	assert_non_null(strstr(buf, "200 OK"));
+	assert_true(n >= 12);
+	assert_memory_equal(buf, "HTTP/1.1 200", 12);
 	assert_int_equal(bbt_node_stop(&nodes[0], SIGKILL), 128 + SIGKILL);
 	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
 		got += (size_t) n;
