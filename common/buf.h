@@ -4,7 +4,7 @@
 // common/buf.h -- text built in memory: a growing buffer with a cap, and
 // THE JSON string escaper of the project (the log, the access log and
 // the admin pages use it).  Knows nothing of HTTP: handing a buffer to
-// libmicrohttpd is gateway/buf.c's job.
+// libmicrohttpd is gateway/reply.c's job (gw__reply_buf).
 //
 // JSON strings: '"' and '\\' as \" and \\, \b \f \n \r \t, every other
 // control byte (and DEL) as \u00XX.  Valid UTF-8 passes through as it

@@ -282,6 +282,10 @@ ht_read(const char *path, char **bufp, size_t *lenp, struct stat *stp,
 
 	rv = bb_file_read(path, HT_MAX_FILE, BB_FILE_REGULAR, &buf, &len, &st,
 	                  err, errlen);
+	if (rv == BB_ETOOBIG) {
+		// The text this message always had.
+		return bb_why(rv, err, errlen, "%s: larger than 16 MiB", path);
+	}
 	if (rv != BB_OK) {
 		return rv;
 	}

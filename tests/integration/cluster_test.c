@@ -374,6 +374,56 @@ test_rpc_garbage_and_self_replica(void **state)
 	free_blobs(bs, 3);
 }
 
+// A forward that breaks midway (its owner dies) breaks the transfer and
+// logs the line docs/OPERATIONS.md lists: "forwarded read of NS stopped
+// at N of L: ...".
+static void
+test_forward_broken_midway(void **state)
+{
+	enum { LEN = 24 << 20 }; // far more than the sockets can buffer
+	char   *data = malloc(LEN);
+	char    id[STORE_ID_STRMAX + 1];
+	char    req[512];
+	char    buf[64 * 1024];
+	char    want[64];
+	int     rcv = 16 * 1024;
+	size_t  got = 0;
+	ssize_t n;
+	int     fd;
+
+	(void) state;
+	assert_non_null(data);
+	bbt_fill(data, LEN, 7);
+	start_cluster(2, 0);
+	assert_int_equal(insert(0, "fwd", data, LEN, id), 200);
+	// A client that reads slowly: node 1 must still be fetching chunks
+	// from node 0 when node 0 dies.
+	fd = bbt_connect(nodes[1].port);
+	assert_true(fd >= 0);
+	(void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	(void) snprintf(req, sizeof(req),
+	                "GET /fwd/%s HTTP/1.1\r\nHost: x\r\n\r\n", id);
+	assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL),
+	                 (ssize_t) strlen(req));
+	n = recv(fd, buf, sizeof(buf), 0);
+	assert_true(n >= 12);
+	assert_memory_equal(buf, "HTTP/1.1 200", 12);
+	assert_int_equal(bbt_node_stop(&nodes[0], SIGKILL), 128 + SIGKILL);
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		got += (size_t) n;
+	}
+	(void) close(fd);
+	assert_true(got < LEN); // broken, never complete
+	(void) snprintf(want, sizeof(want), " of %d: ", LEN);
+	assert_true(bbt_log_has(&nodes[1], "forwarded read of fwd stopped at ",
+	                        10000));
+	assert_true(bbt_log_has(&nodes[1], want, 1000));
+	bbt_node_cleanup(&nodes[0]);
+	assert_int_equal(bbt_node_stop(&nodes[1], SIGTERM), 0);
+	bbt_node_cleanup(&nodes[1]);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -381,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_replicas_hold_every_byte),
 		cmocka_unit_test(test_replica_killed_under_inserts),
 		cmocka_unit_test(test_rpc_garbage_and_self_replica),
+		cmocka_unit_test(test_forward_broken_midway),
 	};
 	int rc;
 

@@ -134,6 +134,16 @@ test_errors(void **state)
 	assert_int_equal(gw__htpasswd_new(dir, &ht, err, sizeof(err)),
 	                 BB_EINVAL);
 	assert_non_null(strstr(err, "not a regular file"));
+	// Past the cap, with the message it always had (a sparse file: no
+	// 16 MiB written).
+	(void) snprintf(path, sizeof(path), "%s/huge", dir);
+	write_file(path, "");
+	assert_int_equal(truncate(path, (16 << 20) + 1), 0);
+	assert_int_equal(gw__htpasswd_new(path, &ht, err, sizeof(err)),
+	                 BB_ETOOBIG);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, ": larger than 16 MiB"));
+	assert_int_equal(unlink(path), 0);
 }
 
 static void
