@@ -72,7 +72,7 @@ tls_load(const gw__tls *t, tls_pair **pp, char *why, size_t len)
 
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
-		return BB_ENOMEM;
+		return bb_why(BB_ENOMEM, why, len, "out of memory");
 	}
 	rv = gnutls_load_file(t->cert_file, &cert);
 	if (rv < 0) {
@@ -180,7 +180,7 @@ gw__tls_new(const bb_server_conf *sc, gw__tls **tp, char *why, size_t len)
 	}
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
-		return BB_ENOMEM;
+		return bb_why(BB_ENOMEM, why, len, "out of memory");
 	}
 	(void) pthread_mutex_init(&t->mu, NULL);
 	t->cert_file = strdup(sc->tls_certificate_file);
