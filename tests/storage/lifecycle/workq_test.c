@@ -125,6 +125,29 @@ wait_int(const int *p, int want)
 	return true;
 }
 
+// wait_quiet waits (bounded) until q has nothing queued and no worker
+// busy; true if it got there.  A worker leaves fn (where the test counts
+// it out) before the queue counts it idle again, so a test that saw its
+// last call end must still wait for the queue.
+static bool
+wait_quiet(store__wq *q)
+{
+	int64_t end = bb_clock_mono_ns() + WAIT_MS * MS;
+	size_t  queued;
+	bool    busy;
+
+	for (;;) {
+		store__wq_info(q, &queued, &busy, NULL);
+		if (queued == 0 && !busy) {
+			return true;
+		}
+		if (bb_clock_mono_ns() > end) {
+			return false;
+		}
+		sleep_ms(1);
+	}
+}
+
 static void
 open_gate(void)
 {
@@ -224,6 +247,7 @@ test_max_workers(void **state)
 		assert_true(wait_int(&g.ncalls, n));
 		assert_true(wait_int(&g.running, 0));
 		assert_int_equal(get_int(&g.max_running), (int) maxw[k]);
+		assert_true(wait_quiet(q));
 		store__wq_info(q, &queued, &busy, NULL);
 		assert_int_equal(queued, 0);
 		assert_false(busy);

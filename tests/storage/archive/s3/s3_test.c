@@ -18,7 +18,7 @@ s3rver_setup(void **state)
 {
 	static const char *const buckets[] = { BUCKET, "other", NULL };
 	store_s3_conf            c;
-	char                     why[WHYLEN];
+	char                     why[WHYLEN] = "";
 	char                     data[300];
 
 	(void) state;
