@@ -206,9 +206,8 @@ fail:
 	return rv;
 }
 
-// file_count_unlink counts the removal of f's data file: every file
-// removal of the namespace but the expired empty primaries (pool.c) goes
-// through file_unlink.
+// file_count_unlink counts the removal of f's data file: every removal
+// of a record's file goes through file_unlink or store__file_drop.
 static void
 file_count_unlink(store_ns *ns, const store__file *f, bool ok)
 {
@@ -270,6 +269,30 @@ store__file_remove(store_ns *ns, store__file *f)
 	}
 	store__file_life_unlock();
 	return rv;
+}
+
+void
+store__file_drop(store_ns *ns, store__file *f)
+{
+	char name[STORE_FID_STRLEN + 3];
+	bool gone;
+
+	// Not the life lock and f->mu: no other thread can know an idle
+	// empty primary.  Its record goes whatever the unlink says (a name
+	// left behind comes back as an empty file that recovery removes).
+	store__fidmap_remove(&ns->map, f);
+	gone = unlinkat(ns->dirfd, store__file_name(f, name), 0) == 0 ||
+	    errno == ENOENT;
+	file_count_unlink(ns, f, gone);
+	store__file_free(f);
+}
+
+void
+store__file_drop_name(store_ns *ns, const store__file *f)
+{
+	char name[STORE_FID_STRLEN + 3];
+
+	(void) unlinkat(ns->dirfd, store__file_name(f, name), 0);
 }
 
 char *

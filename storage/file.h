@@ -143,6 +143,17 @@ bb_err store__file_remove_locked(store_ns *ns, store__file *f);
 // takes store__file_life_lock and f->mu.
 bb_err store__file_remove(store_ns *ns, store__file *f);
 
+// store__file_drop removes an expired empty primary that only the caller
+// knows (taken off the pool's idle list): out of the map, its file
+// unlinked (counted as store__file_remove counts), the record freed with
+// the map's reference, which must be the only one.  The record goes even
+// when the unlink fails.
+void store__file_drop(store_ns *ns, store__file *f);
+
+// store__file_drop_name unlinks the data file of f and nothing else: for
+// an empty primary at close, whose record the map's teardown frees.
+void store__file_drop_name(store_ns *ns, const store__file *f);
+
 // store__file_info fills *info with what store_ns_foreach reports about
 // f.  The map lock held (read or write).
 void store__file_info(const store__file *f, store_file_info *info);

@@ -310,10 +310,9 @@ static void
 ns_drop_empty(store__file *f, void *arg)
 {
 	store_ns *ns = arg;
-	char      name[STORE_FID_STRLEN + 3];
 
 	if (f->primary && atomic_load(&f->committed) == 0) {
-		(void) unlinkat(ns->dirfd, store__file_name(f, name), 0);
+		store__file_drop_name(ns, f);
 	}
 }
 

@@ -5,7 +5,6 @@
 // (with their replicas), lending an idle one to each insert and taking it
 // back, sealing them by size, age or a replica's failure, and the pool's
 // timed work.  The insert itself is ns.c; the file records datafile.c.
-#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
@@ -229,7 +228,6 @@ store__pool_tick(store_ns *ns, int64_t now_ns)
 	store__file  *empties = NULL;
 	store__file  *nf;
 	uint32_t      need = 0;
-	char          name[STORE_FID_STRLEN + 3];
 
 	(void) pthread_mutex_lock(&ns->pool_mu);
 	pp = &ns->idle;
@@ -263,21 +261,10 @@ store__pool_tick(store_ns *ns, int64_t now_ns)
 	}
 	(void) pthread_mutex_unlock(&ns->pool_mu);
 
-	// Not store__file_remove: no other thread can know an idle empty
-	// primary, and its record goes whatever the unlink says (a name left
-	// behind comes back as an empty file that recovery removes).
 	while (empties != NULL) {
-		bool gone;
-
 		f       = empties;
 		empties = f->idle_next;
-		store__fidmap_remove(&ns->map, f);
-		gone =
-		    unlinkat(ns->dirfd, store__file_name(f, name), 0) == 0 ||
-		    errno == ENOENT;
-		store_metrics_op(ns->metrics, STORE_OP_FILE_DELETION, gone);
-		store_metrics_op(ns->metrics, STORE_OP_PRIMARY_DELETE, gone);
-		store__file_free(f);
+		store__file_drop(ns, f);
 	}
 	for (; need > 0; need--) {
 		nf = NULL;
