@@ -5,10 +5,10 @@
 // (with their replicas), lending an idle one to each insert and taking it
 // back, sealing them by size, age or a replica's failure, and the pool's
 // timed work.  The insert itself is ns.c; the file records datafile.c.
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
