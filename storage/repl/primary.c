@@ -240,6 +240,9 @@ store__repl_heartbeats(store_ns *ns, int64_t now_ns)
 
 	if (store__fidmap_collect(&ns->map, repl_beat_due, &now_ns, &due,
 	                          &n) != BB_OK) {
+		// The next tick tries again, well before a replica orphans.
+		bb_log_warn("namespace %s: heart beats skipped: out of memory",
+		            ns->conf->name);
 		return;
 	}
 	for (i = 0; i < n; i++) {

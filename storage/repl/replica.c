@@ -371,6 +371,10 @@ store__replica_tick(store_ns *ns, int64_t now_ns)
 	// try again next tick.
 	if (store__fidmap_collect(&ns->map, replica_orphan_pick, &c, &v, &n) !=
 	    BB_OK) {
+		// The next tick tries again.
+		bb_log_warn(
+		    "namespace %s: orphan check skipped: out of memory",
+		    ns->conf->name);
 		return;
 	}
 	for (i = 0; i < n; i++) {
