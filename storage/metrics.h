@@ -36,6 +36,7 @@
 // Plain counters: X(id, name).  The TIME_* ones are the original's
 // timing_data_nanoseconds{type=...}; the renderer names and labels them.
 #define STORE_METRICS_COUNTERS(X)                        \
+	X(ARCHIVE_CONFLICTS, "archive_conflicts")        \
 	X(BYTES_INSERTED, "bytes_inserted")              \
 	X(INTERNAL_ERRORS_INSERT, "internal_errors")     \
 	X(REPLICAS_ORPHANED, "replicas_orphaned")        \

@@ -287,6 +287,10 @@ gw__metrics_render(bb_buf *b, const char *prefix, bool draining,
 		bb_buf_printf(b, "} %d\n", v[i].healthy ? 1 : 0);
 	}
 	// From here the original's families in its (alphabetical) order.
+	metrics_ctr(&o, STORE_CTR_ARCHIVE_CONFLICTS,
+	            "Uploads refused because the archive holds different "
+	            "bytes under the key (neither copy a prefix of the "
+	            "other): the object and the local file are both kept.");
 	metrics_ctr(&o, STORE_CTR_BYTES_INSERTED,
 	            "Bytes successfully inserted to this namespace.");
 	metrics_op(&o, STORE_OP_FILE_DELETION);

@@ -42,11 +42,21 @@ struct store_archive_rd {
 // The operations of a back end; the S3 and directory back ends have one
 // each and unit tests make fakes.  All must be thread-safe.
 typedef struct store_archive_ops {
-	// put makes object key hold exactly the size bytes of fd (read
-	// with pread from offset 0; fd is borrowed and not modified).  If the
-	// object already holds them (same size and MD5) nothing is sent and
-	// *existed is set.  BB_OK only once the stored object is verified.
-	// cancel (may be NULL) becoming true abandons a transfer in progress
+	// put archives the size bytes of fd (read with pread from offset
+	// 0; fd is borrowed and not modified) as object key, never
+	// replacing an object by different bytes.  Every acknowledged byte
+	// is on every copy of a file, so of two copies the longer one whose
+	// prefix the other is holds them all:
+	// - no object: it is stored (BB_OK);
+	// - the object holds the same bytes, or is longer and our bytes are
+	//   its first bytes: nothing is sent, *existed is set (BB_OK; the
+	//   caller's bytes are all archived);
+	// - the object is shorter and is a prefix of ours: it is replaced
+	//   (BB_OK);
+	// - anything else is a conflict: the object is kept and put returns
+	//   BB_EEXIST, why naming the key and both sizes.
+	// BB_OK only once the stored object is verified.  cancel (may be
+	// NULL) becoming true abandons a transfer in progress
 	// (BB_ESHUTDOWN).  On failure why[0..whylen) gets a one-line reason.
 	bb_err (*put)(void *ctx, const char *key, int fd, uint64_t size,
 	              const atomic_bool *cancel, bool *existed, char *why,
@@ -111,9 +121,12 @@ bb_err store_archive_s3_from_conf(const bb_conf *conf, const bb_ns_conf *ns,
                                   size_t whylen);
 
 // store_archive_dir_new makes an archive in the local directory dir
-// (created if missing): object key is the file <dir>/<key>, written
-// through a temporary name, fsync'ed and renamed.  On BB_OK the caller
-// owns *ap.
+// (created if missing; it may be shared by several processes): object
+// key is the file <dir>/<key>, written through a temporary name,
+// fsync'ed and linked or renamed into place under an flock of
+// <dir>/.blobby-archive.lock.  Temporary files of interrupted copies
+// (<key>.tmpXXXXXX that no live writer holds) are removed here.  On
+// BB_OK the caller owns *ap.
 bb_err store_archive_dir_new(const char *dir, store_archive **ap);
 
 // store_archive_custom makes an archive of ops and ctx (unit tests'

@@ -14,7 +14,12 @@
 //   delete-delay, pending-delete-local -> deleting-local -> complete
 //
 // A failed step goes back to its pending state and is retried after a
-// backoff; nothing is deleted before the upload is verified.  A sealed
+// backoff; nothing is deleted before the upload is verified.  An upload
+// the archive refuses as a conflict (it holds other bytes under the key,
+// neither copy a prefix of the other) is an error for the operator: it
+// is logged as one and counted (archive_conflicts), the local file stays
+// pending-upload (visible in /_status) and is retried with the same
+// backoff, in case the object is removed or replaced meanwhile.  A sealed
 // replica whose primary asked for its removal (the primary archived the
 // data) skips compression and upload.
 #include <errno.h>
@@ -47,6 +52,7 @@ struct store_lifecycle {
 	pthread_mutex_t      seed_mu;
 	uint64_t             seed;
 	_Atomic uint64_t     uploads, uploads_existing, upload_failures;
+	_Atomic uint64_t     upload_conflicts;
 	_Atomic uint64_t uploaded_bytes, compressions, compression_failures;
 	_Atomic uint64_t remote_deletes, remote_delete_failures;
 	_Atomic uint64_t local_deletes, local_delete_failures;
@@ -156,10 +162,10 @@ store__lc_enqueue(store_lifecycle *lc, store_ns *ns, store__file *f)
 }
 
 // lc_retry puts f back into its pending state after a failed step, due
-// after the backoff.
+// after the backoff, and logs it at level.
 static void
 lc_retry(store_lifecycle *lc, store__file *f, int pending, const char *what,
-         const char *why)
+         const char *why, bb_log_level level)
 {
 	store_ns *ns = f->lc_ns;
 	char      name[STORE_FID_STRLEN + 3];
@@ -172,10 +178,11 @@ lc_retry(store_lifecycle *lc, store__file *f, int pending, const char *what,
 	                      lc->conf.retry_max_ns, &lc->seed);
 	(void) pthread_mutex_unlock(&lc->seed_mu);
 	if (!atomic_load(&lc->cancel)) {
-		bb_log_warn("namespace %s: %s of %s failed (%u in a row): %s; "
-		            "next try in %.1fs",
-		            ns->conf->name, what, store__file_name(f, name),
-		            f->lc_failures, why, (double) delay / 1e9);
+		bb_log(level,
+		       "namespace %s: %s of %s failed (%u in a row): %s; "
+		       "next try in %.1fs",
+		       ns->conf->name, what, store__file_name(f, name),
+		       f->lc_failures, why, (double) delay / 1e9);
 	}
 	atomic_store(&f->state, pending);
 	store__wq_put(lc->q[qi], f, bb_clock_mono_ns() + delay);
@@ -226,8 +233,8 @@ lc_compress(store_lifecycle *lc, store__file *f)
 	if (rv != BB_OK) {
 		atomic_fetch_add(&lc->compression_failures, 1);
 		(void) snprintf(why, sizeof(why), "%s", bb_strerror(rv));
-		lc_retry(lc, f, STORE__PENDING_COMPRESSION, "compression",
-		         why);
+		lc_retry(lc, f, STORE__PENDING_COMPRESSION, "compression", why,
+		         BB_LOG_WARN);
 		return;
 	}
 	atomic_fetch_add(&lc->compressions, 1);
@@ -313,6 +320,12 @@ lc_upload(store_lifecycle *lc, store__file *f)
 		                       &existed, why, sizeof(why));
 		(void) close(fd);
 	}
+	if (rv == BB_EEXIST) {
+		// The archive's copy and ours differ: both are kept, and the
+		// log line (an error) names the key and both sizes.
+		atomic_fetch_add(&lc->upload_conflicts, 1);
+		store_metrics_add(ns->metrics, STORE_CTR_ARCHIVE_CONFLICTS, 1);
+	}
 	if (rv != BB_OK) {
 		atomic_fetch_add(&lc->upload_failures, 1);
 		lc_count_upload(f, false);
@@ -320,7 +333,8 @@ lc_upload(store_lifecycle *lc, store__file *f)
 		lc_retry(lc, f,
 		         gz_missing ? STORE__PENDING_COMPRESSION
 		                    : STORE__PENDING_UPLOAD,
-		         "upload", why);
+		         "upload", why,
+		         rv == BB_EEXIST ? BB_LOG_ERROR : BB_LOG_WARN);
 		return;
 	}
 	atomic_fetch_add(existed ? &lc->uploads_existing : &lc->uploads, 1);
@@ -351,7 +365,7 @@ lc_delete_gz(store_lifecycle *lc, store__file *f)
 		atomic_fetch_add(&lc->local_delete_failures, 1);
 		(void) snprintf(why, sizeof(why), "%s", strerror(errno));
 		lc_retry(lc, f, STORE__PENDING_DELETE_COMPRESSED,
-		         "removal of the .gz copy", why);
+		         "removal of the .gz copy", why, BB_LOG_WARN);
 		return;
 	}
 	// A replica that skipped the archive goes straight to its removal.
@@ -391,7 +405,8 @@ lc_delete_local(store_lifecycle *lc, store__file *f)
 	if (rv != BB_OK) {
 		atomic_fetch_add(&lc->local_delete_failures, 1);
 		(void) snprintf(why, sizeof(why), "%s", bb_strerror(rv));
-		lc_retry(lc, f, STORE__PENDING_DELETE_LOCAL, "removal", why);
+		lc_retry(lc, f, STORE__PENDING_DELETE_LOCAL, "removal", why,
+		         BB_LOG_WARN);
 		return;
 	}
 	atomic_fetch_add(&lc->local_deletes, 1);
@@ -507,6 +522,7 @@ store_lifecycle_stats_get(store_lifecycle *lc, store_lifecycle_stats *st)
 	st->uploads                = atomic_load(&lc->uploads);
 	st->uploads_existing       = atomic_load(&lc->uploads_existing);
 	st->upload_failures        = atomic_load(&lc->upload_failures);
+	st->upload_conflicts       = atomic_load(&lc->upload_conflicts);
 	st->uploaded_bytes         = atomic_load(&lc->uploaded_bytes);
 	st->compressions           = atomic_load(&lc->compressions);
 	st->compression_failures   = atomic_load(&lc->compression_failures);

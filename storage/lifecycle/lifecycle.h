@@ -34,6 +34,8 @@ typedef struct store_lifecycle_stats {
 	uint64_t uploads;          // objects stored and verified
 	uint64_t uploads_existing; // already in the archive: not sent
 	uint64_t upload_failures;  // attempts that failed (retried)
+	uint64_t upload_conflicts; // of those, refused by the archive: it
+	                           // holds other bytes under the key
 	uint64_t uploaded_bytes;   // bytes of the objects stored
 	uint64_t compressions;     // .gz files made
 	uint64_t compression_failures;

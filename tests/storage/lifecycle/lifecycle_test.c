@@ -17,6 +17,7 @@
 #include "storage/archive/archive.h"
 #include "storage/lifecycle/lifecycle.h"
 #include "storage/lifecycle/backoff.h"
+#include "storage/metrics.h"
 
 #define WAIT_NS (20 * BB_NS_PER_SEC)
 
@@ -41,6 +42,10 @@ typedef struct {
 	store_ns       *ns;          // set once open: states seen by put
 	char            seen[2][32]; // states of the files during put
 	int             nseen;
+	// If set, the next put first writes other bytes as the object
+	// under <plant>/<key>: another copy archived them before us.
+	char plant[160];
+	char planted[512]; // the path it wrote
 } fake_arc;
 
 static void
@@ -91,6 +96,20 @@ fake_put(void *ctx, const char *key, int fd, uint64_t size,
 		f->lose[0] = '\0';
 		fail       = true;
 		f->failed++;
+	}
+	if (f->plant[0] != '\0') {
+		FILE *o;
+		(void) snprintf(f->planted, sizeof(f->planted), "%s/%s",
+		                f->plant, key);
+		*strrchr(f->planted, '/') = '\0';
+		(void) mkdir(f->planted, 0755);
+		(void) snprintf(f->planted, sizeof(f->planted), "%s/%s",
+		                f->plant, key);
+		o = fopen(f->planted, "wb");
+		assert_non_null(o);
+		(void) fprintf(o, "%s", "other bytes, not a prefix");
+		(void) fclose(o);
+		f->plant[0] = '\0';
 	}
 	if (f->ns != NULL) {
 		f->nseen = 0;
@@ -730,6 +749,59 @@ test_sealed_replica_told_to_go(void **state)
 	free(data);
 }
 
+// An upload the archive refuses (it holds other bytes under the key)
+// keeps the object and the local file, counts the conflict, and is
+// retried: once the object is gone, the file is archived.
+static void
+test_conflict_keeps_local(void **state)
+{
+	lc_fix               *lf = *state;
+	store_lifecycle_stats st;
+	store_metrics_snap    ms;
+	uint8_t              *a;
+	uint8_t              *b;
+	store_id              ia;
+	store_id              ib;
+	int64_t               deadline;
+	infos                 in;
+	char                  obj[64];
+	FILE                 *o;
+
+	(void) snprintf(lf->fake.plant, sizeof(lf->fake.plant), "%s",
+	                lf->arcdir);
+	lc_open(lf, false);
+	seal_by_size(lf, &a, &b, &ia, &ib);
+	deadline = bb_clock_mono_ns() + WAIT_NS;
+	do {
+		assert_true(bb_clock_mono_ns() < deadline);
+		sleep_us(1000);
+		store_lifecycle_stats_get(lf->lc, &st);
+	} while (st.upload_conflicts < 3);
+	// The local file stays, readable; the object is untouched.
+	assert_int_equal(file_size(&lf->fx, &ia.fid), 1700);
+	collect(lf->fx.ns, &in);
+	assert_non_null(find_info(&in, &ia.fid));
+	check_read(lf->fx.ns, &ib, b, 700);
+	o = fopen(lf->fake.planted, "rb");
+	assert_non_null(o);
+	assert_non_null(fgets(obj, sizeof(obj), o));
+	(void) fclose(o);
+	assert_string_equal(obj, "other bytes, not a prefix");
+	assert_int_equal(st.uploads, 0);
+	assert_int_equal(st.local_deletes, 0);
+	store_metrics_snapshot(store_ns_metrics(lf->fx.ns), &ms);
+	assert_true(ms.counters[STORE_CTR_ARCHIVE_CONFLICTS] >= 3);
+	// The operator removes the other object: the next try archives.
+	assert_int_equal(unlink(lf->fake.planted), 0);
+	wait_idle(lf);
+	store_lifecycle_stats_get(lf->lc, &st);
+	assert_int_equal(st.uploads, 1);
+	assert_int_equal(read_archived(lf, &ia, a), 0);
+	assert_int_equal(read_archived(lf, &ib, b), 0);
+	free(a);
+	free(b);
+}
+
 static void
 test_backoff_schedule(void **state)
 {
@@ -786,6 +858,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stop_abandons_upload,
 		                                lc_setup, lc_teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_replica_told_to_go,
+		                                lc_setup, lc_teardown),
+		cmocka_unit_test_setup_teardown(test_conflict_keeps_local,
 		                                lc_setup, lc_teardown),
 		cmocka_unit_test(test_backoff_schedule),
 	};
