@@ -78,7 +78,7 @@ mp_part(store__s3 *s3, const char *key, int fd, const char *id, uint32_t n,
 		                key);
 		return BB_EPROTO;
 	}
-	return store__s3_put_range(s3, key, q, n, fd, part, cancel, why,
+	return store__s3_put_range(s3, key, q, n, fd, part, NULL, cancel, why,
 	                           whylen);
 }
 
@@ -119,8 +119,8 @@ mp_complete_xml(const store_digest_plan *p, size_t *len)
 // the MD5 of the whole object.
 static bb_err
 mp_complete(store__s3 *s3, const char *key, const char *id,
-            const store_digest_plan *p, const atomic_bool *cancel, char *why,
-            size_t whylen)
+            const store_digest_plan *p, const char *cond,
+            const atomic_bool *cancel, char *why, size_t whylen)
 {
 	store__s3_req r = { .method = "POST", .key = key, .cancel = cancel };
 	uint8_t       sum[STORE_SHA256_LEN];
@@ -151,9 +151,13 @@ mp_complete(store__s3 *s3, const char *key, const char *id,
 	r.body_len     = len;
 	r.sha256_hex   = sha;
 	r.content_type = "application/xml";
+	r.cond         = cond;
 	rv             = store__s3_req_run(s3, &r, why, whylen);
-	if (rv == BB_OK &&
-	    (r.status != 200 || r.resp == NULL || strstr(r.resp, "<Error>"))) {
+	if (rv == BB_OK && store__s3_cond_failed(&r, why, whylen)) {
+		rv = BB_ESTATE;
+	} else if (rv == BB_OK &&
+	           (r.status != 200 || r.resp == NULL ||
+	            strstr(r.resp, "<Error>"))) {
 		rv = store__s3_req_err(s3, &r, why, whylen);
 	} else if (rv == BB_OK) {
 		store_digest_multipart_etag(p, want);
@@ -204,8 +208,8 @@ mp_abort(store__s3 *s3, const char *key, const char *id)
 
 bb_err
 store__s3_multipart_put(store__s3 *s3, const char *key, int fd,
-                        const store_digest_plan *p, const atomic_bool *cancel,
-                        char *why, size_t whylen)
+                        const store_digest_plan *p, const char *cond,
+                        const atomic_bool *cancel, char *why, size_t whylen)
 {
 	char    *id = NULL;
 	uint32_t i;
@@ -233,7 +237,7 @@ store__s3_multipart_put(store__s3 *s3, const char *key, int fd,
 		             whylen);
 	}
 	if (rv == BB_OK) {
-		rv = mp_complete(s3, key, id, p, cancel, why, whylen);
+		rv = mp_complete(s3, key, id, p, cond, cancel, why, whylen);
 	}
 	if (rv != BB_OK) {
 		mp_abort(s3, key, id);

@@ -135,6 +135,13 @@ s3_headers(const store__s3 *s3, store__s3_req *r)
 	if (rv == BB_OK && r->range != NULL) {
 		rv = s3_header_add(r, "Range", r->range);
 	}
+	if (rv == BB_OK && r->cond != NULL && strcmp(r->cond, "*") == 0) {
+		rv = s3_header_add(r, "If-None-Match", "*");
+	} else if (rv == BB_OK && r->cond != NULL) {
+		char q[80];
+		(void) snprintf(q, sizeof(q), "\"%s\"", r->cond);
+		rv = s3_header_add(r, "If-Match", q);
+	}
 	// No "Expect:" to turn 100-continue off: libcurl 7.88 lists such an
 	// emptied header in SignedHeaders (as "expect:") but does not send
 	// it, and AWS then rejects the signature.  libcurl's own

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// storage/archive/s3/s3.c -- the S3 archive: its configuration, and put (a
-// HEAD to skip what is already stored, then one PUT with Content-MD5, or
-// a multipart upload for large files).  Requests are built in
-// request.c, multipart uploads run in multipart.c, reads in read.c,
-// credentials come from creds.c.
+// storage/archive/s3/s3.c -- the S3 archive: its configuration, and one PUT
+// with Content-MD5 (a whole object or a part).  What a put stores (or
+// refuses) is decided in put.c; requests are built in request.c, multipart
+// uploads run in multipart.c, reads in read.c, credentials come from
+// creds.c.
 //
 // libcurl is initialised once per process (curl_global_init through
 // pthread_once, on the first store_archive_s3_new) and never cleaned up:
@@ -49,10 +49,8 @@ s3_unlock(CURL *h, curl_lock_data data, void *arg)
 	(void) pthread_mutex_unlock(&s3->share_mu[data]);
 }
 
-// s3_part_size is the part size for size bytes: the configured one,
-// grown (in whole MiB) until 10000 parts are enough.
-static uint64_t
-s3_part_size(const store__s3 *s3, uint64_t size)
+uint64_t
+store__s3_part_size(const store__s3 *s3, uint64_t size)
 {
 	uint64_t ps  = s3->part_size;
 	uint64_t min = (size + S3_MAX_PARTS - 1) / S3_MAX_PARTS;
@@ -64,39 +62,23 @@ s3_part_size(const store__s3 *s3, uint64_t size)
 	return ps;
 }
 
-// s3_head_same asks whether object key already holds what p describes:
-// same length, and an ETag that is the file's MD5 or the ETag of the
-// multipart upload we would make.  A 404 is "no".
-static bb_err
-s3_head_same(store__s3 *s3, const char *key, const store_digest_plan *p,
-             const atomic_bool *cancel, bool *same, char *why, size_t whylen)
+bool
+store__s3_cond_failed(const store__s3_req *r, char *why, size_t whylen)
 {
-	store__s3_req r = { .method = "HEAD", .key = key, .cancel = cancel };
-	char          md5[STORE_MD5_HEXLEN];
-	char          mp[STORE_ETAG_LEN];
-	bb_err        rv;
-
-	r.fd = -1;
-	rv   = store__s3_req_run(s3, &r, why, whylen);
-	if (rv == BB_OK && r.status == 404) {
-		*same = false;
-	} else if (rv == BB_OK && r.status == 200) {
-		store_digest_hex(p->md5, sizeof(p->md5), md5);
-		store_digest_multipart_etag(p, mp);
-		*same = r.has_length && r.length == p->size &&
-		    (strcasecmp(r.etag, md5) == 0 ||
-		     (mp[0] != '\0' && strcasecmp(r.etag, mp) == 0));
-	} else if (rv == BB_OK) {
-		rv = store__s3_req_err(s3, &r, why, whylen);
+	if (r->cond == NULL || (r->status != 412 && r->status != 409)) {
+		return false;
 	}
-	store__s3_req_fini(s3, &r);
-	return rv;
+	(void) snprintf(why, whylen,
+	                "%s %s: %ld: the object changed (another writer)",
+	                r->method, r->key, r->status);
+	return true;
 }
 
 bb_err
 store__s3_put_range(store__s3 *s3, const char *key, const char *query,
                     uint32_t n, int fd, const store_digest_part *part,
-                    const atomic_bool *cancel, char *why, size_t whylen)
+                    const char *cond, const atomic_bool *cancel, char *why,
+                    size_t whylen)
 {
 	store__s3_req r = { .method = "PUT", .key = key, .cancel = cancel };
 	char          md5[STORE_MD5_HEXLEN];
@@ -115,8 +97,11 @@ store__s3_put_range(store__s3 *s3, const char *key, const char *query,
 	r.fd           = fd;
 	r.fd_off       = part->off;
 	r.fd_len       = part->len;
+	r.cond         = cond;
 	rv             = store__s3_req_run(s3, &r, why, whylen);
-	if (rv == BB_OK && r.status != 200) {
+	if (rv == BB_OK && store__s3_cond_failed(&r, why, whylen)) {
+		rv = BB_ESTATE;
+	} else if (rv == BB_OK && r.status != 200) {
 		rv = store__s3_req_err(s3, &r, why, whylen);
 	} else if (rv == BB_OK && strcasecmp(r.etag, md5) != 0 && n == 0) {
 		rv = bb_why(BB_ECORRUPT, why, whylen,
@@ -129,60 +114,6 @@ store__s3_put_range(store__s3 *s3, const char *key, const char *query,
 		            key, n, r.etag, md5);
 	}
 	store__s3_req_fini(s3, &r);
-	return rv;
-}
-
-// s3_put_single sends the whole file in one PUT: the plan's digests are
-// those of its only range.
-static bb_err
-s3_put_single(store__s3 *s3, const char *key, int fd,
-              const store_digest_plan *p, const atomic_bool *cancel, char *why,
-              size_t whylen)
-{
-	store_digest_part whole = { .off = 0, .len = p->size };
-
-	memcpy(whole.md5, p->md5, sizeof(whole.md5));
-	memcpy(whole.sha256, p->sha256, sizeof(whole.sha256));
-	return store__s3_put_range(s3, key, NULL, 0, fd, &whole, cancel, why,
-	                           whylen);
-}
-
-static bb_err
-s3_put(void *ctx, const char *key, int fd, uint64_t size,
-       const atomic_bool *cancel, bool *existed, char *why, size_t whylen)
-{
-	store__s3        *s3   = ctx;
-	store_digest_plan plan = { 0 };
-	uint64_t          ps   = 0;
-	bool              same = false;
-	bb_err            rv;
-
-	if (key[0] == '\0') {
-		(void) snprintf(why, whylen, "empty object key");
-		return BB_EINVAL;
-	}
-	if (size > s3->threshold) {
-		ps = s3_part_size(s3, size);
-	}
-	rv = store_digest_plan_init(&plan, fd, size, ps, cancel);
-	if (rv != BB_OK) {
-		(void) snprintf(why, whylen, "%s: cannot read the file: %s",
-		                key, bb_strerror(rv));
-		return rv;
-	}
-	rv = s3_head_same(s3, key, &plan, cancel, &same, why, whylen);
-	if (rv == BB_OK && same) {
-		*existed = true;
-	} else if (rv == BB_OK && ps == 0) {
-		rv = s3_put_single(s3, key, fd, &plan, cancel, why, whylen);
-	} else if (rv == BB_OK) {
-		bb_log_info("s3: multipart upload of %s: %u parts of %llu "
-		            "bytes",
-		            key, plan.nparts, (unsigned long long) ps);
-		rv = store__s3_multipart_put(s3, key, fd, &plan, cancel, why,
-		                             whylen);
-	}
-	store_digest_plan_fini(&plan);
 	return rv;
 }
 
@@ -214,7 +145,7 @@ s3_free(void *ctx)
 }
 
 static const store_archive_ops s3_ops = {
-	.put  = s3_put,
+	.put  = store__s3_put,
 	.open = store__s3_open,
 	.free = s3_free,
 };

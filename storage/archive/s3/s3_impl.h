@@ -73,14 +73,18 @@ typedef size_t (*store__s3_sink)(store__s3_req *r, const char *p, size_t n);
 // and releases it with store__s3_req_fini.
 struct store__s3_req {
 	// Inputs; all borrowed and valid until the request ends.
-	const char        *method; // "GET", "HEAD", "PUT", "POST", "DELETE"
-	const char        *key;
-	const char        *query;        // encoded, e.g. "uploads="; or NULL
-	const char        *sha256_hex;   // of the body; NULL: empty body
-	const char        *md5_b64;      // Content-MD5 or NULL
-	const char        *content_type; // or NULL
-	const char        *range;        // "bytes=a-b" or NULL
-	const char        *body;         // POST body (body_len bytes)
+	const char *method; // "GET", "HEAD", "PUT", "POST", "DELETE"
+	const char *key;
+	const char *query;        // encoded, e.g. "uploads="; or NULL
+	const char *sha256_hex;   // of the body; NULL: empty body
+	const char *md5_b64;      // Content-MD5 or NULL
+	const char *content_type; // or NULL
+	const char *range;        // "bytes=a-b" or NULL
+	// A conditional write: "*" sends If-None-Match: * (only if there
+	// is no object), an ETag sends If-Match: "<etag>" (only if the
+	// object is that one); NULL: none.
+	const char        *cond;
+	const char        *body; // POST body (body_len bytes)
 	size_t             body_len;
 	int                fd; // PUT body: fd_len bytes of fd at fd_off
 	uint64_t           fd_off;
@@ -177,20 +181,39 @@ void store__s3_pool_fini(store__s3 *s3);
 // (borrowed) in one PUT of key, with part's MD5 as Content-MD5 and its SHA-256
 // as the signed payload hash, and checks that the ETag S3 answers is that MD5
 // (BB_ECORRUPT if not).  query NULL and n 0: a whole object (typed
-// application/octet-stream); else query names part n of a multipart
-// upload.  Other errors as store__s3_req_err; why is set on failure.
+// application/octet-stream), written only if cond (see store__s3_req;
+// may be NULL) holds: BB_ESTATE if the server says it does not (412, or
+// 409 for a concurrent conditional write); else query names part n of a
+// multipart upload (cond must be NULL).  Other errors as
+// store__s3_req_err; why is set on failure.
 bb_err store__s3_put_range(store__s3 *s3, const char *key, const char *query,
                            uint32_t n, int fd, const store_digest_part *part,
-                           const atomic_bool *cancel, char *why,
-                           size_t whylen);
+                           const char *cond, const atomic_bool *cancel,
+                           char *why, size_t whylen);
+
+// store__s3_cond_failed says whether r, a conditional write, was refused
+// because its condition does not hold (412, or 409 for a concurrent
+// conditional write), and if so sets why.
+bool store__s3_cond_failed(const store__s3_req *r, char *why, size_t whylen);
 
 // store__s3_multipart_put uploads p's parts of fd as object key (see
-// ops.put): create, one PUT per part, complete; aborts the upload on any
-// failure after creating it.  BB_OK once the final ETag matches p.
+// ops.put): create, one PUT per part, complete (conditional on cond, as
+// store__s3_put_range: BB_ESTATE if it does not hold); aborts the upload
+// on any failure after creating it.  BB_OK once the final ETag matches p.
 bb_err store__s3_multipart_put(store__s3 *s3, const char *key, int fd,
-                               const store_digest_plan *p,
+                               const store_digest_plan *p, const char *cond,
                                const atomic_bool *cancel, char *why,
                                size_t whylen);
+
+// store__s3_part_size is the part size of a multipart upload of size
+// bytes: the configured one, grown (in whole MiB) until 10000 parts are
+// enough.
+uint64_t store__s3_part_size(const store__s3 *s3, uint64_t size);
+
+// store__s3_put is ops.put of the S3 archive (storage/archive/s3/put.c).
+bb_err store__s3_put(void *ctx, const char *key, int fd, uint64_t size,
+                     const atomic_bool *cancel, bool *existed, char *why,
+                     size_t whylen);
 
 // store__s3_open is ops.open of the S3 archive: a ranged GET, returned
 // once its response headers are in and checked.  On BB_OK the caller
