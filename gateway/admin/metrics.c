@@ -235,6 +235,10 @@ metrics_lifecycle(metrics_out *o, const store_lifecycle_stats *lc,
 	metrics_global(o, "blobby_archive_upload_failures", "counter",
 	               "Upload attempts that failed (each is retried).",
 	               lc->upload_failures);
+	metrics_global(o, "blobby_archive_upload_conflicts", "counter",
+	               "Of those, uploads refused because the archive holds "
+	               "other bytes under the key (both copies kept).",
+	               lc->upload_conflicts);
 	metrics_global(o, "blobby_archive_uploaded_bytes", "counter",
 	               "Bytes of the objects stored in the archive.",
 	               lc->uploaded_bytes);
