@@ -12,6 +12,7 @@
 // the new one, never half of one.  Temporary files of crashed copies are
 // removed when the archive opens.  Reads are preads (or sendfile) of the
 // object file.
+#define _DEFAULT_SOURCE // d_type in struct dirent, flock
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -413,8 +414,11 @@ dir_sweep(int dfd, int depth)
 		return 0;
 	}
 	while ((e = readdir(dp)) != NULL) {
+		// Objects are most entries: skip them without a stat.
 		if (strcmp(e->d_name, ".") == 0 ||
 		    strcmp(e->d_name, "..") == 0 ||
+		    (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN &&
+		     !dir_is_tmp(e->d_name)) ||
 		    fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			continue;
 		}

@@ -100,6 +100,7 @@ test_render_values(void **state)
 	has_line(t, "queued_inserts{namespace=\"alpha\"} 0");
 	has_line(t, "replica_queuedelete_total{namespace=\"beta\"} 0");
 	has_line(t, "replicas_orphaned{namespace=\"alpha\"} 0");
+	has_line(t, "archive_conflicts{namespace=\"alpha\"} 0");
 	has_line(t,
 	         "timing_data_nanoseconds{namespace=\"alpha\",type="
 	         "\"primary_insert_write\"} 777");

@@ -46,6 +46,7 @@ typedef struct {
 	// under <plant>/<key>: another copy archived them before us.
 	char plant[160];
 	char planted[512]; // the path it wrote
+	bool longer;       // plant the file's bytes and more instead
 } fake_arc;
 
 static void
@@ -107,7 +108,17 @@ fake_put(void *ctx, const char *key, int fd, uint64_t size,
 		                f->plant, key);
 		o = fopen(f->planted, "wb");
 		assert_non_null(o);
-		(void) fprintf(o, "%s", "other bytes, not a prefix");
+		if (f->longer) {
+			uint8_t *buf = malloc(size);
+			assert_non_null(buf);
+			assert_int_equal(pread(fd, buf, size, 0),
+			                 (ssize_t) size);
+			assert_int_equal(fwrite(buf, 1, size, o), size);
+			free(buf);
+			(void) fprintf(o, "%s", "and a tail");
+		} else {
+			(void) fprintf(o, "%s", "other bytes, not a prefix");
+		}
 		(void) fclose(o);
 		f->plant[0] = '\0';
 	}
@@ -802,6 +813,40 @@ test_conflict_keeps_local(void **state)
 	free(b);
 }
 
+// A file whose bytes the archive's object already holds, and more (its
+// primary's longer copy), is done without an upload: the local file goes,
+// the object stays as it was.
+static void
+test_longer_object_done(void **state)
+{
+	lc_fix               *lf = *state;
+	store_lifecycle_stats st;
+	struct stat           sb;
+	uint8_t              *a;
+	uint8_t              *b;
+	store_id              ia;
+	store_id              ib;
+
+	(void) snprintf(lf->fake.plant, sizeof(lf->fake.plant), "%s",
+	                lf->arcdir);
+	lf->fake.longer = true;
+	lc_open(lf, false);
+	seal_by_size(lf, &a, &b, &ia, &ib);
+	wait_idle(lf);
+	store_lifecycle_stats_get(lf->lc, &st);
+	assert_int_equal(st.uploads, 0);
+	assert_int_equal(st.uploads_existing, 1);
+	assert_int_equal(st.upload_conflicts, 0);
+	assert_int_equal(st.local_deletes, 1);
+	assert_int_equal(file_size(&lf->fx, &ia.fid), -1);
+	assert_int_equal(stat(lf->fake.planted, &sb), 0);
+	assert_int_equal(sb.st_size, 1700 + 10);
+	assert_int_equal(read_archived(lf, &ia, a), 0);
+	assert_int_equal(read_archived(lf, &ib, b), 0);
+	free(a);
+	free(b);
+}
+
 static void
 test_backoff_schedule(void **state)
 {
@@ -860,6 +905,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sealed_replica_told_to_go,
 		                                lc_setup, lc_teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_keeps_local,
+		                                lc_setup, lc_teardown),
+		cmocka_unit_test_setup_teardown(test_longer_object_done,
 		                                lc_setup, lc_teardown),
 		cmocka_unit_test(test_backoff_schedule),
 	};
