@@ -337,8 +337,9 @@ gw__locate(gw_server *g, store_ns *ns, const store_id *id, gw__loc *loc)
 	}
 	if (rv == BB_ENOENT) {
 		// 2. The copies elsewhere.  The owner first (reads prefer
-		// the primary; it also serves its own archive, which may be
-		// a directory no other node sees).  An id of this machine
+		// the primary; it also serves its directory archive, which
+		// no other node sees); if it cannot be reached, every peer
+		// for a replica, then the archive.  An id of this machine
 		// that is not local was archived (the usual case), so the
 		// archive comes before asking every peer.  A machine that
 		// is no peer: the archive only.
@@ -364,6 +365,13 @@ gw__locate(gw_server *g, store_ns *ns, const store_id *id, gw__loc *loc)
 		}
 		if (rv == BB_OK) {
 			return BB_OK;
+		}
+		if (steps[i] == STEP_OWNER && rv == BB_ENOENT) {
+			// The owner is up and has no such range (nor its
+			// directory archive): its file was archived, the
+			// usual case, so the archive before every peer.
+			steps[1] = STEP_ARCHIVE;
+			steps[2] = STEP_REPLICAS;
 		}
 		if (rv != BB_ENOMEM && rv != BB_ENOTSUP && rv != BB_ESYS) {
 			rv = BB_ENOENT; // try the next step

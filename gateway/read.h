@@ -46,9 +46,11 @@ typedef struct gw__loc {
 
 // gw__locate is the read policy.  A local file; else, for an id of
 // another machine that is a peer, that owner (its files and its
-// archive), then every other peer at once (a replica r-<fid>), then the
-// archive; for an id of this machine, the archive, then the peers; for a
-// machine that is not a peer, the archive only.  On BB_OK *loc holds the
+// directory archive), then, if it cannot be reached, every other peer at
+// once (a replica r-<fid>) and the archive, or, if it answered "not
+// found", the archive and then the peers; for an id of this machine, the
+// archive, then the peers; for a machine that is not a peer, the archive
+// only.  On BB_OK *loc holds the
 // bytes (fd or src, owned by the caller; gw__loc_release).  On error
 // loc->from is GW__FROM_NONE and loc->status/msg say what to answer:
 // 404 only when the id is known absent (every node asked answered "not

@@ -215,11 +215,13 @@ rpc_handle_read(rpc_svc *service, const Blobby__Rpc__V1__ReadRequest *in,
 		id.start  = in->start;
 		id.length = in->length;
 		rv        = store_ns_read_copy(ns, &id, buf);
-		// The owner also serves its archive: one that archives to a
-		// directory of its own is the only node that can reach it.
+		// The owner also serves its directory archive: a node that
+		// archives to a directory of its own is the only one that can
+		// reach it (S3 every node reads itself, without this hop).
 		// Never a forward: a read that misses here is answered here.
 		if (rv == BB_ENOENT &&
-		    store_fid_machine(&id.fid) == svc->conf->machine_id) {
+		    store_fid_machine(&id.fid) == svc->conf->machine_id &&
+		    store_ns_conf(ns)->archive == BB_ARCHIVE_DIR) {
 			rv = store_ns_read_archive_copy(ns, &id, buf);
 		}
 		if (rv != BB_OK) {
