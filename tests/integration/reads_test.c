@@ -389,6 +389,51 @@ test_writer_killed(void **state)
 	stop_cluster();
 }
 
+// The writer hung (SIGSTOP): its Read calls time out after the [client]
+// timeout (2 s here), then a replica holder serves the blob: 200, the
+// same bytes, each read within the timeout and a margin.
+static void
+test_writer_hung(void **state)
+{
+	static char buf[4096];
+	char        path[256];
+	uint64_t    h;
+	size_t      len;
+	int64_t     t0, worst = 0;
+	int         i;
+
+	(void) state;
+	start_cluster();
+	for (i = 0; i < 3; i++) {
+		len = 1000 + (size_t) i * 1000;
+		bbt_fill(buf, len, (unsigned) i + 100);
+		assert_int_equal(insert(0, "rep", buf, len, ledger[i].id),
+		                 200);
+		ledger[i].len  = len;
+		ledger[i].hash = fnv(buf, len);
+	}
+	assert_int_equal(kill(nodes[0].pid, SIGSTOP), 0);
+	// From both other nodes: one of them holds no replica of a blob
+	// and must find the other's.
+	for (i = 0; i < 6; i++) {
+		(void) snprintf(path, sizeof(path), "/rep/%s",
+		                ledger[i / 2].id);
+		t0 = bbt_now_ms();
+		assert_int_equal(get(1 + i % 2, path, &h, &len), 200);
+		assert_true(len == ledger[i / 2].len &&
+		            h == ledger[i / 2].hash);
+		if (bbt_now_ms() - t0 > worst) {
+			worst = bbt_now_ms() - t0;
+		}
+	}
+	print_message("writer hung: 3 blobs read back from 2 nodes, worst "
+	              "%lld ms\n",
+	              (long long) worst);
+	assert_true(worst < 8000);
+	assert_int_equal(kill(nodes[0].pid, SIGCONT), 0);
+	stop_cluster();
+}
+
 // S3 stopped: a read of an archived blob answers 503 with Retry-After,
 // not 404, /_health/read stays 200; once S3 is back, 200.
 static void
@@ -447,6 +492,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_own_dir_archive),
 		cmocka_unit_test(test_writer_killed),
+		cmocka_unit_test(test_writer_hung),
 		cmocka_unit_test(test_s3_stopped),
 	};
 
