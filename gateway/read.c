@@ -94,8 +94,9 @@ src_response(gw__source *s, uint64_t length)
 
 typedef struct fwd_src {
 	gw__source base;
-	rpc_pool  *pool; // borrowed
-	char      *ns;   // owned
+	rpc_pool  *pool;    // borrowed
+	uint32_t   machine; // the peer asked: the owner or a replica holder
+	char      *ns;      // owned
 	store_id   id;
 	uint8_t   *buf;  // owned, RPC_MAX_CHUNK bytes once streaming
 	uint64_t   have; // offset in the blob of buf[0]
@@ -128,7 +129,8 @@ fwd_read(gw__source *s, uint64_t pos, void *out, size_t max, size_t *n)
 		k  = fs->id.length - pos < RPC_MAX_CHUNK
 		     ? (size_t) (fs->id.length - pos)
 		     : RPC_MAX_CHUNK;
-		rv = rpc_pool_read(fs->pool, fs->ns, &fs->id, pos, fs->buf, k);
+		rv = rpc_pool_read_from(fs->pool, fs->machine, fs->ns, &fs->id,
+		                        pos, fs->buf, k);
 		if (rv != BB_OK) {
 			return rv;
 		}
@@ -144,11 +146,14 @@ fwd_read(gw__source *s, uint64_t pos, void *out, size_t max, size_t *n)
 
 static const gw__source_ops fwd_ops = { fwd_read, fwd_free };
 
-// fwd_open fetches the first chunk of id from the owner before anything
-// is answered, so a miss there is still a clean 404.  On BB_OK the
-// caller owns *sp.  Errors as rpc_pool_read.
+// fwd_open fetches the first chunk of id before anything is answered, so
+// a miss is still a clean 404 or 503: from the peer machine when any is
+// false, else from the first peer but machine that has it (a replica
+// holder; *servedp names it).  On BB_OK the caller owns *sp.  Errors as
+// rpc_pool_read and rpc_pool_read_any.
 static bb_err
-fwd_open(rpc_pool *pool, const char *ns, const store_id *id, gw__source **sp)
+fwd_open(rpc_pool *pool, uint32_t machine, bool any, const char *ns,
+         const store_id *id, gw__source **sp, uint32_t *servedp)
 {
 	fwd_src *fs;
 	uint8_t *b;
@@ -159,11 +164,10 @@ fwd_open(rpc_pool *pool, const char *ns, const store_id *id, gw__source **sp)
 	if (fs == NULL) {
 		return BB_ENOMEM;
 	}
-	fs->base.ops = &fwd_ops;
-	(void) snprintf(fs->base.what, sizeof(fs->base.what),
-	                "forwarded read of %s", ns);
+	fs->base.ops    = &fwd_ops;
 	fs->base.length = id->length;
 	fs->pool        = pool;
+	fs->machine     = machine;
 	fs->id          = *id;
 	fs->ns          = strdup(ns);
 	first   = id->length < RPC_MAX_CHUNK ? id->length : RPC_MAX_CHUNK;
@@ -172,10 +176,14 @@ fwd_open(rpc_pool *pool, const char *ns, const store_id *id, gw__source **sp)
 		rv = BB_ENOMEM;
 		goto fail;
 	}
-	rv = rpc_pool_read(pool, ns, id, 0, fs->buf, first);
+	rv = any ? rpc_pool_read_any(pool, machine, ns, id, fs->buf, first,
+	                             &fs->machine)
+	         : rpc_pool_read(pool, ns, id, 0, fs->buf, first);
 	if (rv != BB_OK) {
 		goto fail;
 	}
+	(void) snprintf(fs->base.what, sizeof(fs->base.what),
+	                "forwarded read of %s", ns);
 	fs->len = first;
 	if (first < id->length) {
 		// Streaming: grow the buffer to a whole chunk for the rest.
@@ -186,7 +194,8 @@ fwd_open(rpc_pool *pool, const char *ns, const store_id *id, gw__source **sp)
 		}
 		fs->buf = b;
 	}
-	*sp = &fs->base;
+	*servedp = fs->machine;
+	*sp      = &fs->base;
 	return BB_OK;
 
 fail:
@@ -254,7 +263,7 @@ arc_open(store_ns *ns, const store_id *id, int *fdp, uint64_t *offp,
 
 // --- The read policy. ---
 
-// locate_peer says whether the owner of id is a peer this node can ask.
+// locate_peer says whether machine is a peer this node can ask.
 static bool
 locate_peer(gw_server *g, uint32_t machine)
 {
@@ -262,69 +271,144 @@ locate_peer(gw_server *g, uint32_t machine)
 	    rpc_pool_peer(g->pool, machine) != NULL;
 }
 
-// THE read policy; the next change (replica holders, 503 against 404)
-// goes here and nowhere else: /_id describes what this decides.
-bb_err
-gw__locate(gw_server *g, store_ns *ns, const store_id *id, bool open,
+// locate_unreachable says whether err from a node or the archive means
+// "may exist, cannot be asked now" rather than a fault of this node.
+static bool
+locate_unreachable(bb_err err)
+{
+	return err != BB_OK && err != BB_ENOENT && err != BB_ENOTSUP &&
+	    err != BB_ENOMEM && err != BB_ESYS;
+}
+
+// The steps of the policy, in the order one of them is tried.
+typedef enum { STEP_OWNER, STEP_REPLICAS, STEP_ARCHIVE } locate_step;
+
+// locate_try runs one step.  On BB_OK loc holds the bytes.
+static bb_err
+locate_try(gw_server *g, store_ns *ns, const store_id *id, locate_step st,
            gw__loc *loc)
 {
-	bb_err fwd = BB_ENOENT;
-	bb_err rv;
+	const char *name = store_ns_conf(ns)->name;
+	bb_err      rv;
+
+	switch (st) {
+	case STEP_OWNER:
+		loc->from = GW__FROM_OWNER;
+		return fwd_open(g->pool, loc->machine, false, name, id,
+		                &loc->src, &loc->peer);
+	case STEP_REPLICAS:
+		// Any peer may hold r-<fid>: the primary's peers are
+		// assigned round robin and not written down anywhere else.
+		loc->from = GW__FROM_REPLICA;
+		return fwd_open(g->pool, loc->machine, true, name, id,
+		                &loc->src, &loc->peer);
+	case STEP_ARCHIVE:
+		break;
+	}
+	loc->from = GW__FROM_ARCHIVE;
+	rv        = arc_open(ns, id, &loc->fd, &loc->off, &loc->src);
+	if (rv != BB_OK && rv != BB_ENOENT) {
+		bb_log_warn("archive read of %s: %s", name, bb_strerror(rv));
+	}
+	return rv;
+}
+
+bb_err
+gw__locate(gw_server *g, store_ns *ns, const store_id *id, gw__loc *loc)
+{
+	locate_step steps[3];
+	size_t      nsteps = 0;
+	size_t      i;
+	bool        peers_down   = false; // a node could not be asked
+	bool        archive_down = false; // nor could the archive
+	bb_err      rv;
 
 	loc->machine = store_fid_machine(&id->fid);
+	loc->peer    = 0;
 	loc->src     = NULL;
 	loc->fd      = -1;
-	// 1. A local file: the hot path, no allocation.
-	rv = open ? store_ns_read(ns, id, &loc->fd, &loc->off)
-	          : store_ns_locate(ns, id, &loc->info);
+	loc->status  = 0;
+	loc->msg     = NULL;
+	// 1. A local file, primary or replica: the hot path, no allocation.
+	rv = store_ns_read(ns, id, &loc->fd, &loc->off);
 	if (rv == BB_OK) {
 		loc->from = GW__FROM_LOCAL;
 		return BB_OK;
 	}
-	if (open && rv != BB_ENOENT) {
-		goto fail;
-	}
-	// 2. The node whose machine id the id carries.
-	if (locate_peer(g, loc->machine)) {
-		loc->from = GW__FROM_OWNER;
-		if (!open) {
-			return BB_OK; // then the archive, if the owner fails
+	if (rv == BB_ENOENT) {
+		// 2. The copies elsewhere.  The owner first (reads prefer
+		// the primary; it also serves its directory archive, which
+		// no other node sees); if it cannot be reached, every peer
+		// for a replica, then the archive.  An id of this machine
+		// that is not local was archived (the usual case), so the
+		// archive comes before asking every peer.  A machine that
+		// is no peer: the archive only.
+		if (loc->machine == g->conf->machine_id) {
+			steps[nsteps++] = STEP_ARCHIVE;
+			if (g->pool != NULL) {
+				steps[nsteps++] = STEP_REPLICAS;
+			}
+		} else if (locate_peer(g, loc->machine)) {
+			steps[nsteps++] = STEP_OWNER;
+			steps[nsteps++] = STEP_REPLICAS;
+			steps[nsteps++] = STEP_ARCHIVE;
+		} else {
+			steps[nsteps++] = STEP_ARCHIVE;
 		}
-		fwd =
-		    fwd_open(g->pool, store_ns_conf(ns)->name, id, &loc->src);
-		if (fwd == BB_OK) {
+	}
+	for (i = 0; i < nsteps && rv == BB_ENOENT; i++) {
+		rv = locate_try(g, ns, id, steps[i], loc);
+		if (steps[i] == STEP_ARCHIVE) {
+			archive_down = locate_unreachable(rv);
+		} else {
+			peers_down = peers_down || locate_unreachable(rv);
+		}
+		if (rv == BB_OK) {
 			return BB_OK;
 		}
+		if (steps[i] == STEP_OWNER && rv == BB_ENOENT) {
+			// The owner is up and has no such range (nor its
+			// directory archive): its file was archived, the
+			// usual case, so the archive before every peer.
+			steps[1] = STEP_ARCHIVE;
+			steps[2] = STEP_REPLICAS;
+		}
+		if (rv != BB_ENOMEM && rv != BB_ENOTSUP && rv != BB_ESYS) {
+			rv = BB_ENOENT; // try the next step
+		}
 	}
-	// 3. The archive.
-	loc->from = GW__FROM_ARCHIVE;
-	if (!open) {
-		return BB_OK;
-	}
-	rv = arc_open(ns, id, &loc->fd, &loc->off, &loc->src);
-	if (rv == BB_OK) {
-		return BB_OK;
-	}
-	// Which failure wins: not in the archive either, a failed forward
-	// may mean the owner still has it (try again later), unless the
-	// owner is simply not there.
-	if (rv == BB_ENOENT && fwd != BB_ENOENT && fwd != BB_EUNAVAIL) {
-		rv = fwd;
-	}
-
-fail:
 	// What the client is told.
-	if (rv == BB_ENOENT || rv == BB_EUNAVAIL) {
-		loc->status = MHD_HTTP_NOT_FOUND;
-		loc->msg    = "The requested ID was not found.";
-	} else if (rv == BB_ENOTSUP) {
+	loc->from = GW__FROM_NONE;
+	if (rv == BB_ENOTSUP) {
 		loc->status = MHD_HTTP_BAD_REQUEST;
 		loc->msg = "Can not fetch objects from a compressed source.";
+	} else if (rv != BB_ENOENT) {
+		loc->status = 0; // this node failed: gw__reply_err
+	} else if (archive_down) {
+		loc->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		loc->msg    = "The archive cannot be reached now; try again.";
+	} else if (peers_down) {
+		loc->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		loc->msg    = "The nodes that may hold this ID cannot be "
+		              "reached now; try again.";
 	} else {
-		loc->status = 0;
-		loc->msg    = NULL;
+		loc->status = MHD_HTTP_NOT_FOUND;
+		loc->msg    = "The requested ID was not found.";
 	}
 	return rv;
+}
+
+void
+gw__loc_release(gw__loc *loc)
+{
+	if (loc->fd >= 0) {
+		(void) close(loc->fd);
+		loc->fd = -1;
+	}
+	if (loc->src != NULL) {
+		loc->src->ops->free(loc->src);
+		loc->src = NULL;
+	}
 }
 
 // read_id answers the read of idstr in ns.
@@ -348,8 +432,12 @@ read_id(gw_server *g, struct MHD_Connection *conn, store_ns *ns,
 		return gw__queue(conn, MHD_HTTP_OK, resp,
 		                 "application/octet-stream");
 	}
-	rv = gw__locate(g, ns, &id, true, &loc);
+	rv = gw__locate(g, ns, &id, &loc);
 	if (rv != BB_OK) {
+		if (loc.status == MHD_HTTP_SERVICE_UNAVAILABLE) {
+			return gw__reply_retry(conn, loc.status, loc.msg,
+			                       GW__READ_RETRY_S);
+		}
 		return loc.status != 0 ? gw__reply(conn, loc.status, loc.msg)
 		                       : gw__reply_err(conn, rv);
 	}

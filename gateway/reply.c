@@ -56,6 +56,30 @@ gw__reply(struct MHD_Connection *conn, unsigned status, const char *msg)
 }
 
 enum MHD_Result
+gw__reply_retry(struct MHD_Connection *conn, unsigned status, const char *msg,
+                unsigned secs)
+{
+	struct MHD_Response *resp;
+	char                 line[512];
+	char                 after[16];
+	int                  n;
+
+	n = snprintf(line, sizeof(line), "%s\n", msg);
+	if (n < 0 || (size_t) n >= sizeof(line)) {
+		n           = (int) sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	(void) snprintf(after, sizeof(after), "%u", secs);
+	resp = MHD_create_response_from_buffer((size_t) n, line,
+	                                       MHD_RESPMEM_MUST_COPY);
+	if (resp != NULL) {
+		(void) MHD_add_response_header(
+		    resp, MHD_HTTP_HEADER_RETRY_AFTER, after);
+	}
+	return gw__queue(conn, status, resp, "text/plain");
+}
+
+enum MHD_Result
 gw__reply_err(struct MHD_Connection *conn, bb_err err)
 {
 	char msg[160];

@@ -25,6 +25,11 @@ enum MHD_Result gw__queue(struct MHD_Connection *conn, unsigned status,
 enum MHD_Result gw__reply(struct MHD_Connection *conn, unsigned status,
                           const char *msg);
 
+// gw__reply_retry is gw__reply with a Retry-After header of secs seconds
+// (a 503 of something that may work again soon).
+enum MHD_Result gw__reply_retry(struct MHD_Connection *conn, unsigned status,
+                                const char *msg, unsigned secs);
+
 // gw__reply_err queues the response for a storage error: 413, 503, 507 or
 // 500, with a short line that names the error.
 enum MHD_Result gw__reply_err(struct MHD_Connection *conn, bb_err err);

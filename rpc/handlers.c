@@ -2,8 +2,8 @@
 // Copyright 2026 The blobby-c authors
 //
 // rpc/handlers.c -- the six methods of service Blobby, over storage: the
-// replica calls, local-only Read and NodeStatus.  Each handler checks its
-// arguments, calls storage and answers through its closure, once.  It
+// replica calls, Read (never forwarded) and NodeStatus.  Each handler checks
+// its arguments, calls storage and answers through its closure, once.  It
 // knows nothing of NNG: framing and dispatch are server.c's.
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,8 +180,9 @@ rpc_handle_delete(rpc_svc *service, const Blobby__Rpc__V1__DeleteRequest *in,
 	closure(&out, closure_data);
 }
 
-// Read is local only: it never forwards, so that two nodes can never
-// bounce a read between them.
+// Read serves this node's own files (primaries and replicas r-<fid>) and,
+// for a fid of this node's machine id, its archive.  It never asks
+// another node, so that two nodes can never bounce a read between them.
 static void
 rpc_handle_read(rpc_svc *service, const Blobby__Rpc__V1__ReadRequest *in,
                 Blobby__Rpc__V1__ReadResponse_Closure closure,
@@ -214,6 +215,15 @@ rpc_handle_read(rpc_svc *service, const Blobby__Rpc__V1__ReadRequest *in,
 		id.start  = in->start;
 		id.length = in->length;
 		rv        = store_ns_read_copy(ns, &id, buf);
+		// The owner also serves its directory archive: a node that
+		// archives to a directory of its own is the only one that can
+		// reach it (S3 every node reads itself, without this hop).
+		// Never a forward: a read that misses here is answered here.
+		if (rv == BB_ENOENT &&
+		    store_fid_machine(&id.fid) == svc->conf->machine_id &&
+		    store_ns_conf(ns)->archive == BB_ARCHIVE_DIR) {
+			rv = store_ns_read_archive_copy(ns, &id, buf);
+		}
 		if (rv != BB_OK) {
 			rpc_msg_set(&m, "read in", in->namespace_, rv);
 		}

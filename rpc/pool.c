@@ -113,6 +113,18 @@ rpc_pool_peer(rpc_pool *p, uint32_t machine_id)
 	return NULL;
 }
 
+size_t
+rpc_pool_connected(const rpc_pool *p)
+{
+	size_t i;
+	size_t n = 0;
+
+	for (i = 0; p != NULL && i < p->npeers; i++) {
+		n += rpc_peer_connected(p->peers[i].peer) ? 1 : 0;
+	}
+	return n;
+}
+
 static bb_err
 rpc_pool_assign(void *ctx, uint32_t n, uint32_t *ids)
 {
@@ -346,6 +358,14 @@ bb_err
 rpc_pool_read(rpc_pool *p, const char *ns, const store_id *id, uint64_t off,
               void *buf, size_t len)
 {
+	return rpc_pool_read_from(p, store_fid_machine(&id->fid), ns, id, off,
+	                          buf, len);
+}
+
+bb_err
+rpc_pool_read_from(rpc_pool *p, uint32_t machine, const char *ns,
+                   const store_id *id, uint64_t off, void *buf, size_t len)
+{
 	Blobby__Rpc__V1__ReadRequest req = BLOBBY__RPC__V1__READ_REQUEST__INIT;
 	rpc_call                    *calls[RPC_POOL_READ_WINDOW];
 	size_t    at[RPC_POOL_READ_WINDOW], want[RPC_POOL_READ_WINDOW];
@@ -353,7 +373,7 @@ rpc_pool_read(rpc_pool *p, const char *ns, const store_id *id, uint64_t off,
 	size_t    done = 0, next, k, nk;
 	bb_err    rv   = BB_OK, r1;
 
-	peer = rpc_pool_peer(p, store_fid_machine(&id->fid));
+	peer = rpc_pool_peer(p, machine);
 	if (peer == NULL) {
 		return BB_ENOENT;
 	}
@@ -390,4 +410,69 @@ rpc_pool_read(rpc_pool *p, const char *ns, const store_id *id, uint64_t off,
 		done = next;
 	}
 	return rv;
+}
+
+bb_err
+rpc_pool_read_any(rpc_pool *p, uint32_t skip, const char *ns,
+                  const store_id *id, void *buf, size_t len,
+                  uint32_t *machinep)
+{
+	Blobby__Rpc__V1__ReadRequest req = BLOBBY__RPC__V1__READ_REQUEST__INIT;
+	rpc_call **calls = NULL; // owned array, one slot per peer
+	bb_err     rv    = BB_ENOENT;
+	bb_err     r1;
+	size_t     i;
+	bool       found = false;
+
+	if (len > id->length || len > RPC_MAX_CHUNK) {
+		return BB_EINVAL;
+	}
+	if (p->npeers == 0) {
+		return BB_ENOENT;
+	}
+	calls = calloc(p->npeers, sizeof(*calls));
+	if (calls == NULL) {
+		return BB_ENOMEM;
+	}
+	req.namespace_ = (char *) ns;
+	req.fid.len    = STORE_FID_LEN;
+	req.fid.data   = (uint8_t *) id->fid.b;
+	req.start      = id->start;
+	req.length     = (uint32_t) len;
+	// Every peer at once, under one deadline: a peer that is down fails
+	// at once, one that hangs costs the [client] timeout at most.
+	for (i = 0; i < p->npeers; i++) {
+		if (p->peers[i].id == skip ||
+		    p->peers[i].id == p->conf->machine_id) {
+			continue;
+		}
+		r1 = rpc_peer_call_start(p->peers[i].peer, RPC_M_READ,
+		                         &req.base, p->conf->client_timeout_ns,
+		                         &calls[i]);
+		if (r1 != BB_OK) {
+			calls[i] = NULL;
+			rv       = BB_EUNAVAIL;
+		}
+	}
+	// Every started call is finished (that frees it); the first peer in
+	// order that has the range wins.
+	for (i = 0; i < p->npeers; i++) {
+		if (calls[i] == NULL) {
+			continue;
+		}
+		if (found) {
+			// Only to free it: the range is in buf already.
+			(void) rpc_pool_read_one(calls[i], NULL, 0);
+			continue;
+		}
+		r1 = rpc_pool_read_one(calls[i], buf, len);
+		if (r1 == BB_OK) {
+			found     = true;
+			*machinep = p->peers[i].id;
+		} else if (r1 != BB_ENOENT) {
+			rv = BB_EUNAVAIL;
+		}
+	}
+	free(calls);
+	return found ? BB_OK : rv;
 }

@@ -141,17 +141,40 @@ void rpc_pool_close(rpc_pool *p);
 // valid until rpc_pool_close().
 rpc_peer *rpc_pool_peer(rpc_pool *p, uint32_t machine_id);
 
+// rpc_pool_connected counts the peers of p with a live connection now
+// (a NULL p has none).  Thread-safe.
+size_t rpc_pool_connected(const rpc_pool *p);
+
 // rpc_pool_remotes fills *r with the storage interface over this pool:
 // round-robin assignment and parallel calls with the [client] timeout as
 // deadline.  r->ctx is p.
 void rpc_pool_remotes(rpc_pool *p, store_remotes *r);
 
 // rpc_pool_read reads len bytes at offset off inside blob id (namespace
-// ns) from the peer whose machine id the id carries, local-only on its
-// side, into buf, with as many Read calls as RPC_MAX_CHUNK requires.
-// BB_ENOENT if the peer is unknown or answers NOT_FOUND; BB_EUNAVAIL if it
-// is unreachable; BB_EINVAL if [off, off+len) is not inside the blob.
+// ns) from the peer whose machine id the id carries (its files, then its
+// archive; never forwarded further), into buf, with as many Read calls as
+// RPC_MAX_CHUNK requires. BB_ENOENT if the peer is unknown or answers
+// NOT_FOUND; BB_EUNAVAIL if it is unreachable; BB_EINVAL if [off, off+len) is
+// not inside the blob.
 bb_err rpc_pool_read(rpc_pool *p, const char *ns, const store_id *id,
                      uint64_t off, void *buf, size_t len);
+
+// rpc_pool_read_from is rpc_pool_read from the peer with machine id
+// machine (a holder of a replica r-<fid>, which its Read serves too).
+bb_err rpc_pool_read_from(rpc_pool *p, uint32_t machine, const char *ns,
+                          const store_id *id, uint64_t off, void *buf,
+                          size_t len);
+
+// rpc_pool_read_any asks every peer but skip (and this node) at once
+// for the first len bytes (len <= RPC_MAX_CHUNK) of id, with the [client]
+// timeout as deadline, and takes the first peer in the pool's order that
+// has them: on BB_OK buf holds them and *machinep names that peer (read
+// the rest with rpc_pool_read_from).  BB_ENOENT if every peer asked
+// answered NOT_FOUND (or there is none to ask); BB_EUNAVAIL if none has
+// them and at least one could not answer (unreachable, timed out,
+// failed); BB_EINVAL, BB_ENOMEM.  Thread-safe.
+bb_err rpc_pool_read_any(rpc_pool *p, uint32_t skip, const char *ns,
+                         const store_id *id, void *buf, size_t len,
+                         uint32_t *machinep);
 
 #endif // RPC_RPC_H

@@ -50,3 +50,24 @@ store_ns_read_archive(store_ns *ns, const store_id *id, store_archive_rd **rdp)
 	return store_archive_open(ns->archive, key, id->start, id->length,
 	                          rdp);
 }
+
+bb_err
+store_ns_read_archive_copy(store_ns *ns, const store_id *id, void *buf)
+{
+	store_archive_rd *rd   = NULL;
+	size_t            done = 0;
+	size_t            n;
+	bb_err            rv;
+
+	rv = store_ns_read_archive(ns, id, &rd);
+	while (rv == BB_OK && done < id->length) {
+		rv = store_archive_rd_read(rd, (char *) buf + done,
+		                           id->length - done, &n);
+		if (rv == BB_OK && n == 0) {
+			rv = BB_ESHORT; // never a short result
+		}
+		done += rv == BB_OK ? n : 0;
+	}
+	store_archive_rd_close(rd);
+	return rv;
+}

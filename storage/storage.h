@@ -140,6 +140,12 @@ bb_err store_ns_read_copy(store_ns *ns, const store_id *id, void *buf);
 bb_err store_ns_read_archive(store_ns *ns, const store_id *id,
                              store_archive_rd **rdp);
 
+// store_ns_read_archive_copy reads the bytes of id from the archive of ns
+// into buf (id->length bytes), for the owner's Read RPC: a node that
+// archives to a directory of its own is the only one that can reach it.
+// Errors as store_ns_read_archive; BB_ESHORT if the transfer ends early.
+bb_err store_ns_read_archive_copy(store_ns *ns, const store_id *id, void *buf);
+
 // store_ns_archive_key writes the object key of fid in ns (s3_base_path
 // joined with s3_key_format, as the original) into buf.  BB_ETOOBIG if it
 // does not fit.

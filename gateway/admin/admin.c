@@ -57,6 +57,110 @@ admin_health(gw_server *g, struct MHD_Connection *conn)
 	    "text/plain");
 }
 
+// admin_health_read (/_health/read): 200 while this node can serve
+// reads: not draining, every namespace open.  Peers that are down do
+// not fail it: reads then go to the other copies and the archive.
+static enum MHD_Result
+admin_health_read(gw_server *g, struct MHD_Connection *conn)
+{
+	const bb_conf *conf = g->conf;
+	const char    *name;
+	bb_buf         b;
+	bool           ok = true;
+	size_t         i;
+
+	bb_buf_init(&b, ADMIN_PAGE_MAX);
+	if (gw_server_draining(g)) {
+		bb_buf_printf(&b, "Server is shutting down.\n");
+		ok = false;
+	}
+	for (i = 0; i < conf->n_namespaces; i++) {
+		name = conf->namespaces[i].name;
+		if (store_find_ns(g->st, name, strlen(name)) == NULL) {
+			bb_buf_printf(&b, "%s: not open\n", name);
+			ok = false;
+		}
+	}
+	if (ok) {
+		bb_buf_printf(&b, "OK\n");
+	}
+	return gw__reply_buf(conn,
+	                     ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+	                     &b, "text/plain");
+}
+
+// admin_health_ns writes the insert health of namespace nc to b: enough
+// reachable peers for its replicas, and its primaries being created.
+static bool
+admin_health_ns(gw_server *g, const bb_ns_conf *nc, size_t up, bb_buf *b)
+{
+	store_ns   *ns = store_find_ns(g->st, nc->name, strlen(nc->name));
+	char        why[512] = "";
+	const char *line;
+	const char *nl;
+	bool        ok;
+
+	ok = ns != NULL && store_ns_health(ns, why, sizeof(why));
+	if (ns == NULL) {
+		(void) snprintf(why, sizeof(why), "not open\n");
+	} else if (up < nc->replicas) {
+		ok = false;
+		(void) snprintf(why + strlen(why), sizeof(why) - strlen(why),
+		                "replicas = %u but %zu peer%s reachable\n",
+		                (unsigned) nc->replicas, up,
+		                up == 1 ? " is" : "s are");
+	}
+	bb_buf_printf(b, "%s: %s\n", nc->name, ok ? "OK" : "FAILED");
+	for (line = why; !ok && *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (nl == NULL) {
+			break;
+		}
+		bb_buf_printf(b, "    %.*s\n", (int) (nl - line), line);
+	}
+	return ok;
+}
+
+// admin_health_insert (/_health/insert[?ns=<name>]): 200 when an insert
+// into the namespace (every namespace without ns) can be placed now:
+// not draining, as many reachable peers as its replicas, and its last
+// primary creation did not fail.  A load balancer sends inserts into a
+// namespace only to nodes where this answers 200.
+static enum MHD_Result
+admin_health_insert(gw_server *g, struct MHD_Connection *conn)
+{
+	const bb_conf *conf = g->conf;
+	const char    *want;
+	bb_buf         b;
+	size_t         up   = rpc_pool_connected(g->pool);
+	bool           ok   = true;
+	bool           seen = false;
+	size_t         i;
+
+	want = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "ns");
+	bb_buf_init(&b, ADMIN_PAGE_MAX);
+	if (gw_server_draining(g)) {
+		bb_buf_printf(&b, "Server is shutting down.\n");
+		ok = false;
+	}
+	for (i = 0; i < conf->n_namespaces; i++) {
+		if (want != NULL &&
+		    strcmp(want, conf->namespaces[i].name) != 0) {
+			continue;
+		}
+		seen = true;
+		ok   = admin_health_ns(g, &conf->namespaces[i], up, &b) && ok;
+	}
+	if (want != NULL && !seen) {
+		bb_buf_fini(&b);
+		return gw__reply(conn, MHD_HTTP_NOT_FOUND,
+		                 "Name space does not exist.");
+	}
+	return gw__reply_buf(conn,
+	                     ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+	                     &b, "text/plain");
+}
+
 // admin_refuse_head answers a HEAD on an endpoint that changes state:
 // HEAD must not do what GET does there.
 static enum MHD_Result
@@ -128,46 +232,80 @@ admin_bad_id(struct MHD_Connection *conn, const char *idstr)
 	return gw__reply(conn, MHD_HTTP_BAD_REQUEST, msg);
 }
 
-// admin_where says where a read of id is served from now, as the read
-// policy (gw__locate) decides it.
+// admin_peer_name is the [remote.<id>] name of machine, or "?".
+static const char *
+admin_peer_name(const bb_conf *conf, uint32_t machine)
+{
+	size_t i;
+
+	for (i = 0; i < conf->n_remotes; i++) {
+		if (conf->remotes[i].id == machine) {
+			return conf->remotes[i].name;
+		}
+	}
+	return "?";
+}
+
+// admin_where says where a read of id is served from now: it runs the
+// read policy (gw__locate), asking the nodes and the archive as a read
+// would, and reports its decision.
 static void
 admin_where(gw_server *g, store_ns *ns, const store_id *id, bb_buf *b)
 {
-	const bb_conf *conf = g->conf;
-	const char    *name = "?";
-	gw__loc        loc;
-	size_t         i;
+	const bb_conf  *conf = g->conf;
+	store_file_info info;
+	gw__loc         loc;
+	bb_err          rv;
 
-	(void) gw__locate(g, ns, id, false, &loc);
+	rv = gw__locate(g, ns, id, &loc);
+	if (rv == BB_OK) {
+		gw__loc_release(&loc);
+	}
 	switch (loc.from) {
 	case GW__FROM_LOCAL:
-		bb_buf_printf(b,
-		              "This ID is served locally by a %s that is "
-		              "in the %s state.\n",
-		              loc.info.primary ? "primary" : "replica",
-		              loc.info.state);
+		if (store_ns_locate(ns, id, &info) == BB_OK) {
+			bb_buf_printf(b,
+			              "This ID is served locally by a %s that "
+			              "is in the %s state.\n",
+			              info.primary ? "primary" : "replica",
+			              info.state);
+			return;
+		}
+		bb_buf_printf(b, "This ID is served locally.\n");
 		return;
 	case GW__FROM_OWNER:
-		for (i = 0; i < conf->n_remotes; i++) {
-			if (conf->remotes[i].id == loc.machine) {
-				name = conf->remotes[i].name;
-			}
-		}
 		bb_buf_printf(b,
 		              "This ID is not held locally: a read is "
-		              "forwarded to machine %u (%s), then "
-		              "served from the archive.\n",
-		              (unsigned) loc.machine, name);
+		              "forwarded to machine %u (%s), its owner.\n",
+		              (unsigned) loc.peer,
+		              admin_peer_name(conf, loc.peer));
+		return;
+	case GW__FROM_REPLICA:
+		bb_buf_printf(b,
+		              "This ID is not held locally: a read is "
+		              "forwarded to machine %u (%s), which holds a "
+		              "replica.\n",
+		              (unsigned) loc.peer,
+		              admin_peer_name(conf, loc.peer));
 		return;
 	case GW__FROM_ARCHIVE:
+		bb_buf_printf(
+		    b,
+		    "This ID is not held locally%s: a read is "
+		    "served from the archive.\n",
+		    loc.machine == conf->machine_id ||
+		            (g->pool != NULL &&
+		             rpc_pool_peer(g->pool, loc.machine) != NULL)
+		        ? ""
+		        : " and its machine is not a peer of this "
+		          "node");
+		return;
+	case GW__FROM_NONE:
 		break;
 	}
-	bb_buf_printf(b,
-	              "This ID is not held locally%s: a read is served "
-	              "from the archive.\n",
-	              loc.machine == conf->machine_id
-	                  ? ""
-	                  : " and its machine is not a peer of this node");
+	bb_buf_printf(b, "This ID is not served now: a read answers %u (%s)\n",
+	              loc.status != 0 ? loc.status : 500,
+	              loc.msg != NULL ? loc.msg : bb_strerror(rv));
 }
 
 // admin_id: what an id names and where it is now (/_id/<ns>/<id>).
@@ -284,6 +422,14 @@ gw__admin(gw_server *g, struct MHD_Connection *conn, const char *url,
 	}
 	switch (endpoints[i].ep) {
 	case EP_HEALTH:
+		// /_health/read and /_health/insert for load balancers;
+		// anything else under /_health is /_health, as before.
+		if (strcmp(rest, "/read") == 0) {
+			return admin_health_read(g, conn);
+		}
+		if (strcmp(rest, "/insert") == 0) {
+			return admin_health_insert(g, conn);
+		}
 		return admin_health(g, conn);
 	case EP_METRICS:
 		return gw__metrics(g, conn);

@@ -213,16 +213,16 @@ test_status_and_id(void **state)
 	                "the waiting state.\n",
 	                fid, node.dir, fid);
 	expect("GET", path, 200, want);
-	// A machine this node does not know: only the archive is left.
+	// A machine this node does not know: only the archive is asked,
+	// which has no such object, so a read is a 404.
 	store_fid_make(&sid.fid, store_fid_seconds(&sid.fid), 1, 99);
 	(void) store_id_format(&sid, id);
 	(void) snprintf(path, sizeof(path), "/_id/test/%s", id);
 	assert_int_equal(req("GET", path, &r), 200);
 	assert_non_null(strstr(r.body, "Machine ID: 99\n"));
 	assert_non_null(strstr(r.body,
-	                       "This ID is not held locally and its "
-	                       "machine is not a peer of this node: "
-	                       "a read is served from the archive.\n"));
+	                       "This ID is not served now: a read answers "
+	                       "404 (The requested ID was not found.)\n"));
 }
 
 // wait_metric waits until the sample key has the value want.
