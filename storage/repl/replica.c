@@ -27,6 +27,63 @@
 // chunk of any size costs no allocation.
 #define REPLICA_CMP_BUF (16 * 1024)
 
+// replica_chosen says whether primary p chose this node (machine) as one
+// of its replicas.  p->repl is set before p is in the map and constant
+// after, so no lock is needed.
+static bool
+replica_chosen(const store__file *p, uint32_t machine)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->nrepl; i++) {
+		if (p->repl[i] == machine) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bb_err
+store_ns_replica_check(store_ns *ns, const store_fid *fid, char *why,
+                       size_t whylen)
+{
+	char         name[STORE_FID_STRLEN + 1];
+	store__file *p;
+	bool         own = store_fid_machine(fid) == ns->machine;
+	bool         ok;
+
+	if (own && !ns->self_peer) {
+		return bb_why(BB_EACCES, why, whylen,
+		              "fid %s names this node's machine id %lu, which "
+		              "is not its own peer",
+		              store_fid_format(fid, name),
+		              (unsigned long) ns->machine);
+	}
+	p = store__fidmap_get(&ns->map, fid, false);
+	if (p == NULL) {
+		return BB_OK;
+	}
+	// Only a live primary of this process that picked this node keeps
+	// its own replica; any other r-<fid> beside <fid> could shadow it.
+	ok = own && p->primary && replica_chosen(p, ns->machine);
+	store__file_put(p);
+	if (ok) {
+		return BB_OK;
+	}
+	return bb_why(BB_EACCES, why, whylen,
+	              "this node holds the primary %s: no replica of it",
+	              store_fid_format(fid, name));
+}
+
+// replica_allowed is store_ns_replica_check without the reason.
+static bb_err
+replica_allowed(store_ns *ns, const store_fid *fid)
+{
+	char why[BB_WHY_LEN];
+
+	return store_ns_replica_check(ns, fid, why, sizeof(why));
+}
+
 // replica_acquire finds the replica of fid and locks it.  Only records
 // with replica set count: a node that is its own replica also holds the
 // primary <fid>, which replica calls must never touch.  The reference
@@ -95,6 +152,10 @@ store_ns_replica_initialize(store_ns *ns, const store_fid *fid)
 	bb_err       rv;
 
 	store__file_life_lock();
+	rv = replica_allowed(ns, fid);
+	if (rv != BB_OK) {
+		goto done;
+	}
 	rv = replica_acquire(ns, fid, &f);
 	if (rv == BB_ENOENT) {
 		rv = store__file_create(ns, fid, true, replica_setup, NULL,
@@ -194,6 +255,10 @@ store_ns_replica_replicate(store_ns *ns, const store_fid *fid, uint64_t start,
 		rv = BB_ECORRUPT;
 		goto out;
 	}
+	rv = replica_allowed(ns, fid);
+	if (rv != BB_OK) {
+		goto out;
+	}
 	rv = replica_acquire(ns, fid, &f);
 	if (rv != BB_OK) {
 		goto out;
@@ -232,7 +297,10 @@ store_ns_replica_heartbeat(store_ns *ns, const store_fid *fid)
 	store__file *f = NULL;
 	bb_err       rv;
 
-	rv = replica_acquire(ns, fid, &f);
+	rv = replica_allowed(ns, fid);
+	if (rv == BB_OK) {
+		rv = replica_acquire(ns, fid, &f);
+	}
 	if (rv == BB_OK) {
 		if (atomic_load(&f->state) == STORE__WAITING) {
 			replica_heard(f);
@@ -263,7 +331,10 @@ store_ns_replica_delete(store_ns *ns, const store_fid *fid)
 	bb_err       rv;
 
 	store__file_life_lock();
-	rv = replica_acquire(ns, fid, &f);
+	rv = replica_allowed(ns, fid);
+	if (rv == BB_OK) {
+		rv = replica_acquire(ns, fid, &f);
+	}
 	if (rv == BB_OK && ns->lifecycle != NULL && replica_sealed(f)) {
 		// In the archive lifecycle: the lifecycle removes it (at
 		// once, or after the step in progress) instead of archiving.
