@@ -61,8 +61,9 @@ store__file *store__fidmap_get(store__fidmap *m, const store_fid *fid,
 void store__fidmap_rdlock(store__fidmap *m);
 void store__fidmap_unlock(store__fidmap *m);
 
-// store__fidmap_covering returns the first file of m whose committed
-// range holds all of id (<fid> or r-<fid>), or NULL.  Borrowed: valid
+// store__fidmap_covering returns the file of m whose committed range
+// holds all of id: the primary <fid> when it does, else a replica
+// r-<fid>, else NULL.  Borrowed: valid
 // while the caller holds the read lock.  No allocation.
 store__file *store__fidmap_covering(store__fidmap *m, const store_id *id);
 
