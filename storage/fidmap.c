@@ -172,6 +172,24 @@ store__fidmap_get(store__fidmap *m, const store_fid *fid, bool replica)
 	return f;
 }
 
+bb_err
+store__fidmap_peek(store__fidmap *m, const store_fid *fid, bool replica,
+                   bb_err (*fn)(const store__file *f, void *arg), void *arg)
+{
+	store__file *f;
+	bb_err       rv;
+
+	(void) pthread_rwlock_rdlock(&m->lock);
+	for (f = fidmap_bucket(m, fid); f != NULL; f = f->hnext) {
+		if (f->replica == replica && store_fid_equal(&f->fid, fid)) {
+			break;
+		}
+	}
+	rv = fn(f, arg);
+	(void) pthread_rwlock_unlock(&m->lock);
+	return rv;
+}
+
 void
 store__fidmap_rdlock(store__fidmap *m)
 {

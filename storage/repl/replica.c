@@ -43,31 +43,46 @@ replica_chosen(const store__file *p, uint32_t machine)
 	return false;
 }
 
+// What replica_rank looks at.
+typedef struct {
+	uint32_t machine; // this node's
+	bool     own;     // the fid names this node
+} replica_rank_arg;
+
+// replica_rank decides, under the map's read lock, whether a replica may
+// sit beside primary p (NULL: there is none).  Under the lock, because an
+// expired empty primary is freed without waiting for references.
+static bb_err
+replica_rank(const store__file *p, void *arg)
+{
+	const replica_rank_arg *a = arg;
+
+	// Only a live primary of this process that picked this node keeps
+	// its own replica; any other r-<fid> beside <fid> could shadow it.
+	if (p == NULL ||
+	    (a->own && p->primary && replica_chosen(p, a->machine))) {
+		return BB_OK;
+	}
+	return BB_EACCES;
+}
+
 bb_err
 store_ns_replica_check(store_ns *ns, const store_fid *fid, char *why,
                        size_t whylen)
 {
-	char         name[STORE_FID_STRLEN + 1];
-	store__file *p;
-	bool         own = store_fid_machine(fid) == ns->machine;
-	bool         ok;
+	char             name[STORE_FID_STRLEN + 1];
+	replica_rank_arg a = { ns->machine, false };
 
-	if (own && !ns->self_peer) {
+	a.own = store_fid_machine(fid) == ns->machine;
+	if (a.own && !ns->self_peer) {
 		return bb_why(BB_EACCES, why, whylen,
 		              "fid %s names this node's machine id %lu, which "
 		              "is not its own peer",
 		              store_fid_format(fid, name),
 		              (unsigned long) ns->machine);
 	}
-	p = store__fidmap_get(&ns->map, fid, false);
-	if (p == NULL) {
-		return BB_OK;
-	}
-	// Only a live primary of this process that picked this node keeps
-	// its own replica; any other r-<fid> beside <fid> could shadow it.
-	ok = own && p->primary && replica_chosen(p, ns->machine);
-	store__file_put(p);
-	if (ok) {
+	if (store__fidmap_peek(&ns->map, fid, false, replica_rank, &a) ==
+	    BB_OK) {
 		return BB_OK;
 	}
 	return bb_why(BB_EACCES, why, whylen,
