@@ -178,7 +178,8 @@ bb_err store_ns_replica_initialize(store_ns *ns, const store_fid *fid);
 // applied (same offset, same bytes, which are read back and compared)
 // answers BB_OK without writing: NNG may deliver a request twice.  On
 // BB_OK *offsetp is the replica's length.  Errors: BB_EACCES (see
-// store_ns_replica_check); BB_ENOENT no such
+// store_ns_replica_check; and, for a replica of this node's own fid, data
+// is not what its primary holds at start); BB_ENOENT no such
 // replica; BB_ESTATE the replica takes no more writes (sealed, failed);
 // BB_ERANGE start is not the replica's length (a gap, or an overlap with
 // different bytes); BB_ECORRUPT the hash does not match (nothing kept);

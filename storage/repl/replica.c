@@ -232,10 +232,10 @@ replica_append(store_ns *ns, store__file *f, uint64_t start, const void *data,
 }
 
 // replica_compare answers BB_OK when data[0..len) equals the bytes at
-// start of f (a resent Replicate already applied), BB_ERANGE when they
-// differ.  f locked.
+// start of file fd (of a replica: a resent Replicate already applied),
+// BB_ERANGE when they differ, BB_ESHORT when the file ends first.
 static bb_err
-replica_compare(store__file *f, uint64_t start, const void *data, size_t len)
+replica_compare(int fd, uint64_t start, const void *data, size_t len)
 {
 	unsigned char  buf[REPLICA_CMP_BUF];
 	const uint8_t *p = data;
@@ -245,7 +245,7 @@ replica_compare(store__file *f, uint64_t start, const void *data, size_t len)
 
 	for (off = 0; off < len; off += n) {
 		n  = len - off < sizeof(buf) ? len - off : sizeof(buf);
-		rv = store_io_read(f->fd, buf, n, start + off);
+		rv = store_io_read(fd, buf, n, start + off);
 		if (rv != BB_OK) {
 			return rv;
 		}
@@ -254,6 +254,45 @@ replica_compare(store__file *f, uint64_t start, const void *data, size_t len)
 		}
 	}
 	return BB_OK;
+}
+
+// replica_dup_primary duplicates the descriptor of primary p into *arg
+// (an int), under the map's read lock.  BB_ENOENT without a primary.
+static bb_err
+replica_dup_primary(const store__file *p, void *arg)
+{
+	int *fdp = arg;
+
+	if (p == NULL) {
+		return BB_ENOENT;
+	}
+	*fdp = fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
+	return *fdp < 0 ? bb_err_from_errno(errno) : BB_OK;
+}
+
+// replica_own_bytes checks a Replicate into a node's own replica: the
+// primary wrote these bytes at start before it replicates them, so they
+// must be there.  A caller that passes for this node (a process of the
+// same host, on its address) can then put no other bytes into r-<fid>.
+// BB_OK for a fid of another machine; else BB_EACCES unless the primary
+// holds exactly data at start.
+static bb_err
+replica_own_bytes(store_ns *ns, const store_fid *fid, uint64_t start,
+                  const void *data, size_t len)
+{
+	int    fd = -1;
+	bb_err rv;
+
+	if (store_fid_machine(fid) != ns->machine) {
+		return BB_OK;
+	}
+	rv =
+	    store__fidmap_peek(&ns->map, fid, false, replica_dup_primary, &fd);
+	if (rv == BB_OK) {
+		rv = replica_compare(fd, start, data, len);
+		(void) close(fd);
+	}
+	return rv == BB_OK ? BB_OK : BB_EACCES;
 }
 
 bb_err
@@ -271,6 +310,9 @@ store_ns_replica_replicate(store_ns *ns, const store_fid *fid, uint64_t start,
 		goto out;
 	}
 	rv = replica_allowed(ns, fid);
+	if (rv == BB_OK) {
+		rv = replica_own_bytes(ns, fid, start, data, len);
+	}
 	if (rv != BB_OK) {
 		goto out;
 	}
@@ -287,7 +329,7 @@ store_ns_replica_replicate(store_ns *ns, const store_fid *fid, uint64_t start,
 	if (start == length) {
 		rv = replica_append(ns, f, start, data, len);
 	} else if (start < length && len <= length - start) {
-		rv = replica_compare(f, start, data, len);
+		rv = replica_compare(f->fd, start, data, len);
 	} else {
 		rv = BB_ERANGE; // a gap, or an overlap that runs past the end
 	}

@@ -619,6 +619,12 @@ test_own_replica(void **state)
 	assert_int_equal(file_size(fx, &f), 6000);
 	rcheck(fx, &f, blob, 6000);
 	assert_int_equal(store_ns_replica_heartbeat(fx->ns, &f), BB_OK);
+	// Only the primary's bytes: a caller that passes for this node
+	// can neither extend the replica nor rewrite it.
+	assert_int_equal(repl(fx->ns, &f, 6000, more, 500, NULL), BB_EACCES);
+	assert_int_equal(repl(fx->ns, &f, 0, more, 500, NULL), BB_EACCES);
+	repl_ok(fx->ns, &f, 0, blob, 6000); // a resend of what it holds
+	rcheck(fx, &f, blob, 6000);
 	collect(fx->ns, &in);
 	assert_int_equal(in.n, 2); // the primary and its own replica
 	assert_int_equal(replica_info(&in, &f)->size, 6000);
@@ -658,6 +664,9 @@ test_own_peer_unchosen(void **state)
 	assert_int_equal(
 	    store_ns_replica_check(fx->ns, &next, why, sizeof(why)), BB_OK);
 	assert_int_equal(store_ns_replica_initialize(fx->ns, &next), BB_OK);
+	// ... but no bytes reach it while there is no primary to match.
+	assert_int_equal(repl(fx->ns, &next, 0, blob, 100, NULL), BB_EACCES);
+	assert_int_equal(rsize(fx, &next), 0);
 	free(blob);
 }
 
