@@ -161,16 +161,16 @@ insert_all(void)
 	}
 }
 
-// verify_all reads every blob of the ledger from every node.
+// verify_all reads every blob of the ledger from nodes 0..n-1.
 static void
-verify_all(void)
+verify_all(int n)
 {
 	char     url[256];
 	bbt_resp r;
 	long     st;
 	int      i, k;
 
-	for (k = 0; k < NODES; k++) {
+	for (k = 0; k < n; k++) {
 		for (i = 0; i < NBLOBS; i++) {
 			(void) snprintf(url, sizeof(url), "%s/rep/%s",
 			                nodes[k].url, ledger[i].id);
@@ -221,11 +221,11 @@ caller(int to, const char *from, int wait_ms)
 	return p;
 }
 
-// call makes method m for fid in "rep" on p (Replicate sends data at 0)
-// and returns the status code; msg gets the message.
+// call makes method m for fid in "rep" on p (Replicate sends data at
+// start) and returns the status code; msg gets the message.
 static int
 call(rpc_peer *p, rpc_method m, const store_fid *fid, const void *data,
-     size_t len, char *msg, size_t msglen)
+     size_t len, uint64_t start, char *msg, size_t msglen)
 {
 	Blobby__Rpc__V1__InitializeRequest in =
 	    BLOBBY__RPC__V1__INITIALIZE_REQUEST__INIT;
@@ -246,6 +246,7 @@ call(rpc_peer *p, rpc_method m, const store_fid *fid, const void *data,
 	rq.data.data                      = (uint8_t *) data;
 	rq.data.len                       = len;
 	rq.hash                           = store_hash(data, len);
+	rq.start                          = start;
 	if (m == RPC_M_REPLICATE) {
 		req = &rq.base;
 	} else if (m == RPC_M_HEARTBEAT) {
@@ -282,8 +283,8 @@ shadow(rpc_peer *p, const store_fid *fid, const char *who, bool closed)
 
 	memset(junk, 'X', sizeof(junk));
 	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
-		code =
-		    call(p, seq[i], fid, junk, sizeof(junk), msg, sizeof(msg));
+		code = call(p, seq[i], fid, junk, sizeof(junk), 0, msg,
+		            sizeof(msg));
 		if (code != BLOBBY__RPC__V1__CODE__PERMISSION_DENIED &&
 		    !(closed && code == -1)) {
 			fail_msg("%s: call %zu (method %d) answered %d \"%s\"",
@@ -320,7 +321,7 @@ test_shadow_refused(void **state)
 
 	(void) state;
 	insert_all();
-	verify_all();
+	verify_all(NODES);
 	fid = ledger[0].sid.fid;
 
 	// A local tool (127.0.0.1 may connect, for Read and NodeStatus).
@@ -346,20 +347,20 @@ test_shadow_refused(void **state)
 	// A fid of machine 2 is taken from machine 2's address only.
 	store_fid_make(&bfid, 1900000000u, 4242, 2);
 	assert_int_equal(
-	    call(tool, RPC_M_INITIALIZE, &bfid, NULL, 0, msg, sizeof(msg)),
+	    call(tool, RPC_M_INITIALIZE, &bfid, NULL, 0, 0, msg, sizeof(msg)),
 	    BLOBBY__RPC__V1__CODE__PERMISSION_DENIED);
 	as_c = caller(0, node_addr(2), 10000);
 	assert_int_equal(
-	    call(as_c, RPC_M_INITIALIZE, &bfid, NULL, 0, msg, sizeof(msg)),
+	    call(as_c, RPC_M_INITIALIZE, &bfid, NULL, 0, 0, msg, sizeof(msg)),
 	    BLOBBY__RPC__V1__CODE__PERMISSION_DENIED);
 	print_message("machine 2's fid from node 3's address: %s\n", msg);
 	rpc_peer_close(as_c);
 	as_b = caller(0, node_addr(1), 10000);
 	assert_int_equal(
-	    call(as_b, RPC_M_INITIALIZE, &bfid, NULL, 0, msg, sizeof(msg)),
+	    call(as_b, RPC_M_INITIALIZE, &bfid, NULL, 0, 0, msg, sizeof(msg)),
 	    BLOBBY__RPC__V1__CODE__OK);
 	assert_int_equal(
-	    call(as_b, RPC_M_DELETE, &bfid, NULL, 0, msg, sizeof(msg)),
+	    call(as_b, RPC_M_DELETE, &bfid, NULL, 0, 0, msg, sizeof(msg)),
 	    BLOBBY__RPC__V1__CODE__OK);
 	rpc_peer_close(as_b);
 	rpc_peer_close(self);
@@ -368,10 +369,86 @@ test_shadow_refused(void **state)
 	for (i = 0; i < NBLOBS; i++) {
 		no_replica_beside(0, &ledger[i].sid.fid);
 	}
-	verify_all();
+	verify_all(NODES);
 	// And the cluster still replicates: node 1's new inserts succeed.
 	insert_all();
-	verify_all();
+	verify_all(NODES);
+}
+
+// A node that is its own peer, alone at 127.0.0.2 (machine 1, listed
+// as [remote.1] at its own address): every primary keeps its replica
+// beside it.  A process that takes the node's address passes for the
+// node, yet cannot put other bytes into r-<fid>, and reads serve the
+// primary.  A local tool's calls are refused outright.
+static int
+setup_self(void **state)
+{
+	char conf[2048];
+
+	(void) state;
+	rpc_ports[0] = bbt_free_port();
+	bbt_node_init(&nodes[0]);
+	(void) snprintf(
+	    conf, sizeof(conf),
+	    "machine_id = 1\n[log]\nfile = @DIR@/blobbyd.log\n"
+	    "[client]\ntimeout = 5s\n"
+	    "[server]\naddr = 127.0.0.1\nport = 0\nrpc_addr = %s\n"
+	    "rpc_port = %d\n[remote.1]\nhost = %s\nrpc_port = %d\n"
+	    "[namespace.rep]\ndirectory = @DIR@/rep\nreplicas = 1\n"
+	    "archive = dir\narchive_directory = @DIR@/ar\n"
+	    "max_open_files = 2\n",
+	    node_addr(0), rpc_ports[0], node_addr(0), rpc_ports[0]);
+	bbt_node_start(&nodes[0], conf);
+	return 0;
+}
+
+static int
+teardown_self(void **state)
+{
+	(void) state;
+	assert_int_equal(bbt_node_stop(&nodes[0], SIGTERM), 0);
+	bbt_node_cleanup(&nodes[0]);
+	rpc_fini();
+	return 0;
+}
+
+static void
+test_own_replica_bytes(void **state)
+{
+	rpc_peer   *self, *tool;
+	store_fid   fid;
+	char        junk[4096];
+	char        msg[256];
+	char        name[STORE_FID_STRLEN + 1];
+	char        path[512];
+	struct stat st, st2;
+	int         code;
+
+	(void) state;
+	insert_all();
+	verify_all(1);
+	fid = ledger[NBLOBS - 1].sid.fid;
+	(void) snprintf(path, sizeof(path), "%s/rep/r-%s", nodes[0].dir,
+	                store_fid_format(&fid, name));
+	assert_int_equal(stat(path, &st), 0); // its own replica
+	memset(junk, 'X', sizeof(junk));
+
+	self = caller(0, node_addr(0), 10000);
+	// Other bytes over what it holds, and past it: refused.
+	code = call(self, RPC_M_REPLICATE, &fid, junk, sizeof(junk), 0, msg,
+	            sizeof(msg));
+	assert_int_equal(code, BLOBBY__RPC__V1__CODE__PERMISSION_DENIED);
+	code = call(self, RPC_M_REPLICATE, &fid, junk, sizeof(junk),
+	            (uint64_t) st.st_size, msg, sizeof(msg));
+	assert_int_equal(code, BLOBBY__RPC__V1__CODE__PERMISSION_DENIED);
+	print_message("own address, bytes past the primary's: %s\n", msg);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_int_equal(st2.st_size, st.st_size);
+	rpc_peer_close(self);
+	tool = caller(0, "127.0.0.1", 10000);
+	shadow(tool, &fid, "tool -> own-peer node", false);
+	rpc_peer_close(tool);
+	verify_all(1);
 }
 
 int
@@ -380,6 +457,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_shadow_refused, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_own_replica_bytes,
+		                                setup_self, teardown_self),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
