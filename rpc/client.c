@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "rpc/rpc_impl.h"
 
 // A req0 dialer has one connection at a time; a few slots cover the
@@ -127,6 +128,73 @@ rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp)
 	return rpc_peer_open_conf(url, nctx, NULL, pp, NULL, 0);
 }
 
+// rpc_peer_host copies the host of url ("tcp://h:p", "tls+tcp://[h]:p")
+// into host; false if url has no such form.
+static bool
+rpc_peer_host(const char *url, char *host, size_t len)
+{
+	const char *h = strstr(url, "://");
+	const char *end;
+	size_t      n;
+
+	if (h == NULL) {
+		return false;
+	}
+	h += 3;
+	if (*h == '[') {
+		h++;
+		end = strchr(h, ']');
+	} else {
+		end = strrchr(h, ':');
+	}
+	if (end == NULL || end <= h) {
+		return false;
+	}
+	n = (size_t) (end - h);
+	if (n >= len) {
+		return false;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return true;
+}
+
+// rpc_peer_bind makes dialer d connect from [server] rpc_addr when that
+// is a specific address fit for url's host (rpc__allow_source): a peer
+// knows who calls by the address a connection comes from, and a node
+// with several addresses (nodes of one host on 127.0.0.2, 127.0.0.3...)
+// would otherwise call from whichever the kernel picks.  Best effort: a
+// failure is logged and the kernel picks.
+static void
+rpc_peer_bind(nng_dialer d, const bb_conf *conf, const char *url)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0,    0,
+		                            0, 0, 0, 0, 0xff, 0xff };
+	nng_sockaddr         sa;
+	bb_ip                src;
+	char                 host[BB_IP_TEXT + 1];
+	int                  rv;
+
+	if (!rpc_peer_host(url, host, sizeof(host)) ||
+	    !rpc__allow_source(conf, host, &src)) {
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	if (memcmp(src.a, prefix, sizeof(prefix)) == 0) {
+		sa.s_in.sa_family = NNG_AF_INET;
+		memcpy(&sa.s_in.sa_addr, src.a + 12, 4); // network order
+	} else {
+		sa.s_in6.sa_family = NNG_AF_INET6;
+		memcpy(sa.s_in6.sa_addr, src.a, 16);
+	}
+	rv = nng_dialer_set_addr(d, NNG_OPT_LOCADDR, &sa);
+	if (rv != 0) {
+		bb_log_warn("rpc: cannot call %s from rpc_addr %s (%s): the "
+		            "peer may refuse this node's replica calls",
+		            url, conf->server.rpc_addr, nng_strerror(rv));
+	}
+}
+
 bb_err
 rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
                    rpc_peer **pp, char *why, size_t whylen)
@@ -227,6 +295,9 @@ rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
 		}
 		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
 		nng_tls_config_free(tls); // the dialer holds its own reference
+	}
+	if (rv == 0 && conf != NULL) {
+		rpc_peer_bind(d, conf, url);
 	}
 	// In the background: a peer that is down now is not an error.
 	if (rv == 0) {

@@ -67,20 +67,52 @@ rpc_find(const rpc__service *svc, const char *name,
 	return BB_OK;
 }
 
+// rpc_replica_find is rpc_find for the replica calls, which change a
+// replica: only the machine the fid names may make them (rpc/allow.c),
+// and only for a replica this node may hold (no shadow of a primary:
+// store_ns_replica_check).  cd is the handler's closure_data (server.c's
+// rpc__reply, which says who called).
+static bb_err
+rpc_replica_find(const rpc__service *svc, const void *cd, const char *name,
+                 const ProtobufCBinaryData *fidb, store_ns **nsp,
+                 store_fid *fid, char *why, size_t whylen)
+{
+	const rpc__reply *r = cd;
+	store_ns         *ns;
+	bb_err            rv;
+
+	rv = rpc_find(svc, name, fidb, &ns, fid, why, whylen);
+	if (rv != BB_OK) {
+		return rv;
+	}
+	rv = rpc__allow_machine(svc->conf, r->has_caller ? &r->caller : NULL,
+	                        store_fid_machine(fid), why, whylen);
+	if (rv != BB_OK) {
+		return rv;
+	}
+	rv = store_ns_replica_check(ns, fid, why, whylen);
+	if (rv != BB_OK) {
+		return rv;
+	}
+	*nsp = ns;
+	return BB_OK;
+}
+
 // rpc_replica_op runs op on the replica that (name, fidb) names and fills
 // st.  m holds st's message, so it must live until the reply is packed.
 static void
-rpc_replica_op(const rpc__service *svc, const char *name,
+rpc_replica_op(const rpc__service *svc, const void *cd, const char *name,
                const ProtobufCBinaryData *fidb,
                bb_err (*op)(store_ns *, const store_fid *), const char *what,
                Blobby__Rpc__V1__Status *st, rpc_msg *m)
 {
-	store_ns *ns;
+	store_ns *ns = NULL;
 	store_fid fid;
 	bb_err    rv;
 
 	rpc_msg_init(m);
-	rv = rpc_find(svc, name, fidb, &ns, &fid, m->text, sizeof(m->text));
+	rv = rpc_replica_find(svc, cd, name, fidb, &ns, &fid, m->text,
+	                      sizeof(m->text));
 	if (rv == BB_OK) {
 		rv = op(ns, &fid);
 		if (rv != BB_OK) {
@@ -102,7 +134,7 @@ rpc_handle_initialize(rpc_svc                                    *service,
 	Blobby__Rpc__V1__Status st = BLOBBY__RPC__V1__STATUS__INIT;
 	rpc_msg                 m;
 
-	rpc_replica_op(svc, in->namespace_, &in->fid,
+	rpc_replica_op(svc, closure_data, in->namespace_, &in->fid,
 	               store_ns_replica_initialize, "initialize in", &st, &m);
 	out.status = &st;
 	closure(&out, closure_data);
@@ -125,8 +157,8 @@ rpc_handle_replicate(rpc_svc                                   *service,
 	bb_err                  rv;
 
 	rpc_msg_init(&m);
-	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &fid, m.text,
-	              sizeof(m.text));
+	rv = rpc_replica_find(svc, closure_data, in->namespace_, &in->fid, &ns,
+	                      &fid, m.text, sizeof(m.text));
 	if (rv == BB_OK && in->data.len > RPC_MAX_CHUNK) {
 		rv = bb_why(BB_EINVAL, m.text, sizeof(m.text),
 		            "data is larger than max_chunk");
@@ -157,7 +189,7 @@ rpc_handle_heart_beat(rpc_svc                                   *service,
 	Blobby__Rpc__V1__Status st = BLOBBY__RPC__V1__STATUS__INIT;
 	rpc_msg                 m;
 
-	rpc_replica_op(svc, in->namespace_, &in->fid,
+	rpc_replica_op(svc, closure_data, in->namespace_, &in->fid,
 	               store_ns_replica_heartbeat, "heart beat in", &st, &m);
 	out.status = &st;
 	closure(&out, closure_data);
@@ -174,8 +206,8 @@ rpc_handle_delete(rpc_svc *service, const Blobby__Rpc__V1__DeleteRequest *in,
 	Blobby__Rpc__V1__Status st = BLOBBY__RPC__V1__STATUS__INIT;
 	rpc_msg                 m;
 
-	rpc_replica_op(svc, in->namespace_, &in->fid, store_ns_replica_delete,
-	               "delete in", &st, &m);
+	rpc_replica_op(svc, closure_data, in->namespace_, &in->fid,
+	               store_ns_replica_delete, "delete in", &st, &m);
 	out.status = &st;
 	closure(&out, closure_data);
 }

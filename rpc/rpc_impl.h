@@ -29,6 +29,16 @@ typedef struct rpc__service {
 	const atomic_bool              *draining; // borrowed, the server's
 } rpc__service;
 
+// The closure_data that server.c hands every handler: where the answer
+// goes (the closure fills msg and done) and who called (the remote
+// address of the request's connection), which the replica calls check.
+typedef struct rpc__reply {
+	nng_msg     *msg; // owned; NULL if packing failed
+	bool         done;
+	bool         has_caller; // caller is set
+	nng_sockaddr caller;
+} rpc__reply;
+
 // rpc__allow_new makes the set of addresses allowed to call the server
 // over plain TCP: loopback (127.0.0.1, ::1) and every [remote.<id>] host
 // that is an IP literal.  conf is borrowed for the call only.  On BB_OK
@@ -39,6 +49,26 @@ bb_err rpc__allow_new(const bb_conf *conf, bb_ipset **setp);
 // rpc__allow_has says whether the peer address sa may call.  Thread-safe
 // (set is read only).
 bool rpc__allow_has(const bb_ipset *set, const nng_sockaddr *sa);
+
+// rpc__allow_machine says whether a request that came from caller (the
+// remote address of its connection; NULL when unknown) may act for
+// machine: Initialize, Replicate, HeartBeat and Delete of a fid that
+// names machine.  Only from the host of [remote.<machine>] in conf: over
+// plain TCP and over mutual TLS alike (the certificate admits a cluster
+// node, the address says which).  Machines that share a host cannot be
+// told apart: a call from that host may act for any of them.  BB_OK, or
+// BB_EACCES with a one-line reason in why[0..whylen) (common/err.h).
+// Thread-safe (conf is read only).
+bb_err rpc__allow_machine(const bb_conf *conf, const nng_sockaddr *caller,
+                          uint32_t machine, char *why, size_t whylen);
+
+// rpc__allow_source picks the address a client dials peer_host (an IP
+// literal) from: [server] rpc_addr, so that the peer sees this node's
+// configured address, when rpc_addr is a specific address (not a
+// wildcard) of peer_host's family and is loopback only if peer_host is.
+// Returns false when the kernel should pick the source.  *src is set on
+// true only.
+bool rpc__allow_source(const bb_conf *conf, const char *peer_host, bb_ip *src);
 
 // rpc__allow_describe writes sa as text into buf, for logs.
 void rpc__allow_describe(const nng_sockaddr *sa, char *buf, size_t len);

@@ -44,12 +44,6 @@ struct rpc_server {
 	size_t       nworkers; // threads running
 };
 
-// What the closure of a handler leaves for the worker.
-typedef struct rpc_reply {
-	nng_msg *msg; // owned; NULL if packing failed
-	bool     done;
-} rpc_reply;
-
 // The method names in rpc_method order, as the .proto declares them.
 static const char *const rpc_method_names[] = {
 	[RPC_M_INITIALIZE]  = "Initialize",
@@ -115,7 +109,7 @@ rpc_server_pack(const ProtobufCMessage *m, nng_msg **out)
 static void
 rpc_server_closure(const ProtobufCMessage *m, void *data)
 {
-	rpc_reply *r = data;
+	rpc__reply *r = data;
 
 	if (r->done) {
 		return; // a handler answers once; keep the first answer
@@ -157,20 +151,27 @@ rpc_server_error(rpc_server *s, const ProtobufCMessageDescriptor *desc,
 	return reply;
 }
 
-// rpc_server_handle answers one request data[0..len).  Returns the reply
-// (the caller owns it), or NULL when out of memory: the requester then
-// sees its deadline pass.  Never trusts a byte of data.
+// rpc_server_handle answers one request data[0..len) that came from
+// caller (NULL: unknown).  Returns the reply (the caller owns it), or NULL
+// when out of memory: the requester then sees its deadline pass.  Never
+// trusts a byte of data.
 static nng_msg *
-rpc_server_handle(rpc_server *s, const uint8_t *data, size_t len)
+rpc_server_handle(rpc_server *s, const nng_sockaddr *caller,
+                  const uint8_t *data, size_t len)
 {
 	const ProtobufCServiceDescriptor *sd;
 	const ProtobufCMethodDescriptor  *md;
 	ProtobufCService                 *svc = &s->svc.base.base;
 	ProtobufCMessage                 *in  = NULL; // owned
-	rpc_reply                         r   = { NULL, false };
+	rpc__reply                        r;
 	char                              text[64];
 	uint32_t                          m;
 
+	memset(&r, 0, sizeof(r));
+	if (caller != NULL) {
+		r.has_caller = true;
+		r.caller     = *caller;
+	}
 	sd = &blobby__rpc__v1__blobby__descriptor;
 	if (len < 4) {
 		return rpc_server_error(
@@ -213,9 +214,11 @@ rpc_server_handle(rpc_server *s, const uint8_t *data, size_t len)
 static void *
 rpc_server_worker(void *arg)
 {
-	rpc_worker *w = arg;
-	nng_msg    *req, *reply;
-	int         rv;
+	rpc_worker  *w = arg;
+	nng_msg     *req, *reply;
+	nng_sockaddr sa;
+	bool         known;
+	int          rv;
 
 	for (;;) {
 		nng_ctx_recv(w->ctx, w->aio);
@@ -228,9 +231,14 @@ rpc_server_worker(void *arg)
 			bb_clock_sleep_ns(10 * BB_NS_PER_MS); // do not spin
 			continue;
 		}
-		req   = nng_aio_get_msg(w->aio);
-		reply = rpc_server_handle(w->srv, nng_msg_body(req),
-		                          nng_msg_len(req));
+		req = nng_aio_get_msg(w->aio);
+		// Who sent it: the address of the connection it came on,
+		// which the replica calls check against the fid's machine.
+		memset(&sa, 0, sizeof(sa));
+		known = nng_pipe_get_addr(nng_msg_get_pipe(req),
+		                          NNG_OPT_REMADDR, &sa) == 0;
+		reply = rpc_server_handle(w->srv, known ? &sa : NULL,
+		                          nng_msg_body(req), nng_msg_len(req));
 		nng_msg_free(req);
 		if (reply == NULL) {
 			continue;

@@ -172,6 +172,24 @@ store__fidmap_get(store__fidmap *m, const store_fid *fid, bool replica)
 	return f;
 }
 
+bb_err
+store__fidmap_peek(store__fidmap *m, const store_fid *fid, bool replica,
+                   bb_err (*fn)(const store__file *f, void *arg), void *arg)
+{
+	store__file *f;
+	bb_err       rv;
+
+	(void) pthread_rwlock_rdlock(&m->lock);
+	for (f = fidmap_bucket(m, fid); f != NULL; f = f->hnext) {
+		if (f->replica == replica && store_fid_equal(&f->fid, fid)) {
+			break;
+		}
+	}
+	rv = fn(f, arg);
+	(void) pthread_rwlock_unlock(&m->lock);
+	return rv;
+}
+
 void
 store__fidmap_rdlock(store__fidmap *m)
 {
@@ -188,22 +206,31 @@ store__file *
 store__fidmap_covering(store__fidmap *m, const store_id *id)
 {
 	store__file *f;
+	store__file *replica = NULL;
 	uint64_t     committed;
 
-	// A node that is its own replica holds <fid> and r-<fid>: take the
-	// first file whose committed range covers the whole id.
+	// A node that is its own replica holds <fid> and r-<fid>.  Copies
+	// are ranked: the primary covering the id wins over a replica,
+	// whichever was added last (the chain puts the newest first), so a
+	// replica can never shadow its primary's bytes.
 	for (f = fidmap_bucket(m, &id->fid); f != NULL; f = f->hnext) {
 		if (!store_fid_equal(&f->fid, &id->fid)) {
 			continue;
 		}
 		committed =
 		    atomic_load_explicit(&f->committed, memory_order_acquire);
-		if (id->start <= committed &&
-		    id->length <= committed - id->start) {
+		if (id->start > committed ||
+		    id->length > committed - id->start) {
+			continue;
+		}
+		if (!f->replica) {
 			return f;
 		}
+		if (replica == NULL) {
+			replica = f;
+		}
 	}
-	return NULL;
+	return replica;
 }
 
 // fidmap_walk calls fn(f, arg) for every file, in bucket order; the

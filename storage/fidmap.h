@@ -55,14 +55,24 @@ bool store__fidmap_has(store__fidmap *m, const store_fid *fid);
 store__file *store__fidmap_get(store__fidmap *m, const store_fid *fid,
                                bool replica);
 
+// store__fidmap_peek calls fn(f, arg) under the read lock with the file
+// of fid with that replica flag, or with f NULL when there is none, and
+// returns what fn returns.  It takes no reference: f is valid only
+// inside fn (a removal waits for the lock), which must not take the
+// map's lock nor block.
+bb_err store__fidmap_peek(store__fidmap *m, const store_fid *fid, bool replica,
+                          bb_err (*fn)(const store__file *f, void *arg),
+                          void *arg);
+
 // store__fidmap_rdlock and store__fidmap_unlock hold the read lock
 // around store__fidmap_covering, so that the reader can use the file
 // found (dup its descriptor) before a removal can close it.
 void store__fidmap_rdlock(store__fidmap *m);
 void store__fidmap_unlock(store__fidmap *m);
 
-// store__fidmap_covering returns the first file of m whose committed
-// range holds all of id (<fid> or r-<fid>), or NULL.  Borrowed: valid
+// store__fidmap_covering returns the file of m whose committed range
+// holds all of id: the primary <fid> when it does, else a replica
+// r-<fid>, else NULL.  Borrowed: valid
 // while the caller holds the read lock.  No allocation.
 store__file *store__fidmap_covering(store__fidmap *m, const store_id *id);
 

@@ -226,12 +226,13 @@ store_ns_open(const bb_ns_conf *conf, const store_ns_env *env, store_ns **nsp,
 	if (ns == NULL) {
 		return BB_ENOMEM;
 	}
-	ns->conf    = conf;
-	ns->machine = env->machine_id;
-	ns->remotes = env->remotes;
-	ns->archive = env->archive;
-	ns->dirfd   = -1;
-	rv          = store_metrics_new(&ns->metrics);
+	ns->conf      = conf;
+	ns->machine   = env->machine_id;
+	ns->self_peer = env->self_peer;
+	ns->remotes   = env->remotes;
+	ns->archive   = env->archive;
+	ns->dirfd     = -1;
+	rv            = store_metrics_new(&ns->metrics);
 	if (rv != BB_OK) {
 		free(ns);
 		return rv;

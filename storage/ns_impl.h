@@ -27,6 +27,7 @@
 struct store_ns {
 	const bb_ns_conf    *conf;      // borrowed
 	uint32_t             machine;   // machine id put in new fids
+	bool                 self_peer; // may hold replicas of its own fids
 	int                  dirfd;     // owned, the namespace directory
 	const store_remotes *remotes;   // borrowed, NULL without peers
 	store_archive       *archive;   // borrowed, NULL: none

@@ -81,8 +81,11 @@ store_ns *store_find_ns(store *s, const char *name, size_t len);
 typedef struct store_ns_env {
 	uint32_t             machine_id; // put in new fids
 	const store_remotes *remotes;    // the peers; NULL if none
-	store_archive       *archive;    // NULL: sealed files stay local
-	store_lifecycle     *lifecycle;  // NULL: sealed files stay local
+	// A [remote.<id>] names machine_id: the node may hold replicas of
+	// its own fids (a node that is its own replica).
+	bool             self_peer;
+	store_archive   *archive;   // NULL: sealed files stay local
+	store_lifecycle *lifecycle; // NULL: sealed files stay local
 } store_ns_env;
 
 // store_ns_open opens one namespace (what store_open does for each):
@@ -153,10 +156,26 @@ bb_err store_ns_archive_key(const store_ns *ns, const store_fid *fid,
                             char *buf, size_t len);
 
 // --- Replica side: what the RPC server calls for a peer's primary. ---
+//
+// Copies are ranked: a node never holds a replica r-<fid> that could
+// shadow a primary.  Every call below first applies
+// store_ns_replica_check and fails with its BB_EACCES.
+
+// store_ns_replica_check says whether ns may hold a replica of fid: not
+// when fid names this node's own machine id and the node is not its own
+// peer (no [remote.<id>] with its id), nor when ns holds the primary
+// <fid>, unless that is a primary of this process that chose this node
+// as one of its replicas (a node that is its own replica).  BB_OK, or
+// BB_EACCES with a one-line reason in why[0..whylen) (common/err.h).
+// Thread-safe.
+bb_err store_ns_replica_check(store_ns *ns, const store_fid *fid, char *why,
+                              size_t whylen);
 
 // store_ns_replica_initialize creates the empty replica file r-<fid>
 // (state waiting) and starts its orphan timer.  Idempotent: if a replica
-// of fid exists already, BB_OK.  Errors: file system errors.
+// of fid exists already, BB_OK.  Errors: BB_EACCES (see
+// store_ns_replica_check), BB_ESTATE the replica is sealed or failed,
+// file system errors.
 bb_err store_ns_replica_initialize(store_ns *ns, const store_fid *fid);
 
 // store_ns_replica_replicate appends data[0..len) at offset start of the
@@ -164,7 +183,9 @@ bb_err store_ns_replica_initialize(store_ns *ns, const store_fid *fid);
 // restarts its orphan timer.  An exact duplicate of a range already
 // applied (same offset, same bytes, which are read back and compared)
 // answers BB_OK without writing: NNG may deliver a request twice.  On
-// BB_OK *offsetp is the replica's length.  Errors: BB_ENOENT no such
+// BB_OK *offsetp is the replica's length.  Errors: BB_EACCES (see
+// store_ns_replica_check; and, for a replica of this node's own fid, data
+// is not what its primary holds at start); BB_ENOENT no such
 // replica; BB_ESTATE the replica takes no more writes (sealed, failed);
 // BB_ERANGE start is not the replica's length (a gap, or an overlap with
 // different bytes); BB_ECORRUPT the hash does not match (nothing kept);
@@ -174,11 +195,13 @@ bb_err store_ns_replica_replicate(store_ns *ns, const store_fid *fid,
                                   uint64_t hash, uint64_t *offsetp);
 
 // store_ns_replica_heartbeat restarts the orphan timer of the replica of
-// fid.  BB_ENOENT unknown; BB_ESTATE the replica is sealed or failed.
+// fid.  BB_EACCES (store_ns_replica_check); BB_ENOENT unknown; BB_ESTATE
+// the replica is sealed or failed.
 bb_err store_ns_replica_heartbeat(store_ns *ns, const store_fid *fid);
 
 // store_ns_replica_delete removes the replica of fid and its file.
-// Idempotent: an unknown replica answers BB_OK.
+// Idempotent: an unknown replica answers BB_OK.  BB_EACCES
+// (store_ns_replica_check) leaves everything as it was.
 bb_err store_ns_replica_delete(store_ns *ns, const store_fid *fid);
 
 // store_ns_tick does the timed work of ns at monotonic time now_ns: seals

@@ -92,6 +92,7 @@ store_open(const bb_conf *conf, const store_remotes *remotes, store **sp,
 	store_ns_env         env;
 	store               *s;
 	size_t               i;
+	size_t               k;
 	bb_err               rv;
 
 	s = calloc(1, sizeof(*s));
@@ -128,8 +129,14 @@ store_open(const bb_conf *conf, const store_remotes *remotes, store **sp,
 		}
 		env.machine_id = conf->machine_id;
 		env.remotes    = remotes;
-		env.archive    = s->archives[i];
-		env.lifecycle  = s->lifecycle;
+		env.self_peer  = false;
+		for (k = 0; k < conf->n_remotes; k++) {
+			if (conf->remotes[k].id == conf->machine_id) {
+				env.self_peer = true;
+			}
+		}
+		env.archive   = s->archives[i];
+		env.lifecycle = s->lifecycle;
 		rv = store_ns_open(&conf->namespaces[i], &env, &s->ns[i], why,
 		                   whylen);
 		if (rv != BB_OK) {

@@ -27,6 +27,78 @@
 // chunk of any size costs no allocation.
 #define REPLICA_CMP_BUF (16 * 1024)
 
+// replica_chosen says whether primary p chose this node (machine) as one
+// of its replicas.  p->repl is set before p is in the map and constant
+// after, so no lock is needed.
+static bool
+replica_chosen(const store__file *p, uint32_t machine)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->nrepl; i++) {
+		if (p->repl[i] == machine) {
+			return true;
+		}
+	}
+	return false;
+}
+
+// What replica_rank looks at.
+typedef struct {
+	uint32_t machine; // this node's
+	bool     own;     // the fid names this node
+} replica_rank_arg;
+
+// replica_rank decides, under the map's read lock, whether a replica may
+// sit beside primary p (NULL: there is none).  Under the lock, because an
+// expired empty primary is freed without waiting for references.
+static bb_err
+replica_rank(const store__file *p, void *arg)
+{
+	const replica_rank_arg *a = arg;
+
+	// Only a live primary of this process that picked this node keeps
+	// its own replica; any other r-<fid> beside <fid> could shadow it.
+	if (p == NULL ||
+	    (a->own && p->primary && replica_chosen(p, a->machine))) {
+		return BB_OK;
+	}
+	return BB_EACCES;
+}
+
+bb_err
+store_ns_replica_check(store_ns *ns, const store_fid *fid, char *why,
+                       size_t whylen)
+{
+	char             name[STORE_FID_STRLEN + 1];
+	replica_rank_arg a = { ns->machine, false };
+
+	a.own = store_fid_machine(fid) == ns->machine;
+	if (a.own && !ns->self_peer) {
+		return bb_why(BB_EACCES, why, whylen,
+		              "fid %s names this node's machine id %lu, which "
+		              "is not its own peer",
+		              store_fid_format(fid, name),
+		              (unsigned long) ns->machine);
+	}
+	if (store__fidmap_peek(&ns->map, fid, false, replica_rank, &a) ==
+	    BB_OK) {
+		return BB_OK;
+	}
+	return bb_why(BB_EACCES, why, whylen,
+	              "this node holds the primary %s: no replica of it",
+	              store_fid_format(fid, name));
+}
+
+// replica_allowed is store_ns_replica_check without the reason.
+static bb_err
+replica_allowed(store_ns *ns, const store_fid *fid)
+{
+	char why[BB_WHY_LEN];
+
+	return store_ns_replica_check(ns, fid, why, sizeof(why));
+}
+
 // replica_acquire finds the replica of fid and locks it.  Only records
 // with replica set count: a node that is its own replica also holds the
 // primary <fid>, which replica calls must never touch.  The reference
@@ -95,6 +167,10 @@ store_ns_replica_initialize(store_ns *ns, const store_fid *fid)
 	bb_err       rv;
 
 	store__file_life_lock();
+	rv = replica_allowed(ns, fid);
+	if (rv != BB_OK) {
+		goto done;
+	}
 	rv = replica_acquire(ns, fid, &f);
 	if (rv == BB_ENOENT) {
 		rv = store__file_create(ns, fid, true, replica_setup, NULL,
@@ -156,10 +232,10 @@ replica_append(store_ns *ns, store__file *f, uint64_t start, const void *data,
 }
 
 // replica_compare answers BB_OK when data[0..len) equals the bytes at
-// start of f (a resent Replicate already applied), BB_ERANGE when they
-// differ.  f locked.
+// start of file fd (of a replica: a resent Replicate already applied),
+// BB_ERANGE when they differ, BB_ESHORT when the file ends first.
 static bb_err
-replica_compare(store__file *f, uint64_t start, const void *data, size_t len)
+replica_compare(int fd, uint64_t start, const void *data, size_t len)
 {
 	unsigned char  buf[REPLICA_CMP_BUF];
 	const uint8_t *p = data;
@@ -169,7 +245,7 @@ replica_compare(store__file *f, uint64_t start, const void *data, size_t len)
 
 	for (off = 0; off < len; off += n) {
 		n  = len - off < sizeof(buf) ? len - off : sizeof(buf);
-		rv = store_io_read(f->fd, buf, n, start + off);
+		rv = store_io_read(fd, buf, n, start + off);
 		if (rv != BB_OK) {
 			return rv;
 		}
@@ -178,6 +254,45 @@ replica_compare(store__file *f, uint64_t start, const void *data, size_t len)
 		}
 	}
 	return BB_OK;
+}
+
+// replica_dup_primary duplicates the descriptor of primary p into *arg
+// (an int), under the map's read lock.  BB_ENOENT without a primary.
+static bb_err
+replica_dup_primary(const store__file *p, void *arg)
+{
+	int *fdp = arg;
+
+	if (p == NULL) {
+		return BB_ENOENT;
+	}
+	*fdp = fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
+	return *fdp < 0 ? bb_err_from_errno(errno) : BB_OK;
+}
+
+// replica_own_bytes checks a Replicate into a node's own replica: the
+// primary wrote these bytes at start before it replicates them, so they
+// must be there.  A caller that passes for this node (a process of the
+// same host, on its address) can then put no other bytes into r-<fid>.
+// BB_OK for a fid of another machine; else BB_EACCES unless the primary
+// holds exactly data at start.
+static bb_err
+replica_own_bytes(store_ns *ns, const store_fid *fid, uint64_t start,
+                  const void *data, size_t len)
+{
+	int    fd = -1;
+	bb_err rv;
+
+	if (store_fid_machine(fid) != ns->machine) {
+		return BB_OK;
+	}
+	rv =
+	    store__fidmap_peek(&ns->map, fid, false, replica_dup_primary, &fd);
+	if (rv == BB_OK) {
+		rv = replica_compare(fd, start, data, len);
+		(void) close(fd);
+	}
+	return rv == BB_OK ? BB_OK : BB_EACCES;
 }
 
 bb_err
@@ -194,6 +309,13 @@ store_ns_replica_replicate(store_ns *ns, const store_fid *fid, uint64_t start,
 		rv = BB_ECORRUPT;
 		goto out;
 	}
+	rv = replica_allowed(ns, fid);
+	if (rv == BB_OK) {
+		rv = replica_own_bytes(ns, fid, start, data, len);
+	}
+	if (rv != BB_OK) {
+		goto out;
+	}
 	rv = replica_acquire(ns, fid, &f);
 	if (rv != BB_OK) {
 		goto out;
@@ -207,7 +329,7 @@ store_ns_replica_replicate(store_ns *ns, const store_fid *fid, uint64_t start,
 	if (start == length) {
 		rv = replica_append(ns, f, start, data, len);
 	} else if (start < length && len <= length - start) {
-		rv = replica_compare(f, start, data, len);
+		rv = replica_compare(f->fd, start, data, len);
 	} else {
 		rv = BB_ERANGE; // a gap, or an overlap that runs past the end
 	}
@@ -232,7 +354,10 @@ store_ns_replica_heartbeat(store_ns *ns, const store_fid *fid)
 	store__file *f = NULL;
 	bb_err       rv;
 
-	rv = replica_acquire(ns, fid, &f);
+	rv = replica_allowed(ns, fid);
+	if (rv == BB_OK) {
+		rv = replica_acquire(ns, fid, &f);
+	}
 	if (rv == BB_OK) {
 		if (atomic_load(&f->state) == STORE__WAITING) {
 			replica_heard(f);
@@ -263,7 +388,10 @@ store_ns_replica_delete(store_ns *ns, const store_fid *fid)
 	bb_err       rv;
 
 	store__file_life_lock();
-	rv = replica_acquire(ns, fid, &f);
+	rv = replica_allowed(ns, fid);
+	if (rv == BB_OK) {
+		rv = replica_acquire(ns, fid, &f);
+	}
 	if (rv == BB_OK && ns->lifecycle != NULL && replica_sealed(f)) {
 		// In the archive lifecycle: the lifecycle removes it (at
 		// once, or after the step in progress) instead of archiving.

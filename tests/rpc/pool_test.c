@@ -71,7 +71,10 @@ setup(void **state)
 	fix *fx = calloc(1, sizeof(*fx));
 
 	assert_non_null(fx);
-	rpct_node_start(&fx->n, "bb_pool_test", SERVER, "replica", "");
+	// The server takes replica calls for PRIMARY's fids from its
+	// configured address only.
+	rpct_node_start(&fx->n, "bb_pool_test", SERVER, "replica",
+	                "[remote.1]\nhost = 127.0.0.1\n");
 	(void) snprintf(text, sizeof(text),
 	                "machine_id = %u\n[client]\ntimeout = 5s\n"
 	                "[remote.%u]\nhost = 127.0.0.1\nrpc_port = %u\n"
@@ -315,6 +318,119 @@ test_several_peers(void **state)
 	assert_true(dt < BB_NS_PER_SEC); // down peers fail fast
 	// No peers at all is not an error.
 	fx->rem.call(fx->rem.ctx, ids, 0, &c, res);
+}
+
+// rpc_init makes an Initialize, Replicate, HeartBeat or Delete of fid in
+// "test" on p and returns the status code; msg gets its message.
+static int
+rpc_replica_call(rpc_peer *p, rpc_method m, const store_fid *fid, char *msg,
+                 size_t len)
+{
+	static const uint8_t               data[10] = { 1, 2, 3 };
+	Blobby__Rpc__V1__InitializeRequest in =
+	    BLOBBY__RPC__V1__INITIALIZE_REQUEST__INIT;
+	Blobby__Rpc__V1__ReplicateRequest rq =
+	    BLOBBY__RPC__V1__REPLICATE_REQUEST__INIT;
+	Blobby__Rpc__V1__HeartBeatRequest hb =
+	    BLOBBY__RPC__V1__HEART_BEAT_REQUEST__INIT;
+	Blobby__Rpc__V1__DeleteRequest dl =
+	    BLOBBY__RPC__V1__DELETE_REQUEST__INIT;
+	const ProtobufCMessage        *req  = &in.base;
+	ProtobufCMessage              *resp = NULL;
+	const Blobby__Rpc__V1__Status *st;
+	ProtobufCBinaryData fb = { STORE_FID_LEN, (uint8_t *) fid->b };
+	int                 code;
+
+	in.namespace_ = rq.namespace_ = hb.namespace_ = dl.namespace_ = "test";
+	in.fid = rq.fid = hb.fid = dl.fid = fb;
+	rq.data.data                      = (uint8_t *) data;
+	rq.data.len                       = sizeof(data);
+	rq.hash                           = store_hash(data, sizeof(data));
+	if (m == RPC_M_REPLICATE) {
+		req = &rq.base;
+	} else if (m == RPC_M_HEARTBEAT) {
+		req = &hb.base;
+	} else if (m == RPC_M_DELETE) {
+		req = &dl.base;
+	}
+	assert_int_equal(rpc_peer_call(p, m, req, TIMEOUT, &resp), BB_OK);
+	// Every response has its status first: Initialize's layout.
+	st   = ((Blobby__Rpc__V1__InitializeResponse *) resp)->status;
+	code = st->code;
+	(void) snprintf(msg, len, "%s", st->message);
+	protobuf_c_message_free_unpacked(resp, NULL);
+	return code;
+}
+
+static void
+expect_code(rpc_peer *p, rpc_method m, const store_fid *fid, int want,
+            const char *text)
+{
+	char msg[256];
+	int  code = rpc_replica_call(p, m, fid, msg, sizeof(msg));
+
+	if (code != want || (text != NULL && strstr(msg, text) == NULL)) {
+		fail_msg("method %d on machine %lu: code %d \"%s\", want %d "
+		         "\"%s\"",
+		         (int) m, (unsigned long) store_fid_machine(fid), code,
+		         msg, want, text != NULL ? text : "");
+	}
+}
+
+// Copies are ranked: a node takes the replica calls of a fid only from
+// the configured address of the machine the fid names.  Machine 1 is at
+// 127.0.0.1, machine 5 at 127.0.0.5; a peer opened with rpc_addr =
+// 127.0.0.5 calls from that address (the client binds it).
+static void
+test_caller_identity(void **state)
+{
+	static const int denied = BLOBBY__RPC__V1__CODE__PERMISSION_DENIED;
+	rpct_node        n;
+	bb_conf         *c5;
+	rpc_peer        *p1 = NULL;
+	rpc_peer        *p5 = NULL;
+	store_fid        f1, f5, f9, f2;
+	char             url[64];
+	char             why[BB_WHY_LEN];
+
+	(void) state;
+	rpct_node_start(&n, "bb_ident", 2, "replica",
+	                "[remote.1]\nhost = 127.0.0.1\n"
+	                "[remote.5]\nhost = 127.0.0.5\n");
+	c5 = rpct_load("machine_id = 5\n[server]\nrpc_addr = 127.0.0.5\n"
+	               "[namespace.a]\ndirectory = /d\nreplicas = 0\n"
+	               "archive = dir\narchive_directory = /ar\n");
+	rpct_url(n.srv, url, sizeof(url));
+	p1 = rpct_peer_open(n.srv, 2);
+	assert_int_equal(rpc_peer_open_conf(url, 2, c5, &p5, why, sizeof(why)),
+	                 BB_OK);
+	rpct_wait_connected(p5);
+	store_fid_make(&f1, 1700000000u, 1, 1);
+	store_fid_make(&f5, 1700000000u, 1, 5);
+	store_fid_make(&f9, 1700000000u, 1, 9);
+	store_fid_make(&f2, 1700000000u, 1, 2);
+
+	expect_code(p1, RPC_M_INITIALIZE, &f1, 0, NULL);
+	expect_code(p5, RPC_M_INITIALIZE, &f5, 0, NULL);
+	// Another machine's fids, from the wrong address: every call that
+	// changes a replica is refused, and the replicas stay.
+	expect_code(p1, RPC_M_INITIALIZE, &f5, denied, "127.0.0.5");
+	expect_code(p5, RPC_M_INITIALIZE, &f1, denied, "machine 1");
+	expect_code(p5, RPC_M_REPLICATE, &f1, denied, "machine 1");
+	expect_code(p5, RPC_M_HEARTBEAT, &f1, denied, "machine 1");
+	expect_code(p5, RPC_M_DELETE, &f1, denied, "machine 1");
+	expect_code(p1, RPC_M_HEARTBEAT, &f1, 0, NULL); // still there
+	expect_code(p1, RPC_M_REPLICATE, &f1, 0, NULL);
+	// A machine without [remote.<id>], and the node's own id.
+	expect_code(p1, RPC_M_INITIALIZE, &f9, denied, "not a configured");
+	expect_code(p1, RPC_M_INITIALIZE, &f2, denied, "not a configured");
+	expect_code(p5, RPC_M_DELETE, &f5, 0, NULL);
+	expect_code(p1, RPC_M_DELETE, &f1, 0, NULL);
+
+	rpc_peer_close(p1);
+	rpc_peer_close(p5);
+	bb_conf_free(c5);
+	rpct_node_stop(&n);
 }
 
 static void
@@ -700,6 +816,7 @@ main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_several_peers, setup,
 		                                teardown),
+		cmocka_unit_test(test_caller_identity),
 		cmocka_unit_test(test_no_remotes),
 		cmocka_unit_test(test_status_codes),
 		cmocka_unit_test_setup_teardown(test_pool_read, setup,

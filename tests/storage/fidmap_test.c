@@ -182,6 +182,36 @@ test_covering(void **state)
 	store__fidmap_fini(&m);
 }
 
+// Copies are ranked: a replica added after its primary (first in the
+// chain: a shadow r-<fid> made beside a live primary) never hides the
+// primary where both cover the id; it serves only what the primary lacks.
+static void
+test_covering_prefers_primary(void **state)
+{
+	store__fidmap m;
+	store__file  *p = mkfile(12, false, 100);
+	store__file  *r = mkfile(12, true, 300);
+	store_id      id;
+
+	(void) state;
+	assert_int_equal(store__fidmap_init(&m), BB_OK);
+	assert_int_equal(store__fidmap_add(&m, p), BB_OK);
+	assert_int_equal(store__fidmap_add(&m, r), BB_OK); // newest first
+	store__fidmap_rdlock(&m);
+	id = id_of(12, 0, 100);
+	assert_ptr_equal(store__fidmap_covering(&m, &id), p);
+	id = id_of(12, 40, 10);
+	assert_ptr_equal(store__fidmap_covering(&m, &id), p);
+	id = id_of(12, 100, 0);
+	assert_ptr_equal(store__fidmap_covering(&m, &id), p);
+	id = id_of(12, 99, 2); // past the primary: only the replica has it
+	assert_ptr_equal(store__fidmap_covering(&m, &id), r);
+	id = id_of(12, 300, 1);
+	assert_null(store__fidmap_covering(&m, &id));
+	store__fidmap_unlock(&m);
+	store__fidmap_fini(&m);
+}
+
 static void
 count_one(store__file *f, void *arg)
 {
@@ -354,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_add_lookup_remove),
 		cmocka_unit_test(test_own_replica),
 		cmocka_unit_test(test_covering),
+		cmocka_unit_test(test_covering_prefers_primary),
 		cmocka_unit_test(test_visit_collect_many),
 		cmocka_unit_test(test_readers_and_writer),
 	};

@@ -218,9 +218,12 @@ class BlobbyRpcTest(unittest.TestCase):
         fid = b64(unb64(self.small_id)[:10])
         self.assertEqual(len(fid), 14)
         rc, out, err = self.rpc_tool("heartbeat", "test", fid)
-        # This node has the primary, not a replica r-<fid>.
-        self.assertEqual(out.decode().split(":")[0].strip(), "NOT_FOUND",
-                         (out, err))
+        # This node has the primary, not a replica r-<fid>, and a tool
+        # is not the machine the fid names: the replica calls of a fid
+        # are taken only from that machine's configured address.
+        self.assertEqual(out.decode().split(":")[0].strip(),
+                         "PERMISSION_DENIED", (out, err))
+        self.assertIn("not a configured peer", out.decode())
         self.assertEqual(rc, 1)
 
     def test_unknown_address_refused(self):
