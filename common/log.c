@@ -22,11 +22,16 @@ static atomic_int  log_format  = BB_LOG_FORMAT_PLAIN;
 static atomic_int  log_min     = BB_LOG_INFO;
 static const char *log_names[] = { "debug", "info", "warn", "error" };
 
-// Repeated lines (one unreachable peer once wrote 6,224 identical warnings
-// in a minute).  A line is "the same" when its level and its whole text
-// are: not its call site, since one call site also says different things
-// (another peer, another file, another error) and none of that may be
-// hidden.  The first line is written; the same line again within the
+// Repeated lines (one unreachable peer once wrote 6,224 warnings in a
+// minute, identical but for the file id: each insert tried a new file).
+// A line is "the same" when its level and its whole text are, ids aside:
+// runs of 12 or more letters, digits, '-' and '_' with a digit or a
+// capital past the first (file ids, blob ids, keys) compare as one '*'.  Not
+// its call site: one call site also says different things (another peer,
+// another namespace, another error;
+// "%s" wrappers say anything), and none of that may be hidden.  Only
+// which file or blob is: the summary says so with its '*'.  The first
+// line is written; the same line again within the
 // window is only counted in its slot; when the window has passed (checked
 // by every later line and by bb_log_tick) or the slot is taken by another
 // line, or at close, one line says how many were folded.
@@ -40,9 +45,10 @@ static const char *log_names[] = { "debug", "info", "warn", "error" };
 // under, so a count never lands on another line.  Every access is a
 // sequentially consistent atomic: a count's compare-and-swap succeeding
 // proves no rewrite began after the comparison read the text.
-#define REP_SLOTS 64
-#define REP_TEXT  512 // longer lines are never folded
-#define REP_WORDS (REP_TEXT / 8)
+#define REP_SLOTS  64
+#define REP_TEXT   512 // longer lines are never folded
+#define REP_WORDS  (REP_TEXT / 8)
+#define REP_ID_MIN 12 // characters: no word, number or address is as long
 
 typedef struct {
 	_Atomic uint64_t word;  // generation << 32 | count; odd: rewriting
@@ -116,6 +122,49 @@ rep_summary(log_rep *s, uint32_t count, int64_t now)
 	log_emit((bb_log_level) (meta >> 16), msg);
 }
 
+// rep_idchar says whether c may be part of an id (base64url).
+static bool
+rep_idchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+// rep_mask copies msg[0..len) into out with each run of REP_ID_MIN or
+// more id characters with a digit or a capital past its first character
+// (a file id, blob id, key, digest; not a word such as
+// "initialization") replaced by '*', and returns the new length (at most
+// len).
+static size_t
+rep_mask(const char *msg, size_t len, char *out)
+{
+	size_t i = 0;
+	size_t o = 0;
+	size_t j;
+
+	bool id;
+
+	while (i < len) {
+		id = false;
+		for (j = i; j < len && rep_idchar(msg[j]); j++) {
+			id = id || (msg[j] >= '0' && msg[j] <= '9') ||
+			    (j > i && msg[j] >= 'A' && msg[j] <= 'Z');
+		}
+		if (id && j - i >= REP_ID_MIN) {
+			out[o++] = '*';
+			i        = j;
+			continue;
+		}
+		if (j == i) {
+			j++; // one character that is not an id's
+		}
+		memcpy(out + o, msg + i, j - i);
+		o += j - i;
+		i = j;
+	}
+	return o;
+}
+
 // rep_fold says whether the line msg is a repeat within the window, now
 // counted and not to be written.  If not, it takes the line's slot for
 // it, first writing the count of the line it displaces.
@@ -123,8 +172,9 @@ static bool
 rep_fold(bb_log_level level, const char *msg, int64_t now, int64_t window)
 {
 	uint64_t words[REP_WORDS] = { 0 };
-	size_t   len              = strlen(msg);
-	size_t   nwords           = (len + 7) / 8;
+	char     masked[REP_TEXT];
+	size_t   len = strlen(msg);
+	size_t   nwords;
 	uint64_t hash;
 	uint32_t meta;
 	log_rep *s;
@@ -135,8 +185,10 @@ rep_fold(bb_log_level level, const char *msg, int64_t now, int64_t window)
 	if (len == 0 || len >= REP_TEXT) {
 		return false;
 	}
-	memcpy(words, msg, len);
-	hash = rep_hash(level, msg, len);
+	len    = rep_mask(msg, len, masked);
+	nwords = (len + 7) / 8;
+	memcpy(words, masked, len);
+	hash = rep_hash(level, masked, len);
 	meta = (uint32_t) level << 16 | (uint32_t) len;
 	s    = &log_reps[hash % REP_SLOTS];
 	// A few tries: another thread counting or rewriting the same slot

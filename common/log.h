@@ -39,11 +39,15 @@ bool bb_log_enabled(bb_log_level level);
 
 // bb_log writes one line at level; fmt is printf-like.  Lines longer
 // than 4 KiB are truncated.  A line (info and above) with the same level
-// and text as one written less than the repeat window ago is not written
+// and text as one written less than the repeat window ago (ids aside:
+// runs of 12 or more letters, digits, '-' or '_' with a digit or a
+// capital past the first compare as one '*') is
+// not written
 // but counted; when the window has passed, or another line takes its
 // place in the bounded table of recent lines, or at bb_log_open and
 // bb_log_close, one line at its level says "last message repeated <n>
-// times in <s> s: <text>" (n: the lines not written).  Lines of 512 bytes or
+// times in <s> s: <text>" (n: the lines not written; text with each id
+// as '*').  Lines of 512 bytes or
 // more and debug lines are never folded.  Thread-safe, and takes no lock but
 // the log file's.
 void bb_log(bb_log_level level, const char *fmt, ...)

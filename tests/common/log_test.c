@@ -643,6 +643,87 @@ test_repeat_different(void **state)
 	free(buf);
 }
 
+// count_reported adds up the counts of the summaries whose text starts
+// with prefix.
+static unsigned
+count_reported(const char *buf, const char *prefix)
+{
+	static const char pre[] = "last message repeated ";
+	const char       *p     = buf;
+	const char       *text;
+	unsigned          sum = 0;
+
+	while ((p = strstr(p, pre)) != NULL) {
+		text = strstr(p, " s: ");
+		assert_non_null(text);
+		if (strncmp(text + 4, prefix, strlen(prefix)) == 0) {
+			sum +=
+			    (unsigned) strtoul(p + sizeof(pre) - 1, NULL, 10);
+		}
+		p = text;
+	}
+	return sum;
+}
+
+// Lines that differ only in an id (a new file each time, as when a peer
+// is down) are folded, and the summary shows the id as '*'; a word, a
+// short number or another machine is never taken for an id.
+static void
+test_repeat_ids(void **state)
+{
+	log_fix    *fx = *state;
+	char       *buf;
+	const char *p;
+	unsigned    w, r, n;
+	unsigned    written;
+	int         i;
+
+	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_PLAIN, false),
+	                 BB_OK);
+	for (i = 0; i < 500; i++) {
+		bb_log_warn("initialize of axQnzQI%07d on machine %d failed: "
+		            "tcp://127.0.0.1:45104: service unavailable",
+		            i, 2 + i % 2);
+		bb_log_warn("initialization %s failed",
+		            i % 2 ? "failed" : "ok");
+		bb_log_warn("size %d", 100000 + i);
+	}
+	bb_log_close();
+	buf = read_all(fx->path);
+	// Written and reported add up per machine; written again only when
+	// a "size" line took the slot for a while.
+	rep_tally(
+	    buf,
+	    "initialize of * on machine 2 failed: tcp://127.0.0.1:45104: "
+	    "service unavailable",
+	    &w, &r, &n);
+	assert_true(r > 150);
+	rep_tally(
+	    buf,
+	    "initialize of * on machine 3 failed: tcp://127.0.0.1:45104: "
+	    "service unavailable",
+	    &w, &r, &n);
+	assert_true(r > 150);
+	assert_non_null(
+	    strstr(buf, "initialize of axQnzQI0000000 on machine 2"));
+	assert_non_null(
+	    strstr(buf, "initialize of axQnzQI0000001 on machine 3"));
+	for (p = buf, written = 0; (p = strstr(p, "of axQnzQI")) != NULL;
+	     p++) {
+		written++;
+	}
+	assert_int_equal(written + count_reported(buf, "initialize of *"),
+	                 500);
+	assert_true(written < 100);
+	rep_tally(buf, "initialization failed failed", &w, &r, &n);
+	assert_int_equal(w + r, 250);
+	rep_tally(buf, "initialization ok failed", &w, &r, &n);
+	assert_int_equal(w + r, 250);
+	rep_tally(buf, "size 100499", &w, &r, &n);
+	assert_int_equal(w, 1);
+	free(buf);
+}
+
 #define REP_THREADS 4
 #define REP_LINES   1000
 
@@ -722,6 +803,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_repeat_window_end, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_different, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_repeat_ids, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_threads, setup,
 		                                teardown),
