@@ -24,17 +24,17 @@ static const char *log_names[] = { "debug", "info", "warn", "error" };
 
 // Repeated lines (one unreachable peer once wrote 6,224 warnings in a
 // minute, identical but for the file id: each insert tried a new file).
-// A line is "the same" when its level and its whole text are, ids aside:
-// runs of 12 or more letters, digits, '-' and '_' with a digit or a
-// capital past the first (file ids, blob ids, keys) compare as one '*'.  Not
-// its call site: one call site also says different things (another peer,
-// another namespace, another error;
-// "%s" wrappers say anything), and none of that may be hidden.  Only
-// which file or blob is: the summary says so with its '*'.  The first
-// line is written; the same line again within the
-// window is only counted in its slot; when the window has passed (checked
-// by every later line and by bb_log_tick) or the slot is taken by another
-// line, or at close, one line says how many were folded.
+// A line is "the same" when its level and its whole text are, ids aside
+// in warnings and errors: runs of 12 or more letters, digits, '-' and '_'
+// with a digit or a capital past the first (file ids, blob ids, keys)
+// compare as one '*'.  Not its call site: one call site also says
+// different things (another peer, another namespace, another error; "%s"
+// wrappers say anything), and none of that may be hidden; only which file
+// or blob a warning names may be, and its summary shows the '*'.  The
+// first line is written; the same line again within the window is only
+// counted in its slot; when the window has passed (checked by every later
+// line and by bb_log_tick) or the slot is taken by another line, or at
+// close, one line says how many were folded.
 //
 // Slots are found by a hash of the line (direct-mapped: two lines that
 // share a slot just displace each other, and nothing is folded wrongly,
@@ -185,7 +185,13 @@ rep_fold(bb_log_level level, const char *msg, int64_t now, int64_t window)
 	if (len == 0 || len >= REP_TEXT) {
 		return false;
 	}
-	len    = rep_mask(msg, len, masked);
+	// Info lines keep their ids: they are the record of what happened
+	// to which file ("sealed", "archived as"), and never a flood.
+	if (level >= BB_LOG_WARN) {
+		len = rep_mask(msg, len, masked);
+	} else {
+		memcpy(masked, msg, len);
+	}
 	nwords = (len + 7) / 8;
 	memcpy(words, masked, len);
 	hash = rep_hash(level, masked, len);

@@ -39,7 +39,8 @@ bool bb_log_enabled(bb_log_level level);
 
 // bb_log writes one line at level; fmt is printf-like.  Lines longer
 // than 4 KiB are truncated.  A line (info and above) with the same level
-// and text as one written less than the repeat window ago (ids aside:
+// and text as one written less than the repeat window ago (in warnings
+// and errors, ids aside:
 // runs of 12 or more letters, digits, '-' or '_' with a digit or a
 // capital past the first compare as one '*') is
 // not written

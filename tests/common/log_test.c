@@ -722,6 +722,19 @@ test_repeat_ids(void **state)
 	rep_tally(buf, "size 100499", &w, &r, &n);
 	assert_int_equal(w, 1);
 	free(buf);
+
+	// Info lines keep their ids: each file's line is written.
+	assert_int_equal(unlink(fx->path), 0);
+	assert_int_equal(bb_log_open(fx->path, BB_LOG_FORMAT_PLAIN, false),
+	                 BB_OK);
+	for (i = 0; i < 20; i++) {
+		bb_log_info("sealed axQnzQI%07d", i);
+	}
+	bb_log_close();
+	buf = read_all(fx->path);
+	assert_non_null(strstr(buf, "sealed axQnzQI0000019\n"));
+	assert_null(strstr(buf, "repeated"));
+	free(buf);
 }
 
 #define REP_THREADS 4
