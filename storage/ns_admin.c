@@ -6,6 +6,7 @@
 // file serves an id.  Read-only: nothing here changes a file or the pool;
 // the counting itself happens where the events do (ns.c, pool.c,
 // datafile.c, repl/, lifecycle/).
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,48 @@ store_ns_health(store_ns *ns, char *why, size_t len)
 		                (unsigned) fails);
 	}
 	return false;
+}
+
+// The reasons of failed uploads are rare and short: one lock for all
+// namespaces.
+static pthread_mutex_t upload_why_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void
+store__ns_upload_done(store_ns *ns, bool ok, const char *why)
+{
+	char *p;
+
+	if (ok) {
+		atomic_store(&ns->upload_failures, 0);
+		return;
+	}
+	(void) pthread_mutex_lock(&upload_why_mu);
+	(void) snprintf(ns->upload_why, sizeof(ns->upload_why), "%s",
+	                why != NULL && why[0] != '\0' ? why : "unknown");
+	// One line on /_health: an error answer may hold newlines.
+	for (p = ns->upload_why; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r') {
+			*p = ' ';
+		}
+	}
+	atomic_fetch_add(&ns->upload_failures, 1);
+	(void) pthread_mutex_unlock(&upload_why_mu);
+}
+
+bool
+store_ns_archive_trouble(store_ns *ns, char *why, size_t len)
+{
+	uint32_t n;
+
+	(void) pthread_mutex_lock(&upload_why_mu);
+	n = atomic_load(&ns->upload_failures);
+	if (n >= STORE_UPLOAD_TROUBLE && why != NULL && len > 0) {
+		(void) snprintf(
+		    why, len, "uploads failing (%u in a row, last error: %s)",
+		    (unsigned) n, ns->upload_why);
+	}
+	(void) pthread_mutex_unlock(&upload_why_mu);
+	return n >= STORE_UPLOAD_TROUBLE;
 }
 
 // admin_unuploaded says whether state s is one where a primary's data is

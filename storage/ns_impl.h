@@ -53,7 +53,17 @@ struct store_ns {
 	store_metrics   *metrics; // owned
 	_Atomic uint32_t open_failures;
 	atomic_int       open_err; // bb_err
+
+	// Uploads that failed in a row (0 after one succeeded) and the
+	// reason of the last, for /_health's archive line (ns_admin.c;
+	// upload_why under that file's lock).
+	_Atomic uint32_t upload_failures;
+	char             upload_why[256];
 };
+
+// store__ns_upload_done notes the outcome of one upload of a file of ns:
+// ok, or failed with the reason why (copied).  Thread-safe.
+void store__ns_upload_done(store_ns *ns, bool ok, const char *why);
 
 // store__ns_recover turns every data file found in the namespace
 // directory into a sealed, readable file (spec 4, start-up recovery).  A

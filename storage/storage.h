@@ -229,6 +229,19 @@ store_metrics *store_ns_metrics(store_ns *ns);
 // truncated to len.  Thread-safe.
 bool store_ns_health(store_ns *ns, char *why, size_t len);
 
+// STORE_UPLOAD_TROUBLE is how many uploads of a namespace must fail in a
+// row before store_ns_archive_trouble reports them: one failure is often
+// a blip, three span several seconds of the retry schedule.
+#define STORE_UPLOAD_TROUBLE 3
+
+// store_ns_archive_trouble says whether the last STORE_UPLOAD_TROUBLE or
+// more uploads of ns failed in a row (none succeeded since).  If so and
+// why is not NULL, why gets "uploads failing (N in a row, last error:
+// REASON)", one line without a newline, truncated to len.  It says
+// nothing about reads or inserts, which go on: the files stay on disk.
+// Thread-safe.
+bool store_ns_archive_trouble(store_ns *ns, char *why, size_t len);
+
 // store_ns_ages reports, at the current time, how long the oldest file
 // of ns has been queued for upload (*queued_ns: pending-upload or
 // uploading, primaries and replicas) and how old the oldest first insert

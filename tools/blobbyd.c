@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -98,14 +99,18 @@ on_drain(void *arg, bool on)
 }
 
 // wait_for_stop blocks until SIGINT or SIGTERM; SIGHUP reopens the log
-// and rereads what gw may reload (htpasswd files).
+// and rereads what gw may reload (htpasswd files).  Every second it lets
+// the log write the counts of folded repeated lines whose window passed.
 static void
 wait_for_stop(const sigset_t *set, gw_server *gw)
 {
-	int sig;
+	const struct timespec tick = { 1, 0 };
+	int                   sig;
 
 	for (;;) {
-		if (sigwait(set, &sig) != 0) {
+		sig = sigtimedwait(set, NULL, &tick);
+		if (sig < 0) {
+			bb_log_tick();
 			continue;
 		}
 		if (sig == SIGHUP) {

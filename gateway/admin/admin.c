@@ -16,6 +16,20 @@
 
 static const char not_found[] = "The URL you are requesting does not exist.";
 
+// admin_health_archive adds the archive line of ns, indented, when its
+// uploads keep failing.  It changes no status: reads and inserts go on
+// (the files stay on disk), so a load balancer must not take the node
+// out for it; monitoring should look for it.
+static void
+admin_health_archive(bb_buf *b, store_ns *ns)
+{
+	char why[400];
+
+	if (ns != NULL && store_ns_archive_trouble(ns, why, sizeof(why))) {
+		bb_buf_printf(b, "    archive: %s\n", why);
+	}
+}
+
 // admin_health: every namespace by name, "OK" or "FAILED" with its
 // reasons indented; 500 if any failed or the node is draining.
 static enum MHD_Result
@@ -51,6 +65,7 @@ admin_health(gw_server *g, struct MHD_Connection *conn)
 			bb_buf_printf(&b, "    %.*s\n", (int) (nl - line),
 			              line);
 		}
+		admin_health_archive(&b, ns);
 	}
 	return gw__reply_buf(
 	    conn, all ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR, &b,

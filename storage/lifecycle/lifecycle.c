@@ -329,6 +329,7 @@ lc_upload(store_lifecycle *lc, store__file *f)
 	if (rv != BB_OK) {
 		atomic_fetch_add(&lc->upload_failures, 1);
 		lc_count_upload(f, false);
+		store__ns_upload_done(ns, false, why);
 		// A .gz copy that went missing is made again.
 		lc_retry(lc, f,
 		         gz_missing ? STORE__PENDING_COMPRESSION
@@ -339,6 +340,7 @@ lc_upload(store_lifecycle *lc, store__file *f)
 	}
 	atomic_fetch_add(existed ? &lc->uploads_existing : &lc->uploads, 1);
 	lc_count_upload(f, true); // verified in the archive, sent or found
+	store__ns_upload_done(ns, true, NULL);
 	if (!existed) {
 		atomic_fetch_add(&lc->uploaded_bytes, size);
 	}
