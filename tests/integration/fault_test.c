@@ -17,6 +17,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,95 @@ test_kill_replica_node(void **state)
 	bbt_ledger_free(l);
 }
 
+static int64_t wait_archived(fault_fix *fx);
+
+#define MAX_KEYS 1024
+
+typedef struct {
+	char key[128];
+	int  writes;             // "archived as": a new object, or
+	                         // a longer copy over a prefix
+	unsigned long long size; // of the last write
+	bool               same; // written again with no more bytes
+} key_count;
+
+// count_log adds node n's archive lines to keys[*nkeys] and *already
+// ("already archived as": the object held the bytes, nothing written).
+static void
+count_log(const bbt_node *n, key_count *keys, int *nkeys, int *already)
+{
+	char               path[512];
+	char               line[1024];
+	char               key[128];
+	unsigned long long size;
+	FILE              *f;
+	char              *p;
+	int                k;
+
+	(void) snprintf(path, sizeof(path), "%s/blobbyd.log", n->dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, ": already archived as ") != NULL) {
+			(*already)++;
+			continue;
+		}
+		p = strstr(line, ": archived as ");
+		if (p == NULL ||
+		    sscanf(p, ": archived as %127s (%llu bytes)", key,
+		           &size) != 2) {
+			continue;
+		}
+		for (k = 0; k < *nkeys && strcmp(keys[k].key, key) != 0; k++) {
+		}
+		if (k == *nkeys) {
+			assert_true(*nkeys < MAX_KEYS);
+			(void) snprintf(keys[k].key, sizeof(keys[k].key), "%s",
+			                key);
+			(*nkeys)++;
+		} else {
+			// Logs are read node by node, not in time order: any
+			// second write of the same size is a second upload.
+			print_message("[ledger] written again: %s", line);
+			keys[k].same = keys[k].same || size == keys[k].size;
+		}
+		keys[k].writes++;
+		keys[k].size = size;
+	}
+	(void) fclose(f);
+}
+
+// archive_writes counts, from every node's log, how many times each
+// archive object was written, prints the figures and fails if one was
+// written twice with the same bytes (a replica and its primary both
+// uploading one file).  A longer copy over a shorter prefix (a primary
+// killed with unreplicated bytes at its tail) is allowed and counted.
+static void
+archive_writes(fault_fix *fx)
+{
+	static key_count keys[MAX_KEYS];
+	int              nkeys   = 0;
+	int              already = 0;
+	int              twice   = 0;
+	int              same    = 0;
+	int              i;
+
+	memset(keys, 0, sizeof(keys));
+	for (i = 0; i < NODES; i++) {
+		count_log(&fx->nodes[i], keys, &nkeys, &already);
+	}
+	for (i = 0; i < nkeys; i++) {
+		twice += keys[i].writes > 1;
+		same += keys[i].same;
+	}
+	print_message("[ledger] archive: %d objects, %d written more than "
+	              "once (%d with the same size), %d uploads found the "
+	              "object already there\n",
+	              nkeys, twice, same, already);
+	assert_true(nkeys > 0);
+	assert_int_equal(same, 0);
+}
+
 // A node with primaries (and replicas of the others) dies mid-load and
 // restarts: its recovered files are sealed and archived, and nothing
 // acknowledged is lost, read through the restarted node and the others.
@@ -295,7 +385,15 @@ test_kill_primary_node(void **state)
 	restart(fx, 0);
 	bbt_ledger_set_url(l, 0, fx->nodes[0].url);
 	load_for(l, &seen, 1500, 50);
+	{
+		bbt_ledger_stats st;
+
+		bbt_ledger_stop(l, &st);
+	}
+	print_message("[ledger] everything archived %lld ms after the load\n",
+	              (long long) wait_archived(fx));
 	verify_all(fx, l, "primary node killed and restarted");
+	archive_writes(fx);
 	bbt_ledger_free(l);
 }
 

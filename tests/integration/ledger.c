@@ -51,7 +51,11 @@ struct bbt_ledger {
 	ledger_entry    *entries; // [cap], under mu
 	size_t           n, cap;
 	size_t           refused;
+	size_t           refused_503;
+	size_t           refused_507;
+	long             refused_status;
 	int64_t          worst_insert_ms;
+	int64_t          worst_refused_ms;
 	int64_t          last_ack_ms; // for the longest gap
 	int64_t          longest_gap_ms;
 	int64_t          mark_ms;     // 0: none
@@ -166,6 +170,41 @@ ledger_ack(bbt_ledger *l, const char *id, const unsigned char *data,
 	(void) pthread_mutex_unlock(&l->mu);
 }
 
+// ledger_refuse records one insert sent at sent_ms and answered with
+// status st (-1: none) or without an ID.
+static void
+ledger_refuse(bbt_ledger *l, long st, int64_t sent_ms)
+{
+	int64_t took = bbt_now_ms() - sent_ms;
+
+	(void) pthread_mutex_lock(&l->mu);
+	l->refused++;
+	if (st == 503) {
+		l->refused_503++;
+	} else if (st == 507) {
+		l->refused_507++;
+	} else {
+		l->refused_status = st;
+	}
+	if (took > l->worst_refused_ms) {
+		l->worst_refused_ms = took;
+	}
+	(void) pthread_mutex_unlock(&l->mu);
+}
+
+size_t
+bbt_ledger_refused(bbt_ledger *l, long status)
+{
+	size_t n;
+
+	(void) pthread_mutex_lock(&l->mu);
+	n = status == 503   ? l->refused_503
+	    : status == 507 ? l->refused_507
+	                    : l->refused;
+	(void) pthread_mutex_unlock(&l->mu);
+	return n;
+}
+
 static size_t
 ledger_acked(bbt_ledger *l)
 {
@@ -218,9 +257,7 @@ ledger_insert(void *arg)
 			memcpy(id, b.head, strlen(b.head) + 1);
 			ledger_ack(l, id, buf, len, sent);
 		} else {
-			(void) pthread_mutex_lock(&l->mu);
-			l->refused++;
-			(void) pthread_mutex_unlock(&l->mu);
+			ledger_refuse(l, st, sent);
 		}
 		// Also, a node that is down refuses at once: no spinning.
 		pause.tv_sec  = l->load.pause_ms / 1000;
@@ -313,14 +350,18 @@ bbt_ledger_stop(bbt_ledger *l, bbt_ledger_stats *st)
 		for (i = 0; i < l->started; i++) {
 			(void) pthread_join(l->th[i], NULL);
 		}
-		now                      = bbt_now_ms();
-		l->stopped               = true;
-		l->final.acked           = l->n;
-		l->final.refused         = l->refused;
-		l->final.worst_insert_ms = l->worst_insert_ms;
-		l->final.longest_gap_ms  = l->longest_gap_ms;
-		l->final.recovery_ms     = l->recovery_ms;
-		l->final.load_ms         = now - l->t0;
+		now                       = bbt_now_ms();
+		l->stopped                = true;
+		l->final.acked            = l->n;
+		l->final.refused          = l->refused;
+		l->final.refused_503      = l->refused_503;
+		l->final.refused_507      = l->refused_507;
+		l->final.refused_status   = l->refused_status;
+		l->final.worst_insert_ms  = l->worst_insert_ms;
+		l->final.worst_refused_ms = l->worst_refused_ms;
+		l->final.longest_gap_ms   = l->longest_gap_ms;
+		l->final.recovery_ms      = l->recovery_ms;
+		l->final.load_ms          = now - l->t0;
 	}
 	*st = l->final;
 }
@@ -426,13 +467,15 @@ bbt_ledger_report(const char *what, const bbt_ledger_stats *st,
 {
 	int i;
 
-	print_message("[ledger] %s: acknowledged %zu, refused %zu in %lld ms "
-	              "(slowest insert %lld ms, longest without an ack %lld "
-	              "ms, recovery %lld ms)\n",
-	              what, st->acked, st->refused, (long long) st->load_ms,
-	              (long long) st->worst_insert_ms,
-	              (long long) st->longest_gap_ms,
-	              (long long) st->recovery_ms);
+	print_message(
+	    "[ledger] %s: acknowledged %zu, refused %zu (503: %zu, "
+	    "507: %zu) in %lld ms (slowest insert %lld ms, slowest "
+	    "refusal %lld ms, longest without an ack %lld ms, "
+	    "recovery %lld ms)\n",
+	    what, st->acked, st->refused, st->refused_503, st->refused_507,
+	    (long long) st->load_ms, (long long) st->worst_insert_ms,
+	    (long long) st->worst_refused_ms, (long long) st->longest_gap_ms,
+	    (long long) st->recovery_ms);
 	for (i = 0; i < n; i++) {
 		print_message("[ledger] %s: read from %s: %zu of %zu intact, "
 		              "lost %zu, 5xx %zu, other %zu (last failure "

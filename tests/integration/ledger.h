@@ -39,15 +39,20 @@ typedef struct bbt_ledger_load {
 
 // What the inserters saw.
 typedef struct bbt_ledger_stats {
-	size_t  acked;           // IDs acknowledged (200 and an ID)
-	size_t  refused;         // inserts answered otherwise, or not at all
-	int64_t worst_insert_ms; // the slowest acknowledged insert
-	int64_t longest_gap_ms;  // the longest time without an
-	                         // acknowledgement, while loading
-	int64_t recovery_ms;     // from bbt_ledger_mark to the first
-	                         // acknowledgement of an insert sent after
-	                         // it; -1 without a mark or such an insert
-	int64_t load_ms;         // how long the load ran
+	size_t acked;             // IDs acknowledged (200 and an ID)
+	size_t refused;           // inserts answered otherwise, or not at all
+	size_t refused_503;       // of those: answered 503
+	size_t refused_507;       // answered 507 (disk full)
+	long   refused_status;    // the last other status of a refused
+	                          // insert (-1: no answer; 0: none)
+	int64_t worst_insert_ms;  // the slowest acknowledged insert
+	int64_t worst_refused_ms; // the slowest refused insert
+	int64_t longest_gap_ms;   // the longest time without an
+	                          // acknowledgement, while loading
+	int64_t recovery_ms;      // from bbt_ledger_mark to the first
+	                          // acknowledgement of an insert sent after
+	                          // it; -1 without a mark or such an insert
+	int64_t load_ms;          // how long the load ran
 } bbt_ledger_stats;
 
 // What reading every acknowledged ID back from one node found.
@@ -73,6 +78,10 @@ void bbt_ledger_set_url(bbt_ledger *l, int i, const char *url);
 // bbt_ledger_wait_acked waits until n IDs are acknowledged, at most ms;
 // returns how many are.
 size_t bbt_ledger_wait_acked(bbt_ledger *l, size_t n, int64_t ms);
+
+// bbt_ledger_refused returns how many inserts were refused so far with
+// status (503, 507; any other: all refused).
+size_t bbt_ledger_refused(bbt_ledger *l, long status);
 
 // bbt_ledger_mark notes the time of a fault (for recovery_ms).
 void bbt_ledger_mark(bbt_ledger *l);
