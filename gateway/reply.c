@@ -97,6 +97,14 @@ gw__reply_err(struct MHD_Connection *conn, bb_err err)
 	case BB_ESHUTDOWN:
 		return gw__reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		                 "The server is shutting down.");
+	case BB_EREMOTE:
+		// Both tries (the retry ran on another primary) failed at a
+		// replica: nothing was acknowledged, and a later try may find
+		// healthy peers.  The log says which peer and why.
+		return gw__reply(
+		    conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "The replicas did not confirm the insert; try "
+		    "again.");
 	case BB_ENOSPC:
 		return gw__reply(conn, MHD_HTTP_INSUFFICIENT_STORAGE,
 		                 "No space left on the server's disk.");

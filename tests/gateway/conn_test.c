@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -218,6 +219,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (strcmp(url, "/slow") == 0) {
 		bb_clock_sleep_ns(BB_NS_PER_SEC);
 	}
+	if (strncmp(url, "/err/", 5) == 0) {
+		return gw__reply_err(conn, (bb_err) atoi(url + 5));
+	}
 	return gw__reply(conn, MHD_HTTP_OK, "ok");
 }
 
@@ -350,6 +354,46 @@ test_daemon_drain_headers(void **state)
 	server_stop(&s);
 }
 
+// What a storage error answers (gw__reply_err, gateway/reply.c): the
+// status a client and a load balancer act on, and one line.  A failed
+// replication (both tries) is 503: nothing was acknowledged, and a later
+// try may find healthy peers.
+static void
+test_daemon_error_replies(void **state)
+{
+	static const struct {
+		bb_err      err;
+		const char *status;
+	} cases[] = {
+		{ BB_ETOOBIG, "HTTP/1.1 413" },
+		{ BB_EBUSY, "HTTP/1.1 503" },
+		{ BB_ETIMEDOUT, "HTTP/1.1 503" },
+		{ BB_EUNAVAIL, "HTTP/1.1 503" },
+		{ BB_ESHUTDOWN, "HTTP/1.1 503" },
+		{ BB_EREMOTE, "HTTP/1.1 503" },
+		{ BB_ENOSPC, "HTTP/1.1 507" },
+		{ BB_EIO, "HTTP/1.1 500" },
+	};
+	server s;
+	char   path[32];
+	char   resp[4096];
+	size_t i;
+
+	(void) state;
+	server_start(&s);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		(void) snprintf(path, sizeof(path), "/err/%d",
+		                (int) cases[i].err);
+		get(&s, path, resp, sizeof(resp));
+		if (strncmp(resp, cases[i].status, strlen(cases[i].status)) !=
+		    0) {
+			fail_msg("%s: %.40s", bb_err_name(cases[i].err), resp);
+		}
+	}
+	wait_empty(&s);
+	server_stop(&s);
+}
+
 static void
 test_daemon_deadlines(void **state)
 {
@@ -387,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_busy_never_cut),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_daemon_drain_headers),
+		cmocka_unit_test(test_daemon_error_replies),
 		cmocka_unit_test(test_daemon_deadlines),
 	};
 
