@@ -277,14 +277,16 @@ store__file_drop(store_ns *ns, store__file *f)
 	char name[STORE_FID_STRLEN + 3];
 	bool gone;
 
-	// Not the life lock and f->mu: no other thread can know an idle
+	// Not the life lock and f->mu: no other thread writes an idle
 	// empty primary.  Its record goes whatever the unlink says (a name
-	// left behind comes back as an empty file that recovery removes).
+	// left behind comes back as an empty file that recovery removes);
+	// a heart beat still queued for it (repl/beats.c) holds a
+	// reference, so the last put frees it.
 	store__fidmap_remove(&ns->map, f);
 	gone = unlinkat(ns->dirfd, store__file_name(f, name), 0) == 0 ||
 	    errno == ENOENT;
 	file_count_unlink(ns, f, gone);
-	store__file_free(f);
+	store__file_put(f); // the map's reference
 }
 
 void

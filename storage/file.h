@@ -145,9 +145,10 @@ bb_err store__file_remove(store_ns *ns, store__file *f);
 
 // store__file_drop removes an expired empty primary that only the caller
 // knows (taken off the pool's idle list): out of the map, its file
-// unlinked (counted as store__file_remove counts), the record freed with
-// the map's reference, which must be the only one.  The record goes even
-// when the unlink fails.
+// unlinked (counted as store__file_remove counts), the map's reference
+// dropped: the record is freed then, or by the last heart beat still
+// queued for it (repl/beats.c).  The record goes even when the unlink
+// fails.
 void store__file_drop(store_ns *ns, store__file *f);
 
 // store__file_drop_name unlinks the data file of f and nothing else: for

@@ -323,6 +323,8 @@ store_ns_close(store_ns *ns)
 	if (ns == NULL) {
 		return;
 	}
+	// The beat workers hold file references and use ns: first.
+	store__repl_beats_close(ns);
 	store__pool_close(ns);
 	store__fidmap_visit(&ns->map, ns_drop_empty, ns);
 	store__fidmap_fini(&ns->map); // drops the map's references

@@ -33,6 +33,9 @@ struct store_ns {
 	store_archive       *archive;   // borrowed, NULL: none
 	store_lifecycle     *lifecycle; // borrowed, NULL: files stay sealed
 	store_keyfmt        *keyfmt;    // owned: the object key of a fid
+	// owned, NULL until the first heart beat: the peers' beat workers
+	// (repl/beats.c)
+	struct store__beats *beats;
 
 	// The fid map: every open file, for reads; files are owned through
 	// it (fidmap.h).

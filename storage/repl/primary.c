@@ -4,9 +4,9 @@
 // storage/repl/primary.c -- the primary's side of replication: a new
 // primary initializes its replicas before its first write; every insert is
 // sent to all of them, chunk by chunk, and acknowledged only after each
-// confirmed; heart beats keep idle replicas from being orphaned; once the
-// data is archived, the replicas are asked to remove their copies.  Peers
-// are reached through store_remotes only.
+// confirmed (heart beats, which keep idle replicas from being orphaned,
+// are in beats.c); once the data is archived, the replicas are asked to
+// remove their copies.  Peers are reached through store_remotes only.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,76 +177,4 @@ store__repl_send(store_ns *ns, store__file *f, store_spool *body,
 		                 ns->conf->heart_beat_interval_ns);
 	}
 	return rv == BB_OK ? BB_OK : BB_EREMOTE;
-}
-
-// repl_heartbeat sends f's heart beat when it is due at now_ns; a
-// failure marks f unhealthy.
-static void
-repl_heartbeat(store_ns *ns, store__file *f, int64_t now_ns)
-{
-	store_call_result res[STORE_MAX_REPLICAS];
-	store_call        c     = { .kind = STORE_CALL_HEARTBEAT };
-	bool              drain = false;
-
-	if (f->nrepl == 0 || now_ns < atomic_load(&f->next_hb_ns)) {
-		return;
-	}
-	atomic_store(&f->next_hb_ns,
-	             now_ns + ns->conf->heart_beat_interval_ns);
-	repl_call(ns, f, &c, res);
-	if (repl_check(ns, f, "heart beat", res, f->nrepl, &drain) != BB_OK ||
-	    drain) {
-		// As the original: a replica that misses a beat or drains
-		// retires the primary, which seals as soon as it is idle.
-		atomic_store(&f->unhealthy, true);
-	}
-}
-
-// repl_beating says whether primary f keeps its replicas alive: from its
-// creation until the lifecycle asks them to remove their copies (spec
-// 1.5).
-static bool
-repl_beating(store__file *f)
-{
-	int s = atomic_load(&f->state);
-
-	if (!f->primary || f->nrepl == 0 || s == STORE__DELETING_REMOTES ||
-	    s == STORE__DELETE_DELAY || s == STORE__PENDING_DELETE_LOCAL ||
-	    s == STORE__DELETING_LOCAL || s == STORE__COMPLETE) {
-		return false;
-	}
-	// A file still taking inserts stops beating once a replica missed
-	// a beat (it seals when idle); a sealed one goes on, so that its
-	// replicas do not orphan and upload it too.
-	return !atomic_load(&f->unhealthy) ||
-	    (s != STORE__OPENING && s != STORE__WAITING &&
-	     s != STORE__INSERTING);
-}
-
-// repl_beat_due picks the files whose heart beat is due at *(int64_t *)arg.
-static bool
-repl_beat_due(store__file *f, void *arg)
-{
-	return repl_beating(f) &&
-	    *(const int64_t *) arg >= atomic_load(&f->next_hb_ns);
-}
-
-void
-store__repl_heartbeats(store_ns *ns, int64_t now_ns)
-{
-	store__file **due = NULL;
-	size_t        n   = 0;
-	size_t        i;
-
-	if (store__fidmap_collect(&ns->map, repl_beat_due, &now_ns, &due,
-	                          &n) != BB_OK) {
-		// The next tick tries again, well before a replica orphans.
-		bb_log_warn("namespace %s: heart beats skipped: out of memory",
-		            ns->conf->name);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		repl_heartbeat(ns, due[i], now_ns);
-	}
-	store__fidmap_release(due, n);
 }

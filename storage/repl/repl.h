@@ -2,10 +2,10 @@
 // Copyright 2026 The blobby-c authors
 //
 // storage/repl/repl.h -- what the engine calls of replication: the
-// primary's side (primary.c: set up replicas, send inserts, heart beats)
-// and the replica side's timer (replica.c).  The RPC server reaches the
-// replica side through storage.h; peers are reached through remote.h.
-// Internal to storage/ (the engine calls it).
+// primary's side (primary.c: set up replicas, send inserts; beats.c:
+// heart beats) and the replica side's timer (replica.c).  The RPC server
+// reaches the replica side through storage.h; peers are reached through
+// remote.h.  Internal to storage/ (the engine calls it).
 #ifndef STORAGE_REPL_REPL_H
 #define STORAGE_REPL_REPL_H
 
@@ -29,11 +29,19 @@ bb_err store__repl_setup(store_ns *ns, store__file *f);
 bb_err store__repl_send(store_ns *ns, store__file *f, store_spool *body,
                         uint64_t start, bool *draining);
 
-// store__repl_heartbeats sends the heart beats of ns that are due at
-// monotonic now_ns, all of them, outside the map lock; a primary whose
-// replica fails one is marked unhealthy (it seals when idle).  Timer
-// thread only.
+// store__repl_heartbeats queues the heart beats of ns that are due at
+// monotonic now_ns, all of them, to the workers of their peers (beats.c)
+// and returns without waiting for any: each peer's worker sends its
+// beats in turn, at most one queued per file, holding a file reference
+// while queued; a primary whose replica fails one or drains is marked
+// unhealthy (it seals when idle).  Timer thread only (it makes ns->beats
+// and the workers on first use).
 void store__repl_heartbeats(store_ns *ns, int64_t now_ns);
+
+// store__repl_beats_close stops the heart beat workers of ns, waits for
+// a beat in flight (bounded by the call deadline), drops the queued ones
+// and frees ns->beats.  Before the files of ns go; not with a tick.
+void store__repl_beats_close(store_ns *ns);
 
 // store__repl_delete asks the replicas of primary f to remove their
 // copies (its data is archived) and returns how many failed, each logged;

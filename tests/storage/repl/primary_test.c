@@ -14,10 +14,13 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/tmpdir.h"
@@ -33,10 +36,14 @@ typedef struct {
 	char       dir[160];
 	bb_ns_conf conf;
 	store_ns  *ns;
-	// Faults: fail the next n calls of a kind; report draining.
-	int  fail[4];
-	bool draining;
-	int  calls[4];
+	// Faults: fail the next n calls of a kind; report draining; hang
+	// heart beats (under fixture.mu) until released or block_ns passed,
+	// then fail them.  Heart beats come from the beat workers' threads.
+	atomic_int  fail[4];
+	atomic_bool draining;
+	atomic_int  calls[4];
+	bool        block;
+	store_fid   hb_fid; // under fixture.mu: of the last heart beat
 } fake_peer;
 
 typedef struct {
@@ -47,7 +54,30 @@ typedef struct {
 	fake_peer     peers[PEERS];
 	unsigned      next; // round robin
 	store_remotes remotes;
+
+	pthread_mutex_t mu; // the peers' block and hb_fid
+	pthread_cond_t  cv; // a peer released
+	int64_t         block_ns;
 } fixture;
+
+// fake_hang waits while p is blocked (fx->block_ns at most), as a hung
+// peer does until the call's deadline.  Under fx->mu.
+static void
+fake_hang(fixture *fx, fake_peer *p)
+{
+	struct timespec ts;
+	int64_t         end;
+
+	(void) clock_gettime(CLOCK_REALTIME, &ts);
+	end = (int64_t) ts.tv_sec * BB_NS_PER_SEC + ts.tv_nsec + fx->block_ns;
+	ts.tv_sec  = (time_t) (end / BB_NS_PER_SEC);
+	ts.tv_nsec = (long) (end % BB_NS_PER_SEC);
+	while (p->block) {
+		if (pthread_cond_timedwait(&fx->cv, &fx->mu, &ts) != 0) {
+			break;
+		}
+	}
+}
 
 static bb_err
 fake_assign(void *ctx, uint32_t n, uint32_t *ids)
@@ -77,6 +107,21 @@ fake_call(void *ctx, const uint32_t *ids, size_t n, const store_call *c,
 		p = &fx->peers[ids[i] - 1];
 		p->calls[c->kind]++;
 		res[i].shutting_down = p->draining;
+		if (c->kind == STORE_CALL_HEARTBEAT) {
+			bool hung;
+
+			(void) pthread_mutex_lock(&fx->mu);
+			p->hb_fid = c->fid;
+			hung      = p->block;
+			fake_hang(fx, p);
+			(void) pthread_mutex_unlock(&fx->mu);
+			if (hung) {
+				res[i].err = BB_EUNAVAIL;
+				(void) snprintf(res[i].msg, sizeof(res[i].msg),
+				                "timed out");
+				continue;
+			}
+		}
 		if (p->fail[c->kind] > 0) {
 			p->fail[c->kind]--;
 			res[i].err = BB_EUNAVAIL;
@@ -157,7 +202,10 @@ setup(void **state)
 	fx->remotes.max_chunk = CHUNK;
 	fx->remotes.assign    = fake_assign;
 	fx->remotes.call      = fake_call;
-	*state                = fx;
+	fx->block_ns          = 5 * BB_NS_PER_SEC;
+	(void) pthread_mutex_init(&fx->mu, NULL);
+	(void) pthread_cond_init(&fx->cv, NULL);
+	*state = fx;
 	return 0;
 }
 
@@ -172,6 +220,8 @@ teardown(void **state)
 		store_ns_close(fx->peers[i].ns);
 	}
 	bbt_rmtree(fx->tmp);
+	(void) pthread_cond_destroy(&fx->cv);
+	(void) pthread_mutex_destroy(&fx->mu);
 	free(fx);
 	return 0;
 }
@@ -348,6 +398,66 @@ test_draining_replica_retires_primary(void **state)
 }
 
 static void
+nap10ms(void)
+{
+	struct timespec ts = { 0, 10000000 };
+
+	(void) nanosleep(&ts, NULL);
+}
+
+// wait_calls waits (5 s at most) until peer p has had want calls of kind.
+static bool
+wait_calls(fake_peer *p, int kind, int want)
+{
+	int i;
+
+	for (i = 0; i < 500 && p->calls[kind] < want; i++) {
+		nap10ms();
+	}
+	return p->calls[kind] == want;
+}
+
+// wait_state ticks the primary at now_ns until fid's file is in state
+// want, or gone for NULL (5 s at most): heart beats answer on the beat
+// workers' threads.
+static bool
+wait_state(fixture *fx, const store_fid *fid, const char *want, int64_t now_ns)
+{
+	const char *got = NULL;
+	int         i;
+
+	for (i = 0; i < 500; i++) {
+		store_ns_tick(fx->ns, now_ns);
+		got = state_of(fx, fid);
+		if (got == NULL ? want == NULL
+		                : want != NULL && strcmp(got, want) == 0) {
+			return true;
+		}
+		nap10ms();
+	}
+	return false;
+}
+
+static void
+fx_block(fixture *fx, int peer, bool block)
+{
+	(void) pthread_mutex_lock(&fx->mu);
+	fx->peers[peer].block = block;
+	(void) pthread_cond_broadcast(&fx->cv);
+	(void) pthread_mutex_unlock(&fx->mu);
+}
+
+// tick_timed ticks the primary at now_ns and returns how long it took.
+static int64_t
+tick_timed(fixture *fx, int64_t now_ns)
+{
+	int64_t t0 = bb_clock_mono_ns();
+
+	store_ns_tick(fx->ns, now_ns);
+	return bb_clock_mono_ns() - t0;
+}
+
+static void
 test_heartbeats(void **state)
 {
 	fixture *fx = *state;
@@ -360,12 +470,12 @@ test_heartbeats(void **state)
 	store_ns_tick(fx->ns, now);
 	assert_int_equal(fx->peers[0].calls[STORE_CALL_HEARTBEAT], 0);
 	store_ns_tick(fx->ns, now + 31 * BB_NS_PER_SEC);
-	assert_int_equal(fx->peers[0].calls[STORE_CALL_HEARTBEAT], 1);
-	// A missed beat retires the primary at the next tick.
+	assert_true(wait_calls(&fx->peers[0], STORE_CALL_HEARTBEAT, 1));
+	// A missed beat retires the primary at a next tick.
 	fx->peers[0].fail[STORE_CALL_HEARTBEAT] = 1;
 	store_ns_tick(fx->ns, now + 62 * BB_NS_PER_SEC);
-	store_ns_tick(fx->ns, now + 63 * BB_NS_PER_SEC);
-	assert_string_equal(state_of(fx, &id.fid), "pending-upload");
+	assert_true(wait_state(fx, &id.fid, "pending-upload",
+	                       now + 63 * BB_NS_PER_SEC));
 }
 
 // Every due heart beat goes out in one tick, however many primaries are
@@ -386,10 +496,87 @@ test_heartbeats_beyond_64(void **state)
 	store_ns_tick(fx->ns, bb_clock_mono_ns()); // opens N - 1 more
 	now = bb_clock_mono_ns();
 	store_ns_tick(fx->ns, now + 31 * BB_NS_PER_SEC);
-	for (i = 0; i < PEERS; i++) {
-		beats += fx->peers[i].calls[STORE_CALL_HEARTBEAT];
+	for (i = 0; i < 500 && beats < N; i++) { // 5 s at most
+		nap10ms();
+		beats = 0;
+		for (int p = 0; p < PEERS; p++) {
+			beats += fx->peers[p].calls[STORE_CALL_HEARTBEAT];
+		}
 	}
 	assert_int_equal(beats, N);
+}
+
+// One hung peer delays only the beats addressed to it: the tick returns
+// at once, the other peers' files beat on every tick, the hung peer gets
+// one beat in flight and one queued (not one per tick), and its file is
+// retired only when that beat fails.
+static void
+test_hung_peer_delays_only_its_files(void **state)
+{
+	fixture  *fx = *state;
+	store_fid fid[PEERS];
+	int64_t   now;
+	int       k;
+	int       i;
+
+	fx_open(fx, 1);
+	fx->conf.min_open_files = PEERS; // one primary per peer
+	fx->conf.max_open_files = PEERS;
+	store_ns_tick(fx->ns, bb_clock_mono_ns());
+	now = bb_clock_mono_ns();
+	store_ns_tick(fx->ns, now + 31 * BB_NS_PER_SEC);
+	for (i = 0; i < PEERS; i++) {
+		assert_true(
+		    wait_calls(&fx->peers[i], STORE_CALL_HEARTBEAT, 1));
+		(void) pthread_mutex_lock(&fx->mu);
+		fid[i] = fx->peers[i].hb_fid;
+		(void) pthread_mutex_unlock(&fx->mu);
+	}
+	fx_block(fx, 0, true);
+	for (k = 2; k <= 4; k++) {
+		// The fake hangs 5 s: the tick must not wait for it.
+		assert_true(tick_timed(fx, now + k * 31 * BB_NS_PER_SEC) <
+		            BB_NS_PER_SEC);
+		assert_true(
+		    wait_calls(&fx->peers[1], STORE_CALL_HEARTBEAT, k));
+		assert_true(
+		    wait_calls(&fx->peers[2], STORE_CALL_HEARTBEAT, k));
+		assert_int_equal(fx->peers[0].calls[STORE_CALL_HEARTBEAT], 2);
+		assert_string_equal(state_of(fx, &fid[0]), "waiting");
+	}
+	// The hung call fails (as at its deadline): only its file retires
+	// (an empty one is dropped).
+	fx_block(fx, 0, false);
+	assert_true(wait_state(fx, &fid[0], NULL, now + 125 * BB_NS_PER_SEC));
+	assert_string_equal(state_of(fx, &fid[1]), "waiting");
+	assert_string_equal(state_of(fx, &fid[2]), "waiting");
+}
+
+// Closing a namespace while a beat hangs waits for that call (bounded by
+// its deadline, here the fake's 1 s) and drops the queued beats with their
+// file references (ASan finds a leak or a use after free).
+static void
+test_close_while_beat_hangs(void **state)
+{
+	fixture *fx = *state;
+	int64_t  now;
+	int64_t  t0;
+
+	fx->block_ns = BB_NS_PER_SEC;
+	fx_open(fx, 1);
+	fx_block(fx, 0, true);
+	now = bb_clock_mono_ns();
+	assert_true(tick_timed(fx, now + 31 * BB_NS_PER_SEC) <
+	            BB_NS_PER_SEC / 2);
+	assert_true(wait_calls(&fx->peers[0], STORE_CALL_HEARTBEAT, 1));
+	// A second beat of the same file waits in the queue.
+	assert_true(tick_timed(fx, now + 62 * BB_NS_PER_SEC) <
+	            BB_NS_PER_SEC / 2);
+	t0 = bb_clock_mono_ns();
+	store_ns_close(fx->ns);
+	fx->ns = NULL;
+	assert_true(bb_clock_mono_ns() - t0 < 4 * BB_NS_PER_SEC);
+	assert_int_equal(fx->peers[0].calls[STORE_CALL_HEARTBEAT], 1);
 }
 
 int
@@ -408,6 +595,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_heartbeats, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_heartbeats_beyond_64,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_hung_peer_delays_only_its_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_while_beat_hangs,
 		                                setup, teardown),
 	};
 
