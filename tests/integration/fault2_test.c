@@ -57,7 +57,6 @@ hung_conf(fault_fix *fx, int i)
 	char  *buf = fx->conf[i];
 	size_t cap = sizeof(fx->conf[i]);
 	size_t off = 0;
-	int    j;
 
 	off += (size_t) snprintf(
 	    buf + off, cap - off,
@@ -66,14 +65,7 @@ hung_conf(fault_fix *fx, int i)
 	    "[log]\nfile = @DIR@/blobbyd.log\n[client]\ntimeout = 2s\n"
 	    "[server]\naddr = 127.0.0.1\nport = 0\nrpc_port = %d\n",
 	    i + 1, fx->rpc_ports[i]);
-	for (j = 0; j < NODES; j++) {
-		if (j != i) {
-			off += (size_t) snprintf(
-			    buf + off, cap - off,
-			    "[remote.%d]\nhost = 127.0.0.1\nrpc_port = %d\n",
-			    j + 1, fx->rpc_ports[j]);
-		}
-	}
+	off = bbt_conf_peers(buf, cap, off, i, NODES, fx->rpc_ports);
 	(void) snprintf(buf + off, cap - off,
 	                "[namespace.led]\narchive = dir\n"
 	                "archive_directory = %s/archive\n"

@@ -464,6 +464,25 @@ bbt_free_port(void)
 	return port;
 }
 
+size_t
+bbt_conf_peers(char *buf, size_t cap, size_t off, int self, int n,
+               const int *rpc_ports)
+{
+	int j;
+
+	for (j = 0; j < n; j++) {
+		if (j == self || off >= cap) {
+			continue;
+		}
+		off += (size_t) snprintf(
+		    buf + off, cap - off,
+		    "[remote.%d]\nhost = 127.0.0.1\nrpc_port = %d\n", j + 1,
+		    rpc_ports[j]);
+	}
+	assert_true(off < cap);
+	return off;
+}
+
 void
 bbt_sleep_ms(int ms)
 {

@@ -70,6 +70,13 @@ int bbt_connect(int port);
 // ago (for configurations that must name a peer's port before it starts).
 int bbt_free_port(void);
 
+// bbt_conf_peers appends to buf[off..cap) a [remote.<j+1>] section on
+// 127.0.0.1 with RPC port rpc_ports[j] for every node j of n but self
+// (machine ids are node index + 1), and returns the new offset: the peers
+// of one node of a loopback cluster.
+size_t bbt_conf_peers(char *buf, size_t cap, size_t off, int self, int n,
+                      const int *rpc_ports);
+
 // bbt_file_has says whether the file at path contains text (its first
 // 256 KiB), looking again every 50 ms for up to ms milliseconds.
 bool bbt_file_has(const char *path, const char *text, int ms);

@@ -63,7 +63,6 @@ static void
 node_conf(char *buf, size_t cap, int i)
 {
 	size_t off = 0;
-	int    j;
 
 	off += (size_t) snprintf(
 	    buf + off, cap - off,
@@ -71,15 +70,7 @@ node_conf(char *buf, size_t cap, int i)
 	    "[client]\ntimeout = 2s\n"
 	    "[server]\naddr = 127.0.0.1\nport = 0\nrpc_port = %d\n",
 	    i + 1, rpc_ports[i]);
-	for (j = 0; j < NODES; j++) {
-		if (j == i) {
-			continue;
-		}
-		off += (size_t) snprintf(
-		    buf + off, cap - off,
-		    "[remote.%d]\nhost = 127.0.0.1\nrpc_port = %d\n", j + 1,
-		    rpc_ports[j]);
-	}
+	off = bbt_conf_peers(buf, cap, off, i, NODES, rpc_ports);
 	(void) snprintf(buf + off, cap - off,
 	                "[namespace.rep]\ndirectory = @DIR@/rep\n"
 	                "replicas = 1\narchive = dir\n"
