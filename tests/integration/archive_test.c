@@ -403,23 +403,6 @@ s3_conf(char *buf, size_t cap, const s3_fix *fx, int i, int n,
 	                bbt_s3_endpoint(fx->s3), replicas, extra);
 }
 
-// wait_writable waits until node n takes inserts into test.
-static void
-wait_writable(bbt_node *n)
-{
-	int64_t  end = bbt_now_ms() + 30000;
-	char     url[256];
-	bbt_resp r;
-
-	(void) snprintf(url, sizeof(url), "%s/test", n->url);
-	while (bbt_http("POST", url, "ready", 5, &r) != 200) {
-		bbt_resp_free(&r);
-		assert_true(bbt_now_ms() < end);
-		bbt_sleep_ms(100);
-	}
-	bbt_resp_free(&r);
-}
-
 static void
 test_s3_cluster(void **state)
 {
@@ -441,7 +424,7 @@ test_s3_cluster(void **state)
 		bbt_node_start(&nodes[i], conf);
 	}
 	for (i = 0; i < 2; i++) {
-		wait_writable(&nodes[i]);
+		bbt_wait_writable(&nodes[i], "test", 30000);
 	}
 	// Sealed by size, then the rest by age; uploads by the primaries,
 	// replicas removed on Delete (they would orphan only after 5 min,

@@ -125,19 +125,6 @@ insert(int i, const char *ns, const void *data, size_t len, char *id)
 	return st;
 }
 
-// wait_writable waits until node i takes inserts into ns (its peers have
-// been dialed and its first primary has replicas).
-static void
-wait_writable(int i, const char *ns)
-{
-	int64_t end = bbt_now_ms() + READY_MS;
-
-	while (insert(i, ns, "ready", 5, NULL) != 200) {
-		assert_true(bbt_now_ms() < end);
-		bbt_sleep_ms(100);
-	}
-}
-
 static void
 expect_get(int i, const char *ns, const blob *b)
 {
@@ -219,7 +206,7 @@ test_replicas_hold_every_byte(void **state)
 	(void) state;
 	start_cluster(NODES, 2);
 	for (i = 0; i < NODES; i++) {
-		wait_writable(i, "rep");
+		bbt_wait_writable(&nodes[i], "rep", READY_MS);
 	}
 	for (k = 0; k < 12; k++) {
 		bs[k].node = k % NODES;
@@ -269,7 +256,7 @@ test_replica_killed_under_inserts(void **state)
 
 	(void) state;
 	start_cluster(NODES, 1);
-	wait_writable(0, "rep");
+	bbt_wait_writable(&nodes[0], "rep", READY_MS);
 	for (k = 0; k < 10; k++) {
 		assert_int_equal(
 		    insert(0, "rep", bs[k].data, bs[k].len, bs[k].id), 200);
@@ -341,7 +328,7 @@ test_rpc_garbage_and_self_replica(void **state)
 	bbt_node_init(&nodes[0]);
 	node_conf(conf, sizeof(conf), 0, 1, true); // its own replica
 	bbt_node_start(&nodes[0], conf);
-	wait_writable(0, "rep");
+	bbt_wait_writable(&nodes[0], "rep", READY_MS);
 
 	for (k = 0; k < 60; k++) {
 		fd = bbt_connect(nodes[0].rpc_port);

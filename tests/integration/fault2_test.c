@@ -130,23 +130,6 @@ teardown(void **state)
 	return 0;
 }
 
-// wait_writable waits until node n acknowledges an insert into led.
-static void
-wait_writable(const bbt_node *n)
-{
-	int64_t  end = bbt_now_ms() + 30000;
-	char     url[256];
-	bbt_resp r;
-
-	(void) snprintf(url, sizeof(url), "%s/led", n->url);
-	while (bbt_http("POST", url, "ready", 5, &r) != 200) {
-		bbt_resp_free(&r);
-		assert_true(bbt_now_ms() < end);
-		bbt_sleep_ms(100);
-	}
-	bbt_resp_free(&r);
-}
-
 // load_start starts threads inserters into nodes[0..n), bodies of
 // min_len..max_len bytes, at most max_acked acknowledged, at most 45 s.
 static bbt_ledger *
@@ -158,7 +141,7 @@ load_start(fault_fix *fx, int n, int threads, int max_acked, size_t min_len,
 
 	memset(&load, 0, sizeof(load));
 	for (i = 0; i < n; i++) {
-		wait_writable(&fx->nodes[i]);
+		bbt_wait_writable(&fx->nodes[i], "led", 30000);
 		load.urls[i] = fx->nodes[i].url;
 	}
 	load.nurls     = n;

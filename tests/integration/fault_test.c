@@ -145,24 +145,6 @@ teardown(void **state)
 	return 0;
 }
 
-// wait_writable waits until node n acknowledges an insert into led (a
-// node takes inserts once its peers accept replicas).
-static void
-wait_writable(const bbt_node *n)
-{
-	int64_t  end = bbt_now_ms() + 30000;
-	char     url[256];
-	bbt_resp r;
-
-	(void) snprintf(url, sizeof(url), "%s/led", n->url);
-	while (bbt_http("POST", url, "ready", 5, &r) != 200) {
-		bbt_resp_free(&r);
-		assert_true(bbt_now_ms() < end);
-		bbt_sleep_ms(100);
-	}
-	bbt_resp_free(&r);
-}
-
 // load_start starts 4 inserters into the first n nodes: 1..8 KiB bodies,
 // a pause of 20 ms after each (a few hundred a second at most), at most
 // 3000 acknowledged, at most 40 s.
@@ -174,7 +156,7 @@ load_start(fault_fix *fx, int n)
 
 	memset(&load, 0, sizeof(load));
 	for (i = 0; i < n; i++) {
-		wait_writable(&fx->nodes[i]);
+		bbt_wait_writable(&fx->nodes[i], "led", 30000);
 		load.urls[i] = fx->nodes[i].url;
 	}
 	load.nurls     = n;
@@ -243,7 +225,7 @@ restart(fault_fix *fx, int i)
 	int64_t t0 = bbt_now_ms();
 
 	bbt_node_start(&fx->nodes[i], fx->conf[i]);
-	wait_writable(&fx->nodes[i]);
+	bbt_wait_writable(&fx->nodes[i], "led", 30000);
 	print_message("[ledger] node %d took inserts %lld ms after its "
 	              "restart\n",
 	              i + 1, (long long) (bbt_now_ms() - t0));

@@ -484,6 +484,22 @@ bbt_conf_peers(char *buf, size_t cap, size_t off, int self, int n,
 }
 
 void
+bbt_wait_writable(const bbt_node *n, const char *ns, int ms)
+{
+	int64_t  end = bbt_now_ms() + ms;
+	char     url[256];
+	bbt_resp r;
+
+	(void) snprintf(url, sizeof(url), "%s/%s", n->url, ns);
+	while (bbt_http("POST", url, "ready", 5, &r) != 200) {
+		bbt_resp_free(&r);
+		assert_true(bbt_now_ms() < end);
+		bbt_sleep_ms(100);
+	}
+	bbt_resp_free(&r);
+}
+
+void
 bbt_sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };

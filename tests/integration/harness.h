@@ -77,6 +77,11 @@ int bbt_free_port(void);
 size_t bbt_conf_peers(char *buf, size_t cap, size_t off, int self, int n,
                       const int *rpc_ports);
 
+// bbt_wait_writable waits until node n acknowledges an insert into
+// namespace ns (a node takes inserts once its peers accept replicas);
+// fails the test after ms milliseconds.
+void bbt_wait_writable(const bbt_node *n, const char *ns, int ms);
+
 // bbt_file_has says whether the file at path contains text (its first
 // 256 KiB), looking again every 50 ms for up to ms milliseconds.
 bool bbt_file_has(const char *path, const char *text, int ms);

@@ -161,17 +161,6 @@ insert(int i, const char *ns, const void *data, size_t len, char *id)
 	return st;
 }
 
-static void
-wait_writable(int i, const char *ns)
-{
-	int64_t end = bbt_now_ms() + WAIT_MS;
-
-	while (insert(i, ns, "ready", 5, NULL) != 200) {
-		assert_true(bbt_now_ms() < end);
-		bbt_sleep_ms(100);
-	}
-}
-
 // body_has says whether GET path on node i answers want with text in
 // its body.
 static bool
@@ -219,8 +208,8 @@ start_cluster(void)
 		bbt_node_start(&nodes[i], conf);
 	}
 	for (i = 0; i < NODES; i++) {
-		wait_writable(i, "rep");
-		wait_writable(i, "two");
+		bbt_wait_writable(&nodes[i], "rep", WAIT_MS);
+		bbt_wait_writable(&nodes[i], "two", WAIT_MS);
 	}
 }
 
@@ -376,7 +365,7 @@ test_writer_killed(void **state)
 	assert_true(body_has(1, "GET", "/_health/insert?ns=rep", 200, NULL));
 	assert_true(body_has(1, "GET", "/_health/insert", 503, "two: FAILED"));
 	assert_true(body_has(1, "GET", "/_health/insert?ns=nope", 404, NULL));
-	wait_writable(1, "rep");
+	bbt_wait_writable(&nodes[1], "rep", WAIT_MS);
 	stop_cluster();
 }
 
