@@ -109,35 +109,6 @@ check_all(bbt_node *n)
 	}
 }
 
-// data_files counts the non-empty data files (<fid>, r-<fid>) in dir.
-static int
-data_files(const char *dir)
-{
-	DIR           *d = opendir(dir);
-	struct dirent *de;
-	struct stat    st;
-	char           path[512];
-	const char    *base;
-	int            count = 0;
-
-	if (d == NULL) {
-		return 0;
-	}
-	while ((de = readdir(d)) != NULL) {
-		base = strncmp(de->d_name, "r-", 2) == 0 ? de->d_name + 2
-		                                         : de->d_name;
-		if (strlen(base) != 14 || strchr(base, '.') != NULL) {
-			continue;
-		}
-		(void) snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) == 0 && st.st_size > 0) {
-			count++;
-		}
-	}
-	(void) closedir(d);
-	return count;
-}
-
 // wait_archived waits until no node keeps a non-empty data file of ns:
 // everything sealed, archived and removed locally.
 static void
@@ -153,7 +124,7 @@ wait_archived(bbt_node *nodes, int n, const char *ns)
 		for (i = 0; i < n; i++) {
 			(void) snprintf(dir, sizeof(dir), "%s/%s",
 			                nodes[i].dir, ns);
-			left += data_files(dir);
+			left += bbt_data_files(dir);
 		}
 		if (left == 0) {
 			return;

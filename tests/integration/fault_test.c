@@ -371,35 +371,6 @@ test_kill_primary_node(void **state)
 	bbt_ledger_free(l);
 }
 
-// data_files counts the non-empty data files (<fid>, r-<fid>) in dir.
-static int
-data_files(const char *dir)
-{
-	DIR           *d = opendir(dir);
-	struct dirent *de;
-	struct stat    st;
-	char           path[512];
-	const char    *base;
-	int            count = 0;
-
-	if (d == NULL) {
-		return 0;
-	}
-	while ((de = readdir(d)) != NULL) {
-		base = strncmp(de->d_name, "r-", 2) == 0 ? de->d_name + 2
-		                                         : de->d_name;
-		if (strlen(base) != 14 || strchr(base, '.') != NULL) {
-			continue;
-		}
-		(void) snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) == 0 && st.st_size > 0) {
-			count++;
-		}
-	}
-	(void) closedir(d);
-	return count;
-}
-
 // wait_archived waits (at most 40 s) until no node keeps a data file:
 // everything sealed, archived and removed locally; returns how long.
 static int64_t
@@ -415,7 +386,7 @@ wait_archived(fault_fix *fx)
 		for (i = 0; i < NODES; i++) {
 			(void) snprintf(dir, sizeof(dir), "%s/led",
 			                fx->nodes[i].dir);
-			left += data_files(dir);
+			left += bbt_data_files(dir);
 		}
 		if (left == 0) {
 			return bbt_now_ms() - t0;

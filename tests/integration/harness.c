@@ -21,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -497,6 +499,34 @@ bbt_wait_writable(const bbt_node *n, const char *ns, int ms)
 		bbt_sleep_ms(100);
 	}
 	bbt_resp_free(&r);
+}
+
+int
+bbt_data_files(const char *dir)
+{
+	DIR           *d = opendir(dir);
+	struct dirent *de;
+	struct stat    st;
+	char           path[512];
+	const char    *base;
+	int            count = 0;
+
+	if (d == NULL) {
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		base = strncmp(de->d_name, "r-", 2) == 0 ? de->d_name + 2
+		                                         : de->d_name;
+		if (strlen(base) != 14 || strchr(base, '.') != NULL) {
+			continue;
+		}
+		(void) snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) == 0 && st.st_size > 0) {
+			count++;
+		}
+	}
+	(void) closedir(d);
+	return count;
 }
 
 void

@@ -82,6 +82,10 @@ size_t bbt_conf_peers(char *buf, size_t cap, size_t off, int self, int n,
 // fails the test after ms milliseconds.
 void bbt_wait_writable(const bbt_node *n, const char *ns, int ms);
 
+// bbt_data_files counts the non-empty data files (<fid>, r-<fid>) in
+// the namespace directory dir (0 if it cannot be read).
+int bbt_data_files(const char *dir);
+
 // bbt_file_has says whether the file at path contains text (its first
 // 256 KiB), looking again every 50 ms for up to ms milliseconds.
 bool bbt_file_has(const char *path, const char *text, int ms);
