@@ -205,8 +205,8 @@ bbt_ledger_refused(bbt_ledger *l, long status)
 	return n;
 }
 
-static size_t
-ledger_acked(bbt_ledger *l)
+size_t
+bbt_ledger_acked(bbt_ledger *l)
 {
 	size_t n;
 
@@ -236,7 +236,7 @@ ledger_insert(void *arg)
 	b.xs = XXH3_createState();
 	for (k = 0; c != NULL && buf != NULL && b.xs != NULL; k++) {
 		if (atomic_load(&l->stop) || bbt_now_ms() >= l->end ||
-		    ledger_acked(l) >= (size_t) l->load.max_acked) {
+		    bbt_ledger_acked(l) >= (size_t) l->load.max_acked) {
 			break;
 		}
 		len = l->load.min_len +
@@ -325,7 +325,7 @@ bbt_ledger_wait_acked(bbt_ledger *l, size_t n, int64_t ms)
 	struct timespec ts  = { 0, 10 * 1000 * 1000 };
 	size_t          got;
 
-	while ((got = ledger_acked(l)) < n && bbt_now_ms() < end) {
+	while ((got = bbt_ledger_acked(l)) < n && bbt_now_ms() < end) {
 		(void) nanosleep(&ts, NULL);
 	}
 	return got;

@@ -79,6 +79,10 @@ void bbt_ledger_set_url(bbt_ledger *l, int i, const char *url);
 // returns how many are.
 size_t bbt_ledger_wait_acked(bbt_ledger *l, size_t n, int64_t ms);
 
+// bbt_ledger_acked returns how many IDs are acknowledged so far: a rate
+// over a window is the difference of two readings.
+size_t bbt_ledger_acked(bbt_ledger *l);
+
 // bbt_ledger_refused returns how many inserts were refused so far with
 // status (503, 507; any other: all refused).
 size_t bbt_ledger_refused(bbt_ledger *l, long status);
