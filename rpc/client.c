@@ -41,11 +41,12 @@ struct rpc_peer {
 	atomic_int      npipes;  // live connections, read without a lock
 	pthread_mutex_t pipe_mu; // guards pipe_ids
 	uint32_t        pipe_ids[RPC_PEER_MAX_PIPES]; // counted; 0 = free
+	atomic_bool     unresponsive; // set by the pool's health checks
 	pthread_mutex_t mu;    // guards slots[].busy, gen; posts operations
 	pthread_cond_t  cv;    // a slot was freed
-	uint64_t        gen;   // bumped when the last connection goes
-	rpc_slot       *slots; // owned array of nctx
-	unsigned        nctx;
+	uint64_t        gen;   // bumped when calls in flight are failed
+	rpc_slot       *slots; // owned array of nctx + 1: the last is probes'
+	unsigned        nctx;  // slots for calls (the probe slot apart)
 	bool            locks_init;
 };
 
@@ -55,24 +56,26 @@ struct rpc_call {
 	rpc_method m;
 	uint64_t   gen;         // peer->gen when the slot was taken
 	int64_t    deadline_ns; // monotonic
+	bool       canceled;    // under peer->mu: post nothing more
 };
 
-// rpc_peer_lost fails every call in flight on p: its last connection is
-// gone.  NNG fails a request already sent on that connection by itself
-// (no resends, see rpc_peer_open), but one queued in the moment between
-// the drop and this notice would wait for a connection until its
-// deadline.  A call between its send and its receive sees gen change
-// instead (rpc_call_post).
+// rpc_peer_fail_calls fails every call in flight on p with NNG error e;
+// a call between its send and its receive sees gen change instead
+// (rpc_call_post).  When p's last connection is gone: NNG fails a request
+// already sent on it by itself (no resends, see rpc_peer_open), but one
+// queued in the moment between the drop and this notice would wait for a
+// connection until its deadline.  When p stops answering: its calls
+// would wait out their deadlines.
 static void
-rpc_peer_lost(rpc_peer *p)
+rpc_peer_fail_calls(rpc_peer *p, int e)
 {
 	unsigned i;
 
 	(void) pthread_mutex_lock(&p->mu);
 	p->gen++;
-	for (i = 0; i < p->nctx; i++) {
+	for (i = 0; i <= p->nctx; i++) {
 		if (p->slots[i].busy) {
-			nng_aio_abort(p->slots[i].aio, NNG_ECONNRESET);
+			nng_aio_abort(p->slots[i].aio, e);
 		}
 	}
 	(void) pthread_mutex_unlock(&p->mu);
@@ -104,7 +107,7 @@ rpc_peer_pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 	}
 	(void) pthread_mutex_unlock(&p->pipe_mu);
 	if (lost) {
-		rpc_peer_lost(p);
+		rpc_peer_fail_calls(p, NNG_ECONNRESET);
 	}
 }
 
@@ -220,6 +223,7 @@ rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
 		              bb_strerror(BB_ENOMEM));
 	}
 	atomic_init(&p->npipes, 0);
+	atomic_init(&p->unresponsive, false);
 	(void) pthread_mutex_init(&p->pipe_mu, NULL);
 	(void) pthread_mutex_init(&p->mu, NULL);
 	(void) pthread_condattr_init(&ca);
@@ -228,7 +232,7 @@ rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
 	(void) pthread_condattr_destroy(&ca);
 	p->locks_init = true;
 	p->url        = strdup(url);
-	p->slots      = calloc(nctx, sizeof(*p->slots));
+	p->slots      = calloc(nctx + 1, sizeof(*p->slots));
 	if (p->url == NULL || p->slots == NULL) {
 		err = BB_ENOMEM;
 		goto fail;
@@ -261,7 +265,7 @@ rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
 		goto fail;
 	}
 	p->nctx = nctx;
-	for (i = 0; i < nctx; i++) {
+	for (i = 0; i <= nctx; i++) {
 		sl = &p->slots[i];
 		rv = nng_aio_alloc(&sl->aio, NULL, NULL);
 		if (rv == 0) {
@@ -332,7 +336,7 @@ rpc_peer_close(rpc_peer *p)
 	if (p->sock_open) {
 		(void) nng_close(p->sock);
 	}
-	for (i = 0; p->slots != NULL && i < p->nctx; i++) {
+	for (i = 0; p->slots != NULL && i <= p->nctx; i++) {
 		if (p->slots[i].aio != NULL) {
 			nng_aio_free(p->slots[i].aio);
 		}
@@ -353,27 +357,56 @@ rpc_peer_connected(const rpc_peer *p)
 	return atomic_load(&p->npipes) > 0;
 }
 
+bool
+rpc_peer_responsive(const rpc_peer *p)
+{
+	return rpc_peer_connected(p) && !atomic_load(&p->unresponsive);
+}
+
+bool
+rpc__peer_set_responsive(rpc_peer *p, bool on)
+{
+	if (atomic_exchange(&p->unresponsive, !on) == !on) {
+		return false;
+	}
+	if (!on) {
+		rpc_peer_fail_calls(p, NNG_ETIMEDOUT);
+	}
+	return true;
+}
+
+void
+rpc__peer_abort(rpc_peer *p)
+{
+	rpc_peer_fail_calls(p, NNG_ECLOSED);
+}
+
 const char *
 rpc_peer_url(const rpc_peer *p)
 {
 	return p->url;
 }
 
-// rpc_peer_take waits until deadline_ns for a free slot.  On BB_OK *slp
-// is marked busy for the caller and *genp is the connection generation.
+// rpc_peer_take waits until deadline_ns for a free slot: the probe slot
+// for a probe, one of the others for a call, so that calls that hang on
+// every slot cannot keep the probe that finds them out from being sent.
+// On BB_OK *slp is marked busy for the caller and *genp is the
+// generation; BB_EBUSY when none was free in time.
 static bb_err
-rpc_peer_take(rpc_peer *p, int64_t deadline_ns, rpc_slot **slp, uint64_t *genp)
+rpc_peer_take(rpc_peer *p, bool probe, int64_t deadline_ns, rpc_slot **slp,
+              uint64_t *genp)
 {
 	struct timespec ts;
 	bool            last = false;
-	bb_err          rv   = BB_ETIMEDOUT;
+	bb_err          rv   = BB_EBUSY;
+	unsigned        end  = probe ? p->nctx + 1 : p->nctx;
 	unsigned        i;
 
 	ts.tv_sec  = (time_t) (deadline_ns / BB_NS_PER_SEC);
 	ts.tv_nsec = (long) (deadline_ns % BB_NS_PER_SEC);
 	(void) pthread_mutex_lock(&p->mu);
 	for (;;) {
-		for (i = 0; i < p->nctx && rv != BB_OK; i++) {
+		for (i = probe ? p->nctx : 0; i < end && rv != BB_OK; i++) {
 			if (!p->slots[i].busy) {
 				p->slots[i].busy = true;
 				*slp             = &p->slots[i];
@@ -404,7 +437,7 @@ rpc_peer_give(rpc_peer *p, rpc_slot *sl)
 // rpc_call_post starts the send (msg != NULL) or the receive of c with
 // what is left of its deadline, unless the connection it started on is
 // gone: BB_EUNAVAIL then, and msg stays the caller's.  Under p->mu, so
-// that rpc_peer_lost either sees the operation or is seen here.
+// that rpc_peer_fail_calls either sees the operation or is seen here.
 static bb_err
 rpc_call_post(rpc_call *c, nng_msg *msg)
 {
@@ -415,7 +448,9 @@ rpc_call_post(rpc_call *c, nng_msg *msg)
 
 	left = rpc_ms_left(c->deadline_ns);
 	(void) pthread_mutex_lock(&p->mu);
-	if (p->gen != c->gen || !rpc_peer_connected(p)) {
+	if (c->canceled) {
+		rv = BB_ECLOSED;
+	} else if (p->gen != c->gen || !rpc_peer_connected(p)) {
 		rv = BB_EUNAVAIL;
 	} else if (left == 0) {
 		rv = BB_ETIMEDOUT;
@@ -463,9 +498,11 @@ rpc_call_msg(rpc_method m, const ProtobufCMessage *req, nng_msg **out)
 	return BB_OK;
 }
 
-bb_err
-rpc_peer_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
-                    int64_t timeout_ns, rpc_call **cp)
+// rpc_call_start is rpc_peer_call_start, for a probe too: a probe goes
+// to a peer that does not answer, on the probe slot.
+static bb_err
+rpc_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
+               int64_t timeout_ns, bool probe, rpc_call **cp)
 {
 	const ProtobufCServiceDescriptor *sd;
 	rpc_call                         *c   = NULL;
@@ -478,8 +515,10 @@ rpc_peer_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
 		return BB_EINVAL;
 	}
 	// Fail fast: without a connection the request would only wait in
-	// NNG's queue until its deadline.
-	if (!rpc_peer_connected(p)) {
+	// NNG's queue until its deadline; a peer that does not answer would
+	// keep it until then.
+	if (!rpc_peer_connected(p) ||
+	    (!probe && atomic_load(&p->unresponsive))) {
 		return BB_EUNAVAIL;
 	}
 	rv = rpc_call_msg(m, req, &msg);
@@ -494,7 +533,7 @@ rpc_peer_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
 	c->peer        = p;
 	c->m           = m;
 	c->deadline_ns = bb_clock_mono_ns() + timeout_ns;
-	rv             = rpc_peer_take(p, c->deadline_ns, &c->slot, &c->gen);
+	rv = rpc_peer_take(p, probe, c->deadline_ns, &c->slot, &c->gen);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -510,6 +549,23 @@ fail:
 	nng_msg_free(msg);
 	free(c);
 	return rv;
+}
+
+bb_err
+rpc_peer_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
+                    int64_t timeout_ns, rpc_call **cp)
+{
+	return rpc_call_start(p, m, req, timeout_ns, false, cp);
+}
+
+bb_err
+rpc__peer_probe_start(rpc_peer *p, int64_t timeout_ns, rpc_call **cp)
+{
+	static const Blobby__Rpc__V1__NodeStatusRequest req =
+	    BLOBBY__RPC__V1__NODE_STATUS_REQUEST__INIT;
+
+	return rpc_call_start(p, RPC_M_NODE_STATUS, &req.base, timeout_ns,
+	                      true, cp);
 }
 
 bb_err
@@ -552,6 +608,20 @@ done:
 	rpc_peer_give(c->peer, sl);
 	free(c);
 	return rv;
+}
+
+void
+rpc_call_cancel(rpc_call *c)
+{
+	ProtobufCMessage *resp = NULL;
+
+	(void) pthread_mutex_lock(&c->peer->mu);
+	c->canceled = true;
+	nng_aio_abort(c->slot->aio, NNG_ECANCELED);
+	(void) pthread_mutex_unlock(&c->peer->mu);
+	if (rpc_call_finish(c, &resp) == BB_OK) {
+		protobuf_c_message_free_unpacked(resp, NULL);
+	}
 }
 
 bb_err

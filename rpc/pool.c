@@ -19,16 +19,12 @@
 // A remote read keeps up to this many Read calls in flight.
 #define RPC_POOL_READ_WINDOW 4
 
-typedef struct rpc_pool_ent {
-	uint32_t  id;
-	rpc_peer *peer; // owned
-} rpc_pool_ent;
-
 struct rpc_pool {
 	const bb_conf *conf;  // borrowed
-	rpc_pool_ent  *peers; // owned array, sorted by id (as conf->remotes)
+	rpc__pool_ent *peers; // owned array, sorted by id (as conf->remotes)
 	size_t         npeers;
-	atomic_uint    next; // round-robin position
+	atomic_uint    next;   // round-robin position
+	rpc__prober   *prober; // owned; NULL without peers
 };
 
 bb_err
@@ -71,6 +67,17 @@ rpc_pool_open(const bb_conf *conf, rpc_pool **pp, char *why, size_t whylen)
 		p->peers[i].id = r->id;
 		p->npeers++;
 	}
+	if (p->npeers > 0) {
+		rv = rpc__prober_start(
+		    p->peers, p->npeers, conf->client_probe_interval_ns,
+		    conf->client_probe_timeout_ns, &p->prober);
+		if (rv != BB_OK) {
+			(void) bb_why(rv, why, whylen,
+			              "rpc: cannot start the peer probes: %s",
+			              bb_strerror(rv));
+			goto fail;
+		}
+	}
 	*pp = p;
 	return BB_OK;
 
@@ -87,6 +94,7 @@ rpc_pool_close(rpc_pool *p)
 	if (p == NULL) {
 		return;
 	}
+	rpc__prober_stop(p->prober); // it uses the peers
 	for (i = 0; i < p->npeers; i++) {
 		rpc_peer_close(p->peers[i].peer);
 	}
@@ -94,15 +102,16 @@ rpc_pool_close(rpc_pool *p)
 	free(p);
 }
 
-rpc_peer *
-rpc_pool_peer(rpc_pool *p, uint32_t machine_id)
+// rpc_pool_ent finds the peer with machine_id, or NULL.
+static const rpc__pool_ent *
+rpc_pool_ent(const rpc_pool *p, uint32_t machine_id)
 {
 	size_t lo = 0, hi = p->npeers, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (p->peers[mid].id == machine_id) {
-			return p->peers[mid].peer;
+			return &p->peers[mid];
 		}
 		if (p->peers[mid].id < machine_id) {
 			lo = mid + 1;
@@ -113,14 +122,22 @@ rpc_pool_peer(rpc_pool *p, uint32_t machine_id)
 	return NULL;
 }
 
+rpc_peer *
+rpc_pool_peer(rpc_pool *p, uint32_t machine_id)
+{
+	const rpc__pool_ent *e = rpc_pool_ent(p, machine_id);
+
+	return e != NULL ? e->peer : NULL;
+}
+
 size_t
-rpc_pool_connected(const rpc_pool *p)
+rpc_pool_responsive(const rpc_pool *p)
 {
 	size_t i;
 	size_t n = 0;
 
 	for (i = 0; p != NULL && i < p->npeers; i++) {
-		n += rpc_peer_connected(p->peers[i].peer) ? 1 : 0;
+		n += rpc_peer_responsive(p->peers[i].peer) ? 1 : 0;
 	}
 	return n;
 }
@@ -140,15 +157,15 @@ rpc_pool_assign(void *ctx, uint32_t n, uint32_t *ids)
 	if (n == 0) {
 		return BB_OK;
 	}
-	// Round robin, but peers with a live connection first: a peer that
-	// is down would only make the new primary fail.
+	// Round robin, but peers that answer first: a peer that is down or
+	// hung would only make the new primary fail.
 	start = atomic_fetch_add(&p->next, 1);
 	k     = 0;
 	for (pass = 0; pass < 2 && k < n; pass++) {
 		for (i = 0; i < p->npeers && k < n; i++) {
-			const rpc_pool_ent *e =
+			const rpc__pool_ent *e =
 			    &p->peers[(start + i) % p->npeers];
-			if (rpc_peer_connected(e->peer) == (pass == 0)) {
+			if (rpc_peer_responsive(e->peer) == (pass == 0)) {
 				ids[k++] = e->id;
 			}
 		}
@@ -215,10 +232,20 @@ rpc_pool_req_init(rpc_pool_req *r, const store_call *call)
 	}
 }
 
+// rpc_pool_fail fills *res for a call to peer (NULL: none) that failed
+// with err.
 static void
-rpc_pool_fail(store_call_result *res, bb_err err, const char *url)
+rpc_pool_fail(store_call_result *res, bb_err err, const rpc_peer *peer)
 {
+	const char *url = peer != NULL ? rpc_peer_url(peer) : "rpc";
+
 	res->err = err;
+	if ((err == BB_EUNAVAIL || err == BB_ETIMEDOUT) && peer != NULL &&
+	    rpc_peer_connected(peer) && !rpc_peer_responsive(peer)) {
+		(void) snprintf(res->msg, sizeof(res->msg),
+		                "%s: does not answer probes", url);
+		return;
+	}
 	(void) snprintf(res->msg, sizeof(res->msg), "%s: %s", url,
 	                bb_strerror(err));
 }
@@ -226,14 +253,15 @@ rpc_pool_fail(store_call_result *res, bb_err err, const char *url)
 // rpc_pool_result turns the answer of one peer into *res.
 static void
 rpc_pool_result(store_call_result *res, const store_call *call,
-                const ProtobufCMessage *resp, const char *url)
+                const ProtobufCMessage *resp, const rpc_peer *peer)
 {
+	const char                               *url = rpc_peer_url(peer);
 	const Blobby__Rpc__V1__Status            *st;
 	const Blobby__Rpc__V1__ReplicateResponse *rr;
 
 	st = rpc__resp_status(resp);
 	if (st == NULL) {
-		rpc_pool_fail(res, BB_EPROTO, url);
+		rpc_pool_fail(res, BB_EPROTO, peer);
 		return;
 	}
 	res->err           = rpc_err_from_code((int) st->code);
@@ -260,15 +288,22 @@ static void
 rpc_pool_call(void *ctx, const uint32_t *ids, size_t n, const store_call *call,
               store_call_result *results)
 {
-	rpc_pool         *p     = ctx;
-	rpc_call        **calls = NULL; // owned array
-	ProtobufCMessage *resp;
-	rpc_pool_req      req;
-	rpc_peer         *peer;
-	int64_t           timeout = p->conf->client_timeout_ns;
-	size_t            i;
-	bb_err            rv;
+	rpc_pool            *p     = ctx;
+	rpc_call           **calls = NULL; // owned array
+	ProtobufCMessage    *resp;
+	rpc_pool_req         req;
+	const rpc__pool_ent *e;
+	int64_t              timeout = p->conf->client_timeout_ns;
+	size_t               i;
+	bb_err               rv;
 
+	// Only Replicate carries data, up to a chunk: the calls without any
+	// are answered at once by a peer that answers at all, so they get
+	// the probes' short deadline.
+	if (call->kind != STORE_CALL_REPLICATE &&
+	    p->conf->client_probe_timeout_ns < timeout) {
+		timeout = p->conf->client_probe_timeout_ns;
+	}
 	memset(results, 0, n * sizeof(*results));
 	rv = rpc_pool_req_init(&req, call);
 	if (rv == BB_OK && n > 0) {
@@ -277,37 +312,37 @@ rpc_pool_call(void *ctx, const uint32_t *ids, size_t n, const store_call *call,
 	}
 	for (i = 0; i < n; i++) {
 		if (rv != BB_OK) {
-			rpc_pool_fail(&results[i], rv, "rpc");
+			rpc_pool_fail(&results[i], rv, NULL);
 			continue;
 		}
-		peer = rpc_pool_peer(p, ids[i]);
-		if (peer == NULL) {
+		e = rpc_pool_ent(p, ids[i]);
+		if (e == NULL) {
 			results[i].err = BB_ENOENT;
 			(void) snprintf(results[i].msg, sizeof(results[i].msg),
 			                "no [remote.%lu] configured",
 			                (unsigned long) ids[i]);
 			continue;
 		}
-		results[i].err = rpc_peer_call_start(peer, req.m, req.msg,
+		results[i].err = rpc_peer_call_start(e->peer, req.m, req.msg,
 		                                     timeout, &calls[i]);
 		if (results[i].err != BB_OK) {
 			calls[i] = NULL;
-			rpc_pool_fail(&results[i], results[i].err,
-			              rpc_peer_url(peer));
+			rpc_pool_fail(&results[i], results[i].err, e->peer);
 		}
 	}
 	for (i = 0; calls != NULL && i < n; i++) {
 		if (calls[i] == NULL) {
 			continue;
 		}
-		peer = rpc_pool_peer(p, ids[i]);
+		e    = rpc_pool_ent(p, ids[i]);
 		resp = NULL;
 		rv   = rpc_call_finish(calls[i], &resp);
+		rpc__health_note(e, rv);
 		if (rv != BB_OK) {
-			rpc_pool_fail(&results[i], rv, rpc_peer_url(peer));
+			rpc_pool_fail(&results[i], rv, e->peer);
 			continue;
 		}
-		rpc_pool_result(&results[i], call, resp, rpc_peer_url(peer));
+		rpc_pool_result(&results[i], call, resp, e->peer);
 		protobuf_c_message_free_unpacked(resp, NULL);
 	}
 	free(calls);
@@ -368,13 +403,13 @@ rpc_pool_read_from(rpc_pool *p, uint32_t machine, const char *ns,
 {
 	Blobby__Rpc__V1__ReadRequest req = BLOBBY__RPC__V1__READ_REQUEST__INIT;
 	rpc_call                    *calls[RPC_POOL_READ_WINDOW];
-	size_t    at[RPC_POOL_READ_WINDOW], want[RPC_POOL_READ_WINDOW];
-	rpc_peer *peer;
-	size_t    done = 0, next, k, nk;
-	bb_err    rv   = BB_OK, r1;
+	size_t at[RPC_POOL_READ_WINDOW], want[RPC_POOL_READ_WINDOW];
+	const rpc__pool_ent *e;
+	size_t               done = 0, next, k, nk;
+	bb_err               rv   = BB_OK, r1;
 
-	peer = rpc_pool_peer(p, machine);
-	if (peer == NULL) {
+	e = rpc_pool_ent(p, machine);
+	if (e == NULL) {
 		return BB_ENOENT;
 	}
 	if (off > id->length || len > id->length - off) {
@@ -392,9 +427,9 @@ rpc_pool_read_from(rpc_pool *p, uint32_t machine, const char *ns,
 			at[nk]     = next;
 			req.start  = id->start + off + next;
 			req.length = (uint32_t) want[nk];
-			rv = rpc_peer_call_start(peer, RPC_M_READ, &req.base,
-			                         p->conf->client_timeout_ns,
-			                         &calls[nk]);
+			rv         = rpc_peer_call_start(
+			            e->peer, RPC_M_READ, &req.base,
+			            p->conf->client_timeout_ns, &calls[nk]);
 			if (rv != BB_OK) {
 				break;
 			}
@@ -403,6 +438,7 @@ rpc_pool_read_from(rpc_pool *p, uint32_t machine, const char *ns,
 		for (k = 0; k < nk; k++) {
 			r1 = rpc_pool_read_one(calls[k], (char *) buf + at[k],
 			                       want[k]);
+			rpc__health_note(e, r1);
 			if (rv == BB_OK) {
 				rv = r1;
 			}
@@ -461,11 +497,13 @@ rpc_pool_read_any(rpc_pool *p, uint32_t skip, const char *ns,
 			continue;
 		}
 		if (found) {
-			// Only to free it: the range is in buf already.
-			(void) rpc_pool_read_one(calls[i], NULL, 0);
+			// The range is in buf already: a peer that is slow
+			// to answer must not hold this read.
+			rpc_call_cancel(calls[i]);
 			continue;
 		}
 		r1 = rpc_pool_read_one(calls[i], buf, len);
+		rpc__health_note(&p->peers[i], r1);
 		if (r1 == BB_OK) {
 			found     = true;
 			*machinep = p->peers[i].id;

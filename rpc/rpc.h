@@ -84,15 +84,22 @@ void rpc_peer_close(rpc_peer *p);
 // rpc_peer_connected says whether p has a live connection now.
 bool rpc_peer_connected(const rpc_peer *p);
 
+// rpc_peer_responsive says whether p has a live connection and answers:
+// it has not been found out not answering (the pool's probes, and the
+// calls through the pool that time out, decide; see rpc_pool_open).
+// Calls to a peer that does not answer fail at once with BB_EUNAVAIL.
+bool rpc_peer_responsive(const rpc_peer *p);
+
 // rpc_peer_url returns the url of p.  Borrowed.
 const char *rpc_peer_url(const rpc_peer *p);
 
 typedef struct rpc_call rpc_call;
 
 // rpc_peer_call_start sends req (which must be of the input type of
-// method m) on a free context of p (waiting for one within the deadline)
-// and returns at once; finish with rpc_call_finish().  Fails fast with
-// BB_EUNAVAIL when p has no connection.  On BB_OK the caller owns *cp.
+// method m) on a free context of p (waiting for one within the deadline:
+// BB_EBUSY after it) and returns at once; finish with rpc_call_finish().
+// Fails fast with BB_EUNAVAIL when p has no connection or does not answer
+// (rpc_peer_responsive).  On BB_OK the caller owns *cp.
 bb_err rpc_peer_call_start(rpc_peer *p, rpc_method m,
                            const ProtobufCMessage *req, int64_t timeout_ns,
                            rpc_call **cp);
@@ -104,6 +111,10 @@ bb_err rpc_peer_call_start(rpc_peer *p, rpc_method m,
 // unpack).  A response whose status is not OK is still BB_OK here: read
 // its status.
 bb_err rpc_call_finish(rpc_call *c, ProtobufCMessage **respp);
+
+// rpc_call_cancel ends c without waiting for its reply (a reply that
+// comes later is dropped) and frees c.
+void rpc_call_cancel(rpc_call *c);
 
 // rpc_peer_call is rpc_peer_call_start followed by rpc_call_finish.  For
 // tests: the product (rpc_pool, for storage's replication) always
@@ -127,10 +138,15 @@ bb_err rpc_err_from_code(int code);
 
 typedef struct rpc_pool rpc_pool;
 
-// rpc_pool_open opens a peer for every [remote.<id>] of conf.  On error
-// the reason goes to why[0..whylen) (common/err.h) and to the log.  conf
-// is borrowed and must outlive the pool.  On BB_OK the caller owns *pp;
-// release with rpc_pool_close().
+// rpc_pool_open opens a peer for every [remote.<id>] of conf, and starts
+// their health checks (health.c): every [client] probe_interval each peer
+// gets a NodeStatus call with the [client] probe_timeout as deadline.  A
+// peer that misses it, or times out a call made through the pool, does
+// not answer (rpc_peer_responsive) until it answers a probe again: its
+// calls in flight fail then, and new ones fail at once.  Each change is
+// logged.  On error the reason goes to why[0..whylen) (common/err.h) and
+// to the log.  conf is borrowed and must outlive the pool.  On BB_OK the
+// caller owns *pp; release with rpc_pool_close().
 bb_err rpc_pool_open(const bb_conf *conf, rpc_pool **pp, char *why,
                      size_t whylen);
 
@@ -141,13 +157,15 @@ void rpc_pool_close(rpc_pool *p);
 // valid until rpc_pool_close().
 rpc_peer *rpc_pool_peer(rpc_pool *p, uint32_t machine_id);
 
-// rpc_pool_connected counts the peers of p with a live connection now
-// (a NULL p has none).  Thread-safe.
-size_t rpc_pool_connected(const rpc_pool *p);
+// rpc_pool_responsive counts the peers of p that have a live connection
+// and answer (rpc_peer_responsive) now (a NULL p has none).  Thread-safe.
+size_t rpc_pool_responsive(const rpc_pool *p);
 
 // rpc_pool_remotes fills *r with the storage interface over this pool:
-// round-robin assignment and parallel calls with the [client] timeout as
-// deadline.  r->ctx is p.
+// round-robin assignment over the peers that answer first, and parallel
+// calls with the [client] timeout as deadline for Replicate and the
+// shorter probe_timeout for the calls that carry no data (Initialize,
+// HeartBeat, Delete).  r->ctx is p.
 void rpc_pool_remotes(rpc_pool *p, store_remotes *r);
 
 // rpc_pool_read reads len bytes at offset off inside blob id (namespace

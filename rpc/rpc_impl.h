@@ -110,6 +110,46 @@ const Blobby__Rpc__V1__Status *rpc__resp_status(const ProtobufCMessage *m);
 const ProtobufCFieldDescriptor *
 rpc__status_field(const ProtobufCMessageDescriptor *desc);
 
+// --- The health of peers (client.c, health.c) ---
+
+// One peer of a pool: its machine id and its client.
+typedef struct rpc__pool_ent {
+	uint32_t  id;
+	rpc_peer *peer; // owned by the pool
+} rpc__pool_ent;
+
+// rpc__peer_set_responsive records whether p answers; when it stops, its
+// calls in flight fail (BB_ETIMEDOUT or BB_EUNAVAIL).  Returns whether
+// that changed.  Thread-safe.
+bool rpc__peer_set_responsive(rpc_peer *p, bool on);
+
+// rpc__peer_abort fails every call in flight on p (BB_ECLOSED).
+void rpc__peer_abort(rpc_peer *p);
+
+// rpc__peer_probe_start starts a NodeStatus call to p, even if p does not
+// answer, on the slot kept for probes: calls hanging on every other slot
+// cannot delay it.  As rpc_peer_call_start otherwise.
+bb_err rpc__peer_probe_start(rpc_peer *p, int64_t timeout_ns, rpc_call **cp);
+
+// rpc__health_note records the outcome rv of a call to e's peer: a
+// timeout means it does not answer (logged when that is news).  Other
+// outcomes change nothing: only a probe says it answers again.
+void rpc__health_note(const rpc__pool_ent *e, bb_err rv);
+
+typedef struct rpc__prober rpc__prober;
+
+// rpc__prober_start starts the thread that probes peers[0..n) (borrowed:
+// they must outlive the prober) every interval_ns, with deadline
+// timeout_ns, and sets and logs their health.  On BB_OK the caller owns
+// *prp; stop it with rpc__prober_stop.  Errors: BB_ENOMEM, BB_ESYS.
+bb_err rpc__prober_start(const rpc__pool_ent *peers, size_t n,
+                         int64_t interval_ns, int64_t timeout_ns,
+                         rpc__prober **prp);
+
+// rpc__prober_stop stops the probes (a probe in flight is aborted), joins
+// the thread and frees pr.  NULL is a no-op.
+void rpc__prober_stop(rpc__prober *pr);
+
 // rpc__err_from_nng maps an NNG error number to the closest bb_err.
 bb_err rpc__err_from_nng(int rv);
 

@@ -49,11 +49,13 @@ ns_mkdirs(const char *path)
 	return BB_OK;
 }
 
-// ns_insert_once appends body to one primary and replicates it.  On a
+// ns_insert_once appends body to one primary (waiting for one until the
+// monotonic deadline) and replicates it.  On a
 // replication failure the primary is truncated back and retired, and
 // BB_EREMOTE tells the caller that another primary may still succeed.
 static bb_err
-ns_insert_once(store_ns *ns, store_spool *body, store_id *idp)
+ns_insert_once(store_ns *ns, store_spool *body, int64_t deadline,
+               store_id *idp)
 {
 	uint64_t     len = store_spool_size(body);
 	store__file *f   = NULL;
@@ -64,7 +66,7 @@ ns_insert_once(store_ns *ns, store_spool *body, store_id *idp)
 	bb_err       rv;
 	char         name[STORE_FID_STRLEN + 3];
 
-	rv = store__pool_acquire(ns, &f);
+	rv = store__pool_acquire(ns, deadline, &f);
 	if (rv != BB_OK) {
 		return rv;
 	}
@@ -118,6 +120,7 @@ bb_err
 store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
 {
 	int64_t  t0 = bb_clock_mono_ns();
+	int64_t  deadline;
 	store_id id;
 	bb_err   rv;
 
@@ -125,11 +128,15 @@ store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
 		rv = BB_ETOOBIG; // the id stores the length in 32 bits
 		goto done;
 	}
-	rv = ns_insert_once(ns, body, &id);
+	// One deadline for the wait for a file, the retry's included: how
+	// long an insert can wait is then that and its replications, which a
+	// peer that hangs cuts short (rpc_pool_open).
+	deadline = t0 + STORE_INSERT_WAIT_NS;
+	rv       = ns_insert_once(ns, body, deadline, &id);
 	if (rv == BB_EREMOTE) {
 		// The body is still at hand: one more try, on another primary
 		// with its own replicas (the failed one is retired).
-		rv = ns_insert_once(ns, body, &id);
+		rv = ns_insert_once(ns, body, deadline, &id);
 	}
 	if (rv == BB_OK) {
 		store_metrics_add(ns->metrics, STORE_CTR_BYTES_INSERTED,

@@ -136,10 +136,9 @@ pool_seal(store_ns *ns, store__file *f, const char *why)
 }
 
 bb_err
-store__pool_acquire(store_ns *ns, store__file **fp)
+store__pool_acquire(store_ns *ns, int64_t deadline, store__file **fp)
 {
-	int64_t         t0       = bb_clock_mono_ns();
-	int64_t         deadline = t0 + STORE_INSERT_WAIT_NS;
+	int64_t         t0 = bb_clock_mono_ns();
 	struct timespec ts;
 	store__file    *f  = NULL;
 	bb_err          rv = BB_OK;

@@ -28,11 +28,12 @@ void store__pool_close(store_ns *ns);
 void store__pool_fini(store_ns *ns);
 
 // store__pool_acquire takes an idle primary for one insert, creating one
-// if the pool may grow, else waiting until one is returned (at most
-// STORE_INSERT_WAIT_NS: BB_EBUSY).  On BB_OK *fp is the caller's until
+// if the pool may grow, else waiting until one is returned (until the
+// monotonic deadline_ns: BB_EBUSY).  On BB_OK *fp is the caller's until
 // store__pool_release (borrowed from the map; state inserting).
 // BB_ESHUTDOWN once the pool is closed; a creation's error otherwise.
-bb_err store__pool_acquire(store_ns *ns, store__file **fp);
+bb_err store__pool_acquire(store_ns *ns, int64_t deadline_ns,
+                           store__file **fp);
 
 // store__pool_release gives f back after an insert: sealed when broken,
 // draining (a replica is shutting down), unhealthy, full (strictly above

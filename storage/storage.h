@@ -113,9 +113,10 @@ bb_err store_ns_spool(store_ns *ns, uint64_t expected, store_spool **sp);
 
 // store_ns_insert appends the whole body to an idle primary and commits
 // it; on BB_OK *id names the bytes.  body is borrowed.  Waits at most
-// STORE_INSERT_WAIT_NS for an idle primary (BB_EBUSY after that).  On any
-// failure the primary is truncated back: nothing half-written is ever
-// readable.  Thread-safe; inserts run in parallel up to max_open_files.
+// STORE_INSERT_WAIT_NS in all for an idle primary (BB_EBUSY after that),
+// its retry on another primary included.  On any failure the primary is
+// truncated back: nothing half-written is ever readable.  Thread-safe;
+// inserts run in parallel up to max_open_files.
 bb_err store_ns_insert(store_ns *ns, store_spool *body, store_id *id);
 
 #define STORE_INSERT_WAIT_NS (INT64_C(10) * 1000000000)

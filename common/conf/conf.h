@@ -147,6 +147,8 @@ typedef struct bb_conf {
 	uint32_t        maximum_parallel_uploads;
 	char           *pidfile;           // owned, may be NULL
 	int64_t         client_timeout_ns; // [client] timeout: RPC deadline
+	int64_t         client_probe_interval_ns; // [client] probe_interval
+	int64_t         client_probe_timeout_ns;  // [client] probe_timeout
 	int64_t         archive_retry_initial_ns; // first retry delay
 	int64_t         archive_retry_max_ns;     // longest retry delay
 	bb_log_conf     log;

@@ -49,6 +49,10 @@ static const bb__conf_key top_keys[] = {
 static const bb__conf_key client_keys[] = {
 	K("timeout", DUR, 0, bb_conf, client_timeout_ns, BB__CONF_SEC,
 	  INT64_MAX, "1m"),
+	K("probe_interval", DUR, 0, bb_conf, client_probe_interval_ns,
+	  BB__CONF_SEC / 10, INT64_MAX, "1s"),
+	K("probe_timeout", DUR, 0, bb_conf, client_probe_timeout_ns,
+	  BB__CONF_SEC / 10, INT64_MAX, "3s"),
 };
 
 static const bb__conf_key log_keys[] = {

@@ -147,7 +147,7 @@ admin_health_insert(gw_server *g, struct MHD_Connection *conn)
 	const bb_conf *conf = g->conf;
 	const char    *want;
 	bb_buf         b;
-	size_t         up   = rpc_pool_connected(g->pool);
+	size_t         up   = rpc_pool_responsive(g->pool);
 	bool           ok   = true;
 	bool           seen = false;
 	size_t         i;

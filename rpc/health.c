@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// rpc/health.c -- whether each peer answers.  A peer that hangs (a
+// stopped process, a host gone without resets) keeps its connection, so
+// calls to it would each wait out their deadline while holding what the
+// caller holds: a primary, an HTTP thread.  One thread probes every peer
+// at a short interval with a cheap call under a short deadline; a peer
+// that misses it is marked as not answering, which fails its calls in
+// flight and makes new ones fail at once, until a probe is answered
+// again.  Calls through the pool that time out mark it too.
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "rpc/rpc_impl.h"
+
+struct rpc__prober {
+	const rpc__pool_ent *peers; // borrowed
+	size_t               n;
+	int64_t              interval_ns;
+	int64_t              timeout_ns;
+	rpc_call           **calls; // owned array of n, one round's
+	pthread_t            thread;
+	pthread_mutex_t      mu; // stop
+	pthread_cond_t       cv; // stop was set
+	bool                 stop;
+};
+
+// health_set records that e's peer answers (on) or not, and logs it when
+// that is news.
+static void
+health_set(const rpc__pool_ent *e, bool on, const char *why)
+{
+	if (!rpc__peer_set_responsive(e->peer, on)) {
+		return;
+	}
+	if (on) {
+		bb_log_info("rpc: machine %u (%s) answers again",
+		            (unsigned) e->id, rpc_peer_url(e->peer));
+		return;
+	}
+	bb_log_warn("rpc: machine %u (%s) does not answer (%s): its calls "
+	            "fail at once and new files avoid it until it answers a "
+	            "probe again",
+	            (unsigned) e->id, rpc_peer_url(e->peer), why);
+}
+
+void
+rpc__health_note(const rpc__pool_ent *e, bb_err rv)
+{
+	if (rv == BB_ETIMEDOUT) {
+		health_set(e, false, "a call timed out");
+	}
+}
+
+// prober_round probes every peer at once and waits for the answers: the
+// round lasts the slowest answer, at most the deadline.  A peer without
+// a connection is not probed (its calls fail at once anyway); a probe cut
+// by a lost connection says nothing.
+static void
+prober_round(rpc__prober *pr)
+{
+	ProtobufCMessage *resp;
+	size_t            i;
+	bb_err            rv;
+
+	for (i = 0; i < pr->n; i++) {
+		if (rpc__peer_probe_start(pr->peers[i].peer, pr->timeout_ns,
+		                          &pr->calls[i]) != BB_OK) {
+			pr->calls[i] = NULL;
+		}
+	}
+	for (i = 0; i < pr->n; i++) {
+		if (pr->calls[i] == NULL) {
+			continue;
+		}
+		resp = NULL;
+		rv   = rpc_call_finish(pr->calls[i], &resp);
+		if (resp != NULL) {
+			protobuf_c_message_free_unpacked(resp, NULL);
+		}
+		// Any answer, whatever its status, is an answer.
+		if (rv == BB_OK || rv == BB_EPROTO) {
+			health_set(&pr->peers[i], true, NULL);
+		} else if (rv == BB_ETIMEDOUT) {
+			health_set(&pr->peers[i], false,
+			           "no answer to a probe in time");
+		}
+	}
+}
+
+static void *
+prober_main(void *arg)
+{
+	rpc__prober    *pr = arg;
+	struct timespec ts;
+	int64_t         next;
+
+	(void) pthread_mutex_lock(&pr->mu);
+	while (!pr->stop) {
+		next = bb_clock_mono_ns() + pr->interval_ns;
+		(void) pthread_mutex_unlock(&pr->mu);
+		prober_round(pr);
+		(void) pthread_mutex_lock(&pr->mu);
+		ts.tv_sec  = (time_t) (next / BB_NS_PER_SEC);
+		ts.tv_nsec = (long) (next % BB_NS_PER_SEC);
+		while (!pr->stop &&
+		       pthread_cond_timedwait(&pr->cv, &pr->mu, &ts) == 0) {
+		}
+	}
+	(void) pthread_mutex_unlock(&pr->mu);
+	return NULL;
+}
+
+bb_err
+rpc__prober_start(const rpc__pool_ent *peers, size_t n, int64_t interval_ns,
+                  int64_t timeout_ns, rpc__prober **prp)
+{
+	pthread_condattr_t ca;
+	rpc__prober       *pr;
+
+	pr = calloc(1, sizeof(*pr));
+	if (pr == NULL) {
+		return BB_ENOMEM;
+	}
+	pr->calls = calloc(n > 0 ? n : 1, sizeof(*pr->calls));
+	if (pr->calls == NULL) {
+		free(pr);
+		return BB_ENOMEM;
+	}
+	pr->peers       = peers;
+	pr->n           = n;
+	pr->interval_ns = interval_ns;
+	pr->timeout_ns  = timeout_ns;
+	(void) pthread_mutex_init(&pr->mu, NULL);
+	// The monotonic clock: a wall-clock jump must not stop the probes.
+	(void) pthread_condattr_init(&ca);
+	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	(void) pthread_cond_init(&pr->cv, &ca);
+	(void) pthread_condattr_destroy(&ca);
+	if (pthread_create(&pr->thread, NULL, prober_main, pr) != 0) {
+		(void) pthread_cond_destroy(&pr->cv);
+		(void) pthread_mutex_destroy(&pr->mu);
+		free(pr->calls);
+		free(pr);
+		return BB_ESYS;
+	}
+	*prp = pr;
+	return BB_OK;
+}
+
+void
+rpc__prober_stop(rpc__prober *pr)
+{
+	size_t i;
+
+	if (pr == NULL) {
+		return;
+	}
+	(void) pthread_mutex_lock(&pr->mu);
+	pr->stop = true;
+	(void) pthread_cond_signal(&pr->cv);
+	(void) pthread_mutex_unlock(&pr->mu);
+	// Nothing else calls the peers any more: a probe waiting for a hung
+	// peer ends now rather than at its deadline.
+	for (i = 0; i < pr->n; i++) {
+		rpc__peer_abort(pr->peers[i].peer);
+	}
+	(void) pthread_join(pr->thread, NULL);
+	(void) pthread_cond_destroy(&pr->cv);
+	(void) pthread_mutex_destroy(&pr->mu);
+	free(pr->calls);
+	free(pr);
+}
