@@ -116,6 +116,16 @@ ns_internal(bb_err rv)
 	    rv != BB_ETIMEDOUT && rv != BB_EUNAVAIL && rv != BB_ESHUTDOWN;
 }
 
+void
+store_ns_insert_start(store_ns *ns, store_spool *body, store_insert_done done,
+                      void *arg)
+{
+	store_id id;
+	bb_err   rv = store_ns_insert(ns, body, &id);
+
+	done(arg, rv, rv == BB_OK ? &id : NULL);
+}
+
 bb_err
 store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
 {

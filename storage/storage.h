@@ -121,6 +121,19 @@ bb_err store_ns_insert(store_ns *ns, store_spool *body, store_id *id);
 
 #define STORE_INSERT_WAIT_NS (INT64_C(10) * 1000000000)
 
+// store_insert_done receives the outcome of an insert started with
+// store_ns_insert_start: rv as store_ns_insert's, and on BB_OK the id
+// (borrowed for the call).  It must not block: it runs on a storage thread
+// or, for an insert that ends at once, on the starting thread before
+// store_ns_insert_start returns.
+typedef void (*store_insert_done)(void *arg, bb_err rv, const store_id *id);
+
+// store_ns_insert_start is store_ns_insert without waiting: done(arg, ...)
+// is called exactly once with the outcome.  body is borrowed until then.
+// Thread-safe.
+void store_ns_insert_start(store_ns *ns, store_spool *body,
+                           store_insert_done done, void *arg);
+
 // store_ns_read finds id in the local files of ns.  On BB_OK *fdp is a new
 // descriptor for the file (the caller owns it and closes it) and *offp
 // the offset of the first byte; the file holds at least id->length bytes
