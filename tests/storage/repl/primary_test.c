@@ -138,7 +138,7 @@ fake_call(void *ctx, const uint32_t *ids, size_t n, const store_call *c,
 			assert_true(c->len <= CHUNK);
 			res[i].err = store_ns_replica_replicate(
 			    p->ns, &c->fid, c->start, c->data, c->len, c->hash,
-			    &off);
+			    c->sync, &off);
 			break;
 		case STORE_CALL_HEARTBEAT:
 			res[i].err =
