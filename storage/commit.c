@@ -102,6 +102,7 @@ commit_take(store_ns *ns, struct store__commit *c, uint64_t committed)
 		tail    = &(*tail)->next;
 		*tail   = NULL;
 		size += n;
+		store_metrics_queued(ns->metrics, -1);
 	}
 	if (c->head == NULL) {
 		c->tail = NULL;
@@ -112,15 +113,18 @@ commit_take(store_ns *ns, struct store__commit *c, uint64_t committed)
 // commit_requeue puts the inserts of l back at the head of the queue, in
 // their order.
 static void
-commit_requeue(struct store__commit *c, commit_ins *l)
+commit_requeue(store_ns *ns, commit_ins *l)
 {
-	commit_ins *last = l;
+	struct store__commit *c    = ns->commit;
+	commit_ins           *last = l;
 
 	if (l == NULL) {
 		return;
 	}
+	store_metrics_queued(ns->metrics, 1);
 	while (last->next != NULL) {
 		last = last->next;
+		store_metrics_queued(ns->metrics, 1);
 	}
 	(void) pthread_mutex_lock(&c->mu);
 	last->next = c->head;
@@ -167,7 +171,7 @@ commit_write(store_ns *ns, store__file *f, commit_ins *l, uint64_t *endp,
 	if (store_io_truncate(f->fd, off) != BB_OK) {
 		*brokenp = true;
 	}
-	commit_requeue(ns->commit, bad->next);
+	commit_requeue(ns, bad->next);
 	bad->next = NULL;
 	commit_fail_all(ns, bad, rv);
 	return l;
@@ -198,7 +202,7 @@ commit_batch(store_ns *ns, store__file *f, commit_ins *l)
 		return;
 	}
 	if (ns->conf->fsync) {
-		rv     = store_io_sync(f->fd);
+		rv     = store__file_sync(ns, f);
 		broken = rv != BB_OK; // the kernel's pages are in doubt
 	}
 	if (rv == BB_OK && f->nrepl > 0) {
@@ -240,7 +244,7 @@ commit_batch(store_ns *ns, store__file *f, commit_ins *l)
 			commit_end(ns, l, rv, NULL);
 		}
 	}
-	commit_requeue(ns->commit, retry);
+	commit_requeue(ns, retry);
 }
 
 // commit_round waits for queued inserts, gets a primary for them and
@@ -341,6 +345,7 @@ store__commit_close(store_ns *ns)
 {
 	struct store__commit *c = ns->commit;
 	commit_ins           *l;
+	commit_ins           *next;
 	uint32_t              i;
 
 	if (c == NULL) {
@@ -358,7 +363,11 @@ store__commit_close(store_ns *ns)
 	l       = c->head;
 	c->head = NULL;
 	c->tail = NULL;
-	commit_fail_all(ns, l, BB_ESHUTDOWN);
+	for (; l != NULL; l = next) {
+		next = l->next;
+		store_metrics_queued(ns->metrics, -1);
+		commit_end(ns, l, BB_ESHUTDOWN, NULL);
+	}
 	(void) pthread_cond_destroy(&c->cv);
 	(void) pthread_mutex_destroy(&c->mu);
 	free(c->threads);
@@ -397,6 +406,7 @@ store__commit_submit(store_ns *ns, store_spool *body, store_insert_done done,
 		c->head = ins;
 	}
 	c->tail = ins;
+	store_metrics_queued(ns->metrics, 1);
 	(void) pthread_cond_signal(&c->cv);
 	(void) pthread_mutex_unlock(&c->mu);
 }

@@ -238,7 +238,7 @@ static bb_err
 replica_sync(store_ns *ns, store__file *f)
 {
 	char   name[STORE_FID_STRLEN + 3];
-	bb_err rv = store_io_sync(f->fd);
+	bb_err rv = store__file_sync(ns, f);
 
 	if (rv != BB_OK) {
 		atomic_store(&f->state, STORE__FAILED);
