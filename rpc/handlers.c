@@ -166,7 +166,7 @@ rpc_handle_replicate(rpc_svc                                   *service,
 	if (rv == BB_OK) {
 		rv = store_ns_replica_replicate(ns, &fid, in->start,
 		                                in->data.data, in->data.len,
-		                                in->hash, &offset);
+		                                in->hash, in->sync, &offset);
 		if (rv != BB_OK) {
 			rpc_msg_set(&m, "replicate in", in->namespace_, rv);
 		}

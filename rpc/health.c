@@ -57,6 +57,11 @@ rpc__health_note(const rpc__pool_ent *e, bb_err rv)
 	}
 }
 
+// The most a round may outlast its deadline before its timeouts are taken
+// for this node's own stall (it was stopped, or starved of CPU) rather
+// than the peers'.
+#define PROBE_OVERRUN_NS BB_NS_PER_SEC
+
 // prober_round probes every peer at once and waits for the answers: the
 // round lasts the slowest answer, at most the deadline.  A peer without
 // a connection is not probed (its calls fail at once anyway); a probe cut
@@ -65,8 +70,9 @@ static void
 prober_round(rpc__prober *pr)
 {
 	ProtobufCMessage *resp;
-	size_t            i;
-	bb_err            rv;
+	int64_t late = bb_clock_mono_ns() + pr->timeout_ns + PROBE_OVERRUN_NS;
+	size_t  i;
+	bb_err  rv;
 
 	for (i = 0; i < pr->n; i++) {
 		if (rpc__peer_probe_start(pr->peers[i].peer, pr->timeout_ns,
@@ -86,7 +92,7 @@ prober_round(rpc__prober *pr)
 		// Any answer, whatever its status, is an answer.
 		if (rv == BB_OK || rv == BB_EPROTO) {
 			health_set(&pr->peers[i], true, NULL);
-		} else if (rv == BB_ETIMEDOUT) {
+		} else if (rv == BB_ETIMEDOUT && bb_clock_mono_ns() < late) {
 			health_set(&pr->peers[i], false,
 			           "no answer to a probe in time");
 		}

@@ -211,6 +211,7 @@ rpc_pool_req_init(rpc_pool_req *r, const store_call *call)
 		r->u.repl.data.len   = call->len;
 		r->u.repl.data.data  = (uint8_t *) call->data;
 		r->u.repl.hash       = call->hash;
+		r->u.repl.sync       = call->sync;
 		r->msg               = &r->u.repl.base;
 		return BB_OK;
 	case STORE_CALL_HEARTBEAT:

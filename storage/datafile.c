@@ -402,3 +402,15 @@ store_ns_foreach(store_ns *ns,
 
 	store__fidmap_visit(&ns->map, datafile_foreach_one, &d);
 }
+
+bb_err
+store__file_sync(store_ns *ns, store__file *f)
+{
+	bb_err rv = store_io_sync(f->fd);
+
+	if (rv == BB_OK && !f->dir_synced) {
+		rv            = store_io_sync(ns->dirfd);
+		f->dir_synced = rv == BB_OK;
+	}
+	return rv;
+}

@@ -56,8 +56,12 @@ struct store__file {
 	_Atomic uint64_t committed;
 	int64_t          expires_ns;      // monotonic; primaries only
 	_Atomic int64_t  first_insert_ns; // wall clock; 0 if never written
-	store__file     *hnext;     // private to fidmap.c: the bucket chain
-	store__file     *idle_next; // idle list
+	// Its directory entry is on stable storage (store__file_sync): only
+	// its writer (the committer holding the primary, or a replica's
+	// call under mu) touches it.
+	bool         dir_synced;
+	store__file *hnext;     // private to fidmap.c: the bucket chain
+	store__file *idle_next; // idle list
 	// Primaries with replicas: the machine ids, set before the file is
 	// in the idle list and constant after; the heart beat schedule; and
 	// whether a replica failed a heart beat (the file then retires).
@@ -158,6 +162,12 @@ void store__file_drop_name(store_ns *ns, const store__file *f);
 // store__file_info fills *info with what store_ns_foreach reports about
 // f.  The map lock held (read or write).
 void store__file_info(const store__file *f, store_file_info *info);
+
+// store__file_sync puts the data of f on stable storage, and the first
+// time also the directory entry of its new file (a file that is not in
+// its directory after a power loss is lost with its data).  By f's
+// writer only.  An error is the system's: treat the data as lost.
+bb_err store__file_sync(store_ns *ns, store__file *f);
 
 // store__file_state_name returns the original's name of the state of f
 // (replicas name their delete states as the original's replicas did).

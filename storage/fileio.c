@@ -24,6 +24,7 @@ static const store_io_ops io_real = {
 	.pread           = pread,
 	.copy_file_range = io_copy_file_range,
 	.ftruncate       = ftruncate,
+	.fdatasync       = fdatasync,
 };
 
 static const store_io_ops *io = &io_real;
@@ -153,6 +154,17 @@ store_io_truncate(int fd, uint64_t len)
 
 	do {
 		r = io->ftruncate(fd, (off_t) len);
+	} while (r != 0 && errno == EINTR);
+	return r == 0 ? BB_OK : bb_err_from_errno(errno);
+}
+
+bb_err
+store_io_sync(int fd)
+{
+	int r;
+
+	do {
+		r = io->fdatasync(fd);
 	} while (r != 0 && errno == EINTR);
 	return r == 0 ? BB_OK : bb_err_from_errno(errno);
 }

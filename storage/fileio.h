@@ -20,6 +20,7 @@ typedef struct store_io_ops {
 	ssize_t (*copy_file_range)(int in, off_t *in_off, int out,
 	                           off_t *out_off, size_t n);
 	int (*ftruncate)(int fd, off_t len);
+	int (*fdatasync)(int fd);
 } store_io_ops;
 
 // store_io_set_ops replaces the table (NULL restores the real calls).
@@ -46,5 +47,11 @@ bb_err store_io_copy(int in, uint64_t in_off, int out, uint64_t out_off,
 
 // store_io_truncate sets the length of fd to len.
 bb_err store_io_truncate(int fd, uint64_t len);
+
+// store_io_sync puts the data of fd on stable storage (fdatasync): what
+// was written before it returns BB_OK survives a machine crash.  After
+// an error the state of the written data is unknown (the kernel may have
+// dropped the pages): treat them as lost.
+bb_err store_io_sync(int fd);
 
 #endif // STORAGE_FILEIO_H

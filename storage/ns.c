@@ -18,6 +18,7 @@
 #include "storage/fileio.h"
 #include "storage/file.h"
 #include "storage/lifecycle/lifecycle.h"
+#include "storage/commit.h"
 #include "storage/metrics.h"
 #include "storage/ns_impl.h"
 #include "storage/pool.h"
@@ -81,7 +82,8 @@ ns_insert_once(store_ns *ns, store_spool *body, int64_t deadline,
 		            ns->conf->name, store__file_name(f, name),
 		            bb_strerror(rv));
 	} else if (f->nrepl > 0) {
-		rv = store__repl_send(ns, f, body, start, &draining);
+		rv = store__repl_send_range(ns, f, start, len, false,
+		                            &draining);
 		// Replicas that took the bytes keep them: no id names them.
 		broken = rv != BB_OK;
 	}
@@ -116,18 +118,33 @@ ns_internal(bb_err rv)
 	    rv != BB_ETIMEDOUT && rv != BB_EUNAVAIL && rv != BB_ESHUTDOWN;
 }
 
-bb_err
-store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
+void
+store__ns_insert_counted(store_ns *ns, int64_t t0, bb_err rv,
+                         const store_id *id)
+{
+	if (rv == BB_OK) {
+		store_metrics_add(ns->metrics, STORE_CTR_BYTES_INSERTED,
+		                  id->length);
+	}
+	store_metrics_op(ns->metrics, STORE_OP_PRIMARY_INSERT, rv == BB_OK);
+	if (ns_internal(rv)) {
+		store_metrics_add(ns->metrics,
+		                  STORE_CTR_INTERNAL_ERRORS_INSERT, 1);
+	}
+	store_metrics_observe(ns->metrics, STORE_HIST_INSERT,
+	                      bb_clock_mono_ns() - t0);
+}
+
+// ns_insert_here is an insert on the caller's thread (a namespace without
+// replicas or fsync: nothing to wait for but the local write).
+static bb_err
+ns_insert_here(store_ns *ns, store_spool *body, store_id *idp)
 {
 	int64_t  t0 = bb_clock_mono_ns();
 	int64_t  deadline;
 	store_id id;
 	bb_err   rv;
 
-	if (store_spool_size(body) > UINT32_MAX) {
-		rv = BB_ETOOBIG; // the id stores the length in 32 bits
-		goto done;
-	}
 	// One deadline for the wait for a file, the retry's included: how
 	// long an insert can wait is then that and its replications, which a
 	// peer that hangs cuts short (rpc_pool_open).
@@ -138,21 +155,78 @@ store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
 		// with its own replicas (the failed one is retired).
 		rv = ns_insert_once(ns, body, deadline, &id);
 	}
+	store__ns_insert_counted(ns, t0, rv, rv == BB_OK ? &id : NULL);
 	if (rv == BB_OK) {
-		store_metrics_add(ns->metrics, STORE_CTR_BYTES_INSERTED,
-		                  id.length);
 		*idp = id;
 	}
-done:
-	// One insert as the client sees it, the retry included.
-	store_metrics_op(ns->metrics, STORE_OP_PRIMARY_INSERT, rv == BB_OK);
-	if (ns_internal(rv)) {
-		store_metrics_add(ns->metrics,
-		                  STORE_CTR_INTERNAL_ERRORS_INSERT, 1);
-	}
-	store_metrics_observe(ns->metrics, STORE_HIST_INSERT,
-	                      bb_clock_mono_ns() - t0);
 	return rv;
+}
+
+// The outcome of a batched insert that a caller waits for.
+typedef struct ns_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	bool            done;
+	bb_err          rv;
+	store_id        id;
+} ns_wait;
+
+static void
+ns_wait_done(void *arg, bb_err rv, const store_id *id)
+{
+	ns_wait *w = arg;
+
+	(void) pthread_mutex_lock(&w->mu);
+	w->rv = rv;
+	if (rv == BB_OK) {
+		w->id = *id;
+	}
+	w->done = true;
+	(void) pthread_cond_signal(&w->cv);
+	(void) pthread_mutex_unlock(&w->mu);
+}
+
+void
+store_ns_insert_start(store_ns *ns, store_spool *body, store_insert_done done,
+                      void *arg)
+{
+	store_id id;
+	bb_err   rv;
+
+	if (store_spool_size(body) > UINT32_MAX) {
+		// The id stores the length in 32 bits.
+		store__ns_insert_counted(ns, bb_clock_mono_ns(), BB_ETOOBIG,
+		                         NULL);
+		done(arg, BB_ETOOBIG, NULL);
+		return;
+	}
+	if (ns->commit != NULL) {
+		store__commit_submit(ns, body, done, arg);
+		return;
+	}
+	rv = ns_insert_here(ns, body, &id);
+	done(arg, rv, rv == BB_OK ? &id : NULL);
+}
+
+bb_err
+store_ns_insert(store_ns *ns, store_spool *body, store_id *idp)
+{
+	ns_wait w = { .done = false };
+
+	(void) pthread_mutex_init(&w.mu, NULL);
+	(void) pthread_cond_init(&w.cv, NULL);
+	store_ns_insert_start(ns, body, ns_wait_done, &w);
+	(void) pthread_mutex_lock(&w.mu);
+	while (!w.done) {
+		(void) pthread_cond_wait(&w.cv, &w.mu);
+	}
+	(void) pthread_mutex_unlock(&w.mu);
+	(void) pthread_cond_destroy(&w.cv);
+	(void) pthread_mutex_destroy(&w.mu);
+	if (w.rv == BB_OK) {
+		*idp = w.id;
+	}
+	return w.rv;
 }
 
 void
@@ -296,6 +370,13 @@ store_ns_open(const bb_ns_conf *conf, const store_ns_env *env, store_ns **nsp,
 		              conf->name, conf->directory);
 		goto fail;
 	}
+	rv = store__commit_open(ns);
+	if (rv != BB_OK) {
+		(void) bb_why(rv, why, whylen,
+		              "namespace %s: cannot start its committers: %s",
+		              conf->name, bb_strerror(rv));
+		goto fail;
+	}
 	// Only now: a namespace that failed to open must not leave files in
 	// the lifecycle, and recovery has to see the directory before the
 	// lifecycle writes .gz copies into it.
@@ -330,9 +411,11 @@ store_ns_close(store_ns *ns)
 	if (ns == NULL) {
 		return;
 	}
-	// The beat workers hold file references and use ns: first.
+	// The beat workers hold file references and use ns: first.  The
+	// committers wait for primaries: after the pool closes.
 	store__repl_beats_close(ns);
 	store__pool_close(ns);
+	store__commit_close(ns);
 	store__fidmap_visit(&ns->map, ns_drop_empty, ns);
 	store__fidmap_fini(&ns->map); // drops the map's references
 	store_keyfmt_free(ns->keyfmt);

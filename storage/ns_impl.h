@@ -36,6 +36,9 @@ struct store_ns {
 	// owned, NULL until the first heart beat: the peers' beat workers
 	// (repl/beats.c)
 	struct store__beats *beats;
+	// owned, NULL when inserts are written on the caller's thread: the
+	// insert queue and its committers (commit.c)
+	struct store__commit *commit;
 
 	// The fid map: every open file, for reads; files are owned through
 	// it (fidmap.h).
@@ -63,6 +66,12 @@ struct store_ns {
 	_Atomic uint32_t upload_failures;
 	char             upload_why[256];
 };
+
+// store__ns_insert_counted counts one insert as the client sees it (its
+// retry included) that started at monotonic t0 and ended with rv; id
+// (NULL unless BB_OK) names its bytes.  Thread-safe.
+void store__ns_insert_counted(store_ns *ns, int64_t t0, bb_err rv,
+                              const store_id *id);
 
 // store__ns_upload_done notes the outcome of one upload of a file of ns:
 // ok, or failed with the reason why (copied).  Thread-safe.

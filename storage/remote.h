@@ -35,6 +35,7 @@ typedef struct store_call {
 	const void     *data;  // REPLICATE
 	size_t          len;   // REPLICATE: at most store_remotes.max_chunk
 	uint64_t        hash;  // REPLICATE: XXH3-64 of data
+	bool            sync; // REPLICATE: on stable storage before the answer
 } store_call;
 
 // What one peer answered.

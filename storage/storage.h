@@ -121,6 +121,19 @@ bb_err store_ns_insert(store_ns *ns, store_spool *body, store_id *id);
 
 #define STORE_INSERT_WAIT_NS (INT64_C(10) * 1000000000)
 
+// store_insert_done receives the outcome of an insert started with
+// store_ns_insert_start: rv as store_ns_insert's, and on BB_OK the id
+// (borrowed for the call).  It must not block: it runs on a storage thread
+// or, for an insert that ends at once, on the starting thread before
+// store_ns_insert_start returns.
+typedef void (*store_insert_done)(void *arg, bb_err rv, const store_id *id);
+
+// store_ns_insert_start is store_ns_insert without waiting: done(arg, ...)
+// is called exactly once with the outcome.  body is borrowed until then.
+// Thread-safe.
+void store_ns_insert_start(store_ns *ns, store_spool *body,
+                           store_insert_done done, void *arg);
+
 // store_ns_read finds id in the local files of ns.  On BB_OK *fdp is a new
 // descriptor for the file (the caller owns it and closes it) and *offp
 // the offset of the first byte; the file holds at least id->length bytes
@@ -180,20 +193,20 @@ bb_err store_ns_replica_check(store_ns *ns, const store_fid *fid, char *why,
 bb_err store_ns_replica_initialize(store_ns *ns, const store_fid *fid);
 
 // store_ns_replica_replicate appends data[0..len) at offset start of the
-// replica of fid, after checking that store_hash(data) == hash, and
-// restarts its orphan timer.  An exact duplicate of a range already
-// applied (same offset, same bytes, which are read back and compared)
-// answers BB_OK without writing: NNG may deliver a request twice.  On
-// BB_OK *offsetp is the replica's length.  Errors: BB_EACCES (see
-// store_ns_replica_check; and, for a replica of this node's own fid, data
-// is not what its primary holds at start); BB_ENOENT no such
+// replica of fid, after checking that store_hash(data) == hash, puts the
+// file on stable storage when sync is set, and restarts its orphan timer.  An
+// exact duplicate of a range already applied (same offset, same bytes, which
+// are read back and compared) answers BB_OK without writing: NNG may deliver a
+// request twice.  On BB_OK *offsetp is the replica's length.  Errors:
+// BB_EACCES (see store_ns_replica_check; and, for a replica of this node's own
+// fid, data is not what its primary holds at start); BB_ENOENT no such
 // replica; BB_ESTATE the replica takes no more writes (sealed, failed);
 // BB_ERANGE start is not the replica's length (a gap, or an overlap with
 // different bytes); BB_ECORRUPT the hash does not match (nothing kept);
 // file errors (the replica is truncated back and marked failed).
 bb_err store_ns_replica_replicate(store_ns *ns, const store_fid *fid,
                                   uint64_t start, const void *data, size_t len,
-                                  uint64_t hash, uint64_t *offsetp);
+                                  uint64_t hash, bool sync, uint64_t *offsetp);
 
 // store_ns_replica_heartbeat restarts the orphan timer of the replica of
 // fid.  BB_EACCES (store_ns_replica_check); BB_ENOENT unknown; BB_ESTATE

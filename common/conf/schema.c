@@ -168,6 +168,7 @@ static const bb__conf_key ns_keys[] = {
 	K("s3_part_size", SIZE, 0, bb_ns_conf, s3_part_size, 5242880,
 	  5368709120, "64mib"),
 	KP("compress", BOOL, bb_ns_conf, compress),
+	KP("fsync", BOOL, bb_ns_conf, fsync),
 	K("compress_level", INT, 0, bb_ns_conf, compress_level, -1, 9, NULL),
 	K("delay_delete", DUR, 0, bb_ns_conf, delay_delete_ns, 0, INT64_MAX,
 	  NULL),

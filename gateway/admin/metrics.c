@@ -298,6 +298,11 @@ gw__metrics_render(bb_buf *b, const char *prefix, bool draining,
 	metrics_ctr(&o, STORE_CTR_BYTES_INSERTED,
 	            "Bytes successfully inserted to this namespace.");
 	metrics_op(&o, STORE_OP_FILE_DELETION);
+	metrics_ctr(&o, STORE_CTR_INSERT_BATCHES,
+	            "Batches of inserts committed together (one replication "
+	            "round trip and, with fsync, one fdatasync each): "
+	            "primary_insert_successes / insert_batches is the mean "
+	            "batch.");
 	metrics_internal(&o);
 	metrics_seconds(&o, "oldest_queued_upload_seconds",
 	                "The amount of time the oldest file has been queued "
@@ -312,8 +317,8 @@ gw__metrics_render(bb_buf *b, const char *prefix, bool draining,
 	metrics_op(&o, STORE_OP_PRIMARY_OPEN);
 	metrics_op(&o, STORE_OP_PRIMARY_UPLOAD);
 	metrics_family(&o, "queued_inserts", "gauge",
-	               "The number of callers waiting in queue for a file to "
-	               "write to.");
+	               "The number of inserts waiting in queue for a file to "
+	               "write to (with group commit, for a committer).");
 	for (i = 0; i < n; i++) {
 		bb_buf_printf(b, "queued_inserts{");
 		metrics_label(&o, v[i].name);

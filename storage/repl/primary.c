@@ -19,7 +19,6 @@
 #include "storage/metrics.h"
 #include "storage/ns_impl.h"
 #include "storage/repl/repl.h"
-#include "storage/spool.h"
 
 // repl_check sums up the results of one call to n peers: the first error
 // (logged with the peer's reason) and whether any peer is draining.
@@ -125,43 +124,36 @@ store__repl_setup(store_ns *ns, store__file *f)
 }
 
 bb_err
-store__repl_send(store_ns *ns, store__file *f, store_spool *body,
-                 uint64_t start, bool *draining)
+store__repl_send_range(store_ns *ns, store__file *f, uint64_t start,
+                       uint64_t len, bool sync, bool *draining)
 {
 	store_call_result res[STORE_MAX_REPLICAS];
 	store_call        c   = { .kind = STORE_CALL_REPLICATE };
-	uint64_t          len = store_spool_size(body);
-	const uint8_t    *mem = store_spool_data(body);
-	uint8_t          *buf = NULL;
 	size_t            max = ns->remotes->max_chunk;
-	int64_t           t0  = bb_clock_mono_ns();
+	uint8_t          *buf;
+	int64_t           t0 = bb_clock_mono_ns();
 	int64_t           dt;
 	uint64_t          off;
 	size_t            n;
 	bb_err            rv = BB_OK;
 
-	if (mem == NULL && len > 0) {
-		// A body spooled to a file is read back from the primary,
-		// where it now is, one chunk at a time.
-		buf = malloc(max);
-		if (buf == NULL) {
-			return BB_ENOMEM;
-		}
+	// The bytes are read back from the primary, where they now are, one
+	// chunk at a time (from the page cache: they were just written).
+	buf = malloc(len < max ? (len > 0 ? (size_t) len : 1) : max);
+	if (buf == NULL) {
+		return BB_ENOMEM;
 	}
 	for (off = 0; off < len && rv == BB_OK; off += n) {
-		n = len - off < max ? (size_t) (len - off) : max;
-		if (mem != NULL) {
-			c.data = mem + off;
-		} else {
-			rv = store_io_read(f->fd, buf, n, start + off);
-			if (rv != BB_OK) {
-				break;
-			}
-			c.data = buf;
+		n  = len - off < max ? (size_t) (len - off) : max;
+		rv = store_io_read(f->fd, buf, n, start + off);
+		if (rv != BB_OK) {
+			break;
 		}
+		c.data  = buf;
 		c.start = start + off;
 		c.len   = n;
-		c.hash  = store_hash(c.data, n);
+		c.hash  = store_hash(buf, n);
+		c.sync  = sync && off + n == len; // once, after the last
 		repl_call(ns, f, &c, res);
 		rv = repl_check(ns, f, "replicate", res, f->nrepl, draining);
 	}

@@ -14,7 +14,6 @@
 
 #include "common/err.h"
 #include "storage/file.h"
-#include "storage/spool.h"
 #include "storage/storage.h"
 
 // store__repl_setup assigns the replicas of a new primary f (f->repl,
@@ -23,11 +22,14 @@
 // then.  BB_OK at once for a namespace without replicas.
 bb_err store__repl_setup(store_ns *ns, store__file *f);
 
-// store__repl_send copies the body just written at start of primary f to
-// every replica, in chunks.  *draining is set when a replica said it is
-// shutting down.  BB_EREMOTE if any replica failed.
-bb_err store__repl_send(store_ns *ns, store__file *f, store_spool *body,
-                        uint64_t start, bool *draining);
+// store__repl_send_range copies the len bytes just written at start of
+// primary f to every replica, in chunks of the peers' largest (so one call
+// carries a whole batch of small inserts); with sync, the replicas put
+// the file on stable storage before they answer the last.  *draining is
+// set when a replica said it is shutting down.  BB_EREMOTE if any
+// replica failed; BB_ENOMEM, or the error of reading the range back.
+bb_err store__repl_send_range(store_ns *ns, store__file *f, uint64_t start,
+                              uint64_t len, bool sync, bool *draining);
 
 // store__repl_heartbeats queues the heart beats of ns that are due at
 // monotonic now_ns, all of them, to the workers of their peers (beats.c)

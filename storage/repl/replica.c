@@ -231,6 +231,24 @@ replica_append(store_ns *ns, store__file *f, uint64_t start, const void *data,
 	return BB_OK;
 }
 
+// replica_sync puts f on stable storage.  On an error f fails: what the
+// kernel kept of its pages is unknown, so the primary must retire the
+// file (its own copy is the one archived).  f locked.
+static bb_err
+replica_sync(store_ns *ns, store__file *f)
+{
+	char   name[STORE_FID_STRLEN + 3];
+	bb_err rv = store__file_sync(ns, f);
+
+	if (rv != BB_OK) {
+		atomic_store(&f->state, STORE__FAILED);
+		bb_log_warn("namespace %s: replica %s failed: fdatasync: %s",
+		            ns->conf->name, store__file_name(f, name),
+		            bb_strerror(rv));
+	}
+	return rv;
+}
+
 // replica_compare answers BB_OK when data[0..len) equals the bytes at
 // start of file fd (of a replica: a resent Replicate already applied),
 // BB_ERANGE when they differ, BB_ESHORT when the file ends first.
@@ -298,7 +316,7 @@ replica_own_bytes(store_ns *ns, const store_fid *fid, uint64_t start,
 bb_err
 store_ns_replica_replicate(store_ns *ns, const store_fid *fid, uint64_t start,
                            const void *data, size_t len, uint64_t hash,
-                           uint64_t *offsetp)
+                           bool sync, uint64_t *offsetp)
 {
 	store__file *f = NULL;
 	uint64_t     length;
@@ -332,6 +350,9 @@ store_ns_replica_replicate(store_ns *ns, const store_fid *fid, uint64_t start,
 		rv = replica_compare(f->fd, start, data, len);
 	} else {
 		rv = BB_ERANGE; // a gap, or an overlap that runs past the end
+	}
+	if (rv == BB_OK && sync) {
+		rv = replica_sync(ns, f);
 	}
 	if (rv == BB_OK) {
 		replica_heard(f);

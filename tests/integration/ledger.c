@@ -282,7 +282,7 @@ bbt_ledger_start(const bbt_ledger_load *load)
 	assert_true(load->threads > 0 &&
 	            load->threads <= BBT_LEDGER_MAX_THREADS);
 	assert_true(load->nurls > 0 && load->nurls <= BBT_LEDGER_MAX_URLS);
-	assert_true(load->min_len > 0 && load->min_len <= load->max_len);
+	assert_true(load->max_len > 0 && load->min_len <= load->max_len);
 	// libcurl's global set-up is not thread-safe: before the threads.
 	assert_int_equal(curl_global_init(CURL_GLOBAL_ALL), CURLE_OK);
 	l->load = *load;

@@ -22,9 +22,9 @@ typedef struct bbt_ledger bbt_ledger;
 // What to load: node base URLs ("http://127.0.0.1:PORT", copied) taken
 // round robin, one namespace, threads inserters, at most max_acked
 // acknowledged inserts (a few more may complete: each thread checks
-// before it sends) and at most max_ms; bodies of min_len..max_len bytes;
-// each thread pauses pause_ms after each insert, so that a load of a few
-// hundred inserts spans a fault of seconds.
+// before it sends) and at most max_ms; bodies of min_len..max_len bytes (0
+// allowed; max_len > 0); each thread pauses pause_ms after each insert, so
+// that a load of a few hundred inserts spans a fault of seconds.
 typedef struct bbt_ledger_load {
 	const char *urls[BBT_LEDGER_MAX_URLS];
 	int         nurls;

@@ -582,10 +582,11 @@ test_pool_read_any(void **state)
 	id.start  = 0;
 	id.length = sizeof(data);
 	assert_int_equal(store_ns_replica_initialize(ns, &id.fid), BB_OK);
-	assert_int_equal(store_ns_replica_replicate(
-	                     ns, &id.fid, 0, data, sizeof(data),
-	                     store_hash(data, sizeof(data)), &other.start),
-	                 BB_OK);
+	assert_int_equal(
+	    store_ns_replica_replicate(ns, &id.fid, 0, data, sizeof(data),
+	                               store_hash(data, sizeof(data)), false,
+	                               &other.start),
+	    BB_OK);
 	memset(got, 0, sizeof(got));
 	assert_int_equal(rpc_pool_read_any(fx->pool, PRIMARY, "test", &id, got,
 	                                   sizeof(got), &m),

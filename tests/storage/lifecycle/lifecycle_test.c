@@ -735,7 +735,7 @@ test_sealed_replica_told_to_go(void **state)
 	assert_int_equal(store_ns_replica_initialize(lf->fx.ns, &fid), BB_OK);
 	assert_int_equal(
 	    store_ns_replica_replicate(lf->fx.ns, &fid, 0, data, 4000,
-	                               store_hash(data, 4000), &len),
+	                               store_hash(data, 4000), false, &len),
 	    BB_OK);
 	// Orphaned: sealed and queued for upload, which keeps failing.
 	store_ns_tick(lf->fx.ns, bb_clock_mono_ns() + 2 * BB_NS_PER_SEC);

@@ -109,7 +109,7 @@ repl(store_ns *ns, const store_fid *fid, uint64_t start, const void *data,
 	bb_err   rv;
 
 	rv = store_ns_replica_replicate(ns, fid, start, data, len,
-	                                store_hash(data, len), &off);
+	                                store_hash(data, len), false, &off);
 	if (offp != NULL) {
 		*offp = off;
 	}
@@ -306,7 +306,7 @@ test_rejected(void **state)
 		}
 		rv = store_ns_replica_replicate(
 		    fx->ns, &fid, c->start, buf, c->len,
-		    store_hash(buf, c->len) ^ c->hash_xor, &off);
+		    store_hash(buf, c->len) ^ c->hash_xor, false, &off);
 		if (rv != c->want) {
 			fail_msg("%s: got %s, want %s", c->what,
 			         bb_err_name(rv), bb_err_name(c->want));
@@ -481,7 +481,7 @@ self_call(void *ctx, const uint32_t *ids, size_t n, const store_call *c,
 		case STORE_CALL_REPLICATE:
 			res[i].err = store_ns_replica_replicate(
 			    fx->ns, &c->fid, c->start, c->data, c->len,
-			    c->hash, &off);
+			    c->hash, false, &off);
 			break;
 		case STORE_CALL_HEARTBEAT:
 			res[i].err =
