@@ -200,15 +200,56 @@ load_start(hung_fix *fx, const char *ns, int threads, int pause_ms)
 	return bbt_ledger_start(&load);
 }
 
-// sleep_until sleeps until the monotonic time t (ms).
+// The acknowledgements of a ledger every SLOT_MS from t0, for the log:
+// where in the hang the inserts stalled, if they did.
+#define SLOT_MS 500
+#define NSLOTS  64
+
+typedef struct {
+	bbt_ledger *l;
+	int64_t     t0;
+	size_t      acked[NSLOTS];
+	int         n; // slots filled
+} timeline;
+
+// sleep_until sleeps until the monotonic time t (ms), filling the slots
+// of tl that pass meanwhile.
 static void
-sleep_until(int64_t t)
+sleep_until(timeline *tl, int64_t t)
 {
 	int64_t now;
 
 	while ((now = bbt_now_ms()) < t) {
-		bbt_sleep_ms((int) (t - now < 50 ? t - now : 50));
+		while (tl->n < NSLOTS && now >= tl->t0 + tl->n * SLOT_MS) {
+			tl->acked[tl->n++] = bbt_ledger_acked(tl->l);
+		}
+		bbt_sleep_ms((int) (t - now < 20 ? t - now : 20));
 	}
+}
+
+// timeline_print prints the acknowledgements per slot of tl, a "|"
+// before the slots that begin at or after each of the times marks[0..n).
+static void
+timeline_print(const char *what, const timeline *tl, const int64_t *marks,
+               int nmarks)
+{
+	char   buf[1024];
+	size_t off = 0;
+	int    m   = 0;
+	int    k;
+
+	buf[0] = '\0';
+	for (k = 1; k < tl->n && off < sizeof(buf) - 16; k++) {
+		while (m < nmarks && tl->t0 + k * SLOT_MS > marks[m]) {
+			off += (size_t) snprintf(buf + off, sizeof(buf) - off,
+			                         " |");
+			m++;
+		}
+		off += (size_t) snprintf(buf + off, sizeof(buf) - off, " %zu",
+		                         tl->acked[k] - tl->acked[k - 1]);
+	}
+	print_message("[hung] %s acknowledged per %d ms:%s\n", what, SLOT_MS,
+	              buf);
 }
 
 // What the nodes' logs say.
@@ -376,6 +417,7 @@ test_hung_peer(void **state)
 	bbt_ledger_stats st1;
 	bbt_ledger_stats st2;
 	log_scan         ls;
+	timeline         tl = { 0 };
 	size_t           a0, a1, d0, d1, two_stop, two_cont, two_after;
 	int64_t          t_before, t_stop, t_d0, t_d1, t_cont, t_again;
 	int64_t          t_read;
@@ -403,29 +445,34 @@ test_hung_peer(void **state)
 	bbt_sleep_ms(1000);
 
 	t_before = bbt_now_ms();
+	tl.l     = one;
+	tl.t0    = t_before;
 	a0       = bbt_ledger_acked(one);
-	sleep_until(t_before + WINDOW_MS);
+	sleep_until(&tl, t_before + WINDOW_MS);
 	a1       = bbt_ledger_acked(one);
 	two_stop = bbt_ledger_acked(two);
 	assert_int_equal(kill(fx->nodes[2].pid, SIGSTOP), 0);
 	t_stop = bbt_now_ms();
 	bbt_ledger_mark(one);
 
-	sleep_until(t_stop + NOTICE_MS);
+	sleep_until(&tl, t_stop + NOTICE_MS);
 	t_d0 = bbt_now_ms();
 	d0   = bbt_ledger_acked(one);
-	sleep_until(t_stop + NOTICE_MS + WINDOW_MS);
+	sleep_until(&tl, t_stop + NOTICE_MS + WINDOW_MS);
 	t_d1 = bbt_now_ms();
 	d1   = bbt_ledger_acked(one);
-	sleep_until(t_stop + HANG_MS);
+	sleep_until(&tl, t_stop + HANG_MS);
 	two_cont = bbt_ledger_acked(two);
 	assert_int_equal(kill(fx->nodes[2].pid, SIGCONT), 0);
 	t_cont = bbt_now_ms();
 
 	// Node 3 answers probes again: "two" can be placed again.
-	two_after = bbt_ledger_wait_acked(two, two_cont + 5, 15000);
-	t_again   = bbt_now_ms();
-	bbt_sleep_ms(1000);
+	while ((two_after = bbt_ledger_acked(two)) < two_cont + 5 &&
+	       bbt_now_ms() < t_cont + 15000) {
+		sleep_until(&tl, bbt_now_ms() + 10);
+	}
+	t_again = bbt_now_ms();
+	sleep_until(&tl, t_again + 1000);
 	bbt_ledger_stop(one, &st1);
 	bbt_ledger_stop(two, &st2);
 
@@ -458,6 +505,12 @@ test_hung_peer(void **state)
 	              two_cont - two_stop, two_after - two_cont,
 	              (long long) (t_again - t_cont), st2.refused,
 	              st2.refused_503, st1.refused, st1.refused_503);
+	{
+		int64_t marks[2] = { t_stop, t_cont };
+
+		timeline_print("replicas=1 (| SIGSTOP, | SIGCONT)", &tl, marks,
+		               2);
+	}
 	scan_logs(fx, &ls);
 	print_message("[hung] orphans %d, uploads %d, double uploads %d%s%s"
 	              "%s\n",
