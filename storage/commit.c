@@ -247,11 +247,11 @@ commit_batch(store_ns *ns, store__file *f, commit_ins *l)
 		}
 		store_metrics_add(ns->metrics, STORE_CTR_INSERT_BATCHES, 1);
 	}
+	id.fid = f->fid; // f is another committer's once given back
 	store__pool_release(ns, f, broken, draining);
 	for (; l != NULL; l = next) {
 		next = l->next;
 		if (rv == BB_OK) {
-			id.fid    = f->fid;
 			id.start  = l->start;
 			id.length = (uint32_t) store_spool_size(l->body);
 			commit_end(ns, l, BB_OK, &id);
