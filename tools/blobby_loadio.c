@@ -22,17 +22,23 @@
 #define LD_TIMEOUT_MS        60000 // per request, unless --timeout
 #define LD_POLL_MS           50
 #define LD_ANSWER_MAX        64 // bytes of an insert's answer kept
+// Bodies up to this size are made before the request and handed to curl
+// whole: it sends them with the head in one write (as wrk does), where a
+// read callback costs a second packet and a second wake-up of the node.
+#define LD_SMALL_MAX 65536
 
 // One request slot.
 typedef struct ld_req {
-	CURL         *h;  // owned
-	XXH3_state_t *xs; // owned
-	int           op; // 0 insert, 1 read
+	CURL         *h;     // owned
+	XXH3_state_t *xs;    // owned
+	char         *small; // owned: LD_SMALL_MAX bytes, made on first use
+	bool          whole; // the body is in small
+	int           op;    // 0 insert, 1 read
 	int           url;
 	uint64_t      key;  // the seed of an insert's bytes
 	uint64_t      len;  // body bytes to send, or expected
 	uint64_t      pos;  // bytes sent or received
-	uint64_t      hash; // a read's expected hash
+	uint64_t      hash; // a read's expected hash, a whole body's hash
 	bool          too_long;
 	int64_t       t0;
 	char          target[1024];
@@ -70,19 +76,18 @@ ld_rand(ld_run *r)
 static void
 ld_gen(uint64_t key, uint64_t pos, char *buf, size_t n)
 {
-	uint64_t w = 0;
+	uint64_t w;
 	uint64_t p;
-	size_t   i;
+	size_t   i = 0;
+	int      k;
 
-	for (i = 0; i < n; i++) {
+	while (i < n) {
 		p = pos + i;
-		if (i == 0 || p % 8 == 0) {
-			w = ld_mix64(key ^
-			             (p / 8 * UINT64_C(0x2545f4914f6cdd1d)));
-			w >>= 8 * (p % 8);
+		w = ld_mix64(key ^ (p / 8 * UINT64_C(0x2545f4914f6cdd1d)));
+		// Byte k of a word is (w >> 8k): the same on any machine.
+		for (k = (int) (p % 8); k < 8 && i < n; k++) {
+			buf[i++] = (char) ((w >> (8 * k)) & 0xff);
 		}
-		buf[i] = (char) (w & 0xff);
-		w >>= 8;
 	}
 }
 
@@ -182,12 +187,17 @@ ld_setup(ld_run *r, ld_req *q, struct curl_slist *hdrs)
 	LD_SET(CURLOPT_PRIVATE, q);
 	if (q->op == 0) {
 		LD_SET(CURLOPT_POST, 1L);
-		LD_SET(CURLOPT_READFUNCTION, ld_read_cb);
-		LD_SET(CURLOPT_READDATA, q);
-		LD_SET(CURLOPT_SEEKFUNCTION, ld_seek_cb);
-		LD_SET(CURLOPT_SEEKDATA, q);
 		LD_SET(CURLOPT_HTTPHEADER, hdrs);
 		LD_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) q->len);
+		if (q->whole) {
+			// Borrowed: q->small lives until the request is done.
+			LD_SET(CURLOPT_POSTFIELDS, q->small);
+		} else {
+			LD_SET(CURLOPT_READFUNCTION, ld_read_cb);
+			LD_SET(CURLOPT_READDATA, q);
+			LD_SET(CURLOPT_SEEKFUNCTION, ld_seek_cb);
+			LD_SET(CURLOPT_SEEKDATA, q);
+		}
 	}
 #undef LD_SET
 	return rc;
@@ -233,6 +243,7 @@ ld_prepare(ld_run *r, ld_phase ph, ld_req *q, uint64_t *next)
 	}
 	q->pos        = 0;
 	q->too_long   = false;
+	q->whole      = false;
 	q->answer_len = 0;
 	(void) XXH3_64bits_reset(q->xs);
 	if (read) {
@@ -262,6 +273,19 @@ ld_prepare(ld_run *r, ld_phase ph, ld_req *q, uint64_t *next)
 		q->len += ld_rand(r) % (r->size_max - r->size_min + 1);
 	}
 	r->seq++;
+	q->whole = q->len <= LD_SMALL_MAX;
+	if (q->whole) {
+		if (q->small == NULL) {
+			q->small = malloc(LD_SMALL_MAX);
+		}
+		if (q->small == NULL) {
+			q->whole = false; // stream it after all
+		} else {
+			ld_gen(q->key, 0, q->small, (size_t) q->len);
+			q->hash = XXH3_64bits(q->small, (size_t) q->len);
+			q->pos  = q->len;
+		}
+	}
 	base = ld_base(r, q->url, &blen);
 	(void) snprintf(q->target, sizeof(q->target), "%.*s/%s", (int) blen,
 	                base, r->ns);
@@ -307,7 +331,9 @@ ld_done(ld_run *r, ld_phase ph, ld_req *q, CURLcode rc, ld_stats *st)
 		    id.length == q->len && q->pos == q->len;
 		if (!ok) {
 			st->bad_answer++;
-		} else if (!ld__blob_add(r, &id, XXH3_64bits_digest(q->xs),
+		} else if (!ld__blob_add(r, &id,
+		                         q->whole ? q->hash
+		                                  : XXH3_64bits_digest(q->xs),
 		                         q->url)) {
 			ok = false;
 			st->bad_answer++; // out of memory: not tracked
@@ -499,6 +525,7 @@ done:
 		}
 		curl_easy_cleanup(slots[i].h);
 		XXH3_freeState(slots[i].xs);
+		free(slots[i].small);
 	}
 	free(slots);
 	(void) curl_multi_cleanup(m);

@@ -3,9 +3,10 @@
 //
 // tests/integration/load_test.c -- "blobby load" ($BLOBBY) against one
 // real blobbyd: inserts verified byte for byte with figures that add up
-// in valid JSON, read and mix runs, a ledger whose hashes are the blobs'
-// own, a verify-only run that catches a byte flipped on disk and a blob
-// that is missing, unreachable nodes and bad options.
+// in valid JSON (bodies made whole and streamed), read and mix runs, a ledger
+// whose hashes are the blobs' own, a verify-only run that catches a byte
+// flipped on disk and a blob that is missing, unreachable nodes and bad
+// options.
 #define _XOPEN_SOURCE 700
 #include "tests/integration/cli_fixture.h"
 
@@ -99,6 +100,16 @@ test_insert_verify(void **state)
 	assert_true(num(r.out, "\"verify\"", "failed") == 0);
 	res_free(&r);
 
+	// Bodies above 64 KiB are made while they are sent.
+	assert_int_equal(run(&r, "load", "--url", node.url, "--ns", "test",
+	                     "--count", "8", "--size", "100KiB-1MiB",
+	                     "--verify", "--json", NULL),
+	                 0);
+	assert_true(num(r.out, NULL, "ok") == 8);
+	assert_true(num(r.out, NULL, "bytes") > 8.0 * 100 * 1024);
+	assert_true(num(r.out, "\"verify\"", "intact") == 8);
+	res_free(&r);
+
 	// The text report has the same parts.
 	assert_int_equal(run(&r, "load", "--url", node.url, "--url", node.url,
 	                     "--ns", "test", "--count", "20", "--size", "1k",
@@ -135,14 +146,17 @@ test_read_and_mix(void **state)
 
 	assert_int_equal(run(&r, "load", "--url", node.url, "--ns", "test",
 	                     "--op", "mix", "--read-ratio", "0.5", "--count",
-	                     "300", "--duration", "30s", "-c", "4", "--json",
-	                     NULL),
+	                     "300", "--duration", "30s", "-c", "4",
+	                     "--verify-url", node.url, "--json", NULL),
 	                 0);
 	json_valid(r.out);
 	assert_true(num(r.out, NULL, "ok") == 300);
 	assert_true(num(r.out, NULL, "reads") > 30);
 	assert_true(num(r.out, NULL, "inserts") > 30);
-	assert_null(strstr(r.out, "\"verify\""));
+	assert_true(num(r.out, "\"verify\"", "checked") ==
+	            num(r.out, NULL, "inserts"));
+	assert_true(num(r.out, "\"verify\"", "intact") ==
+	            num(r.out, NULL, "inserts"));
 	res_free(&r);
 
 	// A duration bounds a run without --count.
