@@ -164,6 +164,7 @@ ld_opt(ld_run *r, cli_opts *o, int c, const char *a)
 	uint64_t v = 0;
 	int64_t  d = 0;
 	double   t;
+	char    *end = NULL;
 
 	switch (c) {
 	case LD_OPT_URL:
@@ -237,8 +238,8 @@ ld_opt(ld_run *r, cli_opts *o, int c, const char *a)
 		r->json = true;
 		return -1;
 	case LD_OPT_TIMEOUT:
-		t = strtod(a, NULL);
-		if (!(t > 0) || t > 1e7) {
+		t = strtod(a, &end);
+		if (end == a || *end != '\0' || !(t > 0) || t > 1e7) {
 			return ld_bad("--timeout", a, "seconds above 0");
 		}
 		o->timeout_ms = (long) (t * 1000.0 + 0.5);
@@ -304,11 +305,18 @@ ld_check(ld_run *r, const cli_opts *o)
 		r->urls[r->nurls++] = o->url;
 	}
 	for (i = 0; i < r->nurls; i++) {
+		if (strlen(r->urls[i]) > LD_URL_MAX) {
+			cli__err("--url %.40s...: longer than %d characters",
+			         r->urls[i], LD_URL_MAX);
+			return EX_USAGE;
+		}
 		if (!cli__url_check(r->urls[i])) {
 			return EX_USAGE;
 		}
 	}
-	if (r->verify_url != NULL && !cli__url_check(r->verify_url)) {
+	if (r->verify_url != NULL &&
+	    (strlen(r->verify_url) > LD_URL_MAX ||
+	     !cli__url_check(r->verify_url))) {
 		return EX_USAGE;
 	}
 	if (r->ns == NULL) {
@@ -328,6 +336,12 @@ ld_check(ld_run *r, const cli_opts *o)
 	}
 	if (r->warmup == UINT64_MAX) {
 		r->warmup = r->op == LD_OP_READ ? LD_DEFAULT_WARMUP : 0;
+	}
+	if (r->warmup == 0 && r->op == LD_OP_READ &&
+	    r->verify_ledger == NULL) {
+		cli__err("load: --op read reads blobs of the warm-up: "
+		         "--warmup must be above 0");
+		return EX_USAGE;
 	}
 	if (r->seed == 0) {
 		r->seed = (uint64_t) bb_clock_wall_ns();

@@ -17,6 +17,7 @@
 #include "tools/blobby.h"
 
 #define LD_MAX_URLS     16
+#define LD_URL_MAX      900 // characters of a node's URL
 #define LD_CONC_MAX     1024
 #define LD_TRACK_MAX    (UINT64_C(1) << 22) // blobs kept for reads/verify
 #define LD_STATUS_MAX   600                 // HTTP statuses counted
