@@ -78,6 +78,21 @@ commit_fail_all(store_ns *ns, commit_ins *l, bb_err rv)
 	}
 }
 
+// commit_pop moves the head of the queue to the end of the list whose
+// last link is *tailp.  c->mu held, queue not empty.
+static void
+commit_pop(store_ns *ns, struct store__commit *c, commit_ins ***tailp)
+{
+	**tailp = c->head;
+	c->head = c->head->next;
+	if (c->head == NULL) {
+		c->tail = NULL;
+	}
+	*tailp  = &(**tailp)->next;
+	**tailp = NULL;
+	store_metrics_queued(ns->metrics, -1);
+}
+
 // commit_take moves the inserts at the head of the queue that fit one
 // batch on a primary of committed bytes into a list.  c->mu held.
 static commit_ins *
@@ -97,15 +112,22 @@ commit_take(store_ns *ns, struct store__commit *c, uint64_t committed)
 		     committed + size >= ns->conf->upload_file_size)) {
 			break;
 		}
-		*tail   = c->head;
-		c->head = c->head->next;
-		tail    = &(*tail)->next;
-		*tail   = NULL;
+		commit_pop(ns, c, &tail);
 		size += n;
-		store_metrics_queued(ns->metrics, -1);
 	}
-	if (c->head == NULL) {
-		c->tail = NULL;
+	return l;
+}
+
+// commit_take_expired moves the inserts at the head of the queue whose
+// wait for a primary ended by now into a list.  c->mu held.
+static commit_ins *
+commit_take_expired(store_ns *ns, struct store__commit *c, int64_t now)
+{
+	commit_ins  *l    = NULL;
+	commit_ins **tail = &l;
+
+	while (c->head != NULL && c->head->deadline <= now) {
+		commit_pop(ns, c, &tail);
 	}
 	return l;
 }
@@ -225,11 +247,11 @@ commit_batch(store_ns *ns, store__file *f, commit_ins *l)
 		}
 		store_metrics_add(ns->metrics, STORE_CTR_INSERT_BATCHES, 1);
 	}
+	id.fid = f->fid; // f is another committer's once given back
 	store__pool_release(ns, f, broken, draining);
 	for (; l != NULL; l = next) {
 		next = l->next;
 		if (rv == BB_OK) {
-			id.fid    = f->fid;
 			id.start  = l->start;
 			id.length = (uint32_t) store_spool_size(l->body);
 			commit_end(ns, l, BB_OK, &id);
@@ -274,12 +296,17 @@ commit_round(store_ns *ns, struct store__commit *c)
 	store_metrics_add(ns->metrics, STORE_CTR_TIME_QUEUE_NS,
 	                  (uint64_t) (bb_clock_mono_ns() - now));
 	(void) pthread_mutex_lock(&c->mu);
-	l = commit_take(ns, c, rv == BB_OK ? atomic_load(&f->committed) : 0);
+	if (rv == BB_EBUSY) {
+		l = commit_take_expired(ns, c, bb_clock_mono_ns());
+	} else {
+		l = commit_take(ns, c,
+		                rv == BB_OK ? atomic_load(&f->committed) : 0);
+	}
 	(void) pthread_mutex_unlock(&c->mu);
 	if (rv != BB_OK) {
-		// What the inserts would each have met (no peers, closing,
-		// no primary free in time).  The rest of the queue tries
-		// again.
+		// What the inserts would each have met (no primary free in
+		// their time, no peers, closing).  The rest of the queue
+		// tries again.
 		commit_fail_all(ns, l, rv);
 		return true;
 	}
@@ -345,7 +372,6 @@ store__commit_close(store_ns *ns)
 {
 	struct store__commit *c = ns->commit;
 	commit_ins           *l;
-	commit_ins           *next;
 	uint32_t              i;
 
 	if (c == NULL) {
@@ -360,14 +386,8 @@ store__commit_close(store_ns *ns)
 	for (i = 0; i < c->nthreads; i++) {
 		(void) pthread_join(c->threads[i], NULL);
 	}
-	l       = c->head;
-	c->head = NULL;
-	c->tail = NULL;
-	for (; l != NULL; l = next) {
-		next = l->next;
-		store_metrics_queued(ns->metrics, -1);
-		commit_end(ns, l, BB_ESHUTDOWN, NULL);
-	}
+	l = commit_take_expired(ns, c, INT64_MAX); // all of them
+	commit_fail_all(ns, l, BB_ESHUTDOWN);
 	(void) pthread_cond_destroy(&c->cv);
 	(void) pthread_mutex_destroy(&c->mu);
 	free(c->threads);

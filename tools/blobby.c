@@ -46,6 +46,7 @@ typedef struct cli_cmd {
 	int         max_args;
 	bool        output_ok; // accepts -o FILE
 	bool        json_ok;   // accepts --json
+	bool        own_opts;  // parses the options after its name itself
 	int (*run)(const cli_opts *o, int argc, char **argv);
 	const char *synopsis; // what follows "blobby [OPTIONS] "
 	const char *summary;  // one line for the list of commands
@@ -53,7 +54,7 @@ typedef struct cli_cmd {
 } cli_cmd;
 
 static const cli_cmd cli_cmds[] = {
-	{ "put", 1, 2, false, false, cli__cmd_put, "put NS [FILE]",
+	{ "put", 1, 2, false, false, false, cli__cmd_put, "put NS [FILE]",
 	  "store FILE or standard input, print the ID",
 	  "Store FILE (standard input if FILE is missing or \"-\")\n"
 	  "as one blob in namespace NS and print its ID and a\n"
@@ -61,38 +62,65 @@ static const cli_cmd cli_cmds[] = {
 	  "anything else chunked; nothing is read whole into\n"
 	  "memory.  The ID's length is checked against the bytes\n"
 	  "sent.\n" },
-	{ "get", 2, 2, true, false, cli__cmd_get, "get NS ID [-o FILE]",
+	{ "get", 2, 2, true, false, false, cli__cmd_get, "get NS ID [-o FILE]",
 	  "write a blob to standard output or FILE",
 	  "Write the blob to standard output, or with -o FILE\n"
 	  "(--output) to a temporary file beside FILE that is\n"
 	  "renamed to FILE once every byte arrived: a failed get\n"
 	  "never leaves a partial FILE.  The byte count is checked\n"
 	  "against the ID's length and the Content-Length.\n" },
-	{ "head", 2, 2, false, false, cli__cmd_head, "head NS ID",
+	{ "head", 2, 2, false, false, false, cli__cmd_head, "head NS ID",
 	  "print a blob's length",
 	  "Ask the node for the blob without its bytes; print\n"
 	  "\"length: N\" and \"status: 200 OK\".\n" },
-	{ "id", 1, 1, false, false, cli__cmd_id, "id ID",
+	{ "id", 1, 1, false, false, false, cli__cmd_id, "id ID",
 	  "decode an ID (offline)",
 	  "Decode ID without asking any node: its file id, the\n"
 	  "file's creation time (UTC), counter and machine id, the\n"
 	  "start offset and length, and the name of its data file.\n"
 	  "An invalid ID exits with 65.\n" },
-	{ "status", 0, 0, false, true, cli__cmd_status, "status [--json]",
-	  "print the node's status",
+	{ "status", 0, 0, false, true, false, cli__cmd_status,
+	  "status [--json]", "print the node's status",
 	  "Print the node's status page (GET /_status, or\n"
 	  "GET /_status?format=json with --json).\n" },
-	{ "health", 0, 0, false, false, cli__cmd_health, "health",
+	{ "health", 0, 0, false, false, false, cli__cmd_health, "health",
 	  "print the node's health; exit 0 if healthy",
 	  "Print the node's health report (GET /_health); exit 0\n"
 	  "if it answers 200, 1 otherwise (69 when unavailable).\n" },
-	{ "shutdown", 0, 1, false, false, cli__cmd_shutdown,
+	{ "shutdown", 0, 1, false, false, false, cli__cmd_shutdown,
 	  "shutdown [start|stop|status]",
 	  "enter, leave or query shutdown mode",
 	  "start: the node enters shutdown mode (refuses inserts,\n"
 	  "reports unhealthy); stop: it leaves it; status (the\n"
 	  "default): ask.  Prints the node's answer\n"
 	  "(GET /_shutdown/start, /stop or /status).\n" },
+	{ "load", 0, 0, false, false, true, cli__cmd_load,
+	  "load --ns NS [LOAD OPTIONS]",
+	  "load nodes with inserts or reads, and verify",
+	  "Keep --concurrency N requests in flight (libcurl multi,\n"
+	  "one thread) against the nodes, then print ops/s, MB/s,\n"
+	  "errors by status and latency percentiles.\n"
+	  "  --url URL          a node; repeat for several (round robin)\n"
+	  "  --ns NS            the namespace (required)\n"
+	  "  --op OP            insert (default), read, or mix\n"
+	  "  --read-ratio F     share of reads in mix (default 0.5)\n"
+	  "  --concurrency N    requests in flight (default 8, max 1024)\n"
+	  "  --size N|MIN-MAX   blob size (default 1kib; 1k is 1000)\n"
+	  "  --duration D       stop starting requests after D (10s)\n"
+	  "  --count N          or after N requests (the first wins)\n"
+	  "  --warmup N         inserts before the load, for reads to\n"
+	  "                     find (default 1000 for read, else 0)\n"
+	  "  --verify           read back every acknowledged blob and\n"
+	  "                     compare its XXH3-64 hash\n"
+	  "  --verify-url URL   ... from this node (implies --verify)\n"
+	  "  --ledger FILE      write \"ID LENGTH XXH3-HEX\" per ack\n"
+	  "  --verify-ledger FILE  only read back FILE's blobs\n"
+	  "  --json             one JSON object on standard output\n"
+	  "  --seed N           of the blob contents and the choices\n"
+	  "Reads in read and mix read blobs of the same run; every\n"
+	  "read is compared.  Exit 0 when done, 65 if a blob read\n"
+	  "back differs or is missing, 1 if every request failed or\n"
+	  "a verification read failed, 69 if no node answered.\n" },
 };
 
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
@@ -334,6 +362,23 @@ cli_run(const cli_cmd *cmd, cli_opts *o, int argc, char **argv)
 	return rc;
 }
 
+// cli_own_opts runs a command that parses its own options (argv[0] is
+// its name), after a look for --help among them.
+static int
+cli_own_opts(const cli_cmd *cmd, cli_opts *o, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			cli_help_cmd(cmd, stdout);
+			return CLI_EXIT_OK;
+		}
+	}
+	return cli_run(cmd, o, argc, argv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -365,6 +410,9 @@ main(int argc, char **argv)
 		cli__err("unknown command '%s'", sub[0]);
 		(void) fputs("Try 'blobby --help'.\n", stderr);
 		return EX_USAGE;
+	}
+	if (cmd->own_opts) {
+		return cli_own_opts(cmd, &o, nsub, sub);
 	}
 	rc = cli_parse(&o, nsub, sub, false, &seen_output, &seen_json);
 	if (rc >= 0) {

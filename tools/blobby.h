@@ -77,6 +77,11 @@ void cli__bar_start(cli_bar *bar);
 // once the transfer passes 1 MiB, at most ten times a second.
 void cli__bar_update(cli_bar *bar, int64_t total, int64_t done);
 
+// cli__bar_text shows text (one line, no newline) in place of the last
+// line drawn, at most ten times a second; text longer than 150
+// characters is not drawn.
+void cli__bar_text(cli_bar *bar, const char *text);
+
 // cli__bar_erase blanks the bar if one is on screen.
 void cli__bar_erase(cli_bar *bar);
 
@@ -106,6 +111,11 @@ void cli__http_fini(void);
 // parse, else prints why and returns false.
 bool cli__url_check(const char *url);
 
+// cli__ns_ok checks a namespace name as the node does: letters, digits,
+// '_' and '-', not starting with '_' (anything else could change the
+// request's path); prints why and returns false if it is not one.
+bool cli__ns_ok(const char *ns);
+
 // cli__err prints "blobby: " and the formatted message on standard error.
 void cli__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -119,5 +129,9 @@ int cli__cmd_id(const cli_opts *o, int argc, char **argv);
 int cli__cmd_status(const cli_opts *o, int argc, char **argv);
 int cli__cmd_health(const cli_opts *o, int argc, char **argv);
 int cli__cmd_shutdown(const cli_opts *o, int argc, char **argv);
+
+// cli__cmd_load parses its own options: argv is the command name and
+// everything after it (blobby_load.c).
+int cli__cmd_load(const cli_opts *o, int argc, char **argv);
 
 #endif // TOOLS_BLOBBY_H

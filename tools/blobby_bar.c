@@ -3,7 +3,8 @@
 //
 // tools/blobby_bar.c -- the progress bar of the blobby client: one line
 // on standard error, drawn for transfers above 1 MiB at most ten times a
-// second, and blanked at the end.  Whether to draw at all (a terminal,
+// second, and blanked at the end; or a line of text (blobby load's
+// progress).  Whether to draw at all (a terminal,
 // no --quiet) is decided by the caller.
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #define CLI_BAR_MIN_BYTES   (INT64_C(1) << 20)   // no bar up to 1 MiB
 #define CLI_BAR_INTERVAL_NS (100 * BB_NS_PER_MS) // at most 10 redraws/s
 #define CLI_BAR_CELLS       24
+#define CLI_BAR_LINE        160 // bytes of a line drawn
 
 void
 cli__bar_start(cli_bar *c)
@@ -37,10 +39,27 @@ cli_size(char *buf, size_t len, int64_t v)
 	}
 }
 
+// cli_bar_put shows line (w characters, starting with '\r') in place of
+// the last one, blanking what a longer last one left.
+static void
+cli_bar_put(cli_bar *c, char *line, int w, int64_t now)
+{
+	if (w < 0 || (size_t) w >= CLI_BAR_LINE) {
+		return;
+	}
+	while (w - 1 < c->width && (size_t) w < CLI_BAR_LINE - 1) {
+		line[w++] = ' ';
+	}
+	line[w] = '\0';
+	(void) fputs(line, stderr);
+	c->width   = w - 1;
+	c->last_ns = now;
+}
+
 static void
 cli_bar_draw(cli_bar *c, int64_t total, int64_t done, int64_t now)
 {
-	char    line[160];
+	char    line[CLI_BAR_LINE];
 	char    cells[CLI_BAR_CELLS + 1];
 	char    sdone[32];
 	char    stotal[32];
@@ -67,17 +86,7 @@ cli_bar_draw(cli_bar *c, int64_t total, int64_t done, int64_t now)
 	} else {
 		w = snprintf(line, sizeof(line), "\r%s  %s/s", sdone, srate);
 	}
-	if (w < 0 || (size_t) w >= sizeof(line)) {
-		return;
-	}
-	// Blank what a longer previous line left.
-	while (w - 1 < c->width && (size_t) w < sizeof(line) - 1) {
-		line[w++] = ' ';
-	}
-	line[w] = '\0';
-	(void) fputs(line, stderr);
-	c->width   = w - 1;
-	c->last_ns = now;
+	cli_bar_put(c, line, w, now);
 }
 
 void
@@ -102,4 +111,16 @@ cli__bar_update(cli_bar *c, int64_t total, int64_t done)
 		return;
 	}
 	cli_bar_draw(c, total, done, now);
+}
+
+void
+cli__bar_text(cli_bar *c, const char *text)
+{
+	char    line[CLI_BAR_LINE];
+	int64_t now = bb_clock_mono_ns();
+
+	if (c->width > 0 && now - c->last_ns < CLI_BAR_INTERVAL_NS) {
+		return;
+	}
+	cli_bar_put(c, line, snprintf(line, sizeof(line), "\r%s", text), now);
 }

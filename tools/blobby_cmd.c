@@ -21,11 +21,8 @@
 #define CLI_PATH_MAX 4096 // of a temporary output file's name
 #define CLI_TMP_TAIL ".blobby-XXXXXX"
 
-// cli_ns_ok checks a namespace name as the node does: letters, digits,
-// '_' and '-', not starting with '_'.  Anything else could change the
-// request's path.
-static bool
-cli_ns_ok(const char *ns)
+bool
+cli__ns_ok(const char *ns)
 {
 	size_t i;
 	size_t n = strlen(ns);
@@ -120,7 +117,7 @@ cli__cmd_put(const cli_opts *o, int argc, char **argv)
 	int         fd   = -1;
 	int         rc;
 
-	if (!cli_ns_ok(ns)) {
+	if (!cli__ns_ok(ns)) {
 		return EX_DATAERR;
 	}
 	rc = cli_open_input(file, &fd, &size);
@@ -220,7 +217,7 @@ cli__cmd_get(const cli_opts *o, int argc, char **argv)
 	int         rc;
 
 	(void) argc;
-	if (!cli_ns_ok(ns) || !cli_id_ok(argv[1], &id)) {
+	if (!cli__ns_ok(ns) || !cli_id_ok(argv[1], &id)) {
 		return EX_DATAERR;
 	}
 	if (out != NULL && strcmp(out, "-") == 0) {
@@ -295,7 +292,7 @@ cli__cmd_head(const cli_opts *o, int argc, char **argv)
 	int         rc;
 
 	(void) argc;
-	if (!cli_ns_ok(ns) || !cli_id_ok(argv[1], &id)) {
+	if (!cli__ns_ok(ns) || !cli_id_ok(argv[1], &id)) {
 		return EX_DATAERR;
 	}
 	(void) snprintf(path, sizeof(path), "/%s/%s", ns, argv[1]);

@@ -7,7 +7,7 @@
 # loopback, each the other's only remote, with two namespaces: r1 (replicas =
 # 1: every file of A's has its replica on B) and r0 (replicas = 0: a read of
 # A's blobs on B is forwarded to A over RPC). It sets CLA and CLB, the HTTP
-# URLs of A and B, waits until A takes inserts into r1, inserts NIDS blobs
+# URLs of A and B (CLA_PID and CLB_PID their process ids), waits until A takes inserts into r1, inserts NIDS blobs
 # into A's r0 (their IDs in $TMP/cl_ids) and reads them all back through A
 # and through B.
 
@@ -65,8 +65,12 @@ start_cluster() {
   cluster_conf B 2 "$rpcb" 1 "$rpca"
   cluster_node A "$rpca"
   CLA=http://127.0.0.1:$PORT
+  # shellcheck disable=SC2034 # used by tools/bench
+  CLA_PID=$NODE_PID
   cluster_node B "$rpcb"
   CLB=http://127.0.0.1:$PORT
+  # shellcheck disable=SC2034 # used by tools/bench
+  CLB_PID=$NODE_PID
   say "cluster: A on $CLA (rpc $rpca), B on $CLB (rpc $rpcb)"
 
   # A's first primary of r1 needs its replica on B set up over RPC before an
