@@ -349,6 +349,14 @@ rpc_pool_call(void *ctx, const uint32_t *ids, size_t n, const store_call *call,
 	free(calls);
 }
 
+static bool
+rpc_pool_answers(void *ctx, uint32_t id)
+{
+	const rpc__pool_ent *e = rpc_pool_ent(ctx, id);
+
+	return e != NULL && rpc_peer_responsive(e->peer);
+}
+
 void
 rpc_pool_remotes(rpc_pool *p, store_remotes *r)
 {
@@ -357,6 +365,7 @@ rpc_pool_remotes(rpc_pool *p, store_remotes *r)
 	r->max_chunk = RPC_MAX_CHUNK;
 	r->assign    = rpc_pool_assign;
 	r->call      = rpc_pool_call;
+	r->answers   = rpc_pool_answers;
 }
 
 // rpc_pool_read_one finishes one Read call: exactly want bytes into dst.

@@ -135,6 +135,24 @@ pool_seal(store_ns *ns, store__file *f, const char *why)
 	store__lc_enqueue(ns->lifecycle, ns, f);
 }
 
+// pool_replica_silent says whether a replica of primary f is on a peer
+// that is not thought to answer now (store_remotes.answers).
+static bool
+pool_replica_silent(const store_ns *ns, const store__file *f)
+{
+	uint32_t i;
+
+	if (ns->remotes == NULL || ns->remotes->answers == NULL) {
+		return false;
+	}
+	for (i = 0; i < f->nrepl; i++) {
+		if (!ns->remotes->answers(ns->remotes->ctx, f->repl[i])) {
+			return true;
+		}
+	}
+	return false;
+}
+
 bb_err
 store__pool_acquire(store_ns *ns, int64_t deadline, store__file **fp)
 {
@@ -156,6 +174,14 @@ store__pool_acquire(store_ns *ns, int64_t deadline, store__file **fp)
 			f            = ns->idle;
 			ns->idle     = f->idle_next;
 			f->idle_next = NULL;
+			if (pool_replica_silent(ns, f)) {
+				// Its insert would fail at once, and its retry
+				// might meet another such file: retire it now.
+				atomic_store(&f->unhealthy, true);
+				pool_seal(ns, f, "a replica does not answer");
+				f = NULL;
+				continue;
+			}
 			break;
 		}
 		if (ns->appendable < ns->conf->max_open_files) {

@@ -60,6 +60,10 @@ typedef struct store_remotes {
 	// results[i] is the answer of ids[i].
 	void (*call)(void *ctx, const uint32_t *ids, size_t n,
 	             const store_call *call, store_call_result *results);
+
+	// answers says whether peer id is thought to answer now (connected,
+	// not found hung); cheap, no call.  NULL: every peer is.
+	bool (*answers)(void *ctx, uint32_t id);
 } store_remotes;
 
 // store_hash is the hash of replicated bytes: XXH3-64 with seed 0.

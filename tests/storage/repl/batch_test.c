@@ -224,6 +224,29 @@ test_failed_retry_fails_all(void **state)
 	flight_free(fl);
 }
 
+// An idle primary whose replica is on a peer that is not thought to
+// answer is retired when an insert would take it: the insert goes to a
+// new primary at once, without a failed call first.
+static void
+test_silent_replica_retired(void **state)
+{
+	fixture *fx = *state;
+	store_id first;
+	store_id id;
+	uint8_t  b[LEN];
+	int      calls;
+
+	fx_open(fx, 1);
+	fill(b, LEN, 7);
+	assert_int_equal(insert(fx, b, LEN, &first), BB_OK); // peer 1
+	atomic_store(&fx->peers[0].silent, true);
+	calls = fx->peers[0].calls[STORE_CALL_REPLICATE];
+	assert_int_equal(insert(fx, b, LEN, &id), BB_OK);
+	assert_false(store_fid_equal(&id.fid, &first.fid));
+	assert_int_equal(fx->peers[0].calls[STORE_CALL_REPLICATE], calls);
+	file_bytes(fx->peers[1].dir, "r-", &id, b);
+}
+
 // fdatasync counted, and failing on demand, through the fileio table.
 static store_io_ops sync_ops;
 static atomic_int   sync_calls;
@@ -323,6 +346,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_failed_batch_retried_whole, setup_batch, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_retry_fails_all,
+		                                setup_batch, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_replica_retired,
 		                                setup_batch, teardown),
 		cmocka_unit_test_setup_teardown(test_fsync_once_per_batch,
 		                                setup_batch, teardown_sync),

@@ -43,7 +43,8 @@ typedef struct {
 	atomic_int  fail[4];
 	atomic_bool draining;
 	atomic_int  calls[4];
-	atomic_int  syncs; // Replicate calls that asked for an fdatasync
+	atomic_int  syncs;  // Replicate calls that asked for an fdatasync
+	atomic_bool silent; // store_remotes.answers says no
 	bool        block;
 	store_fid   hb_fid; // under fixture.mu: of the last heart beat
 } fake_peer;
@@ -163,6 +164,15 @@ fake_call(void *ctx, const uint32_t *ids, size_t n, const store_call *c,
 	}
 }
 
+static inline bool
+fake_answers(void *ctx, uint32_t id)
+{
+	fixture *fx = ctx;
+
+	return id >= 1 && id <= PEERS &&
+	    !atomic_load(&fx->peers[id - 1].silent);
+}
+
 static inline void
 conf_init(bb_ns_conf *c, char *dir, uint32_t replicas)
 {
@@ -215,6 +225,7 @@ setup(void **state)
 	fx->remotes.max_chunk = CHUNK;
 	fx->remotes.assign    = fake_assign;
 	fx->remotes.call      = fake_call;
+	fx->remotes.answers   = fake_answers;
 	fx->block_ns          = 5 * BB_NS_PER_SEC;
 	(void) pthread_mutex_init(&fx->mu, NULL);
 	(void) pthread_cond_init(&fx->cv, NULL);
