@@ -87,7 +87,7 @@ subst(const char *tmpl, char *out, size_t cap)
 static inline const char *
 auth_hdr(char *buf, size_t len, const char *cred)
 {
-	(void) snprintf(buf, len, "Authorization: %s", basic(cred));
+	bbt_fmt(buf, len, "Authorization: %s", basic(cred));
 	return buf;
 }
 

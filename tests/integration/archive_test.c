@@ -122,8 +122,7 @@ wait_archived(bbt_node *nodes, int n, const char *ns)
 	do {
 		left = 0;
 		for (i = 0; i < n; i++) {
-			(void) snprintf(dir, sizeof(dir), "%s/%s",
-			                nodes[i].dir, ns);
+			bbt_fmt(dir, sizeof(dir), "%s/%s", nodes[i].dir, ns);
 			left += bbt_data_files(dir);
 		}
 		if (left == 0) {
@@ -210,7 +209,7 @@ first_file(const char *dir, char *out, size_t len)
 		if (S_ISDIR(st.st_mode)) {
 			found = first_file(sub, out, len);
 		} else {
-			(void) snprintf(out, len, "%s", sub);
+			bbt_fmt(out, len, "%s", sub);
 			found = true;
 		}
 	}

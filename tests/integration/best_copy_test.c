@@ -83,7 +83,7 @@ get_ok(int i, const blob *b)
 	bbt_resp r;
 	bool     ok;
 
-	(void) snprintf(url, sizeof(url), "%s/rep/%s", nodes[i].url, b->id);
+	bbt_fmt(url, sizeof(url), "%s/rep/%s", nodes[i].url, b->id);
 	ok = bbt_http("GET", url, NULL, 0, &r) == 200 && r.len == BLOBLEN &&
 	    memcmp(r.body, b->data, BLOBLEN) == 0;
 	bbt_resp_free(&r);

@@ -444,6 +444,20 @@ bbt_connect(int port)
 	return fd;
 }
 
+void
+bbt_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int     n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t) n >= len) {
+		fail_msg("bbt_fmt: %d bytes do not fit in %zu", n, len);
+	}
+}
+
 int
 bbt_free_port(void)
 {

@@ -66,6 +66,11 @@ void bbt_resp_free(bbt_resp *r);
 // bbt_connect opens a TCP connection to 127.0.0.1:port (-1 on error).
 int bbt_connect(int port);
 
+// bbt_fmt is snprintf into buf[0..len) that fails the test when the text
+// does not fit (a cut URL or path would test something else).
+void bbt_fmt(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 // bbt_free_port returns a TCP port of 127.0.0.1 that was free a moment
 // ago (for configurations that must name a peer's port before it starts).
 int bbt_free_port(void);

@@ -318,8 +318,7 @@ test_writer_killed(void **state)
 	// retried (a peer not yet seen as gone), a 404 is counted.
 	for (k = 1; k < NODES; k++) {
 		for (i = 0; i < NBLOBS; i++) {
-			(void) snprintf(path, sizeof(path), "/rep/%s",
-			                ledger[i].id);
+			bbt_fmt(path, sizeof(path), "/rep/%s", ledger[i].id);
 			for (;;) {
 				st = get(k, path, &h, &len);
 				if (st != 503) {

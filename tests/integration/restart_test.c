@@ -84,8 +84,7 @@ check_all(bbt_node *n)
 	int      i;
 
 	for (i = 0; i < nblobs; i++) {
-		(void) snprintf(url, sizeof(url), "%s/test/%s", n->url,
-		                blobs[i].id);
+		bbt_fmt(url, sizeof(url), "%s/test/%s", n->url, blobs[i].id);
 		assert_int_equal(bbt_http("GET", url, NULL, 0, &r), 200);
 		assert_int_equal(r.len, blobs[i].len);
 		assert_memory_equal(r.body, blobs[i].data, blobs[i].len);

@@ -172,8 +172,8 @@ verify_all(int n)
 
 	for (k = 0; k < n; k++) {
 		for (i = 0; i < NBLOBS; i++) {
-			(void) snprintf(url, sizeof(url), "%s/rep/%s",
-			                nodes[k].url, ledger[i].id);
+			bbt_fmt(url, sizeof(url), "%s/rep/%s", nodes[k].url,
+			        ledger[i].id);
 			st = bbt_http("GET", url, NULL, 0, &r);
 			if (st != 200 || r.len != ledger[i].len ||
 			    store_hash(r.body, r.len) != ledger[i].hash) {
