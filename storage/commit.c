@@ -31,9 +31,13 @@
 // the inserts behind a large batch wait.
 #define COMMIT_BATCH_MAX (4u << 20)
 
-// The most committers of a namespace: each holds a primary, so at most
-// max_open_files of them.
-#define COMMIT_MAX_THREADS 8
+// The committers of a namespace.  One: a batch takes what arrived while
+// the previous one was out, so a single committer batches best, and
+// measured on two cores it beats more of them (1 KiB inserts, replicas =
+// 1, 32 clients: 1.1-1.9x the inserts per second of four committers, for
+// less CPU): every committer more splits the same inserts into smaller
+// batches, each paying its own round trip.
+#define COMMIT_THREADS 1
 
 // One insert in the queue or in a batch.
 typedef struct commit_ins {
@@ -339,12 +343,11 @@ bb_err
 store__commit_open(store_ns *ns)
 {
 	struct store__commit *c;
-	uint32_t              n = ns->conf->max_open_files;
+	uint32_t              n = COMMIT_THREADS;
 
 	if (!store__commit_batches(ns->conf)) {
 		return BB_OK;
 	}
-	n = n < 1 ? 1 : n > COMMIT_MAX_THREADS ? COMMIT_MAX_THREADS : n;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		return BB_ENOMEM;

@@ -21,8 +21,7 @@
 bool store__commit_batches(const bb_ns_conf *conf);
 
 // store__commit_open starts the committers of ns (ns->commit) when its
-// inserts batch: one per primary it may open (max_open_files), at most
-// 8.  BB_OK at once otherwise.  Errors: BB_ENOMEM, BB_ESYS (no thread).
+// inserts batch.  BB_OK at once otherwise.  Errors: BB_ENOMEM, BB_ESYS (no thread).
 bb_err store__commit_open(store_ns *ns);
 
 // store__commit_close stops the committers: a batch in progress finishes
