@@ -8,6 +8,7 @@
 // bytes stay in the failed primary; with fsync, one fdatasync per batch
 // on each node, and a failed fdatasync fails the batch.
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -130,6 +131,30 @@ file_size(const char *dir, const char *prefix, const store_fid *fid)
 	return st.st_size;
 }
 
+// primary_bytes sums the sizes of the primary files (not r-*) in dir.
+static off_t
+primary_bytes(const char *dir)
+{
+	char           path[400];
+	struct dirent *e;
+	struct stat    st;
+	DIR           *d = opendir(dir);
+	off_t          n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strncmp(e->d_name, "r-", 2) == 0) {
+			continue;
+		}
+		(void) snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			n += st.st_size;
+		}
+	}
+	(void) closedir(d);
+	return n;
+}
+
 // ---- tests ----------------------------------------------------------
 
 static int
@@ -221,6 +246,9 @@ test_failed_retry_fails_all(void **state)
 	for (i = 0; i <= BATCH; i++) {
 		assert_int_equal(fl->rv[i], BB_EREMOTE);
 	}
+	// None of their bytes is readable: every primary was truncated
+	// back to nothing.
+	assert_int_equal(primary_bytes(fx->dir), 0);
 	flight_free(fl);
 }
 
