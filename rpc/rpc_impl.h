@@ -112,11 +112,25 @@ rpc__status_field(const ProtobufCMessageDescriptor *desc);
 
 // --- The health of peers (client.c, health.c) ---
 
+typedef struct rpc__prober rpc__prober; // health.c
+
 // One peer of a pool: its machine id and its client.
 typedef struct rpc__pool_ent {
 	uint32_t  id;
 	rpc_peer *peer; // owned by the pool
 } rpc__pool_ent;
+
+// The pool (pool.c builds it; read.c reads it).
+struct rpc_pool {
+	const bb_conf *conf;  // borrowed
+	rpc__pool_ent *peers; // owned array, sorted by id (as conf->remotes)
+	size_t         npeers;
+	atomic_uint    next;   // round-robin position
+	rpc__prober   *prober; // owned; NULL without peers
+};
+
+// rpc__pool_find finds the peer with machine_id, or NULL.  Borrowed.
+const rpc__pool_ent *rpc__pool_find(const rpc_pool *p, uint32_t machine_id);
 
 // rpc__peer_set_responsive records whether p answers; when it stops, its
 // calls in flight fail (BB_ETIMEDOUT or BB_EUNAVAIL).  Returns whether
@@ -135,8 +149,6 @@ bb_err rpc__peer_probe_start(rpc_peer *p, int64_t timeout_ns, rpc_call **cp);
 // timeout means it does not answer (logged when that is news).  Other
 // outcomes change nothing: only a probe says it answers again.
 void rpc__health_note(const rpc__pool_ent *e, bb_err rv);
-
-typedef struct rpc__prober rpc__prober;
 
 // rpc__prober_start starts the thread that probes peers[0..n) (borrowed:
 // they must outlive the prober) every interval_ns, with deadline
