@@ -80,7 +80,7 @@ typedef struct read_chunk {
 	size_t   want;
 } read_chunk;
 
-static void read_pump(read_op *op);
+static void read_pump_locked(read_op *op);
 
 static void
 read_op_free(read_op *op)
@@ -105,23 +105,23 @@ read_chunk_cb(void *arg, bb_err rv, ProtobufCMessage *resp)
 		op->rv = rv;
 	}
 	op->inflight--;
-	(void) pthread_mutex_unlock(&op->mu);
-	read_pump(op);
+	read_pump_locked(op); // in one hold with the decrement: see there
 }
 
-// read_pump starts chunks while the window has room, and ends op once
-// nothing is left in flight.  A call may end inside its own start (and
-// pump again), and calls end on several threads: one thread at a time
-// pumps (the others leave it their news), and the decision to stop is
-// taken under the lock, so no end is missed.
+// read_pump_locked starts chunks while the window has room, and ends op
+// once nothing is left in flight; op->mu is held, and let go here.  A
+// call may end inside its own start (and pump again), and calls end on
+// several threads: one thread at a time pumps (the others leave it
+// their news), and both the news and the decision to stop are taken
+// under the lock, so no end is missed and nobody touches op after the
+// pumping thread found nothing in flight and freed it.
 static void
-read_pump(read_op *op)
+read_pump_locked(read_op *op)
 {
 	Blobby__Rpc__V1__ReadRequest req;
 	read_chunk                  *ck;
 	bb_err                       rv;
 
-	(void) pthread_mutex_lock(&op->mu);
 	if (op->pumping) {
 		(void) pthread_mutex_unlock(&op->mu);
 		return;
@@ -201,7 +201,8 @@ rpc_pool_read_start(rpc_pool *p, uint32_t machine, const char *ns,
 	op->len  = len;
 	op->done = done;
 	op->arg  = arg;
-	read_pump(op); // len 0: done at once
+	(void) pthread_mutex_lock(&op->mu);
+	read_pump_locked(op); // len 0: done at once
 }
 
 // --- The first chunk from any peer. ---
@@ -294,10 +295,12 @@ any_decide(any_op *op, bb_err *rvp, uint32_t *machinep)
 static void
 any_settle(any_op *op, size_t i, any_state st, void *data)
 {
-	uint32_t machine = 0;
-	bb_err   rv      = BB_OK;
-	bool     tell;
-	bool     last;
+	rpc_read_done done    = op->done;
+	void         *arg     = op->arg;
+	uint32_t      machine = 0;
+	bb_err        rv      = BB_OK;
+	bool          tell;
+	bool          last;
 
 	(void) pthread_mutex_lock(&op->mu);
 	if (st != ANY_SKIP) {
@@ -309,8 +312,9 @@ any_settle(any_op *op, size_t i, any_state st, void *data)
 	tell = any_decide(op, &rv, &machine);
 	last = --op->refs == 0;
 	(void) pthread_mutex_unlock(&op->mu);
+	// op may be freed by another call's end from here, unless last.
 	if (tell) {
-		op->done(op->arg, rv, machine);
+		done(arg, rv, machine);
 	}
 	if (last) {
 		any_free(op);
