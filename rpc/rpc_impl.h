@@ -7,6 +7,7 @@
 #ifndef RPC_RPC_IMPL_H
 #define RPC_RPC_IMPL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -109,6 +110,48 @@ const Blobby__Rpc__V1__Status *rpc__resp_status(const ProtobufCMessage *m);
 // type desc when it is `Status status = 1`, else NULL.
 const ProtobufCFieldDescriptor *
 rpc__status_field(const ProtobufCMessageDescriptor *desc);
+
+// --- One peer (client.c) and its calls (call.c) ---
+
+// A req0 dialer has one connection at a time; a few slots cover the
+// moment when an old pipe is not yet reported gone and a new one is up.
+#define RPC_PEER_MAX_PIPES 8
+
+typedef struct rpc_slot {
+	nng_ctx          ctx;
+	nng_aio         *aio;  // owned; its callback is rpc__slot_cb
+	struct rpc_peer *peer; // the peer it belongs to
+	rpc_call        *call; // the call on it (under peer->mu)
+	bool             busy; // under peer->mu
+	bool             recv; // the operation posted is the receive
+} rpc_slot;
+
+struct rpc_peer {
+	char           *url; // owned
+	nng_socket      sock;
+	bool            sock_open;
+	atomic_int      npipes;  // live connections, read without a lock
+	pthread_mutex_t pipe_mu; // guards pipe_ids
+	uint32_t        pipe_ids[RPC_PEER_MAX_PIPES]; // counted; 0 = free
+	atomic_bool     unresponsive; // set by the pool's health checks
+	pthread_mutex_t mu;           // guards slots[], gen, the queue, nwait
+	pthread_cond_t  cv;           // a slot was freed
+	uint64_t        gen;          // bumped when calls in flight are failed
+	rpc_slot       *slots; // owned array of nctx + 1: the last is probes'
+	unsigned        nctx;  // slots for calls (the probe slot apart)
+	unsigned        nwait; // blocking callers waiting for a slot
+	rpc_call       *qhead; // asynchronous calls waiting for a slot
+	rpc_call       *qtail;
+	bool            locks_init;
+};
+
+// rpc__calls_fail fails every call of p in flight (NNG error e) and those
+// queued for a slot; see call.c.  Thread-safe.
+void rpc__calls_fail(rpc_peer *p, int e);
+
+// rpc__slot_cb is the callback of a slot's aio (arg is the rpc_slot):
+// the state machine of the call on it.  NNG threads only.
+void rpc__slot_cb(void *arg);
 
 // --- The health of peers (client.c, health.c) ---
 
