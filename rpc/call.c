@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// rpc/call.c -- calls on a peer's contexts (client.c owns the peer):
-// every call runs as one state machine in the callback of its context's
-// aio (send, then receive, then unpack), so that a caller can have calls
-// to several peers in flight at once.  A blocking call waits for its
-// end; an asynchronous one (rpc_peer_call_async) hears of it through its
-// own callback, and waits for a free context in the peer's queue instead
-// of a thread.
+// rpc/call.c -- calls on a peer's contexts (client.c owns the peer), in
+// two halves, start and finish, so that a caller can have calls to
+// several peers in flight at once.  A blocking call runs on an aio of
+// its context without a callback, and its thread waits on it; an
+// asynchronous one (rpc_peer_call_async) runs as a state machine in the
+// callback of the context's other aio (send, then receive, then unpack),
+// hears of its end through its own callback, and waits for a free
+// context in the peer's queue instead of a thread.
 #include <errno.h>
 #include <nng/nng.h>
 #include <pthread.h>
@@ -27,15 +28,11 @@ struct rpc_call {
 	bool       canceled;    // under peer->mu: post nothing more
 	nng_msg   *req;         // owned while queued for a slot
 	rpc_call  *qnext;       // in the peer's queue
-	// How the call ends: cb (asynchronous; it frees the call then), or,
-	// for a blocking call, done, rv and resp under peer->mu, and cv.
-	rpc_call_done     cb;
-	void             *arg;
-	bool              done;
-	bb_err            rv;
-	ProtobufCMessage *resp; // owned until rpc_call_finish hands it over
-	pthread_cond_t    cv;
-	bool              cv_init;
+	// An asynchronous call ends through cb (which frees the call then);
+	// a blocking one (cb NULL) in rpc_call_finish.
+	rpc_call_done cb;
+	void         *arg;
+	bb_err        rv; // of a queued call that failed (rpc_failed)
 };
 
 // Calls that end with an error once peer->mu is let go (their callbacks
@@ -65,7 +62,10 @@ rpc__calls_fail(rpc_peer *p, int e)
 	p->gen++;
 	for (i = 0; i <= p->nctx; i++) {
 		if (p->slots[i].busy) {
+			// Only one of them is in use; the other has no
+			// operation to abort.
 			nng_aio_abort(p->slots[i].aio, e);
+			nng_aio_abort(p->slots[i].waio, e);
 		}
 	}
 	// The calls waiting for a slot would go to the same peer.
@@ -219,8 +219,9 @@ rpc_peer_give(rpc_peer *p, rpc_slot *sl)
 static bb_err
 rpc_call_post_locked(rpc_call *c, nng_msg *msg)
 {
-	rpc_peer    *p  = c->peer;
-	rpc_slot    *sl = c->slot;
+	rpc_peer    *p   = c->peer;
+	rpc_slot    *sl  = c->slot;
+	nng_aio     *aio = c->cb != NULL ? sl->aio : sl->waio;
 	nng_duration left;
 
 	left = rpc_ms_left(c->deadline_ns);
@@ -233,17 +234,17 @@ rpc_call_post_locked(rpc_call *c, nng_msg *msg)
 	if (left == 0) {
 		return BB_ETIMEDOUT;
 	}
-	nng_aio_set_timeout(sl->aio, left);
+	nng_aio_set_timeout(aio, left);
 	if (msg != NULL) {
 		// The send completes once a connection takes the request;
 		// the aio owns msg until then, and gives it back on failure.
 		sl->recv = false;
-		nng_aio_set_msg(sl->aio, msg);
-		nng_ctx_send(sl->ctx, sl->aio);
+		nng_aio_set_msg(aio, msg);
+		nng_ctx_send(sl->ctx, aio);
 	} else {
 		// The reply comes back on the context of its request.
 		sl->recv = true;
-		nng_ctx_recv(sl->ctx, sl->aio);
+		nng_ctx_recv(sl->ctx, aio);
 	}
 	return BB_OK;
 }
@@ -263,29 +264,18 @@ rpc_call_unpack(const rpc_call *c, nng_msg *msg)
 	return resp;
 }
 
-// rpc_call_end delivers the outcome of c, which holds no slot any more:
-// to its callback (which then owns resp), and frees c; or to the thread
-// that waits in rpc_call_finish.
+// rpc_call_end delivers the outcome of an asynchronous call c, which
+// holds no slot any more, to its callback (which then owns resp), and
+// frees c.
 static void
 rpc_call_end(rpc_call *c, bb_err rv, ProtobufCMessage *resp)
 {
-	rpc_peer *p = c->peer;
-
 	if (c->req != NULL) {
 		nng_msg_free(c->req); // it never left the queue
 		c->req = NULL;
 	}
-	if (c->cb != NULL) {
-		c->cb(c->arg, rv, rv == BB_OK ? resp : NULL);
-		free(c);
-		return;
-	}
-	(void) pthread_mutex_lock(&p->mu);
-	c->rv   = rv;
-	c->resp = resp;
-	c->done = true;
-	(void) pthread_cond_signal(&c->cv);
-	(void) pthread_mutex_unlock(&p->mu);
+	c->cb(c->arg, rv, rv == BB_OK ? resp : NULL);
+	free(c);
 }
 
 // rpc__slot_cb is the callback of a slot's aio: the send of its call
@@ -410,36 +400,20 @@ rpc_call_new(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
 	return BB_OK;
 }
 
-// rpc_call_free frees a blocking call c after its end.
-static void
-rpc_call_free(rpc_call *c)
-{
-	if (c->cv_init) {
-		(void) pthread_cond_destroy(&c->cv);
-	}
-	free(c);
-}
-
 // rpc_call_start is rpc_peer_call_start, for a probe too: a probe goes
 // to a peer that does not answer, on the probe slot.
 static bb_err
 rpc_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
                int64_t timeout_ns, bool probe, rpc_call **cp)
 {
-	pthread_condattr_t ca;
-	rpc_call          *c = NULL;
-	bb_err             rv;
+	rpc_call *c = NULL;
+	bb_err    rv;
 
 	rv = rpc_call_new(p, m, req, timeout_ns, probe, &c);
 	if (rv != BB_OK) {
 		return rv;
 	}
-	(void) pthread_condattr_init(&ca);
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&c->cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
-	c->cv_init = true;
-	rv         = rpc_peer_take(p, probe, c);
+	rv = rpc_peer_take(p, probe, c);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -458,7 +432,7 @@ rpc_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
 
 fail:
 	nng_msg_free(c->req);
-	rpc_call_free(c);
+	free(c);
 	return rv;
 }
 
@@ -532,20 +506,46 @@ rpc_peer_call_async(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
 bb_err
 rpc_call_finish(rpc_call *c, ProtobufCMessage **respp)
 {
-	rpc_peer *p = c->peer;
-	bb_err    rv;
+	ProtobufCMessage *resp;
+	rpc_slot         *sl  = c->slot;
+	nng_msg          *msg = NULL;
+	bb_err            rv;
 
-	// The aio's deadline bounds the wait: the callback ends every call.
-	(void) pthread_mutex_lock(&p->mu);
-	while (!c->done) {
-		(void) pthread_cond_wait(&c->cv, &p->mu);
+	// A blocking call runs on the slot's aio without a callback: NNG
+	// completes it on its own threads and wakes this one, with no task
+	// thread in between (a callback would add one per phase).
+	nng_aio_wait(sl->waio);
+	rv = rpc__err_from_nng(nng_aio_result(sl->waio));
+	if (rv != BB_OK) {
+		nng_msg_free(nng_aio_get_msg(sl->waio)); // ours again
+		nng_aio_set_msg(sl->waio, NULL);
+		goto done;
 	}
-	(void) pthread_mutex_unlock(&p->mu);
-	rv = c->rv;
-	if (rv == BB_OK) {
-		*respp = c->resp;
+	(void) pthread_mutex_lock(&c->peer->mu);
+	rv = rpc_call_post_locked(c, NULL);
+	(void) pthread_mutex_unlock(&c->peer->mu);
+	if (rv != BB_OK) {
+		goto done;
 	}
-	rpc_call_free(c);
+	nng_aio_wait(sl->waio);
+	rv = rpc__err_from_nng(nng_aio_result(sl->waio));
+	if (rv != BB_OK) {
+		goto done;
+	}
+	msg = nng_aio_get_msg(sl->waio);
+	nng_aio_set_msg(sl->waio, NULL);
+	resp = rpc_call_unpack(c, msg); // frees msg
+	if (resp == NULL) {
+		rv = BB_EPROTO;
+		goto done;
+	}
+	*respp = resp;
+done:
+	(void) pthread_mutex_lock(&c->peer->mu);
+	c->slot = NULL;
+	(void) pthread_mutex_unlock(&c->peer->mu);
+	rpc_peer_give(c->peer, sl);
+	free(c);
 	return rv;
 }
 
@@ -556,9 +556,7 @@ rpc_call_cancel(rpc_call *c)
 
 	(void) pthread_mutex_lock(&c->peer->mu);
 	c->canceled = true;
-	if (!c->done && c->slot != NULL) {
-		nng_aio_abort(c->slot->aio, NNG_ECANCELED);
-	}
+	nng_aio_abort(c->slot->waio, NNG_ECANCELED);
 	(void) pthread_mutex_unlock(&c->peer->mu);
 	if (rpc_call_finish(c, &resp) == BB_OK) {
 		protobuf_c_message_free_unpacked(resp, NULL);

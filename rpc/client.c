@@ -197,6 +197,9 @@ rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
 		sl->peer = p;
 		rv       = nng_aio_alloc(&sl->aio, rpc__slot_cb, sl);
 		if (rv == 0) {
+			rv = nng_aio_alloc(&sl->waio, NULL, NULL);
+		}
+		if (rv == 0) {
 			rv = nng_ctx_open(&sl->ctx, p->sock);
 		}
 		// No resends.  With a resend time NNG sends the request
@@ -271,6 +274,9 @@ rpc_peer_close(rpc_peer *p)
 	for (i = 0; p->slots != NULL && i <= p->nctx; i++) {
 		if (p->slots[i].aio != NULL) {
 			nng_aio_free(p->slots[i].aio);
+		}
+		if (p->slots[i].waio != NULL) {
+			nng_aio_free(p->slots[i].waio);
 		}
 	}
 	if (p->locks_init) {

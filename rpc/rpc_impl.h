@@ -119,7 +119,8 @@ rpc__status_field(const ProtobufCMessageDescriptor *desc);
 
 typedef struct rpc_slot {
 	nng_ctx          ctx;
-	nng_aio         *aio;  // owned; its callback is rpc__slot_cb
+	nng_aio         *aio;  // owned: async calls; callback rpc__slot_cb
+	nng_aio         *waio; // owned: blocking calls; no callback
 	struct rpc_peer *peer; // the peer it belongs to
 	rpc_call        *call; // the call on it (under peer->mu)
 	bool             busy; // under peer->mu
