@@ -15,10 +15,12 @@
 #include "gateway/drain.h"
 #include "gateway/gateway.h"
 #include "gateway/insert.h"
+#include "gateway/park.h"
 #include "gateway/read.h"
 #include "gateway/reply.h"
 #include "gateway/route.h"
 #include "gateway/server.h"
+#include "gateway/source.h"
 #include "gateway/tls.h"
 
 #endif // GATEWAY_GATEWAY_IMPL_H

@@ -2,8 +2,9 @@
 // Copyright 2026 The blobby-c authors
 //
 // gateway/insert.c -- POST /<ns>: the body goes into a spool as it
-// arrives (a slow client holds nothing but its own spool), then one call
-// into storage appends it and answers the id.
+// arrives (a slow client holds nothing but its own spool), then storage
+// appends it (and replicates it) while the connection is parked, no
+// thread held, and the id is answered once it is stored.
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,25 +77,40 @@ gw__insert_begin(gw_server *g, struct MHD_Connection *conn, const char *url,
 	return MHD_YES;
 }
 
-// insert_finish stores the spooled body and answers the id.
+// insert_done is the insert's completion: any thread, or the handler's
+// before store_ns_insert_start returns.
+static void
+insert_done(void *arg, bb_err rv, const store_id *id)
+{
+	gw__req *req = arg;
+
+	req->rv = rv;
+	if (rv == BB_OK) {
+		req->id = *id;
+	}
+	gw__park_done(&req->park);
+	gw__req_unref(req); // may free req and its spool, if MHD is done
+}
+
+// insert_answer answers the stored insert: the id, or the error.
 static enum MHD_Result
-insert_finish(gw_server *g, struct MHD_Connection *conn, gw__req *req)
+insert_answer(gw_server *g, struct MHD_Connection *conn, gw__req *req)
 {
 	struct MHD_Response *resp;
-	store_id             id;
 	char                 text[STORE_ID_STRMAX + 1];
 	size_t               n;
-	bb_err               rv;
 
-	// Counted while it may still be acknowledged, so a graceful stop
-	// waits for it; a stalled upload is not counted and is dropped.
-	atomic_fetch_add(&g->inflight, 1);
-	rv = store_ns_insert(req->ns, req->spool, &id);
-	atomic_fetch_sub(&g->inflight, 1);
-	if (rv != BB_OK) {
-		return gw__reply_err(conn, rv);
+	// Storage is done with the body.
+	store_spool_free(req->spool);
+	req->spool = NULL;
+	if (req->counted) {
+		req->counted = false;
+		atomic_fetch_sub(&g->inflight, 1);
 	}
-	n    = store_id_format(&id, text);
+	if (req->rv != BB_OK) {
+		return gw__reply_err(conn, req->rv);
+	}
+	n    = store_id_format(&req->id, text);
 	resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_COPY);
 	return gw__queue(conn, MHD_HTTP_OK, resp, "text/plain");
 }
@@ -103,8 +119,7 @@ enum MHD_Result
 gw__insert_body(gw_server *g, struct MHD_Connection *conn, gw__req *req,
                 const char *data, size_t *size)
 {
-	enum MHD_Result ret;
-	bb_err          rv;
+	bb_err rv;
 
 	if (req->replied) {
 		*size = 0;
@@ -128,12 +143,24 @@ gw__insert_body(gw_server *g, struct MHD_Connection *conn, gw__req *req,
 		}
 		return MHD_YES;
 	}
-	req->replied = true;
 	if (req->failed != BB_OK) {
+		req->replied = true;
 		return gw__reply_err(conn, req->failed);
 	}
-	ret = insert_finish(g, conn, req);
-	store_spool_free(req->spool);
-	req->spool = NULL;
-	return ret;
+	if (!req->started) {
+		// Counted while it may still be acknowledged, so a graceful
+		// stop waits for it (until it is answered); a stalled upload
+		// is not counted and is dropped.
+		req->started = true;
+		req->counted = true;
+		atomic_fetch_add(&g->inflight, 1);
+		gw__park_arm(&req->park, g, conn);
+		gw__req_ref(req); // insert_done's
+		store_ns_insert_start(req->ns, req->spool, insert_done, req);
+		if (!gw__park_wait(&req->park)) {
+			return MHD_YES; // called again once it is stored
+		}
+	}
+	req->replied = true;
+	return insert_answer(g, conn, req);
 }

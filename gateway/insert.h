@@ -12,15 +12,7 @@
 #include <stdint.h>
 
 #include "gateway/gateway.h"
-
-// Per-request state of an insert, kept in MHD's con_cls.
-typedef struct gw__req {
-	store_ns    *ns;      // borrowed
-	store_spool *spool;   // owned
-	bool         replied; // a response is queued already
-	bb_err       failed;  // the body was refused (e.g. too big)
-	uint64_t     dropped; // bytes read and dropped since
-} gw__req;
+#include "gateway/park.h"
 
 // gw__insert_begin handles the first call for POST /<ns>: routing, the
 // size limit, the spool.  May queue an error response (req->replied).
@@ -28,7 +20,8 @@ enum MHD_Result gw__insert_begin(gw_server *g, struct MHD_Connection *conn,
                                  const char *url, gw__req *req);
 
 // gw__insert_body handles the later calls of an insert: body chunks while
-// *size > 0, then the insert itself.
+// *size > 0, then the insert itself, which parks the connection while it
+// is stored (and replicated), then the answer.
 enum MHD_Result gw__insert_body(gw_server *g, struct MHD_Connection *conn,
                                 gw__req *req, const char *data, size_t *size);
 

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "gateway/gateway.h"
+#include "gateway/park.h"
+#include "gateway/source.h"
 
 // Where a read of an id is served from (gw__locate).
 typedef enum {
@@ -23,9 +25,6 @@ typedef enum {
 
 // How long a 503 of the read policy tells clients to wait (Retry-After).
 #define GW__READ_RETRY_S 3
-
-// A byte range streamed into a response (read.c).
-typedef struct gw__source gw__source;
 
 // The answer of gw__locate.
 typedef struct gw__loc {
@@ -56,15 +55,27 @@ typedef struct gw__loc {
 // 404 only when the id is known absent (every node asked answered "not
 // found" and so did the archive), 503 when a copy may exist but cannot
 // be reached now.  Reads and /_id call it: the one place the policy is
-// written.  Thread-safe; blocks on the RPCs and the archive.
+// written (reads drive its steps without a thread waiting on peers).
+// Thread-safe; blocks on the RPCs and the archive.
 bb_err gw__locate(gw_server *g, store_ns *ns, const store_id *id,
                   gw__loc *loc);
 
 // gw__loc_release closes what a successful gw__locate left in loc.
 void gw__loc_release(gw__loc *loc);
 
-// gw__read answers GET or HEAD /<ns>/<id>.
+// gw__read answers GET or HEAD /<ns>/<id>: at once from a local file;
+// a read that asks peers parks the connection and sets *con_cls to its
+// state (a gw__req of kind GW__REQ_READ, which the dispatcher's completed
+// callback releases), and is answered by gw__read_resume.
 enum MHD_Result gw__read(gw_server *g, struct MHD_Connection *conn,
-                         const char *url);
+                         const char *url, void **con_cls);
+
+// gw__read_resume goes on with a parked read once its forward ended:
+// the next step of the policy, or the answer.  Connection thread.
+enum MHD_Result gw__read_resume(gw_server *g, struct MHD_Connection *conn,
+                                gw__req *req);
+
+// gw__rd_free releases a read's state.  NULL is a no-op.
+void gw__rd_free(gw__rd *rd);
 
 #endif // GATEWAY_READ_H

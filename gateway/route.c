@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "gateway/gateway_impl.h"
-#include "storage/spool.h"
 
-// The con_cls of a read: it has no state of its own.
+// The con_cls of a read: it has no state of its own until it waits for
+// a forward (a gw__req of kind GW__REQ_READ then).
 static gw__req route_read_marker;
 
 void
@@ -31,9 +31,15 @@ gw__route_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (req == NULL || req == &route_read_marker) {
 		return;
 	}
-	// A client that went away mid-body leaves its spool here.
-	store_spool_free(req->spool);
-	free(req);
+	if (req->counted) {
+		// Never answered (the server stops): no longer waited for.
+		req->counted = false;
+		atomic_fetch_sub(&g->inflight, 1);
+	}
+	gw__park_gone(&req->park);
+	// A client that went away mid-body leaves its spool here; an
+	// operation still in flight holds its own reference.
+	gw__req_unref(req);
 	*con_cls = NULL;
 }
 
@@ -57,7 +63,12 @@ gw__route_access(void *cls, struct MHD_Connection *conn, const char *url,
 		if (url[0] == '/' && url[1] == '_') {
 			return gw__admin(g, conn, url, method);
 		}
-		return gw__read(g, conn, url);
+		return gw__read(g, conn, url, con_cls);
+	}
+	if (req != NULL && req->kind == GW__REQ_READ) {
+		// Resumed: the forward it waited for has ended.
+		*size = 0;
+		return gw__read_resume(g, conn, req);
 	}
 	if (req != NULL) {
 		if (*size == 0) {
@@ -80,7 +91,7 @@ gw__route_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return gw__reply(conn, MHD_HTTP_BAD_REQUEST, "Invalid path.");
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
-		req = calloc(1, sizeof(*req));
+		req = gw__req_new(GW__REQ_INSERT);
 		if (req == NULL) {
 			return MHD_NO;
 		}

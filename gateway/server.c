@@ -26,6 +26,10 @@
 #define GW_MEM_MIN (8 * 1024)
 #define GW_MEM_MAX (32 * 1024)
 
+// How long gw_server_stop waits for the operations in flight (inserts,
+// forwards): longer than any of their deadlines.
+#define GW_STOP_PARK_NS (INT64_C(120) * BB_NS_PER_SEC)
+
 __attribute__((format(printf, 2, 0))) static void
 server_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -65,8 +69,10 @@ server_sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
 	return BB_EINVAL;
 }
 
-// server_threads picks the worker count: inserts block their thread while
-// they write, so a few more threads than cores keep reads flowing.
+// server_threads picks the worker count.  No thread waits on the network
+// (a replicated insert or a forward parks its connection, park.c), but
+// a local insert holds its thread while it writes, so a few more threads
+// than cores keep reads flowing.
 static unsigned
 server_threads(const bb_server_conf *sc)
 {
@@ -111,6 +117,7 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	g->st   = st;
 	g->pool = pool;
 	atomic_init(&g->inflight, 0);
+	atomic_init(&g->parked, 0);
 	gw__drain_init(&g->drain, drain_fn, drain_arg);
 
 	rv = gw__access_new(conf, &g->access, why, whylen);
@@ -142,9 +149,11 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	          : mem > GW_MEM_MAX ? GW_MEM_MAX
 	                             : mem;
 	timeout_s = sc->read_timeout_ns / BB_NS_PER_SEC;
+	// Suspend and resume need the ITC, which wakes a worker thread
+	// when another thread resumes one of its connections.
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) |
-	    (g->tls != NULL ? MHD_USE_TLS : 0);
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+	    (v6 ? MHD_USE_IPv6 : 0) | (g->tls != NULL ? MHD_USE_TLS : 0);
 	// The logger goes first so that MHD reports nothing through its own.
 	g->mhd = MHD_start_daemon(
 	    flags, sc->port, NULL, NULL, gw__route_access, g,
@@ -212,6 +221,17 @@ void
 gw_server_stop(gw_server *g)
 {
 	if (g == NULL) {
+		return;
+	}
+	// libmicrohttpd must not be stopped with a connection suspended:
+	// the inserts and forwards in flight end first, each by its own
+	// deadline.  If one still did not, the daemon is left running (the
+	// process is exiting) rather than aborted.
+	if (g->mhd != NULL && !gw__park_drain(g, GW_STOP_PARK_NS)) {
+		bb_log_error("http: %u requests still wait for storage or "
+		             "peers; not stopping the HTTP server",
+		             atomic_load(&g->parked));
+		g->mhd = NULL;
 		return;
 	}
 	if (g->mhd != NULL) {

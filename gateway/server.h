@@ -22,6 +22,7 @@ struct gw_server {
 	struct MHD_Daemon *mhd;  // owned
 	uint16_t           port;
 	atomic_uint        inflight; // inserts being stored now
+	atomic_uint        parked;   // operations in flight (park.c)
 	gw__drain          drain;    // drain mode and its hook
 	struct gw__access *access;   // owned: the ACLs
 	struct gw__conns  *conns;    // owned: phase deadlines

@@ -2,10 +2,9 @@
 // Copyright 2026 The blobby-c authors
 //
 // rpc/client.c -- the requester side of one peer: a req0 socket that
-// dials in the background, a bounded pool of nng_ctx (one outstanding
-// request each) and calls in two halves, start and finish, so that a
-// caller can have calls to several peers in flight at once.
-#include <errno.h>
+// dials in the background, its connections and whether it answers, and
+// a bounded pool of nng_ctx (one outstanding request each).  The calls
+// made on those contexts are call.c's.
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -18,68 +17,11 @@
 #include "common/log.h"
 #include "rpc/rpc_impl.h"
 
-// A req0 dialer has one connection at a time; a few slots cover the
-// moment when an old pipe is not yet reported gone and a new one is up.
-#define RPC_PEER_MAX_PIPES 8
-
 // Redial a peer that is down after a random 0-100 ms, always: no
 // exponential backoff (NNG's grows to reconnect-time-max when that is
 // set), so a peer that comes back is used again within 100 ms.  A peer
 // that stays down costs a refused connect every 50 ms on average.
 #define RPC_RECONN_MS 100
-
-typedef struct rpc_slot {
-	nng_ctx  ctx;
-	nng_aio *aio; // owned
-	bool     busy;
-} rpc_slot;
-
-struct rpc_peer {
-	char           *url; // owned
-	nng_socket      sock;
-	bool            sock_open;
-	atomic_int      npipes;  // live connections, read without a lock
-	pthread_mutex_t pipe_mu; // guards pipe_ids
-	uint32_t        pipe_ids[RPC_PEER_MAX_PIPES]; // counted; 0 = free
-	atomic_bool     unresponsive; // set by the pool's health checks
-	pthread_mutex_t mu;    // guards slots[].busy, gen; posts operations
-	pthread_cond_t  cv;    // a slot was freed
-	uint64_t        gen;   // bumped when calls in flight are failed
-	rpc_slot       *slots; // owned array of nctx + 1: the last is probes'
-	unsigned        nctx;  // slots for calls (the probe slot apart)
-	bool            locks_init;
-};
-
-struct rpc_call {
-	rpc_peer  *peer;
-	rpc_slot  *slot;
-	rpc_method m;
-	uint64_t   gen;         // peer->gen when the slot was taken
-	int64_t    deadline_ns; // monotonic
-	bool       canceled;    // under peer->mu: post nothing more
-};
-
-// rpc_peer_fail_calls fails every call in flight on p with NNG error e;
-// a call between its send and its receive sees gen change instead
-// (rpc_call_post).  When p's last connection is gone: NNG fails a request
-// already sent on it by itself (no resends, see rpc_peer_open), but one
-// queued in the moment between the drop and this notice would wait for a
-// connection until its deadline.  When p stops answering: its calls
-// would wait out their deadlines.
-static void
-rpc_peer_fail_calls(rpc_peer *p, int e)
-{
-	unsigned i;
-
-	(void) pthread_mutex_lock(&p->mu);
-	p->gen++;
-	for (i = 0; i <= p->nctx; i++) {
-		if (p->slots[i].busy) {
-			nng_aio_abort(p->slots[i].aio, e);
-		}
-	}
-	(void) pthread_mutex_unlock(&p->mu);
-}
 
 // rpc_peer_pipe_cb counts live connections.  NNG reports REM_POST for a
 // pipe that was rejected before ADD_POST too, so a pipe is uncounted only
@@ -107,24 +49,9 @@ rpc_peer_pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 	}
 	(void) pthread_mutex_unlock(&p->pipe_mu);
 	if (lost) {
-		rpc_peer_fail_calls(p, NNG_ECONNRESET);
+		rpc__calls_fail(p, NNG_ECONNRESET);
 	}
 }
-
-// rpc_ms_left returns the milliseconds until deadline_ns, rounded up, or
-// 0 when it has passed.
-static nng_duration
-rpc_ms_left(int64_t deadline_ns)
-{
-	int64_t left = deadline_ns - bb_clock_mono_ns();
-
-	if (left <= 0) {
-		return 0;
-	}
-	left = (left + BB_NS_PER_MS - 1) / BB_NS_PER_MS;
-	return left > INT32_MAX ? INT32_MAX : (nng_duration) left;
-}
-
 bb_err
 rpc_peer_open(const char *url, unsigned nctx, rpc_peer **pp)
 {
@@ -266,8 +193,12 @@ rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
 	}
 	p->nctx = nctx;
 	for (i = 0; i <= nctx; i++) {
-		sl = &p->slots[i];
-		rv = nng_aio_alloc(&sl->aio, NULL, NULL);
+		sl       = &p->slots[i];
+		sl->peer = p;
+		rv       = nng_aio_alloc(&sl->aio, rpc__slot_cb, sl);
+		if (rv == 0) {
+			rv = nng_aio_alloc(&sl->waio, NULL, NULL);
+		}
 		if (rv == 0) {
 			rv = nng_ctx_open(&sl->ctx, p->sock);
 		}
@@ -332,6 +263,10 @@ rpc_peer_close(rpc_peer *p)
 	if (p == NULL) {
 		return;
 	}
+	// Asynchronous calls still queued for a slot end here.
+	if (p->locks_init && p->slots != NULL) {
+		rpc__calls_fail(p, NNG_ECLOSED);
+	}
 	// nng_close returns after every pipe is gone and its callbacks ran.
 	if (p->sock_open) {
 		(void) nng_close(p->sock);
@@ -339,6 +274,9 @@ rpc_peer_close(rpc_peer *p)
 	for (i = 0; p->slots != NULL && i <= p->nctx; i++) {
 		if (p->slots[i].aio != NULL) {
 			nng_aio_free(p->slots[i].aio);
+		}
+		if (p->slots[i].waio != NULL) {
+			nng_aio_free(p->slots[i].waio);
 		}
 	}
 	if (p->locks_init) {
@@ -370,7 +308,7 @@ rpc__peer_set_responsive(rpc_peer *p, bool on)
 		return false;
 	}
 	if (!on) {
-		rpc_peer_fail_calls(p, NNG_ETIMEDOUT);
+		rpc__calls_fail(p, NNG_ETIMEDOUT);
 	}
 	return true;
 }
@@ -378,262 +316,11 @@ rpc__peer_set_responsive(rpc_peer *p, bool on)
 void
 rpc__peer_abort(rpc_peer *p)
 {
-	rpc_peer_fail_calls(p, NNG_ECLOSED);
+	rpc__calls_fail(p, NNG_ECLOSED);
 }
 
 const char *
 rpc_peer_url(const rpc_peer *p)
 {
 	return p->url;
-}
-
-// rpc_peer_take waits until deadline_ns for a free slot: the probe slot
-// for a probe, one of the others for a call, so that calls that hang on
-// every slot cannot keep the probe that finds them out from being sent.
-// On BB_OK *slp is marked busy for the caller and *genp is the
-// generation; BB_EBUSY when none was free in time.
-static bb_err
-rpc_peer_take(rpc_peer *p, bool probe, int64_t deadline_ns, rpc_slot **slp,
-              uint64_t *genp)
-{
-	struct timespec ts;
-	bool            last = false;
-	bb_err          rv   = BB_EBUSY;
-	unsigned        end  = probe ? p->nctx + 1 : p->nctx;
-	unsigned        i;
-
-	ts.tv_sec  = (time_t) (deadline_ns / BB_NS_PER_SEC);
-	ts.tv_nsec = (long) (deadline_ns % BB_NS_PER_SEC);
-	(void) pthread_mutex_lock(&p->mu);
-	for (;;) {
-		for (i = probe ? p->nctx : 0; i < end && rv != BB_OK; i++) {
-			if (!p->slots[i].busy) {
-				p->slots[i].busy = true;
-				*slp             = &p->slots[i];
-				*genp            = p->gen;
-				rv               = BB_OK;
-			}
-		}
-		if (rv == BB_OK || last) {
-			break;
-		}
-		// After the deadline, look once more, then give up.
-		last =
-		    pthread_cond_timedwait(&p->cv, &p->mu, &ts) == ETIMEDOUT;
-	}
-	(void) pthread_mutex_unlock(&p->mu);
-	return rv;
-}
-
-static void
-rpc_peer_give(rpc_peer *p, rpc_slot *sl)
-{
-	(void) pthread_mutex_lock(&p->mu);
-	sl->busy = false;
-	(void) pthread_cond_signal(&p->cv);
-	(void) pthread_mutex_unlock(&p->mu);
-}
-
-// rpc_call_post starts the send (msg != NULL) or the receive of c with
-// what is left of its deadline, unless the connection it started on is
-// gone: BB_EUNAVAIL then, and msg stays the caller's.  Under p->mu, so
-// that rpc_peer_fail_calls either sees the operation or is seen here.
-static bb_err
-rpc_call_post(rpc_call *c, nng_msg *msg)
-{
-	rpc_peer    *p  = c->peer;
-	rpc_slot    *sl = c->slot;
-	nng_duration left;
-	bb_err       rv = BB_OK;
-
-	left = rpc_ms_left(c->deadline_ns);
-	(void) pthread_mutex_lock(&p->mu);
-	if (c->canceled) {
-		rv = BB_ECLOSED;
-	} else if (p->gen != c->gen || !rpc_peer_connected(p)) {
-		rv = BB_EUNAVAIL;
-	} else if (left == 0) {
-		rv = BB_ETIMEDOUT;
-	} else if (msg != NULL) {
-		// The send completes once a connection takes the request;
-		// the aio owns msg until then, and gives it back on failure.
-		nng_aio_set_timeout(sl->aio, left);
-		nng_aio_set_msg(sl->aio, msg);
-		nng_ctx_send(sl->ctx, sl->aio);
-	} else {
-		// The reply comes back on the context of its request.
-		nng_aio_set_timeout(sl->aio, left);
-		nng_ctx_recv(sl->ctx, sl->aio);
-	}
-	(void) pthread_mutex_unlock(&p->mu);
-	return rv;
-}
-
-// rpc_call_msg frames req as method number m + packed req.  On BB_OK the
-// caller owns *out.  A message over RPC_MAX_MSG is BB_ETOOBIG: the peer
-// would drop the connection, and NNG would resend it forever.
-static bb_err
-rpc_call_msg(rpc_method m, const ProtobufCMessage *req, nng_msg **out)
-{
-	nng_msg *msg = NULL;
-	uint8_t *b;
-	size_t   len;
-	int      rv;
-
-	len = protobuf_c_message_get_packed_size(req);
-	if (len > RPC_MAX_MSG - 4) {
-		return BB_ETOOBIG;
-	}
-	rv = nng_msg_alloc(&msg, 4 + len);
-	if (rv != 0) {
-		return rpc__err_from_nng(rv);
-	}
-	b    = nng_msg_body(msg);
-	b[0] = (uint8_t) ((uint32_t) m >> 24);
-	b[1] = (uint8_t) ((uint32_t) m >> 16);
-	b[2] = (uint8_t) ((uint32_t) m >> 8);
-	b[3] = (uint8_t) m;
-	(void) protobuf_c_message_pack(req, b + 4);
-	*out = msg;
-	return BB_OK;
-}
-
-// rpc_call_start is rpc_peer_call_start, for a probe too: a probe goes
-// to a peer that does not answer, on the probe slot.
-static bb_err
-rpc_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
-               int64_t timeout_ns, bool probe, rpc_call **cp)
-{
-	const ProtobufCServiceDescriptor *sd;
-	rpc_call                         *c   = NULL;
-	nng_msg                          *msg = NULL;
-	bb_err                            rv;
-
-	sd = &blobby__rpc__v1__blobby__descriptor;
-	if ((unsigned) m >= sd->n_methods ||
-	    req->descriptor != sd->methods[m].input) {
-		return BB_EINVAL;
-	}
-	// Fail fast: without a connection the request would only wait in
-	// NNG's queue until its deadline; a peer that does not answer would
-	// keep it until then.
-	if (!rpc_peer_connected(p) ||
-	    (!probe && atomic_load(&p->unresponsive))) {
-		return BB_EUNAVAIL;
-	}
-	rv = rpc_call_msg(m, req, &msg);
-	if (rv != BB_OK) {
-		goto fail;
-	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		rv = BB_ENOMEM;
-		goto fail;
-	}
-	c->peer        = p;
-	c->m           = m;
-	c->deadline_ns = bb_clock_mono_ns() + timeout_ns;
-	rv = rpc_peer_take(p, probe, c->deadline_ns, &c->slot, &c->gen);
-	if (rv != BB_OK) {
-		goto fail;
-	}
-	rv = rpc_call_post(c, msg);
-	if (rv != BB_OK) {
-		rpc_peer_give(p, c->slot);
-		goto fail;
-	}
-	*cp = c;
-	return BB_OK;
-
-fail:
-	nng_msg_free(msg);
-	free(c);
-	return rv;
-}
-
-bb_err
-rpc_peer_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
-                    int64_t timeout_ns, rpc_call **cp)
-{
-	return rpc_call_start(p, m, req, timeout_ns, false, cp);
-}
-
-bb_err
-rpc__peer_probe_start(rpc_peer *p, int64_t timeout_ns, rpc_call **cp)
-{
-	static const Blobby__Rpc__V1__NodeStatusRequest req =
-	    BLOBBY__RPC__V1__NODE_STATUS_REQUEST__INIT;
-
-	return rpc_call_start(p, RPC_M_NODE_STATUS, &req.base, timeout_ns,
-	                      true, cp);
-}
-
-bb_err
-rpc_call_finish(rpc_call *c, ProtobufCMessage **respp)
-{
-	const ProtobufCMessageDescriptor *out;
-	ProtobufCMessage                 *resp;
-	rpc_slot                         *sl  = c->slot;
-	nng_msg                          *msg = NULL;
-	bb_err                            rv;
-
-	nng_aio_wait(sl->aio);
-	rv = rpc__err_from_nng(nng_aio_result(sl->aio));
-	if (rv != BB_OK) {
-		nng_msg_free(nng_aio_get_msg(sl->aio)); // ours again
-		goto done;
-	}
-	rv = rpc_call_post(c, NULL);
-	if (rv != BB_OK) {
-		goto done;
-	}
-	nng_aio_wait(sl->aio);
-	rv = rpc__err_from_nng(nng_aio_result(sl->aio));
-	if (rv != BB_OK) {
-		goto done;
-	}
-	msg  = nng_aio_get_msg(sl->aio);
-	out  = blobby__rpc__v1__blobby__descriptor.methods[c->m].output;
-	resp = protobuf_c_message_unpack(out, NULL, nng_msg_len(msg),
-	                                 nng_msg_body(msg));
-	if (resp == NULL) {
-		rv = BB_EPROTO;
-		goto done;
-	}
-	*respp = resp;
-done:
-	if (msg != NULL) {
-		nng_msg_free(msg);
-	}
-	rpc_peer_give(c->peer, sl);
-	free(c);
-	return rv;
-}
-
-void
-rpc_call_cancel(rpc_call *c)
-{
-	ProtobufCMessage *resp = NULL;
-
-	(void) pthread_mutex_lock(&c->peer->mu);
-	c->canceled = true;
-	nng_aio_abort(c->slot->aio, NNG_ECANCELED);
-	(void) pthread_mutex_unlock(&c->peer->mu);
-	if (rpc_call_finish(c, &resp) == BB_OK) {
-		protobuf_c_message_free_unpacked(resp, NULL);
-	}
-}
-
-bb_err
-rpc_peer_call(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
-              int64_t timeout_ns, ProtobufCMessage **respp)
-{
-	rpc_call *c = NULL;
-	bb_err    rv;
-
-	rv = rpc_peer_call_start(p, m, req, timeout_ns, &c);
-	if (rv != BB_OK) {
-		return rv;
-	}
-	return rpc_call_finish(c, respp);
 }

@@ -3,8 +3,8 @@
 //
 // rpc/pool.c -- the peers of a node keyed by machine id, and storage's
 // store_remotes over them: round-robin assignment of replicas, the same
-// call made to several peers in parallel, and chunked remote reads.
-// Framing and connections are client.c's.
+// call made to several peers in parallel.  Remote reads are read.c's;
+// framing and connections client.c's.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +15,6 @@
 // Contexts per peer: how many calls to one peer may be in flight at once
 // (inserts into different primaries replicate in parallel).
 #define RPC_POOL_NCTX 16
-
-// A remote read keeps up to this many Read calls in flight.
-#define RPC_POOL_READ_WINDOW 4
-
-struct rpc_pool {
-	const bb_conf *conf;  // borrowed
-	rpc__pool_ent *peers; // owned array, sorted by id (as conf->remotes)
-	size_t         npeers;
-	atomic_uint    next;   // round-robin position
-	rpc__prober   *prober; // owned; NULL without peers
-};
 
 bb_err
 rpc_pool_open(const bb_conf *conf, rpc_pool **pp, char *why, size_t whylen)
@@ -102,9 +91,8 @@ rpc_pool_close(rpc_pool *p)
 	free(p);
 }
 
-// rpc_pool_ent finds the peer with machine_id, or NULL.
-static const rpc__pool_ent *
-rpc_pool_ent(const rpc_pool *p, uint32_t machine_id)
+const rpc__pool_ent *
+rpc__pool_find(const rpc_pool *p, uint32_t machine_id)
 {
 	size_t lo = 0, hi = p->npeers, mid;
 
@@ -125,7 +113,7 @@ rpc_pool_ent(const rpc_pool *p, uint32_t machine_id)
 rpc_peer *
 rpc_pool_peer(rpc_pool *p, uint32_t machine_id)
 {
-	const rpc__pool_ent *e = rpc_pool_ent(p, machine_id);
+	const rpc__pool_ent *e = rpc__pool_find(p, machine_id);
 
 	return e != NULL ? e->peer : NULL;
 }
@@ -316,7 +304,7 @@ rpc_pool_call(void *ctx, const uint32_t *ids, size_t n, const store_call *call,
 			rpc_pool_fail(&results[i], rv, NULL);
 			continue;
 		}
-		e = rpc_pool_ent(p, ids[i]);
+		e = rpc__pool_find(p, ids[i]);
 		if (e == NULL) {
 			results[i].err = BB_ENOENT;
 			(void) snprintf(results[i].msg, sizeof(results[i].msg),
@@ -335,7 +323,7 @@ rpc_pool_call(void *ctx, const uint32_t *ids, size_t n, const store_call *call,
 		if (calls[i] == NULL) {
 			continue;
 		}
-		e    = rpc_pool_ent(p, ids[i]);
+		e    = rpc__pool_find(p, ids[i]);
 		resp = NULL;
 		rv   = rpc_call_finish(calls[i], &resp);
 		rpc__health_note(e, rv);
@@ -352,7 +340,7 @@ rpc_pool_call(void *ctx, const uint32_t *ids, size_t n, const store_call *call,
 static bool
 rpc_pool_answers(void *ctx, uint32_t id)
 {
-	const rpc__pool_ent *e = rpc_pool_ent(ctx, id);
+	const rpc__pool_ent *e = rpc__pool_find(ctx, id);
 
 	return e != NULL && rpc_peer_responsive(e->peer);
 }
@@ -366,161 +354,4 @@ rpc_pool_remotes(rpc_pool *p, store_remotes *r)
 	r->assign    = rpc_pool_assign;
 	r->call      = rpc_pool_call;
 	r->answers   = rpc_pool_answers;
-}
-
-// rpc_pool_read_one finishes one Read call: exactly want bytes into dst.
-static bb_err
-rpc_pool_read_one(rpc_call *c, void *dst, size_t want)
-{
-	const Blobby__Rpc__V1__ReadResponse *rr;
-	const Blobby__Rpc__V1__Status       *st;
-	ProtobufCMessage                    *resp = NULL;
-	bb_err                               rv;
-
-	rv = rpc_call_finish(c, &resp);
-	if (rv != BB_OK) {
-		return rv;
-	}
-	rr = (const Blobby__Rpc__V1__ReadResponse *) resp;
-	st = rpc__resp_status(resp);
-	if (st == NULL) {
-		rv = BB_EPROTO;
-	} else {
-		rv = rpc_err_from_code((int) st->code);
-	}
-	// Never a short result: a reply of another length is an error.
-	if (rv == BB_OK && rr->data.len != want) {
-		rv = BB_EPROTO;
-	}
-	if (rv == BB_OK) {
-		memcpy(dst, rr->data.data, want);
-	}
-	protobuf_c_message_free_unpacked(resp, NULL);
-	return rv;
-}
-
-bb_err
-rpc_pool_read(rpc_pool *p, const char *ns, const store_id *id, uint64_t off,
-              void *buf, size_t len)
-{
-	return rpc_pool_read_from(p, store_fid_machine(&id->fid), ns, id, off,
-	                          buf, len);
-}
-
-bb_err
-rpc_pool_read_from(rpc_pool *p, uint32_t machine, const char *ns,
-                   const store_id *id, uint64_t off, void *buf, size_t len)
-{
-	Blobby__Rpc__V1__ReadRequest req = BLOBBY__RPC__V1__READ_REQUEST__INIT;
-	rpc_call                    *calls[RPC_POOL_READ_WINDOW];
-	size_t at[RPC_POOL_READ_WINDOW], want[RPC_POOL_READ_WINDOW];
-	const rpc__pool_ent *e;
-	size_t               done = 0, next, k, nk;
-	bb_err               rv   = BB_OK, r1;
-
-	e = rpc_pool_ent(p, machine);
-	if (e == NULL) {
-		return BB_ENOENT;
-	}
-	if (off > id->length || len > id->length - off) {
-		return BB_EINVAL;
-	}
-	req.namespace_ = (char *) ns;
-	req.fid.len    = STORE_FID_LEN;
-	req.fid.data   = (uint8_t *) id->fid.b;
-	while (done < len && rv == BB_OK) {
-		// Start a window of chunks, then collect them in order.
-		next = done;
-		for (nk = 0; nk < RPC_POOL_READ_WINDOW && next < len; nk++) {
-			want[nk]   = len - next < RPC_MAX_CHUNK ? len - next
-			                                        : RPC_MAX_CHUNK;
-			at[nk]     = next;
-			req.start  = id->start + off + next;
-			req.length = (uint32_t) want[nk];
-			rv         = rpc_peer_call_start(
-			            e->peer, RPC_M_READ, &req.base,
-			            p->conf->client_timeout_ns, &calls[nk]);
-			if (rv != BB_OK) {
-				break;
-			}
-			next += want[nk];
-		}
-		for (k = 0; k < nk; k++) {
-			r1 = rpc_pool_read_one(calls[k], (char *) buf + at[k],
-			                       want[k]);
-			rpc__health_note(e, r1);
-			if (rv == BB_OK) {
-				rv = r1;
-			}
-		}
-		done = next;
-	}
-	return rv;
-}
-
-bb_err
-rpc_pool_read_any(rpc_pool *p, uint32_t skip, const char *ns,
-                  const store_id *id, void *buf, size_t len,
-                  uint32_t *machinep)
-{
-	Blobby__Rpc__V1__ReadRequest req = BLOBBY__RPC__V1__READ_REQUEST__INIT;
-	rpc_call **calls = NULL; // owned array, one slot per peer
-	bb_err     rv    = BB_ENOENT;
-	bb_err     r1;
-	size_t     i;
-	bool       found = false;
-
-	if (len > id->length || len > RPC_MAX_CHUNK) {
-		return BB_EINVAL;
-	}
-	if (p->npeers == 0) {
-		return BB_ENOENT;
-	}
-	calls = calloc(p->npeers, sizeof(*calls));
-	if (calls == NULL) {
-		return BB_ENOMEM;
-	}
-	req.namespace_ = (char *) ns;
-	req.fid.len    = STORE_FID_LEN;
-	req.fid.data   = (uint8_t *) id->fid.b;
-	req.start      = id->start;
-	req.length     = (uint32_t) len;
-	// Every peer at once, under one deadline: a peer that is down fails
-	// at once, one that hangs costs the [client] timeout at most.
-	for (i = 0; i < p->npeers; i++) {
-		if (p->peers[i].id == skip ||
-		    p->peers[i].id == p->conf->machine_id) {
-			continue;
-		}
-		r1 = rpc_peer_call_start(p->peers[i].peer, RPC_M_READ,
-		                         &req.base, p->conf->client_timeout_ns,
-		                         &calls[i]);
-		if (r1 != BB_OK) {
-			calls[i] = NULL;
-			rv       = BB_EUNAVAIL;
-		}
-	}
-	// Every started call is finished (that frees it); the first peer in
-	// order that has the range wins.
-	for (i = 0; i < p->npeers; i++) {
-		if (calls[i] == NULL) {
-			continue;
-		}
-		if (found) {
-			// The range is in buf already: a peer that is slow
-			// to answer must not hold this read.
-			rpc_call_cancel(calls[i]);
-			continue;
-		}
-		r1 = rpc_pool_read_one(calls[i], buf, len);
-		rpc__health_note(&p->peers[i], r1);
-		if (r1 == BB_OK) {
-			found     = true;
-			*machinep = p->peers[i].id;
-		} else if (r1 != BB_ENOENT) {
-			rv = BB_EUNAVAIL;
-		}
-	}
-	free(calls);
-	return found ? BB_OK : rv;
 }

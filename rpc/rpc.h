@@ -122,6 +122,30 @@ void rpc_call_cancel(rpc_call *c);
 bb_err rpc_peer_call(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
                      int64_t timeout_ns, ProtobufCMessage **respp);
 
+// rpc_call_done receives the outcome of an asynchronous call: rv as
+// rpc_call_finish's, and on BB_OK resp, the unpacked response, which the
+// callback owns (protobuf_c_message_free_unpacked(resp, NULL)); NULL
+// otherwise.  It runs on an NNG thread, or on the starting thread before
+// rpc_peer_call_async returns, or on the thread that fails the peer's
+// calls (rpc_peer_close, a lost connection, a peer found not answering):
+// it must not block, and may start other calls.
+typedef void (*rpc_call_done)(void *arg, bb_err rv, ProtobufCMessage *resp);
+
+// rpc_peer_call_async sends req (of the input type of method m) to p
+// without holding the calling thread, and calls cb(arg, ...) exactly
+// once with the outcome.  Fails fast as rpc_peer_call_start (cb with
+// BB_EUNAVAIL before this returns).  Without a free context the call
+// waits in a queue, not in a thread: it is sent when a context is given
+// back (a blocking caller that waits for one goes first), or ends with
+// BB_EBUSY if its deadline passed first; it waits at most until the first
+// context freed after its deadline, so about twice timeout_ns when every
+// context hangs.  The deadline covers the wait, the send and the reply;
+// errors otherwise as rpc_call_finish.  req is packed before this
+// returns (borrowed for the call only).  Thread-safe.
+void rpc_peer_call_async(rpc_peer *p, rpc_method m,
+                         const ProtobufCMessage *req, int64_t timeout_ns,
+                         rpc_call_done cb, void *arg);
+
 // rpc_fini releases libnng's global state (its reaper finishes closing
 // pipes first), so that a leak checker sees a clean exit.  Call it last,
 // after every server, peer and pool is closed.
@@ -171,9 +195,9 @@ void rpc_pool_remotes(rpc_pool *p, store_remotes *r);
 // rpc_pool_read reads len bytes at offset off inside blob id (namespace
 // ns) from the peer whose machine id the id carries (its files, then its
 // archive; never forwarded further), into buf, with as many Read calls as
-// RPC_MAX_CHUNK requires. BB_ENOENT if the peer is unknown or answers
-// NOT_FOUND; BB_EUNAVAIL if it is unreachable; BB_EINVAL if [off, off+len) is
-// not inside the blob.
+// RPC_MAX_CHUNK requires (rpc_pool_read_start, waited for). BB_ENOENT if the
+// peer is unknown or answers NOT_FOUND; BB_EUNAVAIL if it is unreachable;
+// BB_EINVAL if [off, off+len) is not inside the blob.
 bb_err rpc_pool_read(rpc_pool *p, const char *ns, const store_id *id,
                      uint64_t off, void *buf, size_t len);
 
@@ -194,5 +218,29 @@ bb_err rpc_pool_read_from(rpc_pool *p, uint32_t machine, const char *ns,
 bb_err rpc_pool_read_any(rpc_pool *p, uint32_t skip, const char *ns,
                          const store_id *id, void *buf, size_t len,
                          uint32_t *machinep);
+
+// rpc_read_done receives the outcome of rpc_pool_read_start or
+// rpc_pool_read_any_start: rv as the blocking form's, and on BB_OK the
+// machine id of the peer that served the bytes.  It runs on an NNG
+// thread, or on the starting thread before the start returns: it must
+// not block.
+typedef void (*rpc_read_done)(void *arg, bb_err rv, uint32_t machine);
+
+// rpc_pool_read_start is rpc_pool_read_from without holding the calling
+// thread: done(arg, ...) is called exactly once, when every Read call it
+// made has ended.  buf is borrowed until then; ns and id are copied.
+// Up to 4 Read calls are in flight at once.  Thread-safe.
+void rpc_pool_read_start(rpc_pool *p, uint32_t machine, const char *ns,
+                         const store_id *id, uint64_t off, void *buf,
+                         size_t len, rpc_read_done done, void *arg);
+
+// rpc_pool_read_any_start is rpc_pool_read_any without holding the
+// calling thread: done(arg, rv, machine) is called exactly once, as soon
+// as the outcome is known (the calls to slower peers end on their own,
+// by their answer, their deadline or their peer's health check).  buf is
+// borrowed until done; ns and id are copied.  Thread-safe.
+void rpc_pool_read_any_start(rpc_pool *p, uint32_t skip, const char *ns,
+                             const store_id *id, void *buf, size_t len,
+                             rpc_read_done done, void *arg);
 
 #endif // RPC_RPC_H

@@ -7,6 +7,7 @@
 #ifndef RPC_RPC_IMPL_H
 #define RPC_RPC_IMPL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -110,13 +111,70 @@ const Blobby__Rpc__V1__Status *rpc__resp_status(const ProtobufCMessage *m);
 const ProtobufCFieldDescriptor *
 rpc__status_field(const ProtobufCMessageDescriptor *desc);
 
+// --- One peer (client.c) and its calls (call.c) ---
+
+// A req0 dialer has one connection at a time; a few slots cover the
+// moment when an old pipe is not yet reported gone and a new one is up.
+#define RPC_PEER_MAX_PIPES 8
+
+typedef struct rpc_slot {
+	nng_ctx          ctx;
+	nng_aio         *aio;  // owned: async calls; callback rpc__slot_cb
+	nng_aio         *waio; // owned: blocking calls; no callback
+	struct rpc_peer *peer; // the peer it belongs to
+	rpc_call        *call; // the call on it (under peer->mu)
+	bool             busy; // under peer->mu
+	bool             recv; // the operation posted is the receive
+} rpc_slot;
+
+struct rpc_peer {
+	char           *url; // owned
+	nng_socket      sock;
+	bool            sock_open;
+	atomic_int      npipes;  // live connections, read without a lock
+	pthread_mutex_t pipe_mu; // guards pipe_ids
+	uint32_t        pipe_ids[RPC_PEER_MAX_PIPES]; // counted; 0 = free
+	atomic_bool     unresponsive; // set by the pool's health checks
+	pthread_mutex_t mu;           // guards slots[], gen, the queue, nwait
+	pthread_cond_t  cv;           // a slot was freed
+	uint64_t        gen;          // bumped when calls in flight are failed
+	rpc_slot       *slots; // owned array of nctx + 1: the last is probes'
+	unsigned        nctx;  // slots for calls (the probe slot apart)
+	unsigned        nwait; // blocking callers waiting for a slot
+	rpc_call       *qhead; // asynchronous calls waiting for a slot
+	rpc_call       *qtail;
+	bool            locks_init;
+};
+
+// rpc__calls_fail fails every call of p in flight (NNG error e) and those
+// queued for a slot; see call.c.  Thread-safe.
+void rpc__calls_fail(rpc_peer *p, int e);
+
+// rpc__slot_cb is the callback of a slot's aio (arg is the rpc_slot):
+// the state machine of the call on it.  NNG threads only.
+void rpc__slot_cb(void *arg);
+
 // --- The health of peers (client.c, health.c) ---
+
+typedef struct rpc__prober rpc__prober; // health.c
 
 // One peer of a pool: its machine id and its client.
 typedef struct rpc__pool_ent {
 	uint32_t  id;
 	rpc_peer *peer; // owned by the pool
 } rpc__pool_ent;
+
+// The pool (pool.c builds it; read.c reads it).
+struct rpc_pool {
+	const bb_conf *conf;  // borrowed
+	rpc__pool_ent *peers; // owned array, sorted by id (as conf->remotes)
+	size_t         npeers;
+	atomic_uint    next;   // round-robin position
+	rpc__prober   *prober; // owned; NULL without peers
+};
+
+// rpc__pool_find finds the peer with machine_id, or NULL.  Borrowed.
+const rpc__pool_ent *rpc__pool_find(const rpc_pool *p, uint32_t machine_id);
 
 // rpc__peer_set_responsive records whether p answers; when it stops, its
 // calls in flight fail (BB_ETIMEDOUT or BB_EUNAVAIL).  Returns whether
@@ -135,8 +193,6 @@ bb_err rpc__peer_probe_start(rpc_peer *p, int64_t timeout_ns, rpc_call **cp);
 // timeout means it does not answer (logged when that is news).  Other
 // outcomes change nothing: only a probe says it answers again.
 void rpc__health_note(const rpc__pool_ent *e, bb_err rv);
-
-typedef struct rpc__prober rpc__prober;
 
 // rpc__prober_start starts the thread that probes peers[0..n) (borrowed:
 // they must outlive the prober) every interval_ns, with deadline

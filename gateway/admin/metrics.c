@@ -386,6 +386,15 @@ gw__metrics(gw_server *g, struct MHD_Connection *conn)
 	gw__metrics_render(&b, conf->server.prometheus_tag_prefix,
 	                   gw_server_draining(g), v, n,
 	                   lc != NULL ? &st : NULL, lc_oldest);
+	// The requests whose connection is parked (no thread held) while
+	// storage stores them or a peer answers.
+	bb_buf_printf(&b,
+	              "# TYPE blobby_http_waiting_requests gauge\n"
+	              "# HELP blobby_http_waiting_requests Requests parked "
+	              "while storage or a peer works for them (inserts, "
+	              "forwarded reads); they hold no HTTP thread.\n"
+	              "blobby_http_waiting_requests %u\n",
+	              atomic_load(&g->parked));
 	free(v);
 	return gw__reply_buf(conn, MHD_HTTP_OK, &b,
 	                     "text/plain; version=0.0.4");
