@@ -20,8 +20,9 @@
 // thread, which never waits on the network then.
 bool store__commit_batches(const bb_ns_conf *conf);
 
-// store__commit_open starts the committers of ns (ns->commit) when its
-// inserts batch.  BB_OK at once otherwise.  Errors: BB_ENOMEM, BB_ESYS (no thread).
+// store__commit_open starts the committer of ns (ns->commit) when its
+// inserts batch.  BB_OK at once otherwise.  Errors: BB_ENOMEM, BB_ESYS
+// (no thread).
 bb_err store__commit_open(store_ns *ns);
 
 // store__commit_close stops the committers: a batch in progress finishes
