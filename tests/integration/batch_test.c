@@ -28,35 +28,20 @@
 
 #define MAXN 3
 
-typedef struct {
-	int      n;
-	int      rpc_ports[MAXN];
-	bbt_node nodes[MAXN];
-	char     conf[MAXN][4096];
-} cluster;
-
-// cluster_start starts n nodes, each the others' peer, with namespace g:
-// the given replicas and fsync, files that neither seal nor expire during
-// the test (so that every file is still there to compare).
-static cluster *
+// cluster_start starts n nodes with namespace g: the given replicas and
+// fsync, files that neither seal nor expire during the test (so that
+// every file is still there to compare).
+static bbt_cluster *
 cluster_start(int n, int replicas, bool fsync)
 {
-	cluster *c = calloc(1, sizeof(*c));
-	size_t   off;
-	int      i;
+	bbt_cluster *c = calloc(1, sizeof(*c));
+	size_t       off;
+	int          i;
 
 	assert_non_null(c);
+	bbt_cluster_init(c, n);
 	for (i = 0; i < n; i++) {
-		c->rpc_ports[i] = bbt_free_port();
-	}
-	for (i = 0; i < n; i++) {
-		off = (size_t) snprintf(
-		    c->conf[i], sizeof(c->conf[i]),
-		    "machine_id = %d\n[log]\nfile = @DIR@/blobbyd.log\n"
-		    "[server]\naddr = 127.0.0.1\nport = 0\nrpc_port = %d\n",
-		    i + 1, c->rpc_ports[i]);
-		off = bbt_conf_peers(c->conf[i], sizeof(c->conf[i]), off, i, n,
-		                     c->rpc_ports);
+		off = bbt_cluster_conf_head(c, i, NULL);
 		(void) snprintf(c->conf[i] + off, sizeof(c->conf[i]) - off,
 		                "[namespace.g]\ndirectory = @DIR@/g\n"
 		                "replicas = %d\nfsync = %s\n"
@@ -65,10 +50,8 @@ cluster_start(int n, int replicas, bool fsync)
 		                "max_blob_size = 4mib\narchive = dir\n"
 		                "archive_directory = @DIR@/archive\n",
 		                replicas, fsync ? "true" : "false");
-		bbt_node_init(&c->nodes[i]);
-		bbt_node_start(&c->nodes[i], c->conf[i]);
-		c->n++;
 	}
+	bbt_cluster_start(c);
 	for (i = 0; i < n; i++) {
 		bbt_wait_writable(&c->nodes[i], "g", 30000);
 	}
@@ -76,21 +59,16 @@ cluster_start(int n, int replicas, bool fsync)
 }
 
 static void
-cluster_stop(cluster *c)
+cluster_stop(bbt_cluster *c)
 {
-	int i;
-
-	for (i = 0; i < c->n; i++) {
-		(void) bbt_node_stop(&c->nodes[i], SIGTERM);
-		bbt_node_cleanup(&c->nodes[i]);
-	}
+	bbt_cluster_stop(c);
 	free(c);
 }
 
 // load starts threads inserters into every node of c, bodies of
 // min..max bytes, at most acked acknowledgements.
 static bbt_ledger *
-load(cluster *c, int threads, int acked, size_t min, size_t max)
+load(bbt_cluster *c, int threads, int acked, size_t min, size_t max)
 {
 	bbt_ledger_load ld;
 	int             i;
@@ -113,7 +91,7 @@ load(cluster *c, int threads, int acked, size_t min, size_t max)
 // it, reads every ID back from every node and fails unless all are
 // intact.
 static void
-verify(cluster *c, bbt_ledger *l, size_t want, const char *what)
+verify(bbt_cluster *c, bbt_ledger *l, size_t want, const char *what)
 {
 	bbt_ledger_stats st;
 	bbt_ledger_check ck[MAXN];
@@ -172,7 +150,7 @@ same_prefix(const char *a, const char *b, off_t *lenp)
 // the primary <fid> on the node whose directory has it, and returns how
 // many were compared.
 static int
-check_replicas(cluster *c)
+check_replicas(bbt_cluster *c)
 {
 	char           dir[300], rp[600], pp[600];
 	struct dirent *e;
@@ -213,20 +191,26 @@ check_replicas(cluster *c)
 	return n;
 }
 
-// Two nodes, replicas = 1: small bodies (0 B to 2 KiB) from 8 threads
-// and large ones (64 KiB to 3 MiB) from 2, at the same time.
+// run_case loads a cluster of n nodes (replicas, fsync) with small
+// bodies (0 B to 2 KiB) from 8 threads, nsmall acknowledged, and large
+// ones (64 KiB to 3 MiB) from 2, nbig acknowledged, at the same time;
+// then verifies every ID from every node and every replica file.
 static void
-test_two_nodes(void **state)
+run_case(int n, int replicas, bool fsync, size_t nsmall, size_t nbig)
 {
-	cluster    *c = cluster_start(2, 1, false);
-	bbt_ledger *small;
-	bbt_ledger *big;
+	bbt_cluster *c = cluster_start(n, replicas, fsync);
+	bbt_ledger  *small;
+	bbt_ledger  *big;
+	char         what[96];
 
-	(void) state;
-	small = load(c, 8, 400, 0, 2048);
-	big   = load(c, 2, 16, 64 * 1024, 3 * 1024 * 1024);
-	verify(c, small, 400, "group commit, 2 nodes, small");
-	verify(c, big, 16, "group commit, 2 nodes, large");
+	small = load(c, 8, (int) nsmall, 0, 2048);
+	big   = load(c, 2, (int) nbig, 64 * 1024, 3 * 1024 * 1024);
+	(void) snprintf(what, sizeof(what), "group commit, %d nodes%s, small",
+	                n, fsync ? ", fsync" : "");
+	verify(c, small, nsmall, what);
+	(void) snprintf(what, sizeof(what), "group commit, %d nodes%s, large",
+	                n, fsync ? ", fsync" : "");
+	verify(c, big, nbig, what);
 	print_message("[batch] replica files equal to their primary: %d\n",
 	              check_replicas(c));
 	bbt_ledger_free(small);
@@ -234,24 +218,20 @@ test_two_nodes(void **state)
 	cluster_stop(c);
 }
 
+// Two nodes, replicas = 1.
+static void
+test_two_nodes(void **state)
+{
+	(void) state;
+	run_case(2, 1, false, 400, 16);
+}
+
 // Three nodes, replicas = 2, fsync = true: the same, durably.
 static void
 test_three_nodes_fsync(void **state)
 {
-	cluster    *c = cluster_start(3, 2, true);
-	bbt_ledger *small;
-	bbt_ledger *big;
-
 	(void) state;
-	small = load(c, 8, 300, 0, 2048);
-	big   = load(c, 2, 10, 64 * 1024, 3 * 1024 * 1024);
-	verify(c, small, 300, "group commit, 3 nodes, fsync, small");
-	verify(c, big, 10, "group commit, 3 nodes, fsync, large");
-	print_message("[batch] replica files equal to their primary: %d\n",
-	              check_replicas(c));
-	bbt_ledger_free(small);
-	bbt_ledger_free(big);
-	cluster_stop(c);
+	run_case(3, 2, true, 300, 10);
 }
 
 int

@@ -39,12 +39,9 @@
 #define INSERT_BOUND_MS 15000
 
 typedef struct {
-	char     tmp[64]; // the shared archive directory; the tmpfs
-	char     mnt[96]; // the tmpfs mount point ("": none)
-	int      n;       // nodes started
-	int      rpc_ports[NODES];
-	bbt_node nodes[NODES];
-	char     conf[NODES][4096];
+	char        tmp[64]; // the shared archive directory; the tmpfs
+	char        mnt[96]; // the tmpfs mount point ("": none)
+	bbt_cluster cl;
 } fault_fix;
 
 // hung_conf writes node i's configuration: every other node a peer, one
@@ -54,18 +51,10 @@ typedef struct {
 static void
 hung_conf(fault_fix *fx, int i)
 {
-	char  *buf = fx->conf[i];
-	size_t cap = sizeof(fx->conf[i]);
-	size_t off = 0;
+	char  *buf = fx->cl.conf[i];
+	size_t cap = sizeof(fx->cl.conf[i]);
+	size_t off = bbt_cluster_conf_head(&fx->cl, i, "timeout = 2s");
 
-	off += (size_t) snprintf(
-	    buf + off, cap - off,
-	    "machine_id = %d\narchive_retry_initial = 100ms\n"
-	    "archive_retry_max = 500ms\n"
-	    "[log]\nfile = @DIR@/blobbyd.log\n[client]\ntimeout = 2s\n"
-	    "[server]\naddr = 127.0.0.1\nport = 0\nrpc_port = %d\n",
-	    i + 1, fx->rpc_ports[i]);
-	off = bbt_conf_peers(buf, cap, off, i, NODES, fx->rpc_ports);
 	(void) snprintf(buf + off, cap - off,
 	                "[namespace.led]\narchive = dir\n"
 	                "archive_directory = %s/archive\n"
@@ -90,38 +79,26 @@ setup_hung(void **state)
 		free(fx);
 		return -1;
 	}
-	for (i = 0; i < NODES; i++) {
-		fx->rpc_ports[i] = bbt_free_port();
-	}
+	*state = fx; // teardown cleans up a failed start too
+	bbt_cluster_init(&fx->cl, NODES);
 	for (i = 0; i < NODES; i++) {
 		hung_conf(fx, i);
-		bbt_node_init(&fx->nodes[i]);
-		bbt_node_start(&fx->nodes[i], fx->conf[i]);
-		fx->n++;
 	}
-	*state = fx;
+	bbt_cluster_start(&fx->cl);
 	return 0;
 }
 
-// teardown continues a node left stopped by a failed test (a stopped
-// process would sit out SIGTERM's 30 s), stops the nodes and unmounts
-// the tmpfs whatever happened.
+// teardown stops the nodes (bbt_cluster_stop) and unmounts the tmpfs
+// whatever happened.
 static int
 teardown(void **state)
 {
 	fault_fix *fx = *state;
-	int        i;
 
 	if (fx == NULL) {
 		return 0;
 	}
-	for (i = 0; i < fx->n; i++) {
-		if (fx->nodes[i].pid > 0) {
-			(void) kill(fx->nodes[i].pid, SIGCONT);
-			(void) bbt_node_stop(&fx->nodes[i], SIGTERM);
-		}
-		bbt_node_cleanup(&fx->nodes[i]);
-	}
+	bbt_cluster_stop(&fx->cl);
 	if (fx->mnt[0] != '\0' && umount(fx->mnt) != 0) {
 		(void) umount2(fx->mnt, MNT_DETACH);
 	}
@@ -141,8 +118,8 @@ load_start(fault_fix *fx, int n, int threads, int max_acked, size_t min_len,
 
 	memset(&load, 0, sizeof(load));
 	for (i = 0; i < n; i++) {
-		bbt_wait_writable(&fx->nodes[i], "led", 30000);
-		load.urls[i] = fx->nodes[i].url;
+		bbt_wait_writable(&fx->cl.nodes[i], "led", 30000);
+		load.urls[i] = fx->cl.nodes[i].url;
 	}
 	load.nurls     = n;
 	load.ns        = "led";
@@ -195,7 +172,7 @@ verify_nodes(fault_fix *fx, bbt_ledger *l, int n, const char *what)
 	bbt_ledger_stop(l, &st);
 	assert_true(st.acked > 0);
 	for (i = 0; i < n; i++) {
-		bbt_ledger_verify(l, fx->nodes[i].url, &c[i]);
+		bbt_ledger_verify(l, fx->cl.nodes[i].url, &c[i]);
 	}
 	bbt_ledger_report(what, &st, c, names, n);
 	for (i = 0; i < n; i++) {
@@ -270,10 +247,10 @@ test_hung_peer(void **state)
 
 	l = load_start(fx, 2, 4, 3000, 1024, 8192);
 	more_acks(l, &seen, 50);
-	assert_int_equal(kill(fx->nodes[2].pid, SIGSTOP), 0);
+	assert_int_equal(kill(fx->cl.nodes[2].pid, SIGSTOP), 0);
 	t0 = bbt_now_ms();
 	bbt_ledger_mark(l);
-	verify_pair(pre, fx->nodes[0].url, fx->nodes[1].url, c);
+	verify_pair(pre, fx->cl.nodes[0].url, fx->cl.nodes[1].url, c);
 	print_message("[ledger] reads while node 3 hangs took %lld ms\n",
 	              (long long) (bbt_now_ms() - t0));
 	bbt_ledger_report("reads while node 3 hangs", &pst, c, names, 2);
@@ -284,7 +261,7 @@ test_hung_peer(void **state)
 	}
 	more_acks(l, &seen, 50);
 	hang_ms = bbt_now_ms() - t0;
-	assert_int_equal(kill(fx->nodes[2].pid, SIGCONT), 0);
+	assert_int_equal(kill(fx->cl.nodes[2].pid, SIGCONT), 0);
 	print_message("[ledger] node 3 hung for %lld ms\n",
 	              (long long) hang_ms);
 	for (i = 0; i < 2; i++) {
@@ -357,6 +334,7 @@ test_disk_full(void **state)
 	size_t           seen = 0;
 	long             s;
 	const char      *nl;
+	size_t           off;
 
 	fx = calloc(1, sizeof(*fx));
 	assert_non_null(fx);
@@ -376,17 +354,15 @@ test_disk_full(void **state)
 	}
 	(void) snprintf(filler, sizeof(filler), "%s/filler", fx->mnt);
 	assert_int_equal(fill_file(filler, 3 << 20), 0);
-	(void) snprintf(fx->conf[0], sizeof(fx->conf[0]),
-	                "machine_id = 1\n[log]\nfile = @DIR@/blobbyd.log\n"
-	                "[server]\naddr = 127.0.0.1\nport = 0\n"
-	                "rpc_port = 0\n[namespace.led]\n"
+	bbt_cluster_init(&fx->cl, 1);
+	off = bbt_cluster_conf_head(&fx->cl, 0, NULL);
+	(void) snprintf(fx->cl.conf[0] + off, sizeof(fx->cl.conf[0]) - off,
+	                "[namespace.led]\n"
 	                "directory = %s/led\nreplicas = 0\n"
 	                "archive = dir\narchive_directory = %s/archive\n"
 	                "upload_older = 1h\nupload_file_size = 64mib\n",
 	                fx->mnt, fx->tmp);
-	bbt_node_init(&fx->nodes[0]);
-	bbt_node_start(&fx->nodes[0], fx->conf[0]);
-	fx->n = 1;
+	bbt_cluster_start(&fx->cl);
 
 	l = load_start(fx, 1, 4, 3000, 8192, 32768);
 	more_acks(l, &seen, 10);
@@ -403,7 +379,7 @@ test_disk_full(void **state)
 	}
 	assert_true(bbt_ledger_refused(l, 507) + bbt_ledger_refused(l, 503) >=
 	            20);
-	(void) snprintf(url, sizeof(url), "%s/led", fx->nodes[0].url);
+	(void) snprintf(url, sizeof(url), "%s/led", fx->cl.nodes[0].url);
 	{
 		static char big[32768];
 
@@ -429,14 +405,14 @@ test_disk_full(void **state)
 	bbt_ledger_stop(l, &st);
 	assert_true(st.refused_507 + st.refused_503 >= 20);
 	assert_int_equal(st.refused, st.refused_507 + st.refused_503);
-	bbt_ledger_verify(l, fx->nodes[0].url, &c);
+	bbt_ledger_verify(l, fx->cl.nodes[0].url, &c);
 	bbt_ledger_report("disk full", &st, &c, names, 1);
 	check_intact(&st, &c);
 	// On disk too: the files a failed write was truncated back in are
 	// recovered whole at a restart (sealed and archived).
-	assert_int_equal(bbt_node_stop(&fx->nodes[0], SIGTERM), 0);
-	bbt_node_start(&fx->nodes[0], fx->conf[0]);
-	bbt_ledger_verify(l, fx->nodes[0].url, &c);
+	assert_int_equal(bbt_node_stop(&fx->cl.nodes[0], SIGTERM), 0);
+	bbt_node_start(&fx->cl.nodes[0], fx->cl.conf[0]);
+	bbt_ledger_verify(l, fx->cl.nodes[0].url, &c);
 	bbt_ledger_report("disk full, after a restart", &st, &c, names, 1);
 	check_intact(&st, &c);
 	bbt_ledger_free(l);

@@ -33,11 +33,9 @@
 #define NODES 3
 
 typedef struct {
-	char     tmp[64]; // the shared archive directory, s3rver's data
-	bbt_s3  *s3;      // NULL: archive = dir in tmp
-	int      rpc_ports[NODES];
-	bbt_node nodes[NODES];
-	char     conf[NODES][4096];
+	char        tmp[64]; // the shared archive directory, s3rver's data
+	bbt_s3     *s3;      // NULL: archive = dir in tmp
+	bbt_cluster cl;
 } fault_fix;
 
 // fix_conf writes node i's configuration: every other node a peer, one
@@ -47,18 +45,10 @@ typedef struct {
 static void
 fix_conf(fault_fix *fx, int i)
 {
-	char  *buf = fx->conf[i];
-	size_t cap = sizeof(fx->conf[i]);
-	size_t off = 0;
+	char  *buf = fx->cl.conf[i];
+	size_t cap = sizeof(fx->cl.conf[i]);
+	size_t off = bbt_cluster_conf_head(&fx->cl, i, "timeout = 5s");
 
-	off += (size_t) snprintf(
-	    buf + off, cap - off,
-	    "machine_id = %d\narchive_retry_initial = 100ms\n"
-	    "archive_retry_max = 500ms\n"
-	    "[log]\nfile = @DIR@/blobbyd.log\n[client]\ntimeout = 5s\n"
-	    "[server]\naddr = 127.0.0.1\nport = 0\nrpc_port = %d\n",
-	    i + 1, fx->rpc_ports[i]);
-	off = bbt_conf_peers(buf, cap, off, i, NODES, fx->rpc_ports);
 	if (fx->s3 != NULL) {
 		off += (size_t) snprintf(
 		    buf + off, cap - off,
@@ -103,15 +93,12 @@ fix_setup(fault_fix **fxp, bool s3)
 			return -1;
 		}
 	}
-	for (i = 0; i < NODES; i++) {
-		fx->rpc_ports[i] = bbt_free_port();
-	}
+	*fxp = fx; // teardown cleans up a failed start too
+	bbt_cluster_init(&fx->cl, NODES);
 	for (i = 0; i < NODES; i++) {
 		fix_conf(fx, i);
-		bbt_node_init(&fx->nodes[i]);
-		bbt_node_start(&fx->nodes[i], fx->conf[i]);
 	}
-	*fxp = fx;
+	bbt_cluster_start(&fx->cl);
 	return 0;
 }
 
@@ -131,14 +118,8 @@ static int
 teardown(void **state)
 {
 	fault_fix *fx = *state;
-	int        i;
 
-	for (i = 0; i < NODES; i++) {
-		if (fx->nodes[i].pid > 0) {
-			(void) bbt_node_stop(&fx->nodes[i], SIGTERM);
-		}
-		bbt_node_cleanup(&fx->nodes[i]);
-	}
+	bbt_cluster_stop(&fx->cl);
 	bbt_s3_stop(fx->s3);
 	bbt_rmtree(fx->tmp);
 	free(fx);
@@ -156,8 +137,8 @@ load_start(fault_fix *fx, int n)
 
 	memset(&load, 0, sizeof(load));
 	for (i = 0; i < n; i++) {
-		bbt_wait_writable(&fx->nodes[i], "led", 30000);
-		load.urls[i] = fx->nodes[i].url;
+		bbt_wait_writable(&fx->cl.nodes[i], "led", 30000);
+		load.urls[i] = fx->cl.nodes[i].url;
 	}
 	load.nurls     = n;
 	load.ns        = "led";
@@ -206,7 +187,7 @@ verify_all(fault_fix *fx, bbt_ledger *l, const char *what)
 	bbt_ledger_stop(l, &st);
 	assert_true(st.acked > 0);
 	for (i = 0; i < NODES; i++) {
-		bbt_ledger_verify(l, fx->nodes[i].url, &c[i]);
+		bbt_ledger_verify(l, fx->cl.nodes[i].url, &c[i]);
 	}
 	bbt_ledger_report(what, &st, c, names, NODES);
 	for (i = 0; i < NODES; i++) {
@@ -224,8 +205,8 @@ restart(fault_fix *fx, int i)
 {
 	int64_t t0 = bbt_now_ms();
 
-	bbt_node_start(&fx->nodes[i], fx->conf[i]);
-	bbt_wait_writable(&fx->nodes[i], "led", 30000);
+	bbt_node_start(&fx->cl.nodes[i], fx->cl.conf[i]);
+	bbt_wait_writable(&fx->cl.nodes[i], "led", 30000);
 	print_message("[ledger] node %d took inserts %lld ms after its "
 	              "restart\n",
 	              i + 1, (long long) (bbt_now_ms() - t0));
@@ -243,7 +224,8 @@ test_kill_replica_node(void **state)
 	size_t      seen = 0;
 
 	more_acks(l, &seen, 100);
-	assert_int_equal(bbt_node_stop(&fx->nodes[2], SIGKILL), 128 + SIGKILL);
+	assert_int_equal(bbt_node_stop(&fx->cl.nodes[2], SIGKILL),
+	                 128 + SIGKILL);
 	bbt_ledger_mark(l);
 	load_for(l, &seen, 2000, 50);
 	restart(fx, 2);
@@ -327,7 +309,7 @@ archive_writes(fault_fix *fx)
 
 	memset(keys, 0, sizeof(keys));
 	for (i = 0; i < NODES; i++) {
-		count_log(&fx->nodes[i], keys, &nkeys, &already);
+		count_log(&fx->cl.nodes[i], keys, &nkeys, &already);
 	}
 	for (i = 0; i < nkeys; i++) {
 		twice += keys[i].writes > 1;
@@ -352,12 +334,13 @@ test_kill_primary_node(void **state)
 	size_t      seen = 0;
 
 	more_acks(l, &seen, 150);
-	assert_int_equal(bbt_node_stop(&fx->nodes[0], SIGKILL), 128 + SIGKILL);
+	assert_int_equal(bbt_node_stop(&fx->cl.nodes[0], SIGKILL),
+	                 128 + SIGKILL);
 	bbt_ledger_mark(l);
 	// Longer than orphan_timeout: its replicas elsewhere orphan too.
 	load_for(l, &seen, 4000, 50);
 	restart(fx, 0);
-	bbt_ledger_set_url(l, 0, fx->nodes[0].url);
+	bbt_ledger_set_url(l, 0, fx->cl.nodes[0].url);
 	load_for(l, &seen, 1500, 50);
 	{
 		bbt_ledger_stats st;
@@ -385,7 +368,7 @@ wait_archived(fault_fix *fx)
 		left = 0;
 		for (i = 0; i < NODES; i++) {
 			(void) snprintf(dir, sizeof(dir), "%s/led",
-			                fx->nodes[i].dir);
+			                fx->cl.nodes[i].dir);
 			left += bbt_data_files(dir);
 		}
 		if (left == 0) {

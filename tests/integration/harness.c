@@ -500,6 +500,68 @@ bbt_conf_peers(char *buf, size_t cap, size_t off, int self, int n,
 }
 
 void
+bbt_cluster_init(bbt_cluster *c, int n)
+{
+	int i;
+
+	assert_true(n > 0 && n <= BBT_CLUSTER_MAX);
+	memset(c, 0, sizeof(*c));
+	c->n = n;
+	for (i = 0; i < n; i++) {
+		c->rpc_ports[i] = bbt_free_port();
+		bbt_node_init(&c->nodes[i]);
+	}
+}
+
+size_t
+bbt_cluster_conf_head(bbt_cluster *c, int i, const char *client)
+{
+	char  *buf = c->conf[i];
+	size_t cap = sizeof(c->conf[i]);
+	size_t off;
+
+	off = (size_t) snprintf(buf, cap,
+	                        "machine_id = %d\narchive_retry_initial = "
+	                        "100ms\narchive_retry_max = 500ms\n"
+	                        "[log]\nfile = @DIR@/blobbyd.log\n",
+	                        i + 1);
+	if (client != NULL) {
+		off += (size_t) snprintf(buf + off, cap - off,
+		                         "[client]\n%s\n", client);
+	}
+	off += (size_t) snprintf(buf + off, cap - off,
+	                         "[server]\naddr = 127.0.0.1\nport = 0\n"
+	                         "rpc_port = %d\n",
+	                         c->rpc_ports[i]);
+	return bbt_conf_peers(buf, cap, off, i, c->n, c->rpc_ports);
+}
+
+void
+bbt_cluster_start(bbt_cluster *c)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		bbt_node_start(&c->nodes[i], c->conf[i]);
+	}
+}
+
+void
+bbt_cluster_stop(bbt_cluster *c)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		if (c->nodes[i].pid > 0) {
+			(void) kill(c->nodes[i].pid, SIGCONT);
+			(void) bbt_node_stop(&c->nodes[i], SIGTERM);
+		}
+		bbt_node_cleanup(&c->nodes[i]);
+	}
+	c->n = 0;
+}
+
+void
 bbt_wait_writable(const bbt_node *n, const char *ns, int ms)
 {
 	int64_t  end = bbt_now_ms() + ms;

@@ -82,6 +82,37 @@ int bbt_free_port(void);
 size_t bbt_conf_peers(char *buf, size_t cap, size_t off, int self, int n,
                       const int *rpc_ports);
 
+// A loopback cluster: n nodes, machine ids 1..n, each the others' peer,
+// on RPC ports fixed before any starts (every configuration names them).
+#define BBT_CLUSTER_MAX 4
+
+typedef struct bbt_cluster {
+	int      n; // nodes made by bbt_cluster_init
+	int      rpc_ports[BBT_CLUSTER_MAX];
+	bbt_node nodes[BBT_CLUSTER_MAX];
+	char     conf[BBT_CLUSTER_MAX][4096]; // each node's, kept for restarts
+} bbt_cluster;
+
+// bbt_cluster_init picks n free RPC ports and makes the nodes' temporary
+// directories; nothing runs yet.
+void bbt_cluster_init(bbt_cluster *c, int n);
+
+// bbt_cluster_conf_head writes the start of node i's configuration into
+// c->conf[i]: its machine id, quick archive retries (100 ms up to
+// 500 ms), its log file, a [client] section with the keys of client
+// (none when NULL), [server] on 127.0.0.1 with its RPC port, and every
+// other node as a peer.  Returns the offset where the caller appends its
+// namespaces.
+size_t bbt_cluster_conf_head(bbt_cluster *c, int i, const char *client);
+
+// bbt_cluster_start starts every node with its c->conf[i].
+void bbt_cluster_start(bbt_cluster *c);
+
+// bbt_cluster_stop continues a node a failed test left stopped (a
+// stopped process would sit out SIGTERM's 30 s), stops every running
+// node and removes the directories.  Safe after a partial start.
+void bbt_cluster_stop(bbt_cluster *c);
+
 // bbt_wait_writable waits until node n acknowledges an insert into
 // namespace ns (a node takes inserts once its peers accept replicas);
 // fails the test after ms milliseconds.

@@ -65,11 +65,8 @@ _Static_assert(NOTICE_MS + WINDOW_MS <= HANG_MS,
 #define MIN_RATE_PCT 25
 
 typedef struct {
-	char     tmp[64]; // the shared archive directories
-	int      n;       // nodes started
-	int      rpc_ports[NODES];
-	bbt_node nodes[NODES];
-	char     conf[NODES][4096];
+	char        tmp[64]; // the shared archive directories
+	bbt_cluster cl;
 	// The loads, freed by teardown if the test fails half-way.
 	bbt_ledger *one;
 	bbt_ledger *two;
@@ -103,20 +100,16 @@ ns_conf(hung_fix *fx, char *buf, size_t cap, size_t off, const char *name,
 static void
 hung_conf(hung_fix *fx, int i)
 {
-	char  *buf = fx->conf[i];
-	size_t cap = sizeof(fx->conf[i]);
-	size_t off = 0;
+	char   client[128];
+	char  *buf = fx->cl.conf[i];
+	size_t cap = sizeof(fx->cl.conf[i]);
+	size_t off;
 
-	off += (size_t) snprintf(
-	    buf + off, cap - off,
-	    "machine_id = %d\narchive_retry_initial = 100ms\n"
-	    "archive_retry_max = 500ms\n"
-	    "[log]\nfile = @DIR@/blobbyd.log\n"
-	    "[client]\ntimeout = 30s\nprobe_interval = %dms\n"
-	    "probe_timeout = %dms\n"
-	    "[server]\naddr = 127.0.0.1\nport = 0\nrpc_port = %d\n",
-	    i + 1, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, fx->rpc_ports[i]);
-	off = bbt_conf_peers(buf, cap, off, i, NODES, fx->rpc_ports);
+	(void) snprintf(client, sizeof(client),
+	                "timeout = 30s\nprobe_interval = %dms\n"
+	                "probe_timeout = %dms",
+	                PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS);
+	off = bbt_cluster_conf_head(&fx->cl, i, client);
 	off = ns_conf(fx, buf, cap, off, "one", 1);
 	(void) ns_conf(fx, buf, cap, off, "two", 2);
 }
@@ -135,44 +128,29 @@ setup(void **state)
 		free(fx);
 		return -1;
 	}
-	for (i = 0; i < NODES; i++) {
-		fx->rpc_ports[i] = bbt_free_port();
-	}
+	*state = fx; // teardown cleans up a failed start too
+	bbt_cluster_init(&fx->cl, NODES);
 	for (i = 0; i < NODES; i++) {
 		hung_conf(fx, i);
-		bbt_node_init(&fx->nodes[i]);
-		bbt_node_start(&fx->nodes[i], fx->conf[i]);
-		fx->n++;
 	}
-	*state = fx;
+	bbt_cluster_start(&fx->cl);
 	return 0;
 }
 
-// teardown continues a node left stopped by a failed test (a stopped
-// process would sit out SIGTERM's 30 s), stops the loads a failed test
-// left running, then stops the nodes.
+// teardown stops the nodes (a node left stopped by a failed test is
+// continued first), then the loads a failed test left running: their
+// requests end once the nodes are gone.
 static int
 teardown(void **state)
 {
 	hung_fix *fx = *state;
-	int       i;
 
 	if (fx == NULL) {
 		return 0;
 	}
-	for (i = 0; i < fx->n; i++) {
-		if (fx->nodes[i].pid > 0) {
-			(void) kill(fx->nodes[i].pid, SIGCONT);
-		}
-	}
+	bbt_cluster_stop(&fx->cl);
 	bbt_ledger_free(fx->one);
 	bbt_ledger_free(fx->two);
-	for (i = 0; i < fx->n; i++) {
-		if (fx->nodes[i].pid > 0) {
-			(void) bbt_node_stop(&fx->nodes[i], SIGTERM);
-		}
-		bbt_node_cleanup(&fx->nodes[i]);
-	}
 	bbt_rmtree(fx->tmp);
 	free(fx);
 	return 0;
@@ -187,8 +165,8 @@ load_start(hung_fix *fx, const char *ns, int threads, int pause_ms)
 	bbt_ledger_load load;
 
 	memset(&load, 0, sizeof(load));
-	load.urls[0]   = fx->nodes[0].url;
-	load.urls[1]   = fx->nodes[1].url;
+	load.urls[0]   = fx->cl.nodes[0].url;
+	load.urls[1]   = fx->cl.nodes[1].url;
 	load.nurls     = 2;
 	load.ns        = ns;
 	load.threads   = threads;
@@ -319,9 +297,9 @@ scan_logs(hung_fix *fx, log_scan *s)
 
 	assert_non_null(keys);
 	memset(s, 0, sizeof(*s));
-	for (i = 0; i < fx->n; i++) {
+	for (i = 0; i < fx->cl.n; i++) {
 		(void) snprintf(path, sizeof(path), "%s/blobbyd.log",
-		                fx->nodes[i].dir);
+		                fx->cl.nodes[i].dir);
 		f = fopen(path, "r");
 		assert_non_null(f);
 		while (getline(&line, &cap, f) > 0) {
@@ -365,11 +343,11 @@ verify_all(hung_fix *fx, bbt_ledger *l, const char *what)
 	bbt_ledger_stop(l, &st);
 	for (i = 1; i < NODES; i++) {
 		a[i].l   = l;
-		a[i].url = fx->nodes[i].url;
+		a[i].url = fx->cl.nodes[i].url;
 		assert_int_equal(
 		    pthread_create(&th[i], NULL, verify_thread, &a[i]), 0);
 	}
-	bbt_ledger_verify(l, fx->nodes[0].url, &c[0]);
+	bbt_ledger_verify(l, fx->cl.nodes[0].url, &c[0]);
 	for (i = 1; i < NODES; i++) {
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 		c[i] = a[i].c;
@@ -426,8 +404,8 @@ test_hung_peer(void **state)
 	int              i;
 
 	for (i = 0; i < 2; i++) {
-		bbt_wait_writable(&fx->nodes[i], "one", 30000);
-		bbt_wait_writable(&fx->nodes[i], "two", 30000);
+		bbt_wait_writable(&fx->cl.nodes[i], "one", 30000);
+		bbt_wait_writable(&fx->cl.nodes[i], "two", 30000);
 	}
 	// Steady, not saturating: four threads pausing 40 ms (about 90
 	// inserts/s) keep the read-back of every ID short on a loaded
@@ -451,7 +429,7 @@ test_hung_peer(void **state)
 	sleep_until(&tl, t_before + WINDOW_MS);
 	a1       = bbt_ledger_acked(one);
 	two_stop = bbt_ledger_acked(two);
-	assert_int_equal(kill(fx->nodes[2].pid, SIGSTOP), 0);
+	assert_int_equal(kill(fx->cl.nodes[2].pid, SIGSTOP), 0);
 	t_stop = bbt_now_ms();
 	bbt_ledger_mark(one);
 
@@ -463,7 +441,7 @@ test_hung_peer(void **state)
 	d1   = bbt_ledger_acked(one);
 	sleep_until(&tl, t_stop + HANG_MS);
 	two_cont = bbt_ledger_acked(two);
-	assert_int_equal(kill(fx->nodes[2].pid, SIGCONT), 0);
+	assert_int_equal(kill(fx->cl.nodes[2].pid, SIGCONT), 0);
 	t_cont = bbt_now_ms();
 
 	// Node 3 answers probes again: "two" can be placed again.
