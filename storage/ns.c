@@ -2,9 +2,10 @@
 // Copyright 2026 The blobby-c authors
 //
 // storage/ns.c -- one namespace: open (directory, recovery, minimum
-// primaries) and close, the insert path (append, replicate, truncate back
-// on error, commit) and the dispatch of its timed work.  The pool of
-// primaries is pool.c; heart beats and replicas are repl/.
+// primaries) and close, the insert entry points (on the caller's thread
+// without replicas or fsync; else through commit.c's batches) and the
+// dispatch of its timed work.  The pool of primaries is pool.c; heart
+// beats and replicas are repl/.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,64 +51,6 @@ ns_mkdirs(const char *path)
 	return BB_OK;
 }
 
-// ns_insert_once appends body to one primary (waiting for one until the
-// monotonic deadline) and replicates it.  On a
-// replication failure the primary is truncated back and retired, and
-// BB_EREMOTE tells the caller that another primary may still succeed.
-static bb_err
-ns_insert_once(store_ns *ns, store_spool *body, int64_t deadline,
-               store_id *idp)
-{
-	uint64_t     len = store_spool_size(body);
-	store__file *f   = NULL;
-	uint64_t     start;
-	bool         broken   = false;
-	bool         draining = false;
-	int64_t      t0;
-	bb_err       rv;
-	char         name[STORE_FID_STRLEN + 3];
-
-	rv = store__pool_acquire(ns, deadline, &f);
-	if (rv != BB_OK) {
-		return rv;
-	}
-	// Only the owner of a primary writes it, so committed is its end.
-	start = atomic_load(&f->committed);
-	t0    = bb_clock_mono_ns();
-	rv    = store_spool_copy_to(body, f->fd, start);
-	store_metrics_add(ns->metrics, STORE_CTR_TIME_WRITE_NS,
-	                  (uint64_t) (bb_clock_mono_ns() - t0));
-	if (rv != BB_OK) {
-		bb_log_warn("namespace %s: write to %s failed: %s",
-		            ns->conf->name, store__file_name(f, name),
-		            bb_strerror(rv));
-	} else if (f->nrepl > 0) {
-		rv = store__repl_send_range(ns, f, start, len, false,
-		                            &draining);
-		// Replicas that took the bytes keep them: no id names them.
-		broken = rv != BB_OK;
-	}
-	if (rv != BB_OK) {
-		if (store_io_truncate(f->fd, start) != BB_OK) {
-			broken = true;
-		}
-		goto done;
-	}
-	// Committed only now: a reader never sees bytes that are not on
-	// every replica.
-	atomic_store_explicit(&f->committed, start + len,
-	                      memory_order_release);
-	if (atomic_load(&f->first_insert_ns) == 0) {
-		atomic_store(&f->first_insert_ns, bb_clock_wall_ns());
-	}
-	idp->fid    = f->fid;
-	idp->start  = start;
-	idp->length = (uint32_t) len;
-done:
-	store__pool_release(ns, f, broken, draining);
-	return rv;
-}
-
 // ns_internal says whether an insert failed through no fault of the
 // client and not for want of a free file or a peer: the original's
 // internal_errors{type="insert"} (what the gateway answers with 500).
@@ -135,30 +78,51 @@ store__ns_insert_counted(store_ns *ns, int64_t t0, bb_err rv,
 	                      bb_clock_mono_ns() - t0);
 }
 
-// ns_insert_here is an insert on the caller's thread (a namespace without
-// replicas or fsync: nothing to wait for but the local write).
+// ns_insert_here is an insert on the caller's thread, for a namespace
+// without replicas or fsync (the others go through commit.c): an idle
+// primary (waiting for one at most STORE_INSERT_WAIT_NS), the local
+// write, the commit.  A failed write is truncated back: nothing
+// half-written is readable.
 static bb_err
 ns_insert_here(store_ns *ns, store_spool *body, store_id *idp)
 {
-	int64_t  t0 = bb_clock_mono_ns();
-	int64_t  deadline;
-	store_id id;
-	bb_err   rv;
+	uint64_t     len = store_spool_size(body);
+	int64_t      t0  = bb_clock_mono_ns();
+	int64_t      tw;
+	store__file *f = NULL;
+	uint64_t     start;
+	bool         broken = false;
+	bb_err       rv;
+	char         name[STORE_FID_STRLEN + 3];
 
-	// One deadline for the wait for a file, the retry's included: how
-	// long an insert can wait is then that and its replications, which a
-	// peer that hangs cuts short (rpc_pool_open).
-	deadline = t0 + STORE_INSERT_WAIT_NS;
-	rv       = ns_insert_once(ns, body, deadline, &id);
-	if (rv == BB_EREMOTE) {
-		// The body is still at hand: one more try, on another primary
-		// with its own replicas (the failed one is retired).
-		rv = ns_insert_once(ns, body, deadline, &id);
+	rv = store__pool_acquire(ns, t0 + STORE_INSERT_WAIT_NS, &f);
+	if (rv != BB_OK) {
+		goto out;
 	}
-	store__ns_insert_counted(ns, t0, rv, rv == BB_OK ? &id : NULL);
-	if (rv == BB_OK) {
-		*idp = id;
+	// Only the owner of a primary writes it, so committed is its end.
+	start = atomic_load(&f->committed);
+	tw    = bb_clock_mono_ns();
+	rv    = store_spool_copy_to(body, f->fd, start);
+	store_metrics_add(ns->metrics, STORE_CTR_TIME_WRITE_NS,
+	                  (uint64_t) (bb_clock_mono_ns() - tw));
+	if (rv != BB_OK) {
+		bb_log_warn("namespace %s: write to %s failed: %s",
+		            ns->conf->name, store__file_name(f, name),
+		            bb_strerror(rv));
+		broken = store_io_truncate(f->fd, start) != BB_OK;
+	} else {
+		atomic_store_explicit(&f->committed, start + len,
+		                      memory_order_release);
+		if (atomic_load(&f->first_insert_ns) == 0) {
+			atomic_store(&f->first_insert_ns, bb_clock_wall_ns());
+		}
+		idp->fid    = f->fid;
+		idp->start  = start;
+		idp->length = (uint32_t) len;
 	}
+	store__pool_release(ns, f, broken, false);
+out:
+	store__ns_insert_counted(ns, t0, rv, rv == BB_OK ? idp : NULL);
 	return rv;
 }
 
