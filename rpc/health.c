@@ -65,7 +65,8 @@ rpc__health_note(const rpc__pool_ent *e, bb_err rv)
 // prober_round probes every peer at once and waits for the answers: the
 // round lasts the slowest answer, at most the deadline.  A peer without
 // a connection is not probed (its calls fail at once anyway); a probe cut
-// by a lost connection says nothing.
+// by a lost connection says nothing.  Called and returns with pr->mu
+// held, stop not set.
 static void
 prober_round(rpc__prober *pr)
 {
@@ -74,12 +75,17 @@ prober_round(rpc__prober *pr)
 	size_t  i;
 	bb_err  rv;
 
+	// Started under pr->mu: rpc__prober_stop sets stop under it and then
+	// aborts what is in flight, so no probe starts after that abort to
+	// hold the stop for its whole deadline.  A start does not wait: the
+	// probe slot is free between rounds.
 	for (i = 0; i < pr->n; i++) {
 		if (rpc__peer_probe_start(pr->peers[i].peer, pr->timeout_ns,
 		                          &pr->calls[i]) != BB_OK) {
 			pr->calls[i] = NULL;
 		}
 	}
+	(void) pthread_mutex_unlock(&pr->mu);
 	for (i = 0; i < pr->n; i++) {
 		if (pr->calls[i] == NULL) {
 			continue;
@@ -97,6 +103,7 @@ prober_round(rpc__prober *pr)
 			           "no answer to a probe in time");
 		}
 	}
+	(void) pthread_mutex_lock(&pr->mu);
 }
 
 static void *
@@ -109,9 +116,7 @@ prober_main(void *arg)
 	(void) pthread_mutex_lock(&pr->mu);
 	while (!pr->stop) {
 		next = bb_clock_mono_ns() + pr->interval_ns;
-		(void) pthread_mutex_unlock(&pr->mu);
 		prober_round(pr);
-		(void) pthread_mutex_lock(&pr->mu);
 		ts.tv_sec  = (time_t) (next / BB_NS_PER_SEC);
 		ts.tv_nsec = (long) (next % BB_NS_PER_SEC);
 		while (!pr->stop &&
