@@ -50,6 +50,16 @@ bb_clock_rfc3339(int64_t wall_ns, char *buf, size_t len)
 	return buf;
 }
 
+struct timespec
+bb_clock_ts(int64_t ns)
+{
+	struct timespec ts;
+
+	ts.tv_sec  = (time_t) (ns / BB_NS_PER_SEC);
+	ts.tv_nsec = (long) (ns % BB_NS_PER_SEC);
+	return ts;
+}
+
 void
 bb_clock_sleep_ns(int64_t ns)
 {
@@ -58,8 +68,7 @@ bb_clock_sleep_ns(int64_t ns)
 	if (ns <= 0) {
 		return;
 	}
-	ts.tv_sec  = (time_t) (ns / BB_NS_PER_SEC);
-	ts.tv_nsec = (long) (ns % BB_NS_PER_SEC);
+	ts = bb_clock_ts(ns);
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
 		// the remaining time is already in ts
 	}

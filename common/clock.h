@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define BB_NS_PER_SEC INT64_C(1000000000)
 #define BB_NS_PER_MS  INT64_C(1000000)
@@ -24,6 +25,11 @@ int64_t bb_clock_mono_ns(void);
 // milliseconds) into buf, which should hold at least 32 bytes.  Returns
 // buf.
 char *bb_clock_rfc3339(int64_t wall_ns, char *buf, size_t len);
+
+// bb_clock_ts converts ns (a bb_clock_mono_ns deadline, say) to a
+// timespec, as pthread_cond_timedwait on a CLOCK_MONOTONIC condition
+// variable takes it.
+struct timespec bb_clock_ts(int64_t ns);
 
 // bb_clock_sleep_ns sleeps for ns nanoseconds (restarting on EINTR).
 void bb_clock_sleep_ns(int64_t ns);

@@ -187,8 +187,7 @@ conns_main(void *arg)
 		next = bb_clock_mono_ns();
 		(void) conns_sweep_locked(t, next);
 		next += CONN_SWEEP_NS;
-		ts.tv_sec  = (time_t) (next / BB_NS_PER_SEC);
-		ts.tv_nsec = (long) (next % BB_NS_PER_SEC);
+		ts = bb_clock_ts(next);
 		(void) pthread_cond_timedwait(&t->cv, &t->mu, &ts);
 	}
 	(void) pthread_mutex_unlock(&t->mu);

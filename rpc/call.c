@@ -108,8 +108,7 @@ rpc_peer_take(rpc_peer *p, bool probe, rpc_call *c)
 	unsigned        end  = probe ? p->nctx + 1 : p->nctx;
 	unsigned        i;
 
-	ts.tv_sec  = (time_t) (c->deadline_ns / BB_NS_PER_SEC);
-	ts.tv_nsec = (long) (c->deadline_ns % BB_NS_PER_SEC);
+	ts = bb_clock_ts(c->deadline_ns);
 	(void) pthread_mutex_lock(&p->mu);
 	for (;;) {
 		for (i = probe ? p->nctx : 0; i < end && rv != BB_OK; i++) {

@@ -9,6 +9,7 @@
 #include <nng/supplemental/tls/tls.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -255,22 +256,13 @@ fail:
 	return err;
 }
 
-void
-rpc_peer_close(rpc_peer *p)
+// rpc_peer_free frees p once nothing of NNG calls into it any more.
+static void
+rpc_peer_free(void *arg)
 {
-	unsigned i;
+	rpc_peer *p = arg;
+	unsigned  i;
 
-	if (p == NULL) {
-		return;
-	}
-	// Asynchronous calls still queued for a slot end here.
-	if (p->locks_init && p->slots != NULL) {
-		rpc__calls_fail(p, NNG_ECLOSED);
-	}
-	// nng_close returns after every pipe is gone and its callbacks ran.
-	if (p->sock_open) {
-		(void) nng_close(p->sock);
-	}
 	for (i = 0; p->slots != NULL && i <= p->nctx; i++) {
 		if (p->slots[i].aio != NULL) {
 			nng_aio_free(p->slots[i].aio);
@@ -287,6 +279,27 @@ rpc_peer_close(rpc_peer *p)
 	free(p->slots);
 	free(p->url);
 	free(p);
+}
+
+void
+rpc_peer_close(rpc_peer *p)
+{
+	char what[160];
+
+	if (p == NULL) {
+		return;
+	}
+	// Asynchronous calls still queued for a slot end here.
+	if (p->locks_init && p->slots != NULL) {
+		rpc__calls_fail(p, NNG_ECLOSED);
+	}
+	if (!p->sock_open) {
+		rpc_peer_free(p);
+		return;
+	}
+	// The close returns after every pipe is gone and its callbacks ran.
+	(void) snprintf(what, sizeof(what), "the connections to %s", p->url);
+	(void) rpc__sock_close(p->sock, rpc_peer_free, p, what);
 }
 
 bool

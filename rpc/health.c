@@ -25,9 +25,10 @@ struct rpc__prober {
 	int64_t              timeout_ns;
 	rpc_call           **calls; // owned array of n, one round's
 	pthread_t            thread;
-	pthread_mutex_t      mu; // stop
-	pthread_cond_t       cv; // stop was set
+	pthread_mutex_t      mu; // stop, done
+	pthread_cond_t       cv; // stop or done was set
 	bool                 stop;
+	bool                 done; // the thread is about to end
 };
 
 // health_set records that e's peer answers (on) or not, and logs it when
@@ -61,6 +62,9 @@ rpc__health_note(const rpc__pool_ent *e, bb_err rv)
 // for this node's own stall (it was stopped, or starved of CPU) rather
 // than the peers'.
 #define PROBE_OVERRUN_NS BB_NS_PER_SEC
+
+// How long a stop waits for the probes in flight to be answered.
+#define PROBE_STOP_GRACE_NS (500 * BB_NS_PER_MS)
 
 // prober_round probes every peer at once and waits for the answers: the
 // round lasts the slowest answer, at most the deadline.  A peer without
@@ -117,12 +121,13 @@ prober_main(void *arg)
 	while (!pr->stop) {
 		next = bb_clock_mono_ns() + pr->interval_ns;
 		prober_round(pr);
-		ts.tv_sec  = (time_t) (next / BB_NS_PER_SEC);
-		ts.tv_nsec = (long) (next % BB_NS_PER_SEC);
+		ts = bb_clock_ts(next);
 		while (!pr->stop &&
 		       pthread_cond_timedwait(&pr->cv, &pr->mu, &ts) == 0) {
 		}
 	}
+	pr->done = true;
+	(void) pthread_cond_broadcast(&pr->cv);
 	(void) pthread_mutex_unlock(&pr->mu);
 	return NULL;
 }
@@ -167,18 +172,28 @@ rpc__prober_start(const rpc__pool_ent *peers, size_t n, int64_t interval_ns,
 void
 rpc__prober_stop(rpc__prober *pr)
 {
-	size_t i;
+	struct timespec ts;
+	size_t          i;
+	bool            done;
 
 	if (pr == NULL) {
 		return;
 	}
 	(void) pthread_mutex_lock(&pr->mu);
 	pr->stop = true;
-	(void) pthread_cond_signal(&pr->cv);
+	(void) pthread_cond_broadcast(&pr->cv);
+	// A probe in flight to a peer that answers ends in milliseconds;
+	// aborting it instead would leave its answer in transit while the
+	// pool closes the socket (see close.c).  One that does not end
+	// within the grace is aborted: the peer hangs, stop does not wait
+	// for its deadline.
+	ts = bb_clock_ts(bb_clock_mono_ns() + PROBE_STOP_GRACE_NS);
+	while (!pr->done &&
+	       pthread_cond_timedwait(&pr->cv, &pr->mu, &ts) == 0) {
+	}
+	done = pr->done;
 	(void) pthread_mutex_unlock(&pr->mu);
-	// Nothing else calls the peers any more: a probe waiting for a hung
-	// peer ends now rather than at its deadline.
-	for (i = 0; i < pr->n; i++) {
+	for (i = 0; !done && i < pr->n; i++) {
 		rpc__peer_abort(pr->peers[i].peer);
 	}
 	(void) pthread_join(pr->thread, NULL);

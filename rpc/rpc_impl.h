@@ -202,9 +202,20 @@ bb_err rpc__prober_start(const rpc__pool_ent *peers, size_t n,
                          int64_t interval_ns, int64_t timeout_ns,
                          rpc__prober **prp);
 
-// rpc__prober_stop stops the probes (a probe in flight is aborted), joins
-// the thread and frees pr.  NULL is a no-op.
+// rpc__prober_stop stops the probes, joins the thread and frees pr.  A
+// probe in flight gets a short grace to be answered (a reply arriving
+// while its socket closes is what hangs libnng 1.5.2, see close.c) and
+// is aborted after it.  NULL is a no-op.
 void rpc__prober_stop(rpc__prober *pr);
+
+// rpc__sock_close closes sock and then calls after(arg), which frees
+// whatever NNG may call into until the socket is closed (pipe callbacks,
+// aios).  It waits at most two seconds: true if the close finished by
+// then.  Otherwise it logs a warning naming what (for example "the
+// connections to machine 2"), the close goes on in a thread of its own
+// and after(arg) runs only if it ever finishes.  See close.c.
+bool rpc__sock_close(nng_socket sock, void (*after)(void *), void *arg,
+                     const char *what);
 
 // rpc__err_from_nng maps an NNG error number to the closest bb_err.
 bb_err rpc__err_from_nng(int rv);

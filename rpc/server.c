@@ -429,6 +429,22 @@ rpc_server_set_draining(rpc_server *s, bool on)
 	atomic_store(&s->draining, on);
 }
 
+// rpc_server_free frees s once nothing of NNG calls into it any more.
+static void
+rpc_server_free(void *arg)
+{
+	rpc_server *s = arg;
+	size_t      i;
+
+	for (i = 0; i < RPC_SERVER_WORKERS; i++) {
+		if (s->workers[i].aio != NULL) {
+			nng_aio_free(s->workers[i].aio);
+		}
+	}
+	bb_ipset_free(s->allow);
+	free(s);
+}
+
 void
 rpc_server_stop(rpc_server *s)
 {
@@ -441,20 +457,19 @@ rpc_server_stop(rpc_server *s)
 	// which is how the workers learn to stop; the socket closes only
 	// once no worker uses it (closing it under them can hang in
 	// libnng 1.5: seen under load with a peer killed at the same time).
+	// With no context receiving, a connection stops reading after the
+	// request it has in hand, which narrows the window of close.c's
+	// hang to a request in transit at this moment.
 	for (i = 0; i < s->nworkers; i++) {
 		(void) nng_ctx_close(s->workers[i].ctx);
 	}
 	for (i = 0; i < s->nworkers; i++) {
 		(void) pthread_join(s->workers[i].thread, NULL);
 	}
-	if (s->sock_open) {
-		(void) nng_close(s->sock);
+	if (!s->sock_open) {
+		rpc_server_free(s);
+		return;
 	}
-	for (i = 0; i < RPC_SERVER_WORKERS; i++) {
-		if (s->workers[i].aio != NULL) {
-			nng_aio_free(s->workers[i].aio);
-		}
-	}
-	bb_ipset_free(s->allow);
-	free(s);
+	(void) rpc__sock_close(s->sock, rpc_server_free, s,
+	                       "the RPC server's connections");
 }

@@ -162,8 +162,7 @@ store__pool_acquire(store_ns *ns, int64_t deadline, store__file **fp)
 	bb_err          rv = BB_OK;
 	int             waited;
 
-	ts.tv_sec  = (time_t) (deadline / BB_NS_PER_SEC);
-	ts.tv_nsec = (long) (deadline % BB_NS_PER_SEC);
+	ts = bb_clock_ts(deadline);
 	(void) pthread_mutex_lock(&ns->pool_mu);
 	while (f == NULL) {
 		if (ns->closing) {

@@ -40,9 +40,8 @@ store_timer_main(void *arg)
 
 	(void) pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
-		next       = bb_clock_mono_ns() + STORE_TICK_NS;
-		ts.tv_sec  = (time_t) (next / BB_NS_PER_SEC);
-		ts.tv_nsec = (long) (next % BB_NS_PER_SEC);
+		next = bb_clock_mono_ns() + STORE_TICK_NS;
+		ts   = bb_clock_ts(next);
 		(void) pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 		if (s->stopping) {
 			break;

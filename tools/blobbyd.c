@@ -264,9 +264,10 @@ main(int argc, char **argv)
 	// flight finish, then close: an insert that was acknowledged is in
 	// the file before we exit.
 	(void) gw_server_set_draining(gw, true);
-	// A last resort: if closing hangs (libnng 1.5 has known hangs in
-	// nng_close), SIGALRM ends the process.  Every acknowledged insert is
-	// in its file by then; only the exit status is lost.
+	// A last resort: if closing hangs anyway (NNG socket closes give up
+	// after a bound, rpc/close.c), SIGALRM ends the process.  Every
+	// acknowledged insert is in its file by then; only the exit status is
+	// lost.
 	(void) alarm((unsigned) (DRAIN_WAIT_NS / BB_NS_PER_SEC) + STOP_WAIT_S);
 	gw_server_quiesce(gw);
 	deadline = bb_clock_mono_ns() + DRAIN_WAIT_NS;

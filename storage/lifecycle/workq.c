@@ -86,8 +86,7 @@ wq_main(void *arg)
 			(void) pthread_cond_wait(&q->cv, &q->mu);
 			continue;
 		}
-		ts.tv_sec  = (time_t) (due / BB_NS_PER_SEC);
-		ts.tv_nsec = (long) (due % BB_NS_PER_SEC);
+		ts = bb_clock_ts(due);
 		(void) pthread_cond_timedwait(&q->cv, &q->mu, &ts);
 	}
 	(void) pthread_mutex_unlock(&q->mu);
