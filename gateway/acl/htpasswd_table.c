@@ -221,6 +221,7 @@ ht_parse(const char *path, char *buf, size_t len, gw__htpasswd_table **tp,
 			                strlen(s) != (size_t) (end - s)
 			                    ? "NUL byte in the line"
 			                    : "line longer than 4096 bytes");
+			rv = BB_ECONFIG; // a good line before left BB_OK
 			goto fail;
 		}
 		// Blank lines and comments; CR LF files are fine too.

@@ -50,10 +50,11 @@ static const char all_users[] =
 static char dir[64];      // the test's temporary directory
 static char pw_path[128]; // dir/htpasswd
 
-// write_file replaces path with text: written aside and renamed in, so
-// readers see one version or the other, as an administrator's tools do.
+// write_file_n replaces path with the len bytes of text (NUL bytes
+// included): written aside and renamed in, so readers see one version or
+// the other, as an administrator's tools do.
 static inline void
-write_file(const char *path, const char *text)
+write_file_n(const char *path, const char *text, size_t len)
 {
 	char  tmp[200];
 	FILE *f;
@@ -61,9 +62,16 @@ write_file(const char *path, const char *text)
 	(void) snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fwrite(text, 1, len, f), len);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(rename(tmp, path), 0);
+}
+
+// write_file replaces path with the string text.
+static inline void
+write_file(const char *path, const char *text)
+{
+	write_file_n(path, text, strlen(text));
 }
 
 // rewrite_in_place overwrites path (same inode) with text and moves its

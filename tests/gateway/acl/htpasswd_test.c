@@ -120,6 +120,24 @@ test_errors(void **state)
 		}
 		assert_null(ht);
 	}
+	// A bad line after a good one is an error too (it was taken for a
+	// valid file without a table: the first request crashed the node).
+	{
+		static const char nul[] = U_BOB "\nx\0y\n";
+		static char       two[sizeof(U_BOB) + sizeof(long_line)];
+
+		write_file_n(path, nul, sizeof(nul) - 1);
+		assert_int_equal(gw__htpasswd_new(path, &ht, err, sizeof(err)),
+		                 BB_ECONFIG);
+		assert_non_null(strstr(err, ":2: NUL byte in the line"));
+		assert_null(ht);
+		(void) snprintf(two, sizeof(two), U_BOB "\n%s", long_line);
+		write_file(path, two);
+		assert_int_equal(gw__htpasswd_new(path, &ht, err, sizeof(err)),
+		                 BB_ECONFIG);
+		assert_non_null(strstr(err, ":2: line longer than 4096"));
+		assert_null(ht);
+	}
 	// An empty file (or only comments) is an empty table.
 	write_file(path, "# nobody yet\n");
 	ht = ht_of(path);
@@ -168,6 +186,15 @@ test_reload(void **state)
 	assert_int_equal(gw__htpasswd_refresh(ht), BB_ECONFIG);
 	assert_int_equal(gw__htpasswd_refresh(ht), BB_OK);
 	assert_true(ok(ht, "bob", "bob-pw", "rea2"));
+	// So does a bad line after a good one.
+	{
+		static const char nul[] = U_BOB ":read\nx\0y\n";
+
+		write_file_n(path, nul, sizeof(nul) - 1);
+		assert_int_equal(gw__htpasswd_refresh(ht), BB_ECONFIG);
+		assert_true(ok(ht, "bob", "bob-pw", "rea2"));
+		assert_false(ok(ht, "bob", "bob-pw", "read"));
+	}
 	// So does a file that went away.
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(gw__htpasswd_refresh(ht), BB_ENOENT);
