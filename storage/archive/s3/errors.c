@@ -36,41 +36,17 @@ xml_entity(const char *p, const char *end, size_t *len)
 	return 0;
 }
 
-bool
-store__s3_xml_text(const char *doc, const char *name, char *out, size_t cap)
+// xml_decode writes the text s[0..e) with its entities decoded and
+// control characters as spaces (why strings are one line) into out (cap
+// bytes, cap > 0); false if it holds markup, an entity we do not know,
+// or does not fit.  out is written even then: the caller clears it.
+static bool
+xml_decode(const char *s, const char *e, char *out, size_t cap)
 {
-	char        open[64];
-	char        close[64];
-	const char *s;
-	const char *e;
-	size_t      o = 0;
-	size_t      n;
-	char        c;
+	size_t o = 0;
+	size_t n;
+	char   c;
 
-	if (doc == NULL || cap == 0 ||
-	    (size_t) snprintf(open, sizeof(open), "<%s>", name) >=
-	        sizeof(open)) {
-		return false;
-	}
-	(void) snprintf(close, sizeof(close), "</%s>", name);
-	s = strstr(doc, open);
-	if (s == NULL) {
-		return false;
-	}
-	s += strlen(open);
-	e = strstr(s, close);
-	if (e == NULL) {
-		return false;
-	}
-	while (s < e &&
-	       (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
-		s++;
-	}
-	while (e > s &&
-	       (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-	        e[-1] == '\n')) {
-		e--;
-	}
 	for (; s < e; s++) {
 		c = *s;
 		if (c == '<') {
@@ -86,10 +62,50 @@ store__s3_xml_text(const char *doc, const char *name, char *out, size_t cap)
 		if (o + 1 >= cap) {
 			return false;
 		}
-		// why strings are one line.
 		out[o++] = (unsigned char) c < 0x20 ? ' ' : c;
 	}
 	out[o] = '\0';
+	return true;
+}
+
+bool
+store__s3_xml_text(const char *doc, const char *name, char *out, size_t cap)
+{
+	char        open[64];
+	char        close[64];
+	const char *s = NULL;
+	const char *e = NULL;
+
+	if (cap == 0) {
+		return false;
+	}
+	if (doc != NULL &&
+	    (size_t) snprintf(open, sizeof(open), "<%s>", name) <
+	        sizeof(open)) {
+		(void) snprintf(close, sizeof(close), "</%s>", name);
+		s = strstr(doc, open);
+	}
+	if (s != NULL) {
+		s += strlen(open);
+		e = strstr(s, close);
+	}
+	if (e == NULL) {
+		out[0] = '\0';
+		return false;
+	}
+	while (s < e &&
+	       (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
+		s++;
+	}
+	while (e > s &&
+	       (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	        e[-1] == '\n')) {
+		e--;
+	}
+	if (!xml_decode(s, e, out, cap)) {
+		out[0] = '\0'; // never a partial, unterminated text
+		return false;
+	}
 	return true;
 }
 

@@ -117,6 +117,40 @@ mp_complete_xml(const store_digest_plan *p, size_t *len)
 // mp_complete asks S3 to assemble the parts.  The object's ETag must be
 // AWS's multipart form for our parts, or (s3rver and some other servers)
 // the MD5 of the whole object.
+// mp_check_etag checks the ETag of the completion's answer resp: the
+// multipart ETag of plan p, or its whole MD5 (some servers).  BB_OK,
+// BB_EPROTO (none, or too long) or BB_ECORRUPT, with one line in why.
+static bb_err
+mp_check_etag(const char *resp, const char *key, const store_digest_plan *p,
+              char *why, size_t whylen)
+{
+	char  etag[128];
+	char  want[STORE_ETAG_LEN];
+	char  md5[STORE_MD5_HEXLEN];
+	char *e;
+
+	if (!store__s3_xml_text(resp, "ETag", etag, sizeof(etag))) {
+		(void) snprintf(why, whylen,
+		                "POST %s?uploadId: no ETag of at most %zu "
+		                "bytes in the answer",
+		                key, sizeof(etag) - 1);
+		return BB_EPROTO;
+	}
+	store_digest_multipart_etag(p, want);
+	store_digest_hex(p->md5, sizeof(p->md5), md5);
+	e                   = etag[0] == '"' ? etag + 1 : etag;
+	e[strcspn(e, "\"")] = '\0';
+	if (strcasecmp(e, want) != 0 && strcasecmp(e, md5) != 0) {
+		(void) snprintf(
+		    why, whylen,
+		    "POST %s?uploadId: ETag '%s' is neither %s nor "
+		    "%s",
+		    key, e, want, md5);
+		return BB_ECORRUPT;
+	}
+	return BB_OK;
+}
+
 static bb_err
 mp_complete(store__s3 *s3, const char *key, const char *id,
             const store_digest_plan *p, const char *cond,
@@ -126,12 +160,8 @@ mp_complete(store__s3 *s3, const char *key, const char *id,
 	uint8_t       sum[STORE_SHA256_LEN];
 	char          sha[STORE_SHA256_HEXLEN];
 	char          q[3 * MP_ID_MAX + 64];
-	char          etag[128];
-	char          want[STORE_ETAG_LEN];
-	char          md5[STORE_MD5_HEXLEN];
 	size_t        len = 0;
 	char         *x;
-	char         *e;
 	bb_err        rv;
 
 	x = mp_complete_xml(p, &len);
@@ -160,20 +190,7 @@ mp_complete(store__s3 *s3, const char *key, const char *id,
 	            strstr(r.resp, "<Error>"))) {
 		rv = store__s3_req_err(s3, &r, why, whylen);
 	} else if (rv == BB_OK) {
-		store_digest_multipart_etag(p, want);
-		store_digest_hex(p->md5, sizeof(p->md5), md5);
-		etag[0] = '\0';
-		(void) store__s3_xml_text(r.resp, "ETag", etag, sizeof(etag));
-		e                   = etag[0] == '"' ? etag + 1 : etag;
-		e[strcspn(e, "\"")] = '\0';
-		if (strcasecmp(e, want) != 0 && strcasecmp(e, md5) != 0) {
-			(void) snprintf(
-			    why, whylen,
-			    "POST %s?uploadId: ETag '%s' is neither %s "
-			    "nor %s",
-			    key, e, want, md5);
-			rv = BB_ECORRUPT;
-		}
+		rv = mp_check_etag(r.resp, key, p, why, whylen);
 	}
 	store__s3_req_fini(s3, &r);
 	free(x);

@@ -156,7 +156,8 @@ bb_err store__s3_req_err(const store__s3 *s3, const store__s3_req *r,
 // store__s3_xml_text finds the first <name>...</name> in the NUL-
 // terminated doc and writes its text, with the XML entities decoded and
 // surrounding white space trimmed, into out (cap bytes).  false if there
-// is no such element, it does not fit, or it holds markup.
+// is no such element, it does not fit, or it holds markup; out is then
+// the empty string (if cap > 0).
 bool store__s3_xml_text(const char *doc, const char *name, char *out,
                         size_t cap);
 

@@ -533,11 +533,12 @@ test_fake_multipart_abort(void **state)
 	(void) close(fd);
 }
 
-// test_fake_complete_error: CompleteMultipartUpload can answer 200 with
-// an <Error> body; that is a failure (and the upload is aborted).  The
-// completion document's hash is what x-amz-content-sha256 says.
+// complete_with runs a multipart put whose CompleteMultipartUpload is
+// answered 200 with the body answer: the put fails with a why holding
+// want_why, and the upload is aborted.  The completion document's hash
+// is what x-amz-content-sha256 says.
 static void
-test_fake_complete_error(void **state)
+complete_with(const char *answer, const char *want_why)
 {
 	static char       hb[4][256];
 	static char       etag[128];
@@ -546,9 +547,8 @@ test_fake_complete_error(void **state)
 	    "<InitiateMultipartUploadResult><UploadId>"
 	    "up1</UploadId></InitiateMultipartUploadResult>";
 	fake_step steps[5] = {
-		{ H404, NULL }, { NULL, init },
-		{ NULL, "" },   { NULL, S3_ERR("InternalError") },
-		{ NULL, "" },
+		{ H404, NULL },   { NULL, init }, { NULL, "" },
+		{ NULL, answer }, { NULL, "" },
 	};
 	store_digest_plan p = { 0 };
 	store_archive    *a;
@@ -558,7 +558,6 @@ test_fake_complete_error(void **state)
 	bool              existed = false;
 	int               fd;
 
-	(void) state;
 	fd = make_file("mpcomplete", 10, 6);
 	assert_int_equal(store_digest_plan_init(&p, fd, 10, 5 * MIB, NULL),
 	                 BB_OK);
@@ -573,7 +572,9 @@ test_fake_complete_error(void **state)
 	fake_start(&f, steps, 5);
 	a = fake_archive(&f, 0, NULL, TIMEOUT_NS);
 	assert_int_not_equal(put_fd(a, "k", fd, &existed, why), BB_OK);
-	assert_non_null(strstr(why, "InternalError"));
+	if (strstr(why, want_why) == NULL) {
+		fail_msg("why '%s' does not say '%s'", why, want_why);
+	}
 	store_archive_free(a);
 	fake_stop(&f);
 	assert_int_equal(atomic_load(&f.served), 5);
@@ -586,6 +587,32 @@ test_fake_complete_error(void **state)
 	assert_true(
 	    strncmp(f.heads[4], "DELETE /blobby/k?uploadId=up1 ", 30) == 0);
 	(void) close(fd);
+}
+
+// test_fake_complete_error: an <Error> body in a 200 is a failure.
+static void
+test_fake_complete_error(void **state)
+{
+	(void) state;
+	complete_with(S3_ERR("InternalError"), "InternalError");
+}
+
+// test_fake_complete_long_etag: an ETag longer than any real one (it
+// overflowed a stack buffer) is a broken answer, not a crash.
+static void
+test_fake_complete_long_etag(void **state)
+{
+	static char answer[600];
+	char        a300[301];
+
+	(void) state;
+	memset(a300, 'a', sizeof(a300) - 1);
+	a300[sizeof(a300) - 1] = '\0';
+	(void) snprintf(answer, sizeof(answer),
+	                "<CompleteMultipartUploadResult><ETag>\"%s-2\"</ETag>"
+	                "</CompleteMultipartUploadResult>",
+	                a300);
+	complete_with(answer, "no ETag of at most 127 bytes");
 }
 
 // ---- the best copy kept: what a put sends, request by request ------
@@ -785,6 +812,7 @@ main(void)
 		cmocka_unit_test(test_fake_reads),
 		cmocka_unit_test(test_fake_multipart_abort),
 		cmocka_unit_test(test_fake_complete_error),
+		cmocka_unit_test(test_fake_complete_long_etag),
 		cmocka_unit_test(test_fake_longer_exists),
 		cmocka_unit_test(test_fake_longer_differs),
 		cmocka_unit_test(test_fake_conditional),
