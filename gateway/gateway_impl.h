@@ -14,6 +14,7 @@
 #include "gateway/conn.h"
 #include "gateway/drain.h"
 #include "gateway/gateway.h"
+#include "gateway/guard.h"
 #include "gateway/insert.h"
 #include "gateway/park.h"
 #include "gateway/read.h"

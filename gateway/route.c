@@ -48,8 +48,9 @@ gw__route_access(void *cls, struct MHD_Connection *conn, const char *url,
                  const char *method, const char *version, const char *data,
                  size_t *size, void **con_cls)
 {
-	gw_server *g   = cls;
-	gw__req   *req = *con_cls;
+	gw_server  *g   = cls;
+	gw__req    *req = *con_cls;
+	const char *why;
 
 	(void) version;
 	if (req == &route_read_marker) {
@@ -89,6 +90,18 @@ gw__route_access(void *cls, struct MHD_Connection *conn, const char *url,
 	                    : GW__PHASE_BUSY);
 	if (url[0] != '/') {
 		return gw__reply(conn, MHD_HTTP_BAD_REQUEST, "Invalid path.");
+	}
+	// Answered on this first call, before any body: libmicrohttpd
+	// then closes the connection, so nothing after this head is read
+	// as another request.
+	if (!gw__guard_framing(conn, &why)) {
+		return gw__reply(conn, MHD_HTTP_BAD_REQUEST, why);
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 && url[1] == '_') {
+		// An admin POST (/_shutdown): its body is dropped as a
+		// read's, and it is answered once that is over.
+		*con_cls = &route_read_marker;
+		return MHD_YES;
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
 		req = gw__req_new(GW__REQ_INSERT);

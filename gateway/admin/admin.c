@@ -176,10 +176,11 @@ admin_health_insert(gw_server *g, struct MHD_Connection *conn)
 	                     &b, "text/plain");
 }
 
-// admin_refuse_head answers a HEAD on an endpoint that changes state:
-// HEAD must not do what GET does there.
+// admin_refuse_method answers 405 with Allow: allow: a HEAD on an
+// endpoint that changes state (HEAD must not do what GET does there), a
+// POST on one that changes nothing.
 static enum MHD_Result
-admin_refuse_head(struct MHD_Connection *conn)
+admin_refuse_method(struct MHD_Connection *conn, const char *allow)
 {
 	struct MHD_Response *resp;
 	static const char    msg[] = "Unsupported method.\n";
@@ -188,7 +189,7 @@ admin_refuse_head(struct MHD_Connection *conn)
 	                                       MHD_RESPMEM_PERSISTENT);
 	if (resp != NULL) {
 		(void) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
-		                               "GET");
+		                               allow);
 	}
 	return gw__queue(conn, MHD_HTTP_METHOD_NOT_ALLOWED, resp,
 	                 "text/plain");
@@ -196,13 +197,19 @@ admin_refuse_head(struct MHD_Connection *conn)
 
 // admin_shutdown: /_shutdown and /_shutdown/start enter drain mode,
 // /_shutdown/stop leaves it, /_shutdown/status reports (spec 7.1 texts).
+// GET is the original's; a browser sends POST cross-site only with an
+// Origin, which the same-origin check refuses.
 static enum MHD_Result
 admin_shutdown(gw_server *g, struct MHD_Connection *conn, const char *rest,
-               bool head)
+               const char *method)
 {
-	bool was;
+	const char *why;
+	bool        was;
 
 	if (strcmp(rest, "/status") == 0) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
+			return admin_refuse_method(conn, "GET, HEAD");
+		}
 		return gw__reply(conn, MHD_HTTP_OK,
 		                 gw_server_draining(g)
 		                     ? "server is shutting down."
@@ -213,8 +220,11 @@ admin_shutdown(gw_server *g, struct MHD_Connection *conn, const char *rest,
 		return gw__reply(conn, MHD_HTTP_BAD_REQUEST,
 		                 "Invalid request.");
 	}
-	if (head) {
-		return admin_refuse_head(conn);
+	if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0) {
+		return admin_refuse_method(conn, "GET, POST");
+	}
+	if (!gw__guard_same_origin(conn, &why)) {
+		return gw__reply(conn, MHD_HTTP_FORBIDDEN, why);
 	}
 	if (strcmp(rest, "/stop") == 0) {
 		was = gw_server_set_draining(g, false);
@@ -435,6 +445,10 @@ gw__admin(gw_server *g, struct MHD_Connection *conn, const char *url,
 	if (!allowed) {
 		return ret;
 	}
+	if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
+	    endpoints[i].ep != EP_SHUTDOWN) {
+		return admin_refuse_method(conn, "GET, HEAD");
+	}
 	switch (endpoints[i].ep) {
 	case EP_HEALTH:
 		// /_health/read and /_health/insert for load balancers;
@@ -451,8 +465,7 @@ gw__admin(gw_server *g, struct MHD_Connection *conn, const char *url,
 	case EP_ID:
 		return admin_id(g, conn, rest);
 	case EP_SHUTDOWN:
-		return admin_shutdown(
-		    g, conn, rest, strcmp(method, MHD_HTTP_METHOD_HEAD) == 0);
+		return admin_shutdown(g, conn, rest, method);
 	case EP_STATUS:
 		break;
 	}

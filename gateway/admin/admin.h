@@ -16,8 +16,10 @@
 #include "storage/lifecycle/lifecycle.h"
 #include "storage/metrics.h"
 
-// gw__admin answers GET or HEAD /_<anything> (the caller checked the
-// method): each endpoint behind its ACL, 404 for unknown ones.
+// gw__admin answers GET, HEAD or POST /_<anything> (the caller checked
+// the method): each endpoint behind its ACL, 404 for unknown ones.  POST
+// is for the endpoints that change state (/_shutdown), whose requests a
+// browser sent on behalf of another site are refused.
 enum MHD_Result gw__admin(gw_server *g, struct MHD_Connection *conn,
                           const char *url, const char *method);
 

@@ -140,7 +140,9 @@ test_endpoints_and_codes(void **state)
 	expect("GET", "/_", 404,
 	       "The URL you are requesting does not exist.\n");
 	expect("GET", "/_debug/stack", 404, NULL);
-	expect("POST", "/_status", 404,
+	// POST only where something changes.
+	expect("POST", "/_status", 405, "Unsupported method.\n");
+	expect("POST", "/_nothing", 404,
 	       "The URL you are requesting does not exist.\n");
 	expect("PUT", "/_health", 405, "Unsupported method.\n");
 	expect("DELETE", "/_shutdown", 405, "Unsupported method.\n");
