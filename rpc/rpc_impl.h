@@ -217,6 +217,13 @@ void rpc__prober_stop(rpc__prober *pr);
 bool rpc__sock_close(nng_socket sock, void (*after)(void *), void *arg,
                      const char *what);
 
+// rpc__wire_strings_clean says whether no string field of the packed
+// message data[0..len) of type d, nested messages included, holds a NUL
+// byte (protobuf-c would cut the string there).  false also for input
+// that is not well formed.  See wire.c.
+bool rpc__wire_strings_clean(const ProtobufCMessageDescriptor *d,
+                             const uint8_t *data, size_t len);
+
 // rpc__err_from_nng maps an NNG error number to the closest bb_err.
 bb_err rpc__err_from_nng(int rv);
 

@@ -197,6 +197,15 @@ rpc_server_handle(rpc_server *s, const nng_sockaddr *caller,
 		    s, md->output, BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
 		    text);
 	}
+	if (!rpc__wire_strings_clean(md->input, data + 4, len - 4)) {
+		protobuf_c_message_free_unpacked(in, NULL);
+		(void) snprintf(text, sizeof(text),
+		                "%s: a string of the request holds a NUL byte",
+		                md->name);
+		return rpc_server_error(
+		    s, md->output, BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
+		    text);
+	}
 	// Dispatch through the generated service: the method number picks
 	// the handler, as it picked the input type above.
 	svc->invoke(svc, m, in, rpc_server_closure, &r);
