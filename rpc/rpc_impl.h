@@ -94,6 +94,17 @@ const char *rpc__scheme(const bb_conf *conf);
 void rpc__service_init(rpc__service *svc, const bb_conf *conf, store *st,
                        const atomic_bool *draining);
 
+// rpc__handle answers one request data[0..len) (a 4-byte big-endian
+// method number and the packed request) that came from caller (NULL:
+// unknown), through svc's handlers: what a server's worker does with each
+// message (server.c).  Returns the reply (the caller owns it,
+// nng_msg_free), or NULL when out of memory: the requester then sees its
+// deadline pass.  Never trusts a byte of data; data and caller are
+// borrowed.  Thread-safe as the handlers are.  tests/fuzz/rpc_dispatch.c
+// calls it without a socket.
+nng_msg *rpc__handle(rpc__service *svc, const nng_sockaddr *caller,
+                     const uint8_t *data, size_t len);
+
 // rpc__status_set fills *status for err (code from rpc_code_from_err; the
 // message is msg, or bb_strerror(err) when msg is NULL; empty when OK)
 // and the drain flag.  msg is borrowed: it must live until the response

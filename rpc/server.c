@@ -124,7 +124,8 @@ rpc_server_closure(const ProtobufCMessage *m, void *data)
 // with code and text.  Returns NULL when out of memory.  Caller owns the
 // result.
 static nng_msg *
-rpc_server_error(rpc_server *s, const ProtobufCMessageDescriptor *desc,
+rpc_server_error(const atomic_bool                *draining,
+                 const ProtobufCMessageDescriptor *desc,
                  Blobby__Rpc__V1__Code code, const char *text)
 {
 	Blobby__Rpc__V1__Status         st  = BLOBBY__RPC__V1__STATUS__INIT;
@@ -142,7 +143,7 @@ rpc_server_error(rpc_server *s, const ProtobufCMessageDescriptor *desc,
 	protobuf_c_message_init(desc, m);
 	st.code          = code;
 	st.message       = (char *) text;
-	st.shutting_down = atomic_load(&s->draining);
+	st.shutting_down = atomic_load(draining);
 	memcpy((char *) m + f->offset, &stp, sizeof(stp));
 	if (rpc_server_pack(m, &reply) != BB_OK) {
 		reply = NULL;
@@ -151,17 +152,14 @@ rpc_server_error(rpc_server *s, const ProtobufCMessageDescriptor *desc,
 	return reply;
 }
 
-// rpc_server_handle answers one request data[0..len) that came from
-// caller (NULL: unknown).  Returns the reply (the caller owns it), or NULL
-// when out of memory: the requester then sees its deadline pass.  Never
-// trusts a byte of data.
-static nng_msg *
-rpc_server_handle(rpc_server *s, const nng_sockaddr *caller,
-                  const uint8_t *data, size_t len)
+nng_msg *
+rpc__handle(rpc__service *service, const nng_sockaddr *caller,
+            const uint8_t *data, size_t len)
 {
+	const atomic_bool                *draining = service->draining;
 	const ProtobufCServiceDescriptor *sd;
 	const ProtobufCMethodDescriptor  *md;
-	ProtobufCService                 *svc = &s->svc.base.base;
+	ProtobufCService                 *svc = &service->base.base;
 	ProtobufCMessage                 *in  = NULL; // owned
 	rpc__reply                        r;
 	char                              text[64];
@@ -175,7 +173,7 @@ rpc_server_handle(rpc_server *s, const nng_sockaddr *caller,
 	sd = &blobby__rpc__v1__blobby__descriptor;
 	if (len < 4) {
 		return rpc_server_error(
-		    s, RPC_STATUS_ONLY,
+		    draining, RPC_STATUS_ONLY,
 		    BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
 		    "message shorter than its 4-byte method number");
 	}
@@ -184,7 +182,7 @@ rpc_server_handle(rpc_server *s, const nng_sockaddr *caller,
 	if (m >= sd->n_methods) {
 		(void) snprintf(text, sizeof(text), "unknown method %lu",
 		                (unsigned long) m);
-		return rpc_server_error(s, RPC_STATUS_ONLY,
+		return rpc_server_error(draining, RPC_STATUS_ONLY,
 		                        BLOBBY__RPC__V1__CODE__UNIMPLEMENTED,
 		                        text);
 	}
@@ -194,8 +192,8 @@ rpc_server_handle(rpc_server *s, const nng_sockaddr *caller,
 		(void) snprintf(text, sizeof(text),
 		                "%s: request does not unpack", md->name);
 		return rpc_server_error(
-		    s, md->output, BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
-		    text);
+		    draining, md->output,
+		    BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT, text);
 	}
 	if (!rpc__wire_strings_clean(md->input, data + 4, len - 4)) {
 		protobuf_c_message_free_unpacked(in, NULL);
@@ -203,15 +201,15 @@ rpc_server_handle(rpc_server *s, const nng_sockaddr *caller,
 		                "%s: a string of the request holds a NUL byte",
 		                md->name);
 		return rpc_server_error(
-		    s, md->output, BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT,
-		    text);
+		    draining, md->output,
+		    BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT, text);
 	}
 	// Dispatch through the generated service: the method number picks
 	// the handler, as it picked the input type above.
 	svc->invoke(svc, m, in, rpc_server_closure, &r);
 	protobuf_c_message_free_unpacked(in, NULL);
 	if (!r.done) {
-		return rpc_server_error(s, md->output,
+		return rpc_server_error(draining, md->output,
 		                        BLOBBY__RPC__V1__CODE__INTERNAL,
 		                        "the handler gave no response");
 	}
@@ -246,8 +244,8 @@ rpc_server_worker(void *arg)
 		memset(&sa, 0, sizeof(sa));
 		known = nng_pipe_get_addr(nng_msg_get_pipe(req),
 		                          NNG_OPT_REMADDR, &sa) == 0;
-		reply = rpc_server_handle(w->srv, known ? &sa : NULL,
-		                          nng_msg_body(req), nng_msg_len(req));
+		reply = rpc__handle(&w->srv->svc, known ? &sa : NULL,
+		                    nng_msg_body(req), nng_msg_len(req));
 		nng_msg_free(req);
 		if (reply == NULL) {
 			continue;

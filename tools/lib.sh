@@ -9,6 +9,10 @@ BB_BUILD_PKGS=(cmake make gcc pkg-config libmicrohttpd-dev libinih-dev
 # What the test suite needs on top (nodejs and npm run s3rver).
 BB_TEST_PKGS=(libcmocka-dev clang-format curl protobuf-compiler
   python3-protobuf)
+# What the fuzz targets need on top (tools/fuzz): clang, and libFuzzer
+# with the sanitizer runtimes (libclang_rt.fuzzer*.a), which clang only
+# recommends.
+BB_FUZZ_PKGS=(clang libclang-rt-dev)
 # The S3 protocol server of the archive tests, from the npm registry.
 BB_S3RVER_PKG=s3rver@3.7.1
 

@@ -219,18 +219,21 @@ typedef struct {
 } conf_table;
 
 #define TABLE(t) t, sizeof(t) / sizeof(t[0])
+// A section without ACLs (every field given: clang's
+// -Wmissing-field-initializers asks for it).
+#define NO_ACLS NULL, BB__CONF_TOP
 static const conf_table tables[] = {
-	[BB__CONF_TOP]        = { TABLE(top_keys) },
-	[BB__CONF_CLIENT]     = { TABLE(client_keys) },
-	[BB__CONF_LOG]        = { TABLE(log_keys) },
+	[BB__CONF_TOP]        = { TABLE(top_keys), NO_ACLS },
+	[BB__CONF_CLIENT]     = { TABLE(client_keys), NO_ACLS },
+	[BB__CONF_LOG]        = { TABLE(log_keys), NO_ACLS },
 	[BB__CONF_SERVER]     = { TABLE(server_keys), server_acls,
 	                          BB__CONF_SERVER_ACL },
-	[BB__CONF_ACCESS_LOG] = { TABLE(log_keys) },
-	[BB__CONF_SERVER_ACL] = { TABLE(acl_keys) },
-	[BB__CONF_REMOTE]     = { TABLE(remote_keys) },
-	[BB__CONF_AWS]        = { TABLE(aws_keys) },
+	[BB__CONF_ACCESS_LOG] = { TABLE(log_keys), NO_ACLS },
+	[BB__CONF_SERVER_ACL] = { TABLE(acl_keys), NO_ACLS },
+	[BB__CONF_REMOTE]     = { TABLE(remote_keys), NO_ACLS },
+	[BB__CONF_AWS]        = { TABLE(aws_keys), NO_ACLS },
 	[BB__CONF_NS]         = { TABLE(ns_keys), ns_acls, BB__CONF_NS_ACL },
-	[BB__CONF_NS_ACL]     = { TABLE(acl_keys) },
+	[BB__CONF_NS_ACL]     = { TABLE(acl_keys), NO_ACLS },
 };
 // seen[] has one slot per key of the largest tables.
 _Static_assert(sizeof(server_keys) / sizeof(server_keys[0]) <=

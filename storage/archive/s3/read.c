@@ -79,10 +79,8 @@ rd_sink(store__s3_req *r, const char *p, size_t n)
 	return take;
 }
 
-// rd_crange parses "bytes a-b/total" into its parts; total is UINT64_MAX
-// when unknown ("*").  false if it is not of that form.
-static bool
-rd_crange(const char *s, uint64_t *a, uint64_t *b, uint64_t *total)
+bool
+store__s3_crange(const char *s, uint64_t *a, uint64_t *b, uint64_t *total)
 {
 	char *end;
 
@@ -108,42 +106,41 @@ rd_crange(const char *s, uint64_t *a, uint64_t *b, uint64_t *total)
 	return *end == '\0';
 }
 
-// rd_check decides, from the response headers, whether the answer is the
-// range asked for.
-static bb_err
-rd_check(s3_rd *rd)
+bb_err
+store__s3_range_check(const store__s3_req *r, uint64_t off, uint64_t len,
+                      bool *cut)
 {
-	store__s3_req *r    = &rd->req;
-	uint64_t       last = rd->off + rd->len - 1;
-	uint64_t       a;
-	uint64_t       b;
-	uint64_t       total;
+	uint64_t last = off + len - 1;
+	uint64_t a;
+	uint64_t b;
+	uint64_t total;
 
+	*cut = false;
 	if (r->status == 206) {
-		if (!rd_crange(r->crange, &a, &b, &total)) {
+		if (!store__s3_crange(r->crange, &a, &b, &total)) {
 			return BB_EPROTO;
 		}
 		// S3 clips a range that runs past the end of the object.
-		if (total != UINT64_MAX && total < rd->off + rd->len) {
+		if (total != UINT64_MAX && total < off + len) {
 			return BB_ENOENT;
 		}
-		if (a != rd->off || b < last || b < a || !r->has_length ||
+		if (a != off || b < last || b < a || !r->has_length ||
 		    r->length != b - a + 1) {
 			return BB_EPROTO;
 		}
 		// More than asked for, from the right place: s3rver answers
 		// "bytes=0-0" with the whole object.  Keep the range only.
-		rd->cut = b > last;
+		*cut = b > last;
 		return BB_OK;
 	}
 	// 200: the server ignored Range and sends the whole object.
 	if (!r->has_length) {
 		return BB_EPROTO;
 	}
-	if (r->length < rd->off + rd->len) {
+	if (r->length < off + len) {
 		return BB_ENOENT;
 	}
-	return rd->off == 0 && r->length == rd->len ? BB_OK : BB_EPROTO;
+	return off == 0 && r->length == len ? BB_OK : BB_EPROTO;
 }
 
 // rd_on_headers checks a 2xx answer before its body arrives.
@@ -153,8 +150,10 @@ rd_on_headers(store__s3_req *r)
 	s3_rd *rd = r->sink_arg;
 
 	if (r->status >= 200 && r->status < 300) {
-		rd->check = r->status == 200 || r->status == 206 ? rd_check(rd)
-		                                                 : BB_EPROTO;
+		rd->check = r->status == 200 || r->status == 206
+		    ? store__s3_range_check(&rd->req, rd->off, rd->len,
+		                            &rd->cut)
+		    : BB_EPROTO;
 	}
 }
 

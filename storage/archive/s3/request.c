@@ -206,8 +206,8 @@ s3_header_value(store__s3_req *r, const char *name, size_t nlen, const char *v,
 	}
 }
 
-static size_t
-s3_on_header(char *p, size_t size, size_t nitems, void *arg)
+size_t
+store__s3_on_header(char *p, size_t size, size_t nitems, void *arg)
 {
 	store__s3_req *r   = arg;
 	size_t         len = size * nitems;
@@ -349,7 +349,8 @@ s3_setopts(const store__s3 *s3, store__s3_req *r)
 	bad |= curl_easy_setopt(e, CURLOPT_USERNAME, s3->key_id);
 	bad |= curl_easy_setopt(e, CURLOPT_PASSWORD, s3->secret_key);
 	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
-	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, s3_on_header);
+	bad |=
+	    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, store__s3_on_header);
 	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, s3_on_write);
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, r);

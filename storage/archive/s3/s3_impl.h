@@ -161,6 +161,27 @@ bb_err store__s3_req_err(const store__s3 *s3, const store__s3_req *r,
 bool store__s3_xml_text(const char *doc, const char *name, char *out,
                         size_t cap);
 
+// store__s3_on_header is libcurl's header callback of every request (arg
+// is the store__s3_req): it takes one header line p[0..size * nitems),
+// not NUL-terminated, and records the status, ETag, Content-Length and
+// Content-Range of the final header block.  Returns size * nitems.
+// Reachable here so tests/fuzz/s3.c can feed it any line.
+size_t store__s3_on_header(char *p, size_t size, size_t nitems, void *arg);
+
+// store__s3_crange parses the Content-Range value s (NUL-terminated)
+// "bytes a-b/total" into its parts; *total is UINT64_MAX when unknown
+// ("*").  false if s is not of that form.
+bool store__s3_crange(const char *s, uint64_t *a, uint64_t *b,
+                      uint64_t *total);
+
+// store__s3_range_check decides from r's response headers (status,
+// Content-Range, Content-Length) whether the answer to a GET of len
+// bytes at off (len > 0) is that range: BB_OK, BB_ENOENT (the object is
+// shorter) or BB_EPROTO.  On BB_OK *cut says the answer runs past the
+// range (its rest must be dropped).
+bb_err store__s3_range_check(const store__s3_req *r, uint64_t off,
+                             uint64_t len, bool *cut);
+
 // store__s3_pct percent-encodes s into out (cap bytes): every byte but
 // the unreserved A-Z a-z 0-9 - _ . ~ (and '/' if keep_slash) becomes %XX.
 // false if it does not fit.
