@@ -16,10 +16,13 @@
 // not by the caller's address.
 //
 // Input: requests, each a flag byte (bits 0-1: the caller, none,
-// 127.0.0.1, ::1 or 192.0.2.1), a 2-byte big-endian length and that many
-// bytes (a 4-byte big-endian method number and the packed request).  The
-// 10 bytes "@PRIMARY@@" anywhere in a request become the fid of the
-// blobs' primary, so that seeds can name it.
+// 127.0.0.1, ::1 or 192.0.2.1; bit 2: fix the hash of a Replicate), a
+// 2-byte big-endian length and that many bytes (a 4-byte big-endian
+// method number and the packed request).  The 10 bytes "@PRIMARY@@"
+// anywhere in a request become the fid of the blobs' primary, so that
+// seeds can name it.  With bit 2, a Replicate request that unpacks is
+// packed again with the XXH3 of its data (a fuzzer does not find hashes:
+// without this no data would ever be written).
 #define _XOPEN_SOURCE 700
 #include <arpa/inet.h>
 #include <stdatomic.h>
@@ -30,6 +33,7 @@
 #include <unistd.h>
 
 #include <nng/nng.h>
+#include <xxhash.h>
 
 #include "tests/tmpdir.h"
 #include "common/conf/conf.h"
@@ -41,6 +45,7 @@
 #define DISPATCH_BLOBS    3
 #define DISPATCH_MAX_REQS 64
 #define DISPATCH_MARK     "@PRIMARY@@"
+#define DISPATCH_REHASH   4u
 
 static const size_t blob_sizes[DISPATCH_BLOBS] = { 1, 100, 5000 };
 
@@ -143,6 +148,39 @@ caller_set(unsigned which, nng_sockaddr *sa)
 	sa->s_in.sa_addr   = htonl(which == 1 ? 0x7f000001u : 0xc0000201u);
 }
 
+// rehash packs the Replicate request *reqp[0..*lenp) again with the hash
+// of its data, in a new exact block (the old one is freed); nothing
+// changes when it is no Replicate or does not unpack.
+static void
+rehash(uint8_t **reqp, size_t *lenp)
+{
+	Blobby__Rpc__V1__ReplicateRequest *rq;
+	uint8_t                           *req = *reqp;
+	uint8_t                           *out;
+	size_t                             len;
+
+	if (*lenp < 4 || req[0] != 0 || req[1] != 0 || req[2] != 0 ||
+	    req[3] != 1) {
+		return;
+	}
+	rq = blobby__rpc__v1__replicate_request__unpack(NULL, *lenp - 4,
+	                                                req + 4);
+	if (rq == NULL) {
+		return;
+	}
+	rq->hash = XXH3_64bits(rq->data.data, rq->data.len);
+	len      = blobby__rpc__v1__replicate_request__get_packed_size(rq);
+	out      = malloc(len + 4);
+	if (out != NULL) {
+		memcpy(out, req, 4);
+		(void) blobby__rpc__v1__replicate_request__pack(rq, out + 4);
+		free(req);
+		*reqp = out;
+		*lenp = len + 4;
+	}
+	blobby__rpc__v1__replicate_request__free_unpacked(rq, NULL);
+}
+
 // dispatch_one runs one request and checks that its reply is the
 // method's response (or a status-only message for an unknown method).
 static void
@@ -235,6 +273,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dispatch_node     n;
 	size_t            pos  = 0, len, i;
 	unsigned          reqs = 0;
+	unsigned          flags;
 	uint8_t          *req;
 
 	if (!node_start(&n)) {
@@ -254,9 +293,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				memcpy(req + i, n.ids[0].fid.b, STORE_FID_LEN);
 			}
 		}
-		dispatch_one(&n, data[pos] & 3u, req, len);
-		free(req);
+		flags = data[pos];
 		pos += 3 + len;
+		if ((flags & DISPATCH_REHASH) != 0) {
+			rehash(&req, &len);
+		}
+		dispatch_one(&n, flags & 3u, req, len);
+		free(req);
 		reqs++;
 	}
 	oracle(&n);

@@ -47,6 +47,7 @@ def msg(*fields):
 FID = struct.pack(">IHI", 1582164122, 1, 2)  # a fid of machine 2
 PRIMARY = b"@PRIMARY@@"  # rpc_dispatch puts the primary's fid here
 INITIALIZE, REPLICATE, HEARTBEAT, DELETE, READ, NODE_STATUS = range(6)
+REHASH = 4  # rpc_dispatch: pack a Replicate again with its data's XXH3
 
 
 def call(method, body, who=1):
@@ -157,13 +158,15 @@ def seeds():
     s["rpc_dispatch"] = {
         "replica_life": call(INITIALIZE, init) +
         call(REPLICATE, msg((1, "test"), (2, FID), (3, 0), (4, b"hello"),
-                            (5, 0), (6, 1))) +
+                            (5, 0), (6, 1)), who=REHASH | 1) +
+        call(REPLICATE, msg((1, "test"), (2, FID), (3, 5), (4, b"world")),
+             who=REHASH | 1) +
         call(HEARTBEAT, init) +
         call(READ, msg((1, "test"), (2, FID), (3, 0), (4, 5))) +
         call(DELETE, init) + call(NODE_STATUS, b""),
         "primary_shadow": call(INITIALIZE, msg((1, "test"), (2, PRIMARY))) +
         call(REPLICATE, msg((1, "test"), (2, PRIMARY), (3, 0),
-                            (4, b"X" * 64), (6, 1))) +
+                            (4, b"X" * 64), (6, 1)), who=REHASH | 1) +
         call(DELETE, msg((1, "test"), (2, PRIMARY))),
         "primary_read": call(READ, msg((1, "test"), (2, PRIMARY), (3, 0),
                                        (4, 101)), who=0) +
