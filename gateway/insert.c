@@ -97,7 +97,7 @@ static enum MHD_Result
 insert_answer(gw_server *g, struct MHD_Connection *conn, gw__req *req)
 {
 	struct MHD_Response *resp;
-	char                 text[STORE_ID_STRMAX + 1];
+	char                 text[STORE_ID_TEXT_MAX + 1];
 	size_t               n;
 
 	// Storage is done with the body.
@@ -110,7 +110,10 @@ insert_answer(gw_server *g, struct MHD_Connection *conn, gw__req *req)
 	if (req->rv != BB_OK) {
 		return gw__reply_err(conn, req->rv);
 	}
-	n    = store_id_format(&req->id, text);
+	n = store_ns_id_format(req->ns, &req->id, text);
+	if (n == 0) {
+		return gw__reply_err(conn, BB_ENOMEM); // OpenSSL failed
+	}
 	resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_COPY);
 	return gw__queue(conn, MHD_HTTP_OK, resp, "text/plain");
 }

@@ -173,7 +173,7 @@ locate_end(locate_run *r)
 		              "reached now; try again.";
 	} else {
 		loc->status = MHD_HTTP_NOT_FOUND;
-		loc->msg    = "The requested ID was not found.";
+		loc->msg    = GW__READ_NOT_FOUND;
 	}
 	return r->rv;
 }
@@ -373,8 +373,14 @@ read_id(gw_server *g, struct MHD_Connection *conn, store_ns *ns,
 	gw__req             *req;
 	int64_t              t0;
 	enum MHD_Result      ret;
+	bb_err               rv;
 
-	if (store_id_parse(idstr, strlen(idstr), &id) != BB_OK) {
+	rv = store_ns_id_parse(ns, idstr, strlen(idstr), &id);
+	if (rv == BB_ENOENT) {
+		// Signed ids: an edited or unsigned one names nothing.
+		return gw__reply(conn, MHD_HTTP_NOT_FOUND, GW__READ_NOT_FOUND);
+	}
+	if (rv != BB_OK) {
 		return gw__reply(conn, MHD_HTTP_BAD_REQUEST,
 		                 "The given ID is not valid.");
 	}

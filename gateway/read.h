@@ -26,6 +26,9 @@ typedef enum {
 // How long a 503 of the read policy tells clients to wait (Retry-After).
 #define GW__READ_RETRY_S 3
 
+// The answer to a read of an id that names nothing.
+#define GW__READ_NOT_FOUND "The requested ID was not found."
+
 // The answer of gw__locate.
 typedef struct gw__loc {
 	gw__from from;

@@ -9,8 +9,8 @@
 #include "common/clock.h"
 #include "storage/id.h"
 
-#define ID_SHORT_BYTES (STORE_FID_LEN + 4 + 4)
-#define ID_LONG_BYTES  (STORE_FID_LEN + 8 + 4)
+_Static_assert(STORE_ID_SHORT_BYTES == STORE_FID_LEN + 4 + 4, "short id");
+_Static_assert(STORE_ID_LONG_BYTES == STORE_FID_LEN + 8 + 4, "long id");
 
 static atomic_uint id_counter;
 
@@ -93,31 +93,54 @@ store_fid_parse(const char *s, size_t n, store_fid *fid)
 }
 
 size_t
-store_id_format(const store_id *id, char *buf)
+store_id_pack(const store_id *id, uint8_t *raw)
 {
-	uint8_t raw[ID_LONG_BYTES];
-	size_t  n;
-
 	memcpy(raw, id->fid.b, STORE_FID_LEN);
 	if (id->start <= UINT32_MAX) {
 		put_be32(raw + STORE_FID_LEN, (uint32_t) id->start);
 		put_be32(raw + STORE_FID_LEN + 4, id->length);
-		n = ID_SHORT_BYTES;
-	} else {
-		put_be32(raw + STORE_FID_LEN, (uint32_t) (id->start >> 32));
-		put_be32(raw + STORE_FID_LEN + 4, (uint32_t) id->start);
-		put_be32(raw + STORE_FID_LEN + 8, id->length);
-		n = ID_LONG_BYTES;
+		return STORE_ID_SHORT_BYTES;
 	}
-	return bb_b64url_encode(raw, n, buf);
+	put_be32(raw + STORE_FID_LEN, (uint32_t) (id->start >> 32));
+	put_be32(raw + STORE_FID_LEN + 4, (uint32_t) id->start);
+	put_be32(raw + STORE_FID_LEN + 8, id->length);
+	return STORE_ID_LONG_BYTES;
+}
+
+bb_err
+store_id_unpack(const uint8_t *raw, size_t n, store_id *id)
+{
+	store_id out;
+
+	memset(&out, 0, sizeof(out));
+	if (n == STORE_ID_SHORT_BYTES) {
+		out.start  = get_be32(raw + STORE_FID_LEN);
+		out.length = get_be32(raw + STORE_FID_LEN + 4);
+	} else if (n == STORE_ID_LONG_BYTES) {
+		out.start = ((uint64_t) get_be32(raw + STORE_FID_LEN) << 32) |
+		    get_be32(raw + STORE_FID_LEN + 4);
+		out.length = get_be32(raw + STORE_FID_LEN + 8);
+	} else {
+		return BB_EINVAL;
+	}
+	memcpy(out.fid.b, raw, STORE_FID_LEN);
+	*id = out;
+	return BB_OK;
+}
+
+size_t
+store_id_format(const store_id *id, char *buf)
+{
+	uint8_t raw[STORE_ID_LONG_BYTES];
+
+	return bb_b64url_encode(raw, store_id_pack(id, raw), buf);
 }
 
 bb_err
 store_id_parse(const char *s, size_t n, store_id *id)
 {
-	uint8_t  raw[ID_LONG_BYTES];
-	size_t   got;
-	store_id out;
+	uint8_t raw[STORE_ID_LONG_BYTES];
+	size_t  got;
 
 	// Checking the length first bounds the work on hostile input.
 	if (n != STORE_ID_SHORT_LEN && n != STORE_ID_LONG_LEN) {
@@ -126,19 +149,7 @@ store_id_parse(const char *s, size_t n, store_id *id)
 	if (bb_b64url_decode(s, n, raw, sizeof(raw), &got) != BB_OK) {
 		return BB_EINVAL;
 	}
-	memcpy(out.fid.b, raw, STORE_FID_LEN);
-	if (got == ID_SHORT_BYTES) {
-		out.start  = get_be32(raw + STORE_FID_LEN);
-		out.length = get_be32(raw + STORE_FID_LEN + 4);
-	} else if (got == ID_LONG_BYTES) {
-		out.start = ((uint64_t) get_be32(raw + STORE_FID_LEN) << 32) |
-		    get_be32(raw + STORE_FID_LEN + 4);
-		out.length = get_be32(raw + STORE_FID_LEN + 8);
-	} else {
-		return BB_EINVAL;
-	}
-	*id = out;
-	return BB_OK;
+	return store_id_unpack(raw, got, id);
 }
 
 bool

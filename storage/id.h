@@ -20,6 +20,10 @@
 #define STORE_ID_STRMAX    30 // characters of a long id
 #define STORE_ID_SHORT_LEN 24
 #define STORE_ID_LONG_LEN  30
+// An object id as bytes: the fid, the start (u32, or u64 past 4 GiB) and
+// the length (u32), big endian.
+#define STORE_ID_SHORT_BYTES 18
+#define STORE_ID_LONG_BYTES  22
 
 // A file id.  Public so it can be embedded and compared by value.
 typedef struct store_fid {
@@ -64,6 +68,15 @@ size_t store_id_format(const store_id *id, char *buf);
 // a valid 24- or 30-character id gives BB_EINVAL, never a crash.  On
 // BB_OK *id is set.
 bb_err store_id_parse(const char *s, size_t n, store_id *id);
+
+// store_id_pack writes the bytes of id (the short form when start <
+// 2^32) into raw, which must hold STORE_ID_LONG_BYTES.  Returns their
+// number.
+size_t store_id_pack(const store_id *id, uint8_t *raw);
+
+// store_id_unpack reads an id from raw[0..n): BB_EINVAL unless n is
+// STORE_ID_SHORT_BYTES or STORE_ID_LONG_BYTES.  On BB_OK *id is set.
+bb_err store_id_unpack(const uint8_t *raw, size_t n, store_id *id);
 
 // store_fid_equal compares two fids.
 bool store_fid_equal(const store_fid *a, const store_fid *b);

@@ -302,6 +302,16 @@ store_ns_open(const bb_ns_conf *conf, const store_ns_env *env, store_ns **nsp,
 		              kerr);
 		goto fail;
 	}
+	if (conf->id_key_file != NULL) {
+		rv = store_idkeys_load(conf->id_key_file, &ns->idkeys, kerr,
+		                       sizeof(kerr));
+		if (rv != BB_OK) {
+			(void) bb_why(rv, why, whylen,
+			              "namespace %s: id_key_file: %s",
+			              conf->name, kerr);
+			goto fail;
+		}
+	}
 	rv = ns_mkdirs(conf->directory);
 	if (rv == BB_OK) {
 		ns->dirfd =
@@ -383,10 +393,35 @@ store_ns_close(store_ns *ns)
 	store__fidmap_visit(&ns->map, ns_drop_empty, ns);
 	store__fidmap_fini(&ns->map); // drops the map's references
 	store_keyfmt_free(ns->keyfmt);
+	store_idkeys_free(ns->idkeys);
 	if (ns->dirfd >= 0) {
 		(void) close(ns->dirfd);
 	}
 	store__pool_fini(ns);
 	store_metrics_free(ns->metrics);
 	free(ns);
+}
+
+size_t
+store_ns_id_format(const store_ns *ns, const store_id *id, char *buf)
+{
+	if (ns->idkeys != NULL) {
+		return store_id_sign(ns->idkeys, ns->conf->name, id, buf);
+	}
+	return store_id_format(id, buf);
+}
+
+bb_err
+store_ns_id_parse(const store_ns *ns, const char *s, size_t n, store_id *id)
+{
+	if (ns->idkeys != NULL) {
+		return store_id_verify(ns->idkeys, ns->conf->name, s, n, id);
+	}
+	return store_id_parse(s, n, id);
+}
+
+bool
+store_ns_signs_ids(const store_ns *ns)
+{
+	return ns->idkeys != NULL;
 }

@@ -18,6 +18,7 @@
 #include "storage/archive/archive.h"
 #include "storage/fidmap.h"
 #include "storage/file.h"
+#include "storage/idsign.h"
 #include "storage/keyfmt.h"
 #include "storage/lifecycle/lifecycle.h"
 #include "storage/metrics.h"
@@ -33,6 +34,7 @@ struct store_ns {
 	store_archive       *archive;   // borrowed, NULL: none
 	store_lifecycle     *lifecycle; // borrowed, NULL: files stay sealed
 	store_keyfmt        *keyfmt;    // owned: the object key of a fid
+	store_idkeys        *idkeys;    // owned, NULL: ids are not signed
 	// owned, NULL until the first heart beat: the peers' beat workers
 	// (repl/beats.c)
 	struct store__beats *beats;

@@ -18,6 +18,7 @@
 #include "common/conf/conf.h"
 #include "common/err.h"
 #include "storage/id.h"
+#include "storage/idsign.h"
 #include "storage/remote.h"
 
 typedef struct store    store;
@@ -104,6 +105,22 @@ void store_ns_close(store_ns *ns);
 
 // store_ns_conf returns the configuration of ns.  Borrowed.
 const bb_ns_conf *store_ns_conf(const store_ns *ns);
+
+// store_ns_id_format writes the text of id as ns gives it out (signed
+// when ns has id_key_file, see idsign.h) and a NUL into buf, which must
+// hold STORE_ID_TEXT_MAX + 1 bytes.  Returns the number of characters, 0
+// if signing failed.
+size_t store_ns_id_format(const store_ns *ns, const store_id *id, char *buf);
+
+// store_ns_id_parse parses an id of ns from s[0..n): BB_OK with *id set;
+// BB_EINVAL when s is not an id; with signed ids, BB_ENOENT for one
+// whose tag is missing or does not verify (answer it as an id that names
+// nothing).
+bb_err store_ns_id_parse(const store_ns *ns, const char *s, size_t n,
+                         store_id *id);
+
+// store_ns_signs_ids says whether ns gives out signed ids.
+bool store_ns_signs_ids(const store_ns *ns);
 
 // store_ns_spool starts a body for an insert into ns, limited to the
 // namespace's max_blob_size (BB_ETOOBIG if expected is already above it).

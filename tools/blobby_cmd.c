@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "storage/id.h"
+#include "storage/idsign.h"
 #include "tools/blobby.h"
 
 #define CLI_NS_MAX   128  // characters of a namespace name
@@ -44,10 +45,18 @@ cli__ns_ok(const char *ns)
 	return true;
 }
 
+// cli_id_ok parses the id s, signed or not (a tag is checked by the node
+// of its namespace, which has the key); *signed_ may be NULL.
 static bool
-cli_id_ok(const char *s, store_id *id)
+cli_id_ok(const char *s, store_id *id, bool *signed_)
 {
-	if (store_id_parse(s, strlen(s), id) != BB_OK) {
+	uint8_t tag[STORE_ID_TAG_LEN];
+	bool    is_signed = false;
+
+	if (signed_ == NULL) {
+		signed_ = &is_signed;
+	}
+	if (store_id_decode(s, strlen(s), id, signed_, tag) != BB_OK) {
 		cli__err("ID '%s': not a valid blob ID", s);
 		return false;
 	}
@@ -112,6 +121,8 @@ cli__cmd_put(const cli_opts *o, int argc, char **argv)
 	const char *file = argc > 1 ? argv[1] : "-";
 	char        path[CLI_NS_MAX + 2];
 	store_id    id;
+	uint8_t     tag[STORE_ID_TAG_LEN];
+	bool        is_signed = false;
 	cli_xfer    x;
 	int64_t     size = -1;
 	int         fd   = -1;
@@ -148,7 +159,8 @@ cli__cmd_put(const cli_opts *o, int argc, char **argv)
 	        x.body[x.body_len - 1] == '\r')) {
 		x.body[--x.body_len] = '\0';
 	}
-	if (store_id_parse(x.body, x.body_len, &id) != BB_OK ||
+	if (store_id_decode(x.body, x.body_len, &id, &is_signed, tag) !=
+	        BB_OK ||
 	    id.length != x.sent) {
 		cli__err(
 		    "POST %s: the answer '%.64s' is not an ID of the %llu "
@@ -209,7 +221,7 @@ cli__cmd_get(const cli_opts *o, int argc, char **argv)
 {
 	const char *ns  = argv[0];
 	const char *out = o->output;
-	char        path[CLI_NS_MAX + STORE_ID_STRMAX + 3];
+	char        path[CLI_NS_MAX + STORE_ID_TEXT_MAX + 3];
 	char        tmp[CLI_PATH_MAX] = "";
 	store_id    id;
 	cli_xfer    x;
@@ -217,7 +229,7 @@ cli__cmd_get(const cli_opts *o, int argc, char **argv)
 	int         rc;
 
 	(void) argc;
-	if (!cli__ns_ok(ns) || !cli_id_ok(argv[1], &id)) {
+	if (!cli__ns_ok(ns) || !cli_id_ok(argv[1], &id, NULL)) {
 		return EX_DATAERR;
 	}
 	if (out != NULL && strcmp(out, "-") == 0) {
@@ -286,13 +298,13 @@ int
 cli__cmd_head(const cli_opts *o, int argc, char **argv)
 {
 	const char *ns = argv[0];
-	char        path[CLI_NS_MAX + STORE_ID_STRMAX + 3];
+	char        path[CLI_NS_MAX + STORE_ID_TEXT_MAX + 3];
 	store_id    id;
 	cli_xfer    x;
 	int         rc;
 
 	(void) argc;
-	if (!cli__ns_ok(ns) || !cli_id_ok(argv[1], &id)) {
+	if (!cli__ns_ok(ns) || !cli_id_ok(argv[1], &id, NULL)) {
 		return EX_DATAERR;
 	}
 	(void) snprintf(path, sizeof(path), "/%s/%s", ns, argv[1]);
@@ -324,10 +336,11 @@ cli__cmd_id(const cli_opts *o, int argc, char **argv)
 	struct tm tm;
 	time_t    secs;
 	uint32_t  m;
+	bool      is_signed = false;
 
 	(void) o;
 	(void) argc;
-	if (!cli_id_ok(argv[0], &id)) {
+	if (!cli_id_ok(argv[0], &id, &is_signed)) {
 		return EX_DATAERR;
 	}
 	(void) store_fid_format(&id.fid, fid);
@@ -345,11 +358,13 @@ cli__cmd_id(const cli_opts *o, int argc, char **argv)
 	    "machine:  %u (%u.%u.%u.%u)\n"
 	    "start:    %llu\n"
 	    "length:   %u\n"
-	    "file:     %s (a replica's: r-%s)\n",
+	    "file:     %s (a replica's: r-%s)\n"
+	    "signed:   %s\n",
 	    argv[0], fid, when, (unsigned) store_fid_counter(&id.fid),
 	    (unsigned) m, (unsigned) (m >> 24), (unsigned) ((m >> 16) & 0xff),
 	    (unsigned) ((m >> 8) & 0xff), (unsigned) (m & 0xff),
-	    (unsigned long long) id.start, (unsigned) id.length, fid, fid);
+	    (unsigned long long) id.start, (unsigned) id.length, fid, fid,
+	    is_signed ? "yes (its namespace's node checks the tag)" : "no");
 	return cli_flush();
 }
 

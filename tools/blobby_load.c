@@ -67,16 +67,15 @@ static const struct option ld_longopts[] = {
 };
 
 bool
-ld__blob_add(ld_run *r, const store_id *id, uint64_t hash, int url)
+ld__blob_add(ld_run *r, const char *id, size_t n, uint32_t length,
+             uint64_t hash, int url)
 {
-	char     s[STORE_ID_STRMAX + 1];
 	ld_blob *b;
 	uint64_t cap;
 
 	if (r->ledger != NULL) {
-		(void) store_id_format(id, s);
-		if (fprintf(r->ledger, "%s %" PRIu32 " %016" PRIx64 "\n", s,
-		            id->length, hash) < 0 &&
+		if (fprintf(r->ledger, "%.*s %" PRIu32 " %016" PRIx64 "\n",
+		            (int) n, id, length, hash) < 0 &&
 		    r->ledger_err == 0) {
 			r->ledger_err = errno != 0 ? errno : EIO;
 		}
@@ -94,8 +93,12 @@ ld__blob_add(ld_run *r, const store_id *id, uint64_t hash, int url)
 		r->blobs = b;
 		r->cap   = cap;
 	}
-	r->blobs[r->nblobs++] =
-	    (ld_blob) { .id = *id, .hash = hash, .url = url };
+	b = &r->blobs[r->nblobs++];
+	memcpy(b->id, id, n);
+	b->id[n]  = '\0';
+	b->length = length;
+	b->hash   = hash;
+	b->url    = url;
 	return true;
 }
 
@@ -362,7 +365,9 @@ ld_read_ledger(ld_run *r)
 	uint64_t hash;
 	uint64_t lineno = 0;
 	store_id sid;
-	int      rc = -1;
+	uint8_t  tag[STORE_ID_TAG_LEN];
+	bool     is_signed = false;
+	int      rc        = -1;
 
 	if (f == NULL) {
 		cli__err("%s: %s", r->verify_ledger, strerror(errno));
@@ -371,7 +376,8 @@ ld_read_ledger(ld_run *r)
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		if (sscanf(line, "%63s %u %" SCNx64, id, &len, &hash) != 3 ||
-		    store_id_parse(id, strlen(id), &sid) != BB_OK ||
+		    store_id_decode(id, strlen(id), &sid, &is_signed, tag) !=
+		        BB_OK ||
 		    sid.length != len) {
 			cli__err("%s:%llu: expected 'ID LENGTH XXH3-HEX'",
 			         r->verify_ledger,
@@ -385,7 +391,7 @@ ld_read_ledger(ld_run *r)
 			rc = EX_DATAERR;
 			break;
 		}
-		if (!ld__blob_add(r, &sid, hash, 0)) {
+		if (!ld__blob_add(r, id, strlen(id), sid.length, hash, 0)) {
 			cli__err("out of memory");
 			rc = EX_OSERR;
 			break;

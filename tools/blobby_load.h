@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "storage/id.h"
+#include "storage/idsign.h"
 #include "tools/blobby.h"
 
 #define LD_MAX_URLS     16
@@ -29,7 +30,8 @@ typedef enum { LD_OP_INSERT, LD_OP_READ, LD_OP_MIX } ld_op;
 
 // One acknowledged blob: what to read back and what must come.
 typedef struct ld_blob {
-	store_id id;
+	char     id[STORE_ID_TEXT_MAX + 1]; // as answered: signed ids verbatim
+	uint32_t length;
 	uint64_t hash; // XXH3-64 of its bytes
 	int      url;  // index of the node that acknowledged it
 } ld_blob;
@@ -103,9 +105,11 @@ typedef enum { LD_PH_WARMUP, LD_PH_LOAD, LD_PH_VERIFY } ld_phase;
 // exit code after a message (out of memory, libcurl failing to start).
 int ld__engine_run(ld_run *r, ld_phase ph, uint64_t n, ld_stats *st);
 
-// ld__blob_add records an acknowledged blob in r (and its ledger file).
-// Returns false only when out of memory.
-bool ld__blob_add(ld_run *r, const store_id *id, uint64_t hash, int url);
+// ld__blob_add records an acknowledged blob in r (and its ledger file):
+// the id text id[0..n) (at most STORE_ID_TEXT_MAX characters, checked by
+// the caller) of length bytes.  Returns false only when out of memory.
+bool ld__blob_add(ld_run *r, const char *id, size_t n, uint32_t length,
+                  uint64_t hash, int url);
 
 // ld__hist_add records one latency of us microseconds.
 void ld__hist_add(ld_hist *h, uint64_t us);

@@ -234,7 +234,6 @@ ld_prepare(ld_run *r, ld_phase ph, ld_req *q, uint64_t *next)
 {
 	const ld_blob *b;
 	const char    *base;
-	char           id[STORE_ID_STRMAX + 1];
 	size_t         blen;
 	bool           read;
 
@@ -259,10 +258,9 @@ ld_prepare(ld_run *r, ld_phase ph, ld_req *q, uint64_t *next)
 	(void) XXH3_64bits_reset(q->xs);
 	if (read) {
 		q->op   = 1;
-		q->len  = b->id.length;
+		q->len  = b->length;
 		q->hash = b->hash;
 		q->url  = b->url;
-		(void) store_id_format(&b->id, id);
 		if (ph == LD_PH_VERIFY && r->verify_url != NULL) {
 			base = r->verify_url;
 			blen = strlen(base);
@@ -273,7 +271,7 @@ ld_prepare(ld_run *r, ld_phase ph, ld_req *q, uint64_t *next)
 			base = ld_base(r, q->url, &blen);
 		}
 		(void) snprintf(q->target, sizeof(q->target), "%.*s/%s/%s",
-		                (int) blen, base, r->ns, id);
+		                (int) blen, base, r->ns, b->id);
 		return true;
 	}
 	q->op  = 0;
@@ -320,7 +318,9 @@ ld_done(ld_run *r, ld_phase ph, ld_req *q, CURLcode rc, ld_stats *st)
 	int64_t  now    = bb_clock_mono_ns();
 	long     status = 0;
 	store_id id;
-	bool     ok = false;
+	uint8_t  tag[STORE_ID_TAG_LEN];
+	bool     is_signed = false;
+	bool     ok        = false;
 
 	st->requests++;
 	(void) curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &status);
@@ -338,14 +338,15 @@ ld_done(ld_run *r, ld_phase ph, ld_req *q, CURLcode rc, ld_stats *st)
 		        q->answer[q->answer_len - 1] == '\r')) {
 			q->answer_len--;
 		}
-		ok = store_id_parse(q->answer, q->answer_len, &id) == BB_OK &&
+		ok = store_id_decode(q->answer, q->answer_len, &id, &is_signed,
+		                     tag) == BB_OK &&
 		    id.length == q->len && q->pos == q->len;
 		if (!ok) {
 			st->bad_answer++;
-		} else if (!ld__blob_add(r, &id,
-		                         q->whole ? q->hash
-		                                  : XXH3_64bits_digest(q->xs),
-		                         q->url)) {
+		} else if (!ld__blob_add(
+		               r, q->answer, q->answer_len, id.length,
+		               q->whole ? q->hash : XXH3_64bits_digest(q->xs),
+		               q->url)) {
 			ok = false;
 			st->bad_answer++; // out of memory: not tracked
 		}

@@ -123,6 +123,7 @@ typedef struct bb_ns_conf {
 	uint64_t        s3_part_size;
 	bool            compress;
 	bool            fsync; // data on stable storage before an insert's id
+	char           *id_key_file;    // owned, NULL: ids are not signed
 	int             compress_level; // -1..9, 0 = default
 	int64_t         delay_delete_ns;
 	uint32_t        min_open_files;

@@ -169,6 +169,7 @@ static const bb__conf_key ns_keys[] = {
 	  5368709120, "64mib"),
 	KP("compress", BOOL, bb_ns_conf, compress),
 	KP("fsync", BOOL, bb_ns_conf, fsync),
+	KP("id_key_file", PATH, bb_ns_conf, id_key_file),
 	K("compress_level", INT, 0, bb_ns_conf, compress_level, -1, 9, NULL),
 	K("delay_delete", DUR, 0, bb_ns_conf, delay_delete_ns, 0, INT64_MAX,
 	  NULL),

@@ -244,11 +244,14 @@ admin_bad_id(struct MHD_Connection *conn, const char *idstr)
 	char   msg[160];
 	size_t n = strlen(idstr);
 
-	if (n != STORE_ID_SHORT_LEN && n != STORE_ID_LONG_LEN) {
+	if (n != STORE_ID_SHORT_LEN && n != STORE_ID_LONG_LEN &&
+	    n != STORE_ID_SIGNED_SHORT_LEN && n != STORE_ID_SIGNED_LONG_LEN) {
 		(void) snprintf(msg, sizeof(msg),
-		                "Invalid ID: an ID has %d or %d characters, "
-		                "not %zu.",
-		                STORE_ID_SHORT_LEN, STORE_ID_LONG_LEN, n);
+		                "Invalid ID: an ID has %d or %d characters "
+		                "(%d or %d signed), not %zu.",
+		                STORE_ID_SHORT_LEN, STORE_ID_LONG_LEN,
+		                STORE_ID_SIGNED_SHORT_LEN,
+		                STORE_ID_SIGNED_LONG_LEN, n);
 	} else {
 		(void) snprintf(msg, sizeof(msg),
 		                "Invalid ID: not base64url, or not the "
@@ -345,6 +348,8 @@ admin_id(gw_server *g, struct MHD_Connection *conn, const char *rest)
 	bb_buf            b;
 	char              fid[STORE_FID_STRLEN + 1];
 	char              key[1024];
+	uint8_t           tag[STORE_ID_TAG_LEN];
+	bool              is_signed = false;
 	bb_err            rv;
 
 	// rest is "/<ns>/<id>": exactly two non-empty parts.
@@ -360,7 +365,8 @@ admin_id(gw_server *g, struct MHD_Connection *conn, const char *rest)
 		return gw__reply(conn, MHD_HTTP_NOT_FOUND,
 		                 "Name space does not exist.");
 	}
-	if (store_id_parse(idstr, strlen(idstr), &id) != BB_OK) {
+	if (store_id_decode(idstr, strlen(idstr), &id, &is_signed, tag) !=
+	    BB_OK) {
 		return admin_bad_id(conn, idstr);
 	}
 	nc = store_ns_conf(ns);
@@ -371,6 +377,22 @@ admin_id(gw_server *g, struct MHD_Connection *conn, const char *rest)
 	              nc->name, store_fid_format(&id.fid, fid),
 	              (unsigned) store_fid_machine(&id.fid),
 	              (unsigned long long) id.start, (unsigned) id.length);
+	// What the tag means here, before anything else: a read of an id
+	// whose tag does not verify answers 404 whatever the file holds.
+	rv = store_ns_id_parse(ns, idstr, strlen(idstr), &id);
+	if (store_ns_signs_ids(ns)) {
+		bb_buf_printf(&b, "Signed: %s\n",
+		              rv == BB_OK ? "yes, the tag verifies"
+		                  : is_signed
+		                  ? "the tag does not verify: reads "
+		                    "answer 404"
+		                  : "no, but this namespace signs its "
+		                    "ids: reads answer 404");
+	} else if (is_signed) {
+		bb_buf_printf(&b,
+		              "Signed: yes, but this namespace does not "
+		              "sign ids: reads answer 400\n");
+	}
 	// The original printed the base path where the bucket belongs.
 	rv = store_ns_archive_key(ns, &id.fid, key, sizeof(key));
 	if (rv != BB_OK) {

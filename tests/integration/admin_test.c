@@ -154,7 +154,8 @@ test_endpoints_and_codes(void **state)
 	expect("GET", "/_id/nope/AAECAwQFBgcICgAAAAAAAAAB", 404,
 	       "Name space does not exist.\n");
 	expect("GET", "/_id/test/abc", 400,
-	       "Invalid ID: an ID has 24 or 30 characters, not 3.\n");
+	       "Invalid ID: an ID has 24 or 30 characters (40 or 46 signed), "
+	       "not 3.\n");
 	expect("GET", "/_id/test/!!!!!!!!!!!!!!!!!!!!!!!!", 400,
 	       "Invalid ID: not base64url, or not the encoding of an ID.\n");
 }

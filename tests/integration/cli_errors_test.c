@@ -26,7 +26,8 @@ test_id_decode(void **state)
 	                    "start:    4096\n"
 	                    "length:   1000\n"
 	                    "file:     Xk3omgABAAAAAg (a replica's: "
-	                    "r-Xk3omgABAAAAAg)\n");
+	                    "r-Xk3omgABAAAAAg)\n"
+	                    "signed:   no\n");
 	assert_int_equal(r.err_len, 0);
 	res_free(&r);
 	// Spec 2.2: the long form, f = {0,1,2,3,4,5,6,7,8,10}.
@@ -41,7 +42,8 @@ test_id_decode(void **state)
 	                    "start:    18446744073709551615\n"
 	                    "length:   4294967295\n"
 	                    "file:     AAECAwQFBgcICg (a replica's: "
-	                    "r-AAECAwQFBgcICg)\n");
+	                    "r-AAECAwQFBgcICg)\n"
+	                    "signed:   no\n");
 	res_free(&r);
 }
 
