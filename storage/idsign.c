@@ -306,6 +306,14 @@ store_id_verify(const store_idkeys *k, const char *ns, const char *s, size_t n,
 		return BB_ENOENT; // an unsigned id names nothing here
 	}
 	len = store_id_pack(&out, raw);
+	// One signed spelling per id: signing packs the short form when the
+	// start allows it, so a long form of such an id was never given out
+	// (the tag of the short form would verify on it: an edited id).
+	if (n !=
+	    (len == STORE_ID_SHORT_BYTES ? STORE_ID_SIGNED_SHORT_LEN
+	                                 : STORE_ID_SIGNED_LONG_LEN)) {
+		return BB_ENOENT;
+	}
 	for (i = 0; i < k->n; i++) {
 		if (idsign_tag(k->ctx[i], ns, raw, len, want) &&
 		    CRYPTO_memcmp(want, tag, sizeof(tag)) == 0) {

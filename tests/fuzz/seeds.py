@@ -7,6 +7,8 @@
 # a few valid inputs and edge cases each.  The protobuf messages are
 # encoded by hand (a few lines), so nothing but Python is needed.
 import base64
+import hashlib
+import hmac
 import os
 import shutil
 import struct
@@ -17,6 +19,16 @@ CORPUS = os.path.join(HERE, "corpus")
 
 def b64(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=")
+
+
+ID_KEY = bytes(range(16))  # tests/fuzz/id.c's key (ID_KEY)
+
+
+def signed(ns, raw):
+    """The signed text of the id bytes raw in namespace ns (idsign.c)."""
+    mac = hmac.new(ID_KEY, b"blobby-id-v1\0" + ns + b"\0" + raw,
+                   hashlib.sha256).digest()
+    return b64(raw + mac[:12])
 
 
 def varint(n):
@@ -66,6 +78,13 @@ def seeds():
         "bad_char": b64(short)[:-1] + b"*",
         "trailing_bits": b64(short)[:-1] + b"B",
         "length_25": b64(short) + b"A",
+        "signed_short": signed(b"test", short),
+        "signed_long": signed(b"test", long_),
+        # the short id's tag after its bytes in the long form
+        "signed_long_small_start": b64(fid + struct.pack(">QI", 4096, 100) +
+                                       base64.urlsafe_b64decode(
+                                           signed(b"test", short) + b"==")[-12:]),
+        "signed_other_ns": signed(b"other", short),
     }
     s["b64"] = {
         "empty": b"", "one": b"AA", "two": b"AAA", "alphabet": b"_-09azAZ",

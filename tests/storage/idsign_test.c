@@ -3,7 +3,9 @@
 //
 // tests/storage/idsign_test.c -- storage/idsign.h: signed ids round trip
 // and keep the locator; an edited id, an unsigned one, one of another
-// namespace or under a key not in the file never verify; rotation (the
+// namespace or under a key not in the file never verify; an id has one
+// signed spelling (the long form of a start below 4 GiB, found by
+// tests/fuzz/id.c, is refused); rotation (the
 // first key signs, every key verifies); the key file's errors name file
 // and line; a key file readable by others is refused.
 #define _XOPEN_SOURCE 700 // nftw, in tests/tmpdir.h, and mkdtemp
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/b64.h"
 #include "storage/id.h"
 #include "storage/idsign.h"
 #include "tests/tmpdir.h"
@@ -173,6 +176,48 @@ test_forgeries(void **state)
 	store_idkeys_free(other);
 }
 
+// The long form of an id whose start is below 4 GiB, with the tag of its
+// short form (which signing computes over the short form's bytes): never
+// given out, so an edited id.  It was taken (tests/fuzz/id.c found it):
+// verify packed the decoded id again, in the short form, before checking
+// the tag.
+static void
+test_long_form_of_short_id(void **state)
+{
+	store_idkeys *k = keys(KEY_A "\n");
+	store_id      id, back;
+	uint8_t       raw[STORE_ID_LONG_BYTES + STORE_ID_TAG_LEN];
+	uint8_t       tag[STORE_ID_TAG_LEN];
+	char          s[STORE_ID_TEXT_MAX + 1];
+	char          t[STORE_ID_TEXT_MAX + 1];
+	bool          is_signed = false;
+	size_t        n, i;
+
+	(void) state;
+	store_fid_make(&id.fid, 1582164122u, 7, 3);
+	id.start  = 4096;
+	id.length = 1000;
+	n         = store_id_sign(k, "photos", &id, s);
+	assert_int_equal(n, STORE_ID_SIGNED_SHORT_LEN);
+	assert_int_equal(store_id_decode(s, n, &back, &is_signed, tag), BB_OK);
+	// fid, start as 8 bytes, length, then the same tag.
+	memcpy(raw, id.fid.b, STORE_FID_LEN);
+	for (i = 0; i < 8; i++) {
+		raw[STORE_FID_LEN + i] = (uint8_t) (id.start >> (56 - 8 * i));
+	}
+	for (i = 0; i < 4; i++) {
+		raw[STORE_FID_LEN + 8 + i] =
+		    (uint8_t) (id.length >> (24 - 8 * i));
+	}
+	memcpy(raw + STORE_ID_LONG_BYTES, tag, sizeof(tag));
+	n = bb_b64url_encode(raw, sizeof(raw), t);
+	assert_int_equal(n, STORE_ID_SIGNED_LONG_LEN);
+	assert_int_equal(store_id_decode(t, n, &back, &is_signed, tag), BB_OK);
+	assert_int_equal(back.start, id.start);
+	assert_int_equal(store_id_verify(k, "photos", t, n, &back), BB_ENOENT);
+	store_idkeys_free(k);
+}
+
 static void
 test_rotation(void **state)
 {
@@ -259,6 +304,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_forgeries),
+		cmocka_unit_test(test_long_form_of_short_id),
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_key_file_errors),
 	};
