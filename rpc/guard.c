@@ -70,9 +70,16 @@ struct rpc__guard {
 	guard_conn     *seen; // owned: the last sweep's, sorted by ino
 	size_t          nseen;
 	atomic_uint     cut; // connections shut down so far
-	pthread_t       thread;
-	bool            running;
-	bool            stopping;
+	// Kept open from the start, so that the guard works when a flood
+	// has used every other descriptor of the process: the listing, and
+	// a slot to look at one socket through (spare, which points at
+	// devnull between uses).
+	DIR      *dir;     // owned: /proc/self/fd
+	int       devnull; // owned
+	int       spare;   // owned
+	pthread_t thread;
+	bool      running;
+	bool      stopping;
 };
 
 bb_err
@@ -84,6 +91,20 @@ rpc__guard_new(const bb_server_conf *sc, rpc__guard **gp)
 	g = calloc(1, sizeof(*g));
 	if (g == NULL) {
 		return BB_ENOMEM;
+	}
+	g->dir     = opendir("/proc/self/fd");
+	g->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	g->spare =
+	    g->devnull >= 0 ? fcntl(g->devnull, F_DUPFD_CLOEXEC, 0) : -1;
+	if (g->dir == NULL || g->spare < 0) {
+		if (g->dir != NULL) {
+			(void) closedir(g->dir);
+		}
+		if (g->devnull >= 0) {
+			(void) close(g->devnull);
+		}
+		free(g);
+		return BB_ESYS;
 	}
 	g->timeout_ns   = sc->rpc_handshake_timeout_ns;
 	g->max_total    = sc->rpc_max_handshakes;
@@ -240,24 +261,35 @@ guard_by_age(const void *a, const void *b)
 	return x->first_ns < y->first_ns ? -1 : x->first_ns > y->first_ns;
 }
 
-// guard_dup duplicates fd if it is still the socket ino (a descriptor
-// NNG closed may be reused by then); -1 if not.  The duplicate keeps the
-// socket alive while the guard looks at it; the caller closes it.
+// guard_release points g->spare back at /dev/null, which lets go of the
+// socket guard_dup put there.
+static void
+guard_release(rpc__guard *g)
+{
+	(void) dup2(g->devnull, g->spare);
+	(void) fcntl(g->spare, F_SETFD, FD_CLOEXEC);
+}
+
+// guard_dup puts a duplicate of fd in g->spare and returns it, if fd is
+// still the socket ino (a descriptor NNG closed may be reused by then);
+// -1 if not.  The duplicate keeps the socket alive while the guard looks
+// at it, and takes no new descriptor; guard_release after use.
 static int
-guard_dup(int fd, ino_t ino)
+guard_dup(rpc__guard *g, int fd, ino_t ino)
 {
 	struct stat st;
-	int         d;
 
-	d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (d < 0) {
+	// dup2 closes what spare held, /dev/null, and takes its slot.
+	if (dup2(fd, g->spare) < 0) {
 		return -1;
 	}
-	if (fstat(d, &st) != 0 || !S_ISSOCK(st.st_mode) || st.st_ino != ino) {
-		(void) close(d);
+	(void) fcntl(g->spare, F_SETFD, FD_CLOEXEC);
+	if (fstat(g->spare, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+	    st.st_ino != ino) {
+		guard_release(g);
 		return -1;
 	}
-	return d;
+	return g->spare;
 }
 
 // guard_inspect fills *c when fd is a connection accepted on the RPC
@@ -271,7 +303,7 @@ guard_inspect(rpc__guard *g, int fd, ino_t ino, guard_conn *c)
 	bool                    ok = false;
 	int                     d;
 
-	d = guard_dup(fd, ino);
+	d = guard_dup(g, fd, ino);
 	if (d < 0) {
 		return false;
 	}
@@ -296,7 +328,7 @@ guard_inspect(rpc__guard *g, int fd, ino_t ino, guard_conn *c)
 	c->fd  = fd;
 	c->ino = ino;
 done:
-	(void) close(d);
+	guard_release(g);
 	return ok;
 }
 
@@ -314,12 +346,12 @@ guard_cut(rpc__guard *g, guard_conn *c)
 	(void) pthread_mutex_lock(&g->mu);
 	admitted = guard_admitted_locked(g, &c->peer);
 	(void) pthread_mutex_unlock(&g->mu);
-	d = admitted ? -1 : guard_dup(c->fd, c->ino);
+	d = admitted ? -1 : guard_dup(g, c->fd, c->ino);
 	if (d < 0) {
 		return;
 	}
 	(void) shutdown(d, SHUT_RDWR);
-	(void) close(d);
+	guard_release(g);
 	atomic_fetch_add(&g->cut, 1);
 }
 
@@ -330,24 +362,20 @@ guard_scan(rpc__guard *g, int64_t now_ns, size_t *np)
 {
 	guard_conn    *v = NULL, *nv, key, *old;
 	size_t         n = 0, cap = 0;
-	DIR           *dir;
 	struct dirent *de;
 	struct stat    st;
 	int            fd;
 
-	dir = opendir("/proc/self/fd");
-	if (dir == NULL) {
-		*np = 0;
-		return NULL;
-	}
-	while ((de = readdir(dir)) != NULL) {
+	rewinddir(g->dir); // lists the descriptors open now
+	while ((de = readdir(g->dir)) != NULL) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9') {
 			continue;
 		}
 		// One fstat a descriptor (not a readlink of the /proc
 		// entry): a node may hold thousands of data files.
 		fd = atoi(de->d_name);
-		if (fd == dirfd(dir) || fstat(fd, &st) != 0 ||
+		if (fd == dirfd(g->dir) || fd == g->spare ||
+		    fd == g->devnull || fstat(fd, &st) != 0 ||
 		    !S_ISSOCK(st.st_mode)) {
 			continue;
 		}
@@ -370,7 +398,6 @@ guard_scan(rpc__guard *g, int64_t now_ns, size_t *np)
 		v[n].first_ns = old != NULL ? old->first_ns : now_ns;
 		n++;
 	}
-	(void) closedir(dir);
 	*np = n;
 	return v;
 }
@@ -504,6 +531,9 @@ rpc__guard_free(rpc__guard *g)
 	}
 	(void) pthread_cond_destroy(&g->cv);
 	(void) pthread_mutex_destroy(&g->mu);
+	(void) closedir(g->dir);
+	(void) close(g->devnull);
+	(void) close(g->spare);
 	free(g->pipes);
 	free(g->seen);
 	free(g);

@@ -80,8 +80,10 @@ typedef struct rpc__guard rpc__guard;
 
 // rpc__guard_new makes the guard of sc's rpc_handshake_timeout,
 // rpc_max_handshakes and rpc_max_handshakes_per_address (sc is read
-// now only).  On BB_OK the caller owns *gp: rpc__guard_free.  Errors:
-// BB_ENOMEM.
+// now only).  It keeps three descriptors open (/proc/self/fd, and two
+// for looking at a socket when the process has no other left).  On
+// BB_OK the caller owns *gp: rpc__guard_free.  Errors: BB_ENOMEM,
+// BB_ESYS (no /proc, no descriptor).
 bb_err rpc__guard_new(const bb_server_conf *sc, rpc__guard **gp);
 
 // rpc__guard_start starts the thread that sweeps, every 500 ms, the

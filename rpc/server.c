@@ -367,7 +367,9 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp, char *why,
 	}
 	err = rpc__guard_new(&conf->server, &s->guard);
 	if (err != BB_OK) {
-		(void) bb_why(err, why, whylen, "rpc: out of memory");
+		(void) bb_why(err, why, whylen,
+		              "rpc: cannot make the handshake guard: %s",
+		              bb_strerror(err));
 		goto fail;
 	}
 	rv =

@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -385,6 +387,91 @@ test_rpc_tcp_handshake_limits(void **state)
 	bbt_node_cleanup(&n);
 }
 
+// open_fds counts the descriptors process pid has open.
+static int
+open_fds(pid_t pid)
+{
+	char           path[64];
+	DIR           *d;
+	struct dirent *de;
+	int            n = 0;
+
+	bbt_fmt(path, sizeof(path), "/proc/%d/fd", (int) pid);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		n += de->d_name[0] != '.';
+	}
+	(void) closedir(d);
+	return n;
+}
+
+#define EXHAUST_FDS   128 // the node's descriptor limit in this test
+#define EXHAUST_FLOOD 150 // silent connections: more than it has left
+
+// Finding 2 as reported: a flood of silent tls+tcp connections from one
+// address takes every descriptor the node has (here 128), so that HTTP
+// cannot accept.  The guard, which needs no new descriptor to work,
+// cuts all but rpc_max_handshakes_per_address of them and /_health
+// answers again; without it the node stays out of descriptors for good.
+static void
+test_rpc_descriptor_exhaustion(void **state)
+{
+	struct rlimit lim, low;
+	bbt_node      n;
+	char          conf[2048];
+	int           fds[EXHAUST_FLOOD];
+	bool          closed[EXHAUST_FLOOD];
+	int           i, k, st, base;
+	int64_t       t0;
+
+	(void) state;
+	make_ca("ca");
+	make_node("n1", "ca");
+	bbt_fmt(conf, sizeof(conf),
+	        "machine_id = 1\n[log]\nfile = @DIR@/blobbyd.log\n"
+	        "[server]\naddr = 127.0.0.1\nport = 0\nrpc_port = 0\n"
+	        "rpc_handshake_timeout = 1m\n"
+	        "rpc_max_handshakes_per_address = 16\n"
+	        "rpc_tls = true\nrpc_tls_certificate_file = %s/n1.crt\n"
+	        "rpc_tls_private_key_file = %s/n1.key\n"
+	        "rpc_tls_ca_file = %s/ca.crt\n"
+	        "[namespace.test]\ndirectory = @DIR@/test\nreplicas = 0\n"
+	        "archive = dir\narchive_directory = @DIR@/archive\n",
+	        pki, pki, pki);
+	// The node inherits the low limit; the test keeps its own.
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
+	low          = lim;
+	low.rlim_cur = EXHAUST_FDS;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	bbt_node_init(&n);
+	bbt_node_start(&n, conf);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	base = open_fds(n.pid);
+	print_message("rpc: the node has %d descriptors open of %d\n", base,
+	              EXHAUST_FDS);
+	assert_true(base + EXHAUST_FLOOD > EXHAUST_FDS + 16);
+
+	t0 = bbt_now_ms();
+	for (i = 0; i < EXHAUST_FLOOD; i++) {
+		fds[i] = connect_from(2, n.rpc_port);
+		assert_true(fds[i] >= 0);
+		closed[i] = false;
+	}
+	k = count_closed(fds, EXHAUST_FLOOD, closed, EXHAUST_FLOOD - 16, 4000);
+	st = raw_get(n.port, "/_health", 4000);
+	print_message("rpc: %d of %d closed, /_health %d, after %lld ms\n", k,
+	              EXHAUST_FLOOD, st, (long long) (bbt_now_ms() - t0));
+	assert_int_equal(st, 200);
+	assert_int_equal(k, EXHAUST_FLOOD - 16);
+	assert_true(bbt_log_has(&n, "did not complete their handshake", 0));
+	for (i = 0; i < EXHAUST_FLOOD; i++) {
+		(void) close(fds[i]);
+	}
+	assert_int_equal(bbt_node_stop(&n, SIGTERM), 0);
+	bbt_node_cleanup(&n);
+}
+
 int
 main(void)
 {
@@ -392,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_http_flood_one_address),
 		cmocka_unit_test(test_rpc_tls_handshake_deadline),
 		cmocka_unit_test(test_rpc_tcp_handshake_limits),
+		cmocka_unit_test(test_rpc_descriptor_exhaustion),
 	};
 	int rv;
 
