@@ -41,9 +41,11 @@ struct gw__conn {
 };
 
 struct gw__conns {
-	int64_t          header_ns;
-	int64_t          body_ns;
-	int64_t          idle_ns;
+	int64_t header_ns;
+	int64_t body_ns;
+	int64_t idle_ns;
+	size_t  remote_max;     // connections open before a non-loopback
+	                        // client is refused; 0: no limit
 	const gw__drain *drain; // borrowed, may be NULL
 	pthread_mutex_t  mu;
 	pthread_cond_t   cv;
@@ -164,6 +166,33 @@ gw__conns_sweep(gw__conns *t, int64_t now_ns)
 	return n;
 }
 
+void
+gw__conns_reserve(gw__conns *t, uint32_t max, uint32_t reserve)
+{
+	// At most a quarter: a small max_connections (tests, a tiny node)
+	// is not given to loopback whole.
+	if (reserve > max / 4) {
+		reserve = max / 4;
+	}
+	(void) pthread_mutex_lock(&t->mu);
+	t->remote_max = reserve > 0 ? (size_t) max - reserve : 0;
+	(void) pthread_mutex_unlock(&t->mu);
+}
+
+bool
+gw__conns_admit(gw__conns *t, bool loopback)
+{
+	bool ok;
+
+	if (loopback) {
+		return true; // libmicrohttpd's own limits still apply
+	}
+	(void) pthread_mutex_lock(&t->mu);
+	ok = t->remote_max == 0 || t->count < t->remote_max;
+	(void) pthread_mutex_unlock(&t->mu);
+	return ok;
+}
+
 size_t
 gw__conns_count(gw__conns *t)
 {
@@ -260,6 +289,45 @@ gw__conns_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 	}
 	gw__conns_remove(t, *socket_ctx);
 	*socket_ctx = NULL;
+}
+
+// conn_loopback says whether sa is 127.0.0.0/8, ::1 or ::ffff:127.x.
+static bool
+conn_loopback(const struct sockaddr *sa, socklen_t len)
+{
+	const struct sockaddr_in  *in4;
+	const struct sockaddr_in6 *in6;
+	const uint8_t             *b;
+
+	if (sa == NULL) {
+		return false;
+	}
+	if (sa->sa_family == AF_INET && len >= sizeof(*in4)) {
+		in4 = (const struct sockaddr_in *) sa;
+		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6 && len >= sizeof(*in6)) {
+		in6 = (const struct sockaddr_in6 *) sa;
+		b   = in6->sin6_addr.s6_addr;
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) {
+			return true;
+		}
+		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && b[12] == 127;
+	}
+	return false;
+}
+
+enum MHD_Result
+gw__conns_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	gw__conns *t = cls;
+
+	if (gw__conns_admit(t, conn_loopback(addr, addrlen))) {
+		return MHD_YES;
+	}
+	bb_log_debug("http: refused a connection: the last slots of "
+	             "max_connections are kept for loopback");
+	return MHD_NO;
 }
 
 // conn_of returns the record of conn, or NULL.

@@ -60,6 +60,22 @@ void gw__conns_enter(gw__conns *t, gw__conn *c, gw__phase phase,
 // Thread-safe.
 unsigned gw__conns_sweep(gw__conns *t, int64_t now_ns);
 
+// gw__conns_reserve keeps the last reserve of max connections (at most a
+// quarter of them) for loopback clients: once max - reserve connections
+// are open, gw__conns_admit refuses any other client.  0 keeps none.
+// Call before the daemon starts.
+void gw__conns_reserve(gw__conns *t, uint32_t max, uint32_t reserve);
+
+// gw__conns_admit says whether a new connection, from loopback or not,
+// may open now.  Thread-safe.
+bool gw__conns_admit(gw__conns *t, bool loopback);
+
+// gw__conns_accept is the MHD_OPTION_ACCEPT_POLICY-style callback (the
+// apc argument of MHD_start_daemon; cls is the table): gw__conns_admit
+// for the client's address.
+enum MHD_Result gw__conns_accept(void *cls, const struct sockaddr *addr,
+                                 socklen_t addrlen);
+
 // gw__conns_count returns the number of connections recorded; for tests.
 size_t gw__conns_count(gw__conns *t);
 

@@ -130,6 +130,8 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 		(void) bb_why(rv, why, whylen, "%s", bb_strerror(rv));
 		goto fail;
 	}
+	gw__conns_reserve(g->conns, sc->max_connections,
+	                  sc->loopback_reserved_connections);
 	if (sc->has_access_log) {
 		rv = gw__alog_open(&sc->access_log, &g->alog);
 		if (rv != BB_OK) {
@@ -155,12 +157,18 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
 	    (v6 ? MHD_USE_IPv6 : 0) | (g->tls != NULL ? MHD_USE_TLS : 0);
 	// The logger goes first so that MHD reports nothing through its own.
+	// A flood of idle connections from one address holds at most
+	// max_connections_per_address slots (0: no limit; more are accepted
+	// and closed at once), and one from many addresses leaves the
+	// loopback reserve free for a local /_health probe.
 	g->mhd = MHD_start_daemon(
-	    flags, sc->port, NULL, NULL, gw__route_access, g,
+	    flags, sc->port, gw__conns_accept, g->conns, gw__route_access, g,
 	    MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, g,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, server_threads(sc),
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned) sc->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned) sc->max_connections_per_address,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned) (timeout_s > 0 ? timeout_s : 1),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,

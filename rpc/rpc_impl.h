@@ -74,6 +74,44 @@ bool rpc__allow_source(const bb_conf *conf, const char *peer_host, bb_ip *src);
 // rpc__allow_describe writes sa as text into buf, for logs.
 void rpc__allow_describe(const nng_sockaddr *sa, char *buf, size_t len);
 
+// --- The handshake guard of the server's connections (guard.c) ---
+
+typedef struct rpc__guard rpc__guard;
+
+// rpc__guard_new makes the guard of sc's rpc_handshake_timeout,
+// rpc_max_handshakes and rpc_max_handshakes_per_address (sc is read
+// now only).  It keeps three descriptors open (/proc/self/fd, and two
+// for looking at a socket when the process has no other left).  On
+// BB_OK the caller owns *gp: rpc__guard_free.  Errors: BB_ENOMEM,
+// BB_ESYS (no /proc, no descriptor).
+bb_err rpc__guard_new(const bb_server_conf *sc, rpc__guard **gp);
+
+// rpc__guard_start starts the thread that sweeps, every 500 ms, the
+// connections accepted on addr:port (an IP literal, borrowed for the
+// call; NULL or a wildcard: any address; port in host order) that are
+// not admitted pipes (rpc__guard_sweep).  Errors: BB_ESYS.
+bb_err rpc__guard_start(rpc__guard *g, const char *addr, uint16_t port);
+
+// rpc__guard_admitted records p (from NNG_PIPE_EV_ADD_PRE, once the
+// server lets it call): the guard leaves its connection alone.  Closes
+// p when out of memory.  rpc__guard_removed forgets p (from
+// NNG_PIPE_EV_REM_POST).  Thread-safe.
+void rpc__guard_admitted(rpc__guard *g, nng_pipe p);
+void rpc__guard_removed(rpc__guard *g, nng_pipe p);
+
+// rpc__guard_sweep shuts down, at now_ns (monotonic), the connections of
+// the port not admitted for rpc_handshake_timeout since a sweep first
+// saw them, and the oldest beyond the limits.  Returns how many it cut.
+// The sweeper thread's, or a test's without it.
+unsigned rpc__guard_sweep(rpc__guard *g, int64_t now_ns);
+
+// rpc__guard_cut_count returns the connections cut so far.  Thread-safe.
+unsigned rpc__guard_cut_count(rpc__guard *g);
+
+// rpc__guard_free stops the sweeper and frees g; NULL is a no-op.  No
+// pipe callback may run any more.
+void rpc__guard_free(rpc__guard *g);
+
 typedef struct nng_tls_config nng_tls_config;
 
 // rpc__tls_config makes the TLS configuration of a server (server) or a

@@ -39,6 +39,7 @@ struct rpc_server {
 	bb_ipset    *allow;   // owned; who may connect over plain TCP
 	bool         tls;     // tls+tcp with mutual authentication
 	atomic_uint  refused; // pipes closed for their address
+	rpc__guard  *guard;   // owned; cuts stalled handshakes
 	rpc__service svc;
 	rpc_worker   workers[RPC_SERVER_WORKERS];
 	size_t       nworkers; // threads running
@@ -301,6 +302,7 @@ rpc_server_admit(nng_pipe p, nng_pipe_ev ev, void *arg)
 	if (s->tls ||
 	    (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0 &&
 	     rpc__allow_has(s->allow, &sa))) {
+		rpc__guard_admitted(s->guard, p);
 		return;
 	}
 	(void) nng_pipe_close(p);
@@ -312,6 +314,16 @@ rpc_server_admit(nng_pipe p, nng_pipe_ev ev, void *arg)
 		            "configured peer",
 		            addr);
 	}
+}
+
+// rpc_server_gone tells the guard that a pipe closed.
+static void
+rpc_server_gone(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	rpc_server *s = arg;
+
+	(void) ev;
+	rpc__guard_removed(s->guard, p);
 }
 
 bb_err
@@ -360,8 +372,19 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp, char *why,
 		(void) bb_why(err, why, whylen, "rpc: out of memory");
 		goto fail;
 	}
+	err = rpc__guard_new(&conf->server, &s->guard);
+	if (err != BB_OK) {
+		(void) bb_why(err, why, whylen,
+		              "rpc: cannot make the handshake guard: %s",
+		              bb_strerror(err));
+		goto fail;
+	}
 	rv =
 	    nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, rpc_server_admit, s);
+	if (rv == 0) {
+		rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST,
+		                     rpc_server_gone, s);
+	}
 	if (rv != 0) {
 		err = bb_why(rpc__err_from_nng(rv), why, whylen,
 		             "rpc: cannot watch new connections");
@@ -394,6 +417,16 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp, char *why,
 		goto fail;
 	}
 	s->port = (uint16_t) port;
+	err     = rpc__guard_start(s->guard,
+                               conf->server.rpc_addr != NULL
+	                               ? conf->server.rpc_addr
+	                               : "127.0.0.1",
+	                           s->port);
+	if (err != BB_OK) {
+		(void) bb_why(err, why, whylen,
+		              "rpc: cannot start the handshake guard");
+		goto fail;
+	}
 	for (i = 0; i < RPC_SERVER_WORKERS; i++) {
 		w      = &s->workers[i];
 		w->srv = s;
@@ -449,6 +482,7 @@ rpc_server_free(void *arg)
 		}
 	}
 	bb_ipset_free(s->allow);
+	rpc__guard_free(s->guard);
 	free(s);
 }
 

@@ -81,6 +81,18 @@ typedef struct bb_server_conf {
 	bb_acl_conf health_check_acl;
 	bb_acl_conf shut_down_acl;
 	bb_acl_conf debug_paths_acl;
+	// Of max_connections: at most this many from one address (0: no
+	// limit), and the last loopback_reserved_connections kept for
+	// loopback clients (a local /_health probe under a flood).
+	uint32_t max_connections_per_address;
+	uint32_t loopback_reserved_connections;
+	// RPC connections not yet admitted (TLS handshake, SP header): each
+	// is cut after rpc_handshake_timeout_ns, and at most
+	// rpc_max_handshakes of them (rpc_max_handshakes_per_address from
+	// one address) are kept; rpc/guard.c.
+	int64_t  rpc_handshake_timeout_ns;
+	uint32_t rpc_max_handshakes;
+	uint32_t rpc_max_handshakes_per_address;
 } bb_server_conf;
 
 // [remote.<id>]: one peer node.

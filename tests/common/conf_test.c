@@ -60,11 +60,16 @@ test_default_text(void **state)
 	assert_false(c->server.has_access_log);
 	assert_string_equal(c->server.access_log.file, "-");
 	assert_int_equal(c->server.read_timeout_ns, 60 * SEC);
-	assert_int_equal(c->server.read_header_timeout_ns, 60 * SEC);
+	assert_int_equal(c->server.read_header_timeout_ns, 10 * SEC);
 	assert_int_equal(c->server.write_timeout_ns, 60 * SEC);
 	assert_int_equal(c->server.idle_timeout_ns, 300 * SEC);
 	assert_int_equal(c->server.max_header_bytes, 1048576);
 	assert_int_equal(c->server.max_connections, 1024);
+	assert_int_equal(c->server.max_connections_per_address, 128);
+	assert_int_equal(c->server.loopback_reserved_connections, 16);
+	assert_int_equal(c->server.rpc_handshake_timeout_ns, 10 * SEC);
+	assert_int_equal(c->server.rpc_max_handshakes, 256);
+	assert_int_equal(c->server.rpc_max_handshakes_per_address, 32);
 	assert_int_equal(c->server.threads, 0);
 	assert_string_equal(c->server.prometheus_tag_prefix, "");
 	assert_false(c->server.tls);

@@ -185,6 +185,49 @@ test_remove(void **state)
 	}
 }
 
+// The last slots are kept for loopback: once max - reserve connections
+// are open, only loopback clients get one; at most a quarter is kept.
+static void
+test_loopback_reserve(void **state)
+{
+	gw__conns         *t = table();
+	gw__conn          *c[8];
+	struct sockaddr_in sa;
+	pair               p[8];
+	int                i;
+
+	(void) state;
+	assert_true(gw__conns_admit(t, false)); // no reserve: no limit
+	gw__conns_reserve(t, 8, 2);
+	for (i = 0; i < 8; i++) {
+		pair_open(&p[i]);
+	}
+	for (i = 0; i < 6; i++) {
+		assert_true(gw__conns_admit(t, false));
+		c[i] = gw__conns_add(t, p[i].sv[0], 0);
+	}
+	assert_false(gw__conns_admit(t, false));
+	assert_true(gw__conns_admit(t, true));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family      = AF_INET;
+	sa.sin_addr.s_addr = htonl(0x0a000001); // 10.0.0.1
+	assert_int_equal(
+	    gw__conns_accept(t, (struct sockaddr *) &sa, sizeof(sa)), MHD_NO);
+	sa.sin_addr.s_addr = htonl(0x7f000002); // 127.0.0.2
+	assert_int_equal(
+	    gw__conns_accept(t, (struct sockaddr *) &sa, sizeof(sa)), MHD_YES);
+	gw__conns_remove(t, c[0]);
+	assert_true(gw__conns_admit(t, false));
+	// A reserve of 16 out of 8 is cut to 2: 6 remote clients.
+	gw__conns_reserve(t, 8, 16);
+	c[0] = gw__conns_add(t, p[0].sv[0], 0);
+	assert_false(gw__conns_admit(t, false));
+	gw__conns_stop(t);
+	for (i = 0; i < 8; i++) {
+		pair_close(&p[i]);
+	}
+}
+
 // --- Behind a real daemon. ---
 
 #define MHD_HEAD_NS (300 * BB_NS_PER_MS)
@@ -430,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_body_and_idle_deadlines),
 		cmocka_unit_test(test_busy_never_cut),
 		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_loopback_reserve),
 		cmocka_unit_test(test_daemon_drain_headers),
 		cmocka_unit_test(test_daemon_error_replies),
 		cmocka_unit_test(test_daemon_deadlines),
