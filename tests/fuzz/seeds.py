@@ -156,6 +156,13 @@ def seeds():
         "long_etag": b"HTTP/1.1 200 OK\r\nETag: \"" + b"a" * 200 + b"\"\r\n\r\n\n"
                      b"<CompleteMultipartUploadResult><ETag>&quot;" +
                      b"b" * 200 + b"&quot;</ETag></CompleteMultipartUploadResult>",
+        # tests/fuzz/s3.c checks completions against "hello" in one part
+        "complete_ok": b"HTTP/1.1 200 OK\r\n\r\n\n<CompleteMultipartUploadResult>"
+                       b"<ETag>&quot;" + hashlib.md5(hashlib.md5(b"hello").digest())
+                       .hexdigest().encode() + b"-1&quot;</ETag>"
+                       b"</CompleteMultipartUploadResult>",
+        "complete_md5": b"HTTP/1.1 200 OK\r\n\r\n\n<ETag>\"" +
+                        hashlib.md5(b"hello").hexdigest().encode() + b"\"</ETag>",
         "upload_id": b"HTTP/1.1 200 OK\r\n\r\n\n<InitiateMultipartUploadResult>"
                      b"<UploadId> xyz </UploadId></InitiateMultipartUploadResult>",
     }

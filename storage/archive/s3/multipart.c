@@ -117,12 +117,9 @@ mp_complete_xml(const store_digest_plan *p, size_t *len)
 // mp_complete asks S3 to assemble the parts.  The object's ETag must be
 // AWS's multipart form for our parts, or (s3rver and some other servers)
 // the MD5 of the whole object.
-// mp_check_etag checks the ETag of the completion's answer resp: the
-// multipart ETag of plan p, or its whole MD5 (some servers).  BB_OK,
-// BB_EPROTO (none, or too long) or BB_ECORRUPT, with one line in why.
-static bb_err
-mp_check_etag(const char *resp, const char *key, const store_digest_plan *p,
-              char *why, size_t whylen)
+bb_err
+store__s3_mp_check_etag(const char *resp, const char *key,
+                        const store_digest_plan *p, char *why, size_t whylen)
 {
 	char  etag[128];
 	char  want[STORE_ETAG_LEN];
@@ -190,7 +187,7 @@ mp_complete(store__s3 *s3, const char *key, const char *id,
 	            strstr(r.resp, "<Error>"))) {
 		rv = store__s3_req_err(s3, &r, why, whylen);
 	} else if (rv == BB_OK) {
-		rv = mp_check_etag(r.resp, key, p, why, whylen);
+		rv = store__s3_mp_check_etag(r.resp, key, p, why, whylen);
 	}
 	store__s3_req_fini(s3, &r);
 	free(x);

@@ -182,6 +182,14 @@ bool store__s3_crange(const char *s, uint64_t *a, uint64_t *b,
 bb_err store__s3_range_check(const store__s3_req *r, uint64_t off,
                              uint64_t len, bool *cut);
 
+// store__s3_mp_check_etag checks the ETag in resp (NUL-terminated), the
+// answer to a multipart completion of key: the multipart ETag of plan p,
+// or its whole MD5 (some servers).  BB_OK, BB_EPROTO (none, or too long)
+// or BB_ECORRUPT, with one line in why.  All borrowed.
+bb_err store__s3_mp_check_etag(const char *resp, const char *key,
+                               const store_digest_plan *p, char *why,
+                               size_t whylen);
+
 // store__s3_pct percent-encodes s into out (cap bytes): every byte but
 // the unreserved A-Z a-z 0-9 - _ . ~ (and '/' if keep_slash) becomes %XX.
 // false if it does not fit.
