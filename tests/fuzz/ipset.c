@@ -3,16 +3,21 @@
 //
 // tests/fuzz/ipset.c -- common/ipset.h and the white list of
 // gateway/acl/acl.h: CIDR sets, addresses and X-Forwarded-For from any
-// text.  The input is lines: CIDRs separated by spaces (the white list
-// and the trusted proxies), the TCP peer, the X-Forwarded-For value.  An
+// text, and the Authorization header of Basic auth.  The input is lines:
+// CIDRs separated by spaces (the white list and the trusted proxies), the
+// TCP peer, the X-Forwarded-For value, the Authorization value (checked
+// against an htpasswd file of one {SHA} user, carol:carol-pw).  An
 // address that parses prints as text that parses back to it; the
 // client found behind the proxies agrees between common/ipset and the
 // ACL; nothing crashes or leaks.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "common/conf/conf.h"
 #include "common/ipset.h"
@@ -37,6 +42,61 @@ ipset_line(char **pp)
 		*pp = s + strlen(s);
 	}
 	return s;
+}
+
+// ipset_basic_acl is a required Basic auth ACL, made once (its file is
+// removed once loaded: a failed reload keeps the table).
+static gw__acl *
+ipset_basic_acl(void)
+{
+	static gw__acl *acl;
+	const char     *dir = getenv("TMPDIR");
+	bb_acl_conf     c   = { 0 };
+	char            path[64];
+	char            err[256];
+	FILE           *f;
+	int             fd;
+
+	if (acl != NULL) {
+		return acl;
+	}
+	(void) snprintf(path, sizeof(path), "%s/fuzz-acl-XXXXXX",
+	                dir != NULL && strlen(dir) < 32 ? dir : "/tmp");
+	fd = mkstemp(path);
+	FUZZ_CHECK(fd >= 0);
+	f = fdopen(fd, "w");
+	FUZZ_CHECK(f != NULL);
+	(void) fputs("carol:{SHA}hsAaMBat8aKiQgxhKhAqvbXOPbw=\n", f);
+	FUZZ_CHECK(fclose(f) == 0);
+	c.present                  = true;
+	c.basic_auth_htpasswd_file = path;
+	c.basic_auth_realm         = "fuzz";
+	c.basic_auth_required      = true;
+	if (gw__acl_new(&c, false, &acl, err, sizeof(err)) != BB_OK) {
+		(void) fprintf(stderr, "gw__acl_new: %s\n", err);
+		abort();
+	}
+	(void) unlink(path);
+	return acl;
+}
+
+static void
+ipset_basic(const char *authorization)
+{
+	gw__acl_verdict    v;
+	struct sockaddr_in in = { .sin_family = AF_INET };
+
+	in.sin_addr.s_addr = htonl(0x7f000001u);
+	gw__acl_check(ipset_basic_acl(), (struct sockaddr *) &in, NULL,
+	              authorization, &v);
+	if (v.allowed) {
+		authorization += strspn(authorization, " \t");
+		FUZZ_CHECK(strncasecmp(authorization, "basic", 5) == 0);
+	} else {
+		FUZZ_CHECK(v.status == 401 && v.message != NULL);
+		FUZZ_CHECK(memchr(v.www_authenticate, '\0',
+		                  sizeof(v.www_authenticate)) != NULL);
+	}
 }
 
 static void
@@ -140,6 +200,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	have_peer = bb_ip_parse(ipset_line(&p), &peer);
 	xff       = ipset_line(&p);
+	ipset_basic(ipset_line(&p));
 	if (have_peer) {
 		ipset_roundtrip(&peer);
 	}

@@ -130,6 +130,11 @@ def seeds():
         "all_proxies": b"0.0.0.0/0\n127.0.0.1\n10.0.0.1, 10.0.0.2\n",
         "bad_entry": b"127.0.0.0/8\n127.0.0.1\n1.2.3.4,,x\n",
         "bad_cidr": b"10.0.0.0/33\n10.0.0.1\n",
+        # the fourth line is an Authorization header (carol:carol-pw)
+        "basic_ok": b"\n127.0.0.1\n\nBasic " +
+                    base64.b64encode(b"carol:carol-pw") + b"\n",
+        "basic_bad": b"\n::1\n\n  basic   " +
+                     base64.b64encode(b"carol:x\0y") + b"  \n",
     }
     rest = FID + b"base/path/../x"
     s["keyfmt"] = {
