@@ -2,9 +2,10 @@
 // Copyright 2026 The blobby-c authors
 //
 // rpc/handlers.c -- the six methods of service Blobby, over storage: the
-// replica calls, Read (never forwarded) and NodeStatus.  Each handler checks
-// its arguments, calls storage and answers through its closure, once.  It
-// knows nothing of NNG: framing and dispatch are server.c's.
+// replica calls, Read (never forwarded; one call may carry several reads)
+// and NodeStatus.  Each handler checks its arguments, calls storage and
+// answers through its closure, once.  It knows nothing of NNG: framing and
+// dispatch are server.c's.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +271,7 @@ rpc_reads_free(rpc_reads *r)
 	free(r->msgs);
 }
 
-// rpc_reads_check checks the size of a Read call and allocates what its
+// rpc_reads_new checks the size of a Read call and allocates what its
 // answers need.  On failure why says what is wrong.
 static bb_err
 rpc_reads_new(const Blobby__Rpc__V1__ReadRequest *in, rpc_reads *r, char *why,
