@@ -81,11 +81,20 @@ gw__source_free(gw__source *s)
 	}
 }
 
+static struct MHD_Response *fwd_whole_response(gw__source *s, uint64_t length);
+
 struct MHD_Response *
 gw__src_response(gw__source *s, uint64_t length)
 {
 	struct MHD_Response *resp;
 
+	resp = fwd_whole_response(s, length);
+	if (resp != NULL) {
+		return resp;
+	}
+	// libmicrohttpd callocs the block of a callback response with it
+	// (64 KiB here: zeroed, and often fresh pages from the kernel), a
+	// cost that only pays off for a stream.
 	resp = MHD_create_response_from_callback(length, 64 * 1024, src_reader,
 	                                         s, src_free);
 	if (resp == NULL) {
@@ -150,6 +159,29 @@ fwd_read(gw__source *s, uint64_t pos, void *out, size_t max, size_t *n)
 }
 
 static const gw__source_ops fwd_ops = { fwd_read, fwd_free };
+
+// fwd_whole_response answers a forward whose first chunk was the whole
+// blob (the usual small blob) from that buffer, which the response takes
+// with s: no stream, no callback, no 64 KiB block.  NULL (s untouched)
+// for any other source, or when out of memory.
+static struct MHD_Response *
+fwd_whole_response(gw__source *s, uint64_t length)
+{
+	fwd_src             *fs = (fwd_src *) s;
+	struct MHD_Response *resp;
+
+	if (s->ops != &fwd_ops || fs->have != 0 || fs->len != length ||
+	    length == 0) {
+		return NULL;
+	}
+	resp = MHD_create_response_from_buffer(fs->len, fs->buf,
+	                                       MHD_RESPMEM_MUST_FREE);
+	if (resp != NULL) {
+		fs->buf = NULL; // the response's
+		fwd_free(s);
+	}
+	return resp;
+}
 
 bb_err
 gw__fwd_new(rpc_pool *pool, uint32_t machine, const char *ns,

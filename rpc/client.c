@@ -154,6 +154,8 @@ rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
 	atomic_init(&p->unresponsive, false);
 	(void) pthread_mutex_init(&p->pipe_mu, NULL);
 	(void) pthread_mutex_init(&p->mu, NULL);
+	(void) pthread_mutex_init(&p->bq_mu, NULL);
+	atomic_init(&p->bq_old_until, 0);
 	(void) pthread_condattr_init(&ca);
 	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	(void) pthread_cond_init(&p->cv, &ca);
@@ -274,6 +276,7 @@ rpc_peer_free(void *arg)
 	if (p->locks_init) {
 		(void) pthread_cond_destroy(&p->cv);
 		(void) pthread_mutex_destroy(&p->mu);
+		(void) pthread_mutex_destroy(&p->bq_mu);
 		(void) pthread_mutex_destroy(&p->pipe_mu);
 	}
 	free(p->slots);

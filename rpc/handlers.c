@@ -2,9 +2,10 @@
 // Copyright 2026 The blobby-c authors
 //
 // rpc/handlers.c -- the six methods of service Blobby, over storage: the
-// replica calls, Read (never forwarded) and NodeStatus.  Each handler checks
-// its arguments, calls storage and answers through its closure, once.  It
-// knows nothing of NNG: framing and dispatch are server.c's.
+// replica calls, Read (never forwarded; one call may carry several reads)
+// and NodeStatus.  Each handler checks its arguments, calls storage and
+// answers through its closure, once.  It knows nothing of NNG: framing and
+// dispatch are server.c's.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,9 +213,106 @@ rpc_handle_delete(rpc_svc *service, const Blobby__Rpc__V1__DeleteRequest *in,
 	closure(&out, closure_data);
 }
 
-// Read serves this node's own files (primaries and replicas r-<fid>) and,
-// for a fid of this node's machine id, its archive.  It never asks
-// another node, so that two nodes can never bounce a read between them.
+// rpc_read_one serves one read of a Read call into buf (in->length
+// bytes, plus one): this node's own files (primaries and replicas
+// r-<fid>) and, for a fid of this node's machine id, its archive.  Never
+// a forward: a read that misses here is answered here, so that two nodes
+// can never bounce a read between them.  On failure m says why.
+static bb_err
+rpc_read_one(const rpc__service *svc, const Blobby__Rpc__V1__ReadRequest *in,
+             uint8_t *buf, rpc_msg *m)
+{
+	store_ns *ns;
+	store_id  id;
+	bb_err    rv;
+
+	rpc_msg_init(m);
+	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &id.fid, m->text,
+	              sizeof(m->text));
+	if (rv != BB_OK) {
+		return rv;
+	}
+	id.start  = in->start;
+	id.length = in->length;
+	rv        = store_ns_read_copy(ns, &id, buf);
+	// The owner also serves its directory archive: a node that
+	// archives to a directory of its own is the only one that can
+	// reach it (S3 every node reads itself, without this hop).
+	if (rv == BB_ENOENT &&
+	    store_fid_machine(&id.fid) == svc->conf->machine_id &&
+	    store_ns_conf(ns)->archive == BB_ARCHIVE_DIR) {
+		rv = store_ns_read_archive_copy(ns, &id, buf);
+	}
+	if (rv != BB_OK) {
+		rpc_msg_set(m, "read in", in->namespace_, rv);
+	}
+	return rv;
+}
+
+// The answers to the reads of one Read call: the first in the response
+// itself, the others (ReadRequest.more) in its more, in order.
+typedef struct rpc_reads {
+	size_t                          n;     // 1 + n_more
+	size_t                          total; // bytes of every length
+	uint8_t                        *buf;   // owned; total + 1 bytes
+	Blobby__Rpc__V1__ReadResponse  *outs;  // owned; n_more of them
+	Blobby__Rpc__V1__ReadResponse **more;  // owned; &outs[i]
+	Blobby__Rpc__V1__Status        *sts;   // owned; n of them
+	rpc_msg                        *msgs;  // owned; n of them
+} rpc_reads;
+
+static void
+rpc_reads_free(rpc_reads *r)
+{
+	free(r->buf);
+	free(r->outs);
+	free(r->more);
+	free(r->sts);
+	free(r->msgs);
+}
+
+// rpc_reads_new checks the size of a Read call and allocates what its
+// answers need.  On failure why says what is wrong.
+static bb_err
+rpc_reads_new(const Blobby__Rpc__V1__ReadRequest *in, rpc_reads *r, char *why,
+              size_t whylen)
+{
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	if (in->n_more > RPC_READ_MORE_MAX) {
+		return bb_why(BB_EINVAL, why, whylen,
+		              "more than %d reads in more", RPC_READ_MORE_MAX);
+	}
+	r->n     = 1 + in->n_more;
+	r->total = in->length;
+	for (i = 0; i < in->n_more; i++) {
+		r->total += in->more[i]->length; // 64 of 32 bits: no wrap
+	}
+	if (r->total > RPC_MAX_CHUNK) {
+		return bb_why(BB_EINVAL, why, whylen,
+		              "length is larger than max_chunk");
+	}
+	// One byte more than asked, so that a zero length still gets a
+	// real buffer.
+	r->buf  = malloc(r->total + 1);
+	r->sts  = calloc(r->n, sizeof(*r->sts));
+	r->msgs = calloc(r->n, sizeof(*r->msgs));
+	if (in->n_more > 0) {
+		r->outs = calloc(in->n_more, sizeof(*r->outs));
+		r->more = calloc(in->n_more, sizeof(*r->more));
+	}
+	if (r->buf == NULL || r->sts == NULL || r->msgs == NULL ||
+	    (in->n_more > 0 && (r->outs == NULL || r->more == NULL))) {
+		rpc_reads_free(r);
+		memset(r, 0, sizeof(*r));
+		return bb_why(BB_ENOMEM, why, whylen, "out of memory");
+	}
+	return BB_OK;
+}
+
+// Read answers the read of the request and those of its more (each with
+// its own status), from one buffer.
 static void
 rpc_handle_read(rpc_svc *service, const Blobby__Rpc__V1__ReadRequest *in,
                 Blobby__Rpc__V1__ReadResponse_Closure closure,
@@ -223,51 +321,46 @@ rpc_handle_read(rpc_svc *service, const Blobby__Rpc__V1__ReadRequest *in,
 	const rpc__service           *svc = (const rpc__service *) service;
 	Blobby__Rpc__V1__ReadResponse out =
 	    BLOBBY__RPC__V1__READ_RESPONSE__INIT;
-	Blobby__Rpc__V1__Status st  = BLOBBY__RPC__V1__STATUS__INIT;
-	uint8_t                *buf = NULL; // owned
-	rpc_msg                 m;
-	store_ns               *ns;
-	store_id                id;
-	bb_err                  rv;
+	Blobby__Rpc__V1__ReadResponse      *o;
+	const Blobby__Rpc__V1__ReadRequest *q;
+	Blobby__Rpc__V1__Status             st = BLOBBY__RPC__V1__STATUS__INIT;
+	rpc_reads                           r;
+	rpc_msg                             m;
+	size_t                              at = 0;
+	size_t                              i;
+	bb_err                              rv;
 
 	rpc_msg_init(&m);
-	rv = rpc_find(svc, in->namespace_, &in->fid, &ns, &id.fid, m.text,
-	              sizeof(m.text));
-	if (rv == BB_OK && in->length > RPC_MAX_CHUNK) {
-		rv = bb_why(BB_EINVAL, m.text, sizeof(m.text),
-		            "length is larger than max_chunk");
+	rv = rpc_reads_new(in, &r, m.text, sizeof(m.text));
+	if (rv != BB_OK) {
+		rpc__status_set(&st, svc->draining, rv, rpc_msg_get(&m));
+		out.status = &st;
+		closure(&out, closure_data);
+		return;
 	}
-	if (rv == BB_OK) {
-		// One byte more than asked, so that a zero length still
-		// gets a real buffer.
-		buf = malloc((size_t) in->length + 1);
-		rv  = buf == NULL ? BB_ENOMEM : BB_OK;
-	}
-	if (rv == BB_OK) {
-		id.start  = in->start;
-		id.length = in->length;
-		rv        = store_ns_read_copy(ns, &id, buf);
-		// The owner also serves its directory archive: a node that
-		// archives to a directory of its own is the only one that can
-		// reach it (S3 every node reads itself, without this hop).
-		// Never a forward: a read that misses here is answered here.
-		if (rv == BB_ENOENT &&
-		    store_fid_machine(&id.fid) == svc->conf->machine_id &&
-		    store_ns_conf(ns)->archive == BB_ARCHIVE_DIR) {
-			rv = store_ns_read_archive_copy(ns, &id, buf);
+	for (i = 0; i < r.n; i++) {
+		q = i == 0 ? in : in->more[i - 1];
+		o = &out;
+		if (i > 0) {
+			o = &r.outs[i - 1];
+			blobby__rpc__v1__read_response__init(o);
+			r.more[i - 1] = o;
 		}
-		if (rv != BB_OK) {
-			rpc_msg_set(&m, "read in", in->namespace_, rv);
+		blobby__rpc__v1__status__init(&r.sts[i]);
+		rv = rpc_read_one(svc, q, r.buf + at, &r.msgs[i]);
+		rpc__status_set(&r.sts[i], svc->draining, rv,
+		                rpc_msg_get(&r.msgs[i]));
+		o->status = &r.sts[i];
+		if (rv == BB_OK) {
+			o->data.data = r.buf + at;
+			o->data.len  = q->length;
 		}
+		at += q->length;
 	}
-	rpc__status_set(&st, svc->draining, rv, rpc_msg_get(&m));
-	out.status = &st;
-	if (rv == BB_OK) {
-		out.data.data = buf;
-		out.data.len  = in->length;
-	}
+	out.n_more = in->n_more;
+	out.more   = r.more;
 	closure(&out, closure_data);
-	free(buf);
+	rpc_reads_free(&r);
 }
 
 static void

@@ -90,14 +90,14 @@ read_op_free(read_op *op)
 	free(op);
 }
 
+// read_chunk_cb is the end of one chunk (rpc__bread_start), whose bytes
+// landed in their own part of buf: no lock for them.
 static void
-read_chunk_cb(void *arg, bb_err rv, ProtobufCMessage *resp)
+read_chunk_cb(void *arg, bb_err rv)
 {
 	read_chunk *ck = arg;
 	read_op    *op = ck->op;
 
-	// Chunks land in their own parts of buf: no lock for the copy.
-	rv = read_check(rv, resp, op->buf + ck->at, ck->want);
 	rpc__health_note(op->e, rv);
 	free(ck);
 	(void) pthread_mutex_lock(&op->mu);
@@ -118,9 +118,8 @@ read_chunk_cb(void *arg, bb_err rv, ProtobufCMessage *resp)
 static void
 read_pump_locked(read_op *op)
 {
-	Blobby__Rpc__V1__ReadRequest req;
-	read_chunk                  *ck;
-	bb_err                       rv;
+	read_chunk *ck;
+	bb_err      rv;
 
 	if (op->pumping) {
 		(void) pthread_mutex_unlock(&op->mu);
@@ -143,11 +142,13 @@ read_pump_locked(read_op *op)
 			op->next += ck->want;
 			op->inflight++;
 			(void) pthread_mutex_unlock(&op->mu);
-			read_req(&req, op->ns, &op->id,
-			         op->id.start + op->off + ck->at, ck->want);
-			rpc_peer_call_async(op->e->peer, RPC_M_READ, &req.base,
-			                    op->pool->conf->client_timeout_ns,
-			                    read_chunk_cb, ck);
+			// Coalesced with other reads to the same peer when
+			// calls to it are in flight (batch.c).
+			rpc__bread_start(op->e->peer, op->ns, &op->id.fid,
+			                 op->id.start + op->off + ck->at,
+			                 ck->want, op->buf + ck->at,
+			                 op->pool->conf->client_timeout_ns,
+			                 read_chunk_cb, ck);
 			(void) pthread_mutex_lock(&op->mu);
 			continue;
 		}

@@ -22,6 +22,10 @@
 // socket, explicitly (its default of 1 MiB would drop the pipe).
 #define RPC_MAX_CHUNK (512 * 1024)
 #define RPC_MAX_MSG   (RPC_MAX_CHUNK + 64 * 1024)
+// The most reads one Read call carries in ReadRequest.more (their lengths
+// together at most RPC_MAX_CHUNK): with their statuses the reply stays
+// well within RPC_MAX_MSG.
+#define RPC_READ_MORE_MAX 63
 
 // Method numbers: positions in service Blobby of the .proto.  The server
 // checks at start that they match the generated service descriptor.

@@ -193,6 +193,12 @@ struct rpc_peer {
 	rpc_call       *qhead; // asynchronous calls waiting for a slot
 	rpc_call       *qtail;
 	bool            locks_init;
+	// Coalesced reads (batch.c).
+	pthread_mutex_t    bq_mu;   // guards what follows, to bq_flight
+	struct rpc__bread *bq_head; // reads waiting for a batch call
+	struct rpc__bread *bq_tail;
+	unsigned           bq_flight;    // batch calls in flight
+	_Atomic int64_t    bq_old_until; // no batch before (monotonic ns)
 };
 
 // rpc__calls_fail fails every call of p in flight (NNG error e) and those
@@ -202,6 +208,28 @@ void rpc__calls_fail(rpc_peer *p, int e);
 // rpc__slot_cb is the callback of a slot's aio (arg is the rpc_slot):
 // the state machine of the call on it.  NNG threads only.
 void rpc__slot_cb(void *arg);
+
+// --- Coalesced reads (batch.c) ---
+
+typedef struct rpc__bread rpc__bread;
+
+// rpc__bread_done receives the outcome of one read of rpc__bread_start:
+// BB_OK once its bytes are at dst; the status of its answer, or the
+// error of the call that carried it, otherwise.  Any thread, as
+// rpc_call_done; it must not block.
+typedef void (*rpc__bread_done)(void *arg, bb_err rv);
+
+// rpc__bread_start reads len bytes (len <= RPC_MAX_CHUNK) at start of
+// fid's file in namespace ns from p into dst, in a Read call of its own,
+// or, while other Read calls of this kind are in flight to p, in one
+// that carries the reads queued meanwhile (ReadRequest.more): at most
+// RPC_READ_MORE_MAX + 1 reads and RPC_MAX_CHUNK bytes a call.  Its
+// deadline is now + timeout_ns, queueing included.  done(arg, rv) runs
+// exactly once, maybe before this returns.  ns and dst are borrowed
+// until then.  Thread-safe.
+void rpc__bread_start(rpc_peer *p, const char *ns, const store_fid *fid,
+                      uint64_t start, size_t len, void *dst,
+                      int64_t timeout_ns, rpc__bread_done done, void *arg);
 
 // --- The health of peers (client.c, health.c) ---
 
