@@ -6,10 +6,11 @@
 // protobuf-c's unpacker with the generated descriptors, the check for
 // NUL bytes in string fields (rpc/wire.c) and the Status of a response.
 // A message that unpacks packs again, and that packing is stable (it
-// unpacks and packs to the same bytes) when it has no unknown fields:
-// protobuf-c keeps those as they came and accepts a tag of field 0 in a
-// non-minimal varint (80 00) that it then packs as 00 and refuses.  The
-// product never packs a message it unpacked, so that is not followed.
+// unpacks and packs to the same bytes) when it has no unknown fields, at
+// any depth: protobuf-c keeps those as they came and accepts a tag of
+// field 0 in a non-minimal varint (80 00) that it then packs as 00 and
+// refuses.  The product never packs a message it unpacked, so that is not
+// followed.
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,16 +49,53 @@ rpc_pack(const ProtobufCMessage *m, size_t *lenp)
 	return buf;
 }
 
+// rpc_has_unknown says whether m or a message inside it (Status, the
+// repeated ReadRequest.more and ReadResponse.more) kept unknown fields.
+static bool
+rpc_has_unknown(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const ProtobufCFieldDescriptor   *f;
+	const char                       *base = (const char *) m;
+	ProtobufCMessage *const          *v;
+	const ProtobufCMessage           *sub;
+	size_t                            i, j, n;
+
+	if (m->n_unknown_fields > 0) {
+		return true;
+	}
+	for (i = 0; i < d->n_fields; i++) {
+		f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
+			continue;
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			memcpy(&n, base + f->quantifier_offset, sizeof(n));
+			memcpy(&v, base + f->offset, sizeof(v));
+			for (j = 0; j < n; j++) {
+				if (rpc_has_unknown(v[j])) {
+					return true;
+				}
+			}
+		} else {
+			memcpy(&sub, base + f->offset, sizeof(sub));
+			if (sub != NULL && rpc_has_unknown(sub)) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 static void
 rpc_one(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t size)
 {
-	ProtobufCMessage              *m;
-	ProtobufCMessage              *again;
-	const Blobby__Rpc__V1__Status *st;
-	uint8_t                       *p1;
-	uint8_t                       *p2;
-	size_t                         n1 = 0;
-	size_t                         n2 = 0;
+	ProtobufCMessage *m;
+	ProtobufCMessage *again;
+	uint8_t          *p1;
+	uint8_t          *p2;
+	size_t            n1 = 0;
+	size_t            n2 = 0;
 
 	(void) rpc__wire_strings_clean(d, data, size);
 	m = protobuf_c_message_unpack(d, NULL, size, data);
@@ -65,12 +103,10 @@ rpc_one(const ProtobufCMessageDescriptor *d, const uint8_t *data, size_t size)
 		return;
 	}
 	FUZZ_CHECK(protobuf_c_message_check(m));
-	st = rpc__status_field(d) != NULL ? rpc__resp_status(m) : NULL;
-	// Status is the only nested message of the service.
-	p1 = m->n_unknown_fields == 0 &&
-	        (st == NULL || st->base.n_unknown_fields == 0)
-	    ? rpc_pack(m, &n1)
-	    : NULL;
+	if (rpc__status_field(d) != NULL) {
+		(void) rpc__resp_status(m);
+	}
+	p1 = !rpc_has_unknown(m) ? rpc_pack(m, &n1) : NULL;
 	protobuf_c_message_free_unpacked(m, NULL);
 	if (p1 == NULL) {
 		return;

@@ -180,6 +180,12 @@ def seeds():
         "replicate_response": msg((1, status), (2, 5)),
         "read": msg((1, "test"), (2, FID), (3, 4096), (4, 100)),
         "read_response": msg((1, msg((1, 0))), (2, b"data")),
+        "read_more": msg((1, "test"), (2, FID), (3, 0), (4, 1),
+                         (5, msg((2, FID), (3, 1), (4, 1))),
+                         (5, msg((2, FID), (3, 2), (4, 1)))),
+        "read_response_more": msg((1, msg()), (2, b"a"),
+                                  (3, msg((1, msg((1, 5))), (2, b""))),
+                                  (3, msg((2, b"c")))),
         "node_status_response": msg((1, msg()), (2, 1), (3, "0.1.0"),
                                     (4, 1 << 20), (5, "a"), (5, "b")),
         "nul_in_string": msg((1, b"te\0st"), (2, FID)),
@@ -202,6 +208,12 @@ def seeds():
         "primary_read": call(READ, msg((1, "test"), (2, PRIMARY), (3, 0),
                                        (4, 101)), who=0) +
         call(READ, msg((1, "other"), (2, PRIMARY), (3, 0), (4, 1)), who=3),
+        "primary_read_more": call(READ, msg((1, "test"), (2, PRIMARY), (3, 0),
+                                            (4, 1),
+                                            (5, msg((2, PRIMARY), (3, 1),
+                                                    (4, 100))),
+                                            (5, msg((2, PRIMARY), (3, 0),
+                                                    (4, 1 << 31))))),
         "bad_frames": call(9, b"") + b"\x01\x00\x02\x00\x00" +
         call(REPLICATE, b"\x0a\xff") +
         call(INITIALIZE, msg((1, b"te\0st"), (2, FID))),
