@@ -19,17 +19,9 @@
 static char ht_path[64];
 static int  ht_fd = -1;
 
-static void
-ht_cleanup(void)
-{
-	if (ht_fd >= 0) {
-		(void) close(ht_fd);
-		(void) unlink(ht_path);
-	}
-}
-
 // ht_write makes the temporary file hold data[0..size).  false if it
-// cannot.
+// cannot.  The file is unlinked at once and read through /proc/self/fd,
+// so a crash leaves nothing behind.
 static bool
 ht_write(const uint8_t *data, size_t size)
 {
@@ -43,7 +35,9 @@ ht_write(const uint8_t *data, size_t size)
 		if (ht_fd < 0) {
 			return false;
 		}
-		(void) atexit(ht_cleanup);
+		(void) unlink(ht_path);
+		(void) snprintf(ht_path, sizeof(ht_path), "/proc/self/fd/%d",
+		                ht_fd);
 	}
 	return ftruncate(ht_fd, 0) == 0 &&
 	    pwrite(ht_fd, data, size, 0) == (ssize_t) size;
