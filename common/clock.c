@@ -60,6 +60,19 @@ bb_clock_ts(int64_t ns)
 	return ts;
 }
 
+int
+bb_clock_cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+	int                rv;
+
+	(void) pthread_condattr_init(&ca);
+	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rv = pthread_cond_init(cv, &ca);
+	(void) pthread_condattr_destroy(&ca);
+	return rv;
+}
+
 void
 bb_clock_sleep_ns(int64_t ns)
 {

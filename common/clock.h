@@ -6,6 +6,7 @@
 #ifndef COMMON_CLOCK_H
 #define COMMON_CLOCK_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -30,6 +31,12 @@ char *bb_clock_rfc3339(int64_t wall_ns, char *buf, size_t len);
 // timespec, as pthread_cond_timedwait on a CLOCK_MONOTONIC condition
 // variable takes it.
 struct timespec bb_clock_ts(int64_t ns);
+
+// bb_clock_cond_init initialises cv so that pthread_cond_timedwait takes
+// its deadlines on CLOCK_MONOTONIC (bb_clock_ts of a bb_clock_mono_ns
+// time): a wall-clock jump must not shorten or stretch a wait.  Returns
+// pthread_cond_init's result.
+int bb_clock_cond_init(pthread_cond_t *cv);
 
 // bb_clock_sleep_ns sleeps for ns nanoseconds (restarting on EINTR).
 void bb_clock_sleep_ns(int64_t ns);

@@ -63,8 +63,7 @@ bb_err
 gw__conns_new(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
               const gw__drain *drain, gw__conns **tp)
 {
-	pthread_condattr_t ca;
-	gw__conns         *t;
+	gw__conns *t;
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
@@ -77,10 +76,7 @@ gw__conns_new(int64_t header_ns, int64_t body_ns, int64_t idle_ns,
 	t->head.next = &t->head;
 	t->head.prev = &t->head;
 	(void) pthread_mutex_init(&t->mu, NULL);
-	(void) pthread_condattr_init(&ca);
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&t->cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
+	(void) bb_clock_cond_init(&t->cv);
 	*tp = t;
 	return BB_OK;
 }

@@ -130,15 +130,14 @@ bb_err
 rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
                    rpc_peer **pp, char *why, size_t whylen)
 {
-	nng_tls_config    *tls = NULL;
-	nng_dialer         d;
-	pthread_condattr_t ca;
-	rpc_peer          *p = NULL;
-	rpc_slot          *sl;
-	unsigned           i;
-	int                rv         = 0;
-	bool               tls_failed = false; // it wrote why itself
-	bb_err             err;
+	nng_tls_config *tls = NULL;
+	nng_dialer      d;
+	rpc_peer       *p = NULL;
+	rpc_slot       *sl;
+	unsigned        i;
+	int             rv         = 0;
+	bool            tls_failed = false; // it wrote why itself
+	bb_err          err;
 
 	if (url == NULL || nctx == 0) {
 		return bb_why(BB_EINVAL, why, whylen,
@@ -156,10 +155,7 @@ rpc_peer_open_conf(const char *url, unsigned nctx, const bb_conf *conf,
 	(void) pthread_mutex_init(&p->mu, NULL);
 	(void) pthread_mutex_init(&p->bq_mu, NULL);
 	atomic_init(&p->bq_old_until, 0);
-	(void) pthread_condattr_init(&ca);
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&p->cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
+	(void) bb_clock_cond_init(&p->cv);
 	p->locks_init = true;
 	p->url        = strdup(url);
 	p->slots      = calloc(nctx + 1, sizeof(*p->slots));

@@ -63,12 +63,11 @@ bool
 rpc__sock_close(nng_socket sock, void (*after)(void *), void *arg,
                 const char *what)
 {
-	pthread_condattr_t ca;
-	rpc__closer       *c;
-	pthread_t          t;
-	struct timespec    ts;
-	int64_t            end = bb_clock_mono_ns() + RPC_CLOSE_WAIT_NS;
-	bool               done;
+	rpc__closer    *c;
+	pthread_t       t;
+	struct timespec ts;
+	int64_t         end = bb_clock_mono_ns() + RPC_CLOSE_WAIT_NS;
+	bool            done;
 
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
@@ -80,10 +79,7 @@ rpc__sock_close(nng_socket sock, void (*after)(void *), void *arg,
 	c->after = after;
 	c->arg   = arg;
 	(void) pthread_mutex_init(&c->mu, NULL);
-	(void) pthread_condattr_init(&ca);
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&c->cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
+	(void) bb_clock_cond_init(&c->cv);
 	if (pthread_create(&t, NULL, rpc_closer_main, c) != 0) {
 		rpc_closer_free(c);
 		(void) nng_close(sock);

@@ -85,8 +85,7 @@ struct rpc__guard {
 bb_err
 rpc__guard_new(const bb_server_conf *sc, rpc__guard **gp)
 {
-	pthread_condattr_t ca;
-	rpc__guard        *g;
+	rpc__guard *g;
 
 	g = calloc(1, sizeof(*g));
 	if (g == NULL) {
@@ -111,10 +110,7 @@ rpc__guard_new(const bb_server_conf *sc, rpc__guard **gp)
 	g->max_per_addr = sc->rpc_max_handshakes_per_address;
 	atomic_init(&g->cut, 0);
 	(void) pthread_mutex_init(&g->mu, NULL);
-	(void) pthread_condattr_init(&ca);
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&g->cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
+	(void) bb_clock_cond_init(&g->cv);
 	*gp = g;
 	return BB_OK;
 }

@@ -136,8 +136,7 @@ bb_err
 rpc__prober_start(const rpc__pool_ent *peers, size_t n, int64_t interval_ns,
                   int64_t timeout_ns, rpc__prober **prp)
 {
-	pthread_condattr_t ca;
-	rpc__prober       *pr;
+	rpc__prober *pr;
 
 	pr = calloc(1, sizeof(*pr));
 	if (pr == NULL) {
@@ -154,10 +153,7 @@ rpc__prober_start(const rpc__pool_ent *peers, size_t n, int64_t interval_ns,
 	pr->timeout_ns  = timeout_ns;
 	(void) pthread_mutex_init(&pr->mu, NULL);
 	// The monotonic clock: a wall-clock jump must not stop the probes.
-	(void) pthread_condattr_init(&ca);
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&pr->cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
+	(void) bb_clock_cond_init(&pr->cv);
 	if (pthread_create(&pr->thread, NULL, prober_main, pr) != 0) {
 		(void) pthread_cond_destroy(&pr->cv);
 		(void) pthread_mutex_destroy(&pr->mu);

@@ -23,16 +23,9 @@
 bb_err
 store__pool_init(store_ns *ns)
 {
-	pthread_condattr_t ca;
-
-	// The condition variable runs on the monotonic clock so that a
-	// wall-clock jump cannot stretch a wait.
-	if (pthread_condattr_init(&ca) != 0) {
+	if (bb_clock_cond_init(&ns->pool_cv) != 0) {
 		return BB_ENOMEM;
 	}
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&ns->pool_cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
 	(void) pthread_mutex_init(&ns->pool_mu, NULL);
 	return BB_OK;
 }

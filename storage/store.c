@@ -86,7 +86,6 @@ bb_err
 store_open(const bb_conf *conf, const store_remotes *remotes, store **sp,
            char *why, size_t whylen)
 {
-	pthread_condattr_t   ca;
 	store_lifecycle_conf lc;
 	store_ns_env         env;
 	store               *s;
@@ -100,10 +99,7 @@ store_open(const bb_conf *conf, const store_remotes *remotes, store **sp,
 	}
 	s->conf = conf;
 	(void) pthread_mutex_init(&s->mu, NULL);
-	(void) pthread_condattr_init(&ca);
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&s->cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
+	(void) bb_clock_cond_init(&s->cv);
 	s->ns       = calloc(conf->n_namespaces + 1, sizeof(*s->ns));
 	s->archives = calloc(conf->n_namespaces + 1, sizeof(*s->archives));
 	if (s->ns == NULL || s->archives == NULL) {

@@ -97,8 +97,7 @@ bb_err
 store__wq_new(const char *name, uint32_t max_workers, store__wq_fn fn,
               void *arg, store__wq **qp)
 {
-	pthread_condattr_t ca;
-	store__wq         *q;
+	store__wq *q;
 
 	q = calloc(1, sizeof(*q));
 	if (q == NULL) {
@@ -115,10 +114,7 @@ store__wq_new(const char *name, uint32_t max_workers, store__wq_fn fn,
 	q->arg  = arg;
 	q->tail = &q->head;
 	(void) pthread_mutex_init(&q->mu, NULL);
-	(void) pthread_condattr_init(&ca);
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&q->cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
+	(void) bb_clock_cond_init(&q->cv);
 	*qp = q;
 	return BB_OK;
 }

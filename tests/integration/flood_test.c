@@ -35,21 +35,6 @@
 
 static char pki[64]; // the certificates of the TLS test
 
-// sh runs a shell command quietly; the test fails if it does.
-static void
-sh(const char *fmt, ...)
-{
-	char    cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void) vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0) {
-		fail_msg("command failed: %s", cmd);
-	}
-}
-
 // is_closed says whether the server closed fd (end of file or reset)
 // within ms.  What it sent is read and dropped: NNG sends its 8-byte
 // protocol header unasked over plain TCP.
@@ -223,27 +208,6 @@ test_http_flood_one_address(void **state)
 	bbt_node_cleanup(&n);
 }
 
-// make_ca makes <name>.crt and <name>.key, a self-signed CA.
-static void
-make_ca(const char *name)
-{
-	sh("cd %s && openssl req -x509 -newkey ec -pkeyopt "
-	   "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.crt -days 2 "
-	   "-subj /CN=%s >/dev/null 2>&1",
-	   pki, name, name, name);
-}
-
-// make_node makes <name>.crt and <name>.key signed by CA ca.
-static void
-make_node(const char *name, const char *ca)
-{
-	sh("cd %s && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-	   "-nodes -keyout %s.key -out %s.csr -subj /CN=%s >/dev/null 2>&1 && "
-	   "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key "
-	   "-CAcreateserial -out %s.crt -days 2 >/dev/null 2>&1",
-	   pki, name, name, name, name, ca, ca, name);
-}
-
 // tls_conf: a node of a TLS pair, with a handshake deadline of 1 s and
 // at most 8 handshakes at once from one address.
 static void
@@ -294,9 +258,9 @@ test_rpc_tls_handshake_deadline(void **state)
 	int64_t  t0, end, ms;
 
 	(void) state;
-	make_ca("ca");
-	make_node("n1", "ca");
-	make_node("n2", "ca");
+	bbt_pki_ca(pki, "ca");
+	bbt_pki_node(pki, "n1", "ca");
+	bbt_pki_node(pki, "n2", "ca");
 	bbt_node_init(&a);
 	bbt_node_init(&b);
 	tls_conf(conf, sizeof(conf), 1, pa, 2, pb);
@@ -426,8 +390,8 @@ test_rpc_descriptor_exhaustion(void **state)
 	int64_t       t0;
 
 	(void) state;
-	make_ca("ca");
-	make_node("n1", "ca");
+	bbt_pki_ca(pki, "ca");
+	bbt_pki_node(pki, "n1", "ca");
 	bbt_fmt(conf, sizeof(conf),
 	        "machine_id = 1\n[log]\nfile = @DIR@/blobbyd.log\n"
 	        "[server]\naddr = 127.0.0.1\nport = 0\nrpc_port = 0\n"

@@ -662,3 +662,41 @@ bbt_log_has(const bbt_node *n, const char *text, int ms)
 	(void) snprintf(path, sizeof(path), "%s/blobbyd.log", n->dir);
 	return bbt_file_has(path, text, ms);
 }
+
+void
+bbt_sh(const char *fmt, ...)
+{
+	char    cmd[2048];
+	va_list ap;
+	int     n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t) n >= sizeof(cmd)) {
+		fail_msg("command too long: %s", fmt);
+	}
+	if (system(cmd) != 0) {
+		fail_msg("command failed: %s", cmd);
+	}
+}
+
+void
+bbt_pki_ca(const char *dir, const char *name)
+{
+	bbt_sh("cd %s && openssl req -x509 -newkey ec -pkeyopt "
+	       "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.crt "
+	       "-days 2 -subj /CN=%s >/dev/null 2>&1",
+	       dir, name, name, name);
+}
+
+void
+bbt_pki_node(const char *dir, const char *name, const char *ca)
+{
+	bbt_sh("cd %s && openssl req -newkey ec -pkeyopt "
+	       "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.csr "
+	       "-subj /CN=%s >/dev/null 2>&1 && openssl x509 -req -in %s.csr "
+	       "-CA %s.crt -CAkey %s.key -CAcreateserial -out %s.crt -days 2 "
+	       ">/dev/null 2>&1",
+	       dir, name, name, name, name, ca, ca, name);
+}

@@ -132,6 +132,18 @@ bool bbt_log_has(const bbt_node *n, const char *text, int ms);
 // bbt_sleep_ms sleeps for ms milliseconds.
 void bbt_sleep_ms(int ms);
 
+// bbt_sh runs the shell command fmt (printf-style) quietly; the test
+// fails if it fails.
+void bbt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// bbt_pki_ca makes <dir>/<name>.crt and <name>.key, a self-signed EC CA
+// (the openssl command); fails the test if it cannot.
+void bbt_pki_ca(const char *dir, const char *name);
+
+// bbt_pki_node makes <dir>/<name>.crt and <name>.key, signed by the CA
+// <dir>/<ca>.crt and .key.
+void bbt_pki_node(const char *dir, const char *name, const char *ca);
+
 // bbt_fill fills buf with bytes from a seeded generator.
 void bbt_fill(void *buf, size_t n, unsigned seed);
 

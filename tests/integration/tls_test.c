@@ -26,42 +26,6 @@
 
 static char pki[64]; // the certificates, shared by the nodes
 
-// sh runs a shell command quietly; the test fails if it does.
-static void
-sh(const char *fmt, ...)
-{
-	char    cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void) vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0) {
-		fail_msg("command failed: %s", cmd);
-	}
-}
-
-// make_ca makes <name>.crt and <name>.key, a self-signed CA.
-static void
-make_ca(const char *name)
-{
-	sh("cd %s && openssl req -x509 -newkey ec -pkeyopt "
-	   "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.crt -days 2 "
-	   "-subj /CN=%s >/dev/null 2>&1",
-	   pki, name, name, name);
-}
-
-// make_node makes <name>.crt and <name>.key signed by CA ca.
-static void
-make_node(const char *name, const char *ca)
-{
-	sh("cd %s && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-	   "-nodes -keyout %s.key -out %s.csr -subj /CN=%s >/dev/null 2>&1 && "
-	   "openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key "
-	   "-CAcreateserial -out %s.crt -days 2 >/dev/null 2>&1",
-	   pki, name, name, name, name, ca, ca, name);
-}
-
 // node_conf: machine id, own rpc port, the peer's id and port, the
 // certificate name and the CA it trusts.
 static void
@@ -117,11 +81,11 @@ test_mutual_tls(void **state)
 	int      i;
 
 	(void) state;
-	make_ca("ca");
-	make_node("n1", "ca");
-	make_node("n2", "ca");
-	make_ca("other");
-	make_node("n3", "other");
+	bbt_pki_ca(pki, "ca");
+	bbt_pki_node(pki, "n1", "ca");
+	bbt_pki_node(pki, "n2", "ca");
+	bbt_pki_ca(pki, "other");
+	bbt_pki_node(pki, "n3", "other");
 
 	bbt_node_init(&a);
 	bbt_node_init(&b);
@@ -199,10 +163,12 @@ test_bad_certificate_stops_start(void **state)
 static void
 make_web(const char *cn)
 {
-	sh("cd %s && openssl req -x509 -newkey ec -pkeyopt "
-	   "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.crt -days 2 "
-	   "-subj /CN=%s -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-	   pki, cn, cn, cn);
+	bbt_sh(
+	    "cd %s && openssl req -x509 -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out %s.crt -days "
+	    "2 "
+	    "-subj /CN=%s -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+	    pki, cn, cn, cn);
 }
 
 // https_get fetches url trusting the certificate in file ca; returns the
@@ -255,7 +221,7 @@ test_https_and_reload(void **state)
 	(void) state;
 	make_web("web1");
 	make_web("web2");
-	sh("cd %s && cp web1.crt web.crt && cp web1.key web.key", pki);
+	bbt_sh("cd %s && cp web1.crt web.crt && cp web1.key web.key", pki);
 	bbt_node_init(&n);
 	(void) snprintf(conf, sizeof(conf),
 	                "machine_id = 1\n[log]\nfile = @DIR@/blobbyd.log\n"
@@ -278,14 +244,15 @@ test_https_and_reload(void **state)
 	bbt_resp_free(&r);
 
 	// A key that is not the certificate's: the reload keeps web1.
-	sh("cd %s && cp web2.crt web.crt", pki);
+	bbt_sh("cd %s && cp web2.crt web.crt", pki);
 	assert_int_equal(kill(n.pid, SIGHUP), 0);
 	bbt_sleep_ms(500);
 	(void) snprintf(url, sizeof(url), "%s/_health", n.url);
 	assert_int_equal(https_get(url, ca, subject, sizeof(subject)), 200);
 	assert_non_null(strstr(subject, "web1"));
 	// The whole new pair: served after SIGHUP, without a restart.
-	sh("cd %s && cp web2.key web.key.tmp && mv web.key.tmp web.key", pki);
+	bbt_sh("cd %s && cp web2.key web.key.tmp && mv web.key.tmp web.key",
+	       pki);
 	assert_int_equal(kill(n.pid, SIGHUP), 0);
 	(void) snprintf(ca, sizeof(ca), "%s/web2.crt", pki);
 	end = bbt_now_ms() + 10000;
