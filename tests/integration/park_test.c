@@ -172,8 +172,8 @@ test_hung_peer(void **state)
 
 	assert_int_equal(kill(nodes[0].pid, SIGSTOP), 0);
 	for (i = 0; i < NREADS; i++) {
-		(void) snprintf(reads[i].url, sizeof(reads[i].url), "%s/r0/%s",
-		                nodes[1].url, ids[i]);
+		bbt_fmt(reads[i].url, sizeof(reads[i].url), "%s/r0/%s",
+		        nodes[1].url, ids[i]);
 		assert_int_equal(
 		    pthread_create(&th[i], NULL, fwd_read_main, &reads[i]), 0);
 	}

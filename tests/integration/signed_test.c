@@ -86,7 +86,7 @@ insert(int i, const char *ns, const char *text, char *id, size_t cap)
 	char     url[256];
 	bbt_resp r;
 
-	(void) snprintf(url, sizeof(url), "%s/%s", cluster.nodes[i].url, ns);
+	bbt_fmt(url, sizeof(url), "%s/%s", cluster.nodes[i].url, ns);
 	assert_int_equal(bbt_http("POST", url, text, strlen(text), &r), 200);
 	(void) snprintf(id, cap, "%s", r.body);
 	bbt_resp_free(&r);
@@ -100,8 +100,7 @@ get(int i, const char *ns, const char *id, char *body, size_t cap)
 	bbt_resp r;
 	long     st;
 
-	(void) snprintf(url, sizeof(url), "%s/%s/%s", cluster.nodes[i].url, ns,
-	                id);
+	bbt_fmt(url, sizeof(url), "%s/%s/%s", cluster.nodes[i].url, ns, id);
 	st = bbt_http("GET", url, NULL, 0, &r);
 	(void) snprintf(body, cap, "%s", r.body != NULL ? r.body : "");
 	bbt_resp_free(&r);
