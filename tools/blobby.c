@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 
+#include "storage/idsign.h"
 #include "tools/blobby.h"
 
 #define CLI_TIMEOUT_MAX_S 1.0e7 // about 115 days
@@ -303,6 +304,49 @@ cli_parse(cli_opts *o, int argc, char **argv, bool global, bool *seen_output,
 	return -1;
 }
 
+// An ID starts with '-' once in 64 (its first six bits are 62), and
+// getopt would take it for options: cli_ids_hide puts an empty string of
+// its own in the place of every argument that is an ID starting with '-',
+// which getopt leaves alone as an operand, and cli_ids_restore puts the
+// IDs back wherever getopt moved those strings.
+#define CLI_HIDE_MAX 64
+
+static char cli_id_marks[CLI_HIDE_MAX][1];
+
+static void
+cli_ids_hide(int argc, char **argv, char **hidden)
+{
+	uint8_t  tag[STORE_ID_TAG_LEN];
+	store_id id;
+	bool     is_signed;
+	int      i;
+
+	for (i = 0; i < argc && i < CLI_HIDE_MAX; i++) {
+		hidden[i] = NULL;
+		if (argv[i][0] == '-' &&
+		    store_id_decode(argv[i], strlen(argv[i]), &id, &is_signed,
+		                    tag) == BB_OK) {
+			hidden[i] = argv[i];
+			argv[i]   = cli_id_marks[i];
+		}
+	}
+}
+
+static void
+cli_ids_restore(int argc, char **argv, char **hidden)
+{
+	int i, k;
+
+	for (i = 0; i < argc; i++) {
+		for (k = 0; k < argc && k < CLI_HIDE_MAX; k++) {
+			if (argv[i] == cli_id_marks[k]) {
+				argv[i] = hidden[k];
+				break;
+			}
+		}
+	}
+}
+
 static int
 cli_usage_error(const char *what, const cli_cmd *cmd)
 {
@@ -386,6 +430,7 @@ main(int argc, char **argv)
 	const cli_cmd *cmd;
 	bool           seen_output = false;
 	bool           seen_json   = false;
+	char          *hidden[CLI_HIDE_MAX];
 	char         **sub;
 	int            nsub;
 	int            npos;
@@ -414,7 +459,9 @@ main(int argc, char **argv)
 	if (cmd->own_opts) {
 		return cli_own_opts(cmd, &o, nsub, sub);
 	}
+	cli_ids_hide(nsub, sub, hidden);
 	rc = cli_parse(&o, nsub, sub, false, &seen_output, &seen_json);
+	cli_ids_restore(nsub, sub, hidden);
 	if (rc >= 0) {
 		return rc;
 	}

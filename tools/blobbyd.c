@@ -31,11 +31,13 @@ usage(FILE *out)
 	(void) fprintf(
 	    out,
 	    "usage: blobbyd [-c FILE] [-t] [-V] [-h]\n"
-	    "  -c FILE  configuration file (INI); without it the embedded\n"
-	    "           single-node default is used (./blobby-data)\n"
-	    "  -t       check the configuration and exit (0 if valid)\n"
-	    "  -V       print the version and exit\n"
-	    "  -h       print this help and exit\n");
+	    "  -c, --config FILE  configuration file (INI); without it the\n"
+	    "                     embedded single-node default is used\n"
+	    "                     (./blobby-data)\n"
+	    "  -t, --test         check the configuration and exit (0 if\n"
+	    "                     valid, 78 if not)\n"
+	    "  -V, --version      print the version and exit\n"
+	    "  -h, --help         print this help and exit\n");
 }
 
 // check_supported refuses what the configuration allows but this build
@@ -143,10 +145,18 @@ main(int argc, char **argv)
 	int64_t       deadline;
 	bool          check_only = false;
 	int           opt;
-	int           code = EX_OK;
-	bb_err        rv;
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int    code = EX_OK;
+	bb_err rv;
 
-	while ((opt = getopt(argc, argv, "c:tVh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:tVh", longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;

@@ -47,6 +47,31 @@ test_id_decode(void **state)
 	res_free(&r);
 }
 
+// An ID that starts with '-' (one in 64) is an ID, not options, for id,
+// get and head alike; this one names 0 bytes, which a node serves
+// without a file.
+static void
+test_dash_id(void **state)
+{
+	static const char dash[] = "-AAAAAAAAAAAAAAAAAAAAAAA";
+	run_res           r;
+
+	(void) state;
+	assert_int_equal(run(&r, "id", dash, NULL), 0);
+	assert_memory_equal(r.out, "id:       -AAAA", 15);
+	res_free(&r);
+	assert_int_equal(run(&r, "--url", node.url, "get", "test", dash, NULL),
+	                 0);
+	assert_int_equal(r.out_len, 0);
+	res_free(&r);
+	assert_int_equal(
+	    run(&r, "--url", node.url, "head", "test", dash, "-q", NULL), 0);
+	res_free(&r);
+	// Options still work around it.
+	assert_int_equal(run(&r, "id", "-q", NULL), 64);
+	res_free(&r);
+}
+
 static void
 test_invalid_id(void **state)
 {
@@ -327,6 +352,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_decode),
 		cmocka_unit_test(test_invalid_id),
+		cmocka_unit_test(test_dash_id),
 		cmocka_unit_test(test_http_errors),
 		cmocka_unit_test(test_missing_input),
 		cmocka_unit_test(test_node_down),
