@@ -18,7 +18,7 @@
 #include "storage/remote.h"
 #include "storage/storage.h"
 
-// States of a data file: the original's (spec 3.1, 4).  The numbering is
+// States of a data file: the original's.  The numbering is
 // internal; new states go at the end.  A sealed file (every state from
 // STORE__PENDING_UPLOAD on but APPENDING and FAILED) is read-only and
 // moves through the archive lifecycle (lifecycle.c) one state at a time.

@@ -2,7 +2,7 @@
 // Copyright 2026 The blobby-c authors
 //
 // storage/id.h -- file ids and object ids, byte-compatible with the
-// original (spec 2.1-2.2).  A file id is 10 bytes: creation time (u32 s),
+// original.  A file id is 10 bytes: creation time (u32 s),
 // a per-process counter (u16) and the machine id (u32), big endian.  An
 // object id adds the start offset and length; both print as base64url
 // without padding.  Values only: nothing here touches a file.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// storage/keyfmt.h -- the archive object key of a file (spec 2.4): the
+// storage/keyfmt.h -- the archive object key of a file: the
 // original's s3_key_format mini-language applied to a fid, Go's
 // filepath.Join of the base path and that name, and the key as the bucket
 // or the archive directory stores it.  Strings only: nothing here talks to

@@ -80,7 +80,7 @@ void store__ns_insert_counted(store_ns *ns, int64_t t0, bb_err rv,
 void store__ns_upload_done(store_ns *ns, bool ok, const char *why);
 
 // store__ns_recover turns every data file found in the namespace
-// directory into a sealed, readable file (spec 4, start-up recovery).  A
+// directory into a sealed, readable file (start-up recovery).  A
 // file that cannot be recovered fails it, with its name in
 // why[0..whylen).
 bb_err store__ns_recover(store_ns *ns, char *why, size_t whylen);

@@ -3,7 +3,7 @@
 //
 // storage/ns_recover.c -- start-up recovery: every data file left in the
 // namespace directory (<fid> or r-<fid>) becomes a sealed, read-only,
-// readable file, as in the original (spec 4), in state pending-upload;
+// readable file, as in the original, in state pending-upload;
 // once the namespace is open, it goes to the archive lifecycle.  It is
 // never appended to again.  Compressed copies (.gz) are
 // removed: the lifecycle makes them again.  Other names (temporary files,

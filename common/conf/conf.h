@@ -3,7 +3,7 @@
 //
 // common/conf/conf.h -- the configuration: INI read through libinih,
 // validated, and turned into plain values.  It knows every key of the
-// original's sections (spec section 8) and of DESIGN.md; what a key *does*
+// original's sections; what a key *does*
 // belongs to the module that uses it.  Errors name the file and line.
 //
 // bb_conf is a plain value type (no invariants beyond "validated"), so its

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/acl/acl.h -- access control lists (spec 7.6): a white list of
+// gateway/acl/acl.h -- access control lists: a white list of
 // CIDRs and HTTP Basic authentication against an htpasswd file, combined
 // as the original's Required/Any lists.  Independent of libmicrohttpd:
 // the caller hands in the TCP peer and the two headers and turns the

@@ -7,7 +7,7 @@
 // asks for.  Knows nothing of HTTP: the Authorization header is parsed
 // by gateway/acl/acl.c.
 //
-// Format (spec 7.6): `user:hash[:tag1[:tag2...]]`, one entry a line; `#`
+// Format: `user:hash[:tag1[:tag2...]]`, one entry a line; `#`
 // comments and blank lines are skipped; a user may have several lines
 // (any line whose hash matches counts, with that line's tags).  Hashes
 // are checked by apr-util's apr_password_validate: bcrypt ($2y$, $2a$,

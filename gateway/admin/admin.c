@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/admin/admin.c -- the operator endpoints under /_ (spec 7.1): their
+// gateway/admin/admin.c -- the operator endpoints under /_: their
 // dispatch and access check, /_health, /_shutdown[/start|stop|status]
 // and /_id/<ns>/<id>.  /_status and /_metrics render in status.c and
 // metrics.c; the ACL module proper (CIDR lists, basic auth) lives apart.
@@ -196,7 +196,7 @@ admin_refuse_method(struct MHD_Connection *conn, const char *allow)
 }
 
 // admin_shutdown: /_shutdown and /_shutdown/start enter drain mode,
-// /_shutdown/stop leaves it, /_shutdown/status reports (spec 7.1 texts).
+// /_shutdown/stop leaves it, /_shutdown/status reports (the original's texts).
 // GET is the original's; a browser sends POST cross-site only with an
 // Origin, which the same-origin check refuses.
 static enum MHD_Result

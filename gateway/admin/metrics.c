@@ -2,7 +2,7 @@
 // Copyright 2026 The blobby-c authors
 //
 // gateway/admin/metrics.c -- /_metrics: the Prometheus text format 0.0.4.  The
-// original's families with its names and namespace label (spec 7.3), the
+// original's families with its names and namespace label, the
 // latency histograms, and the archive lifecycle's process-wide counters.
 // The values come from storage (storage/metrics.h, store_ns_ages,
 // store_ns_health, store_lifecycle_stats_get); rendering is pure.

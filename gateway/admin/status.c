@@ -2,7 +2,7 @@
 // Copyright 2026 The blobby-c authors
 //
 // gateway/admin/status.c -- /_status: every file of every namespace with its
-// state and size, as the original's text (spec 7.2) or as JSON
+// state and size, as the original's text or as JSON
 // (?format=json).  It reads storage through store_ns_foreach only.
 #include <stdlib.h>
 #include <string.h>

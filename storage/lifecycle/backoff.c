@@ -3,7 +3,7 @@
 //
 // storage/lifecycle/backoff.c -- the retry schedule of the archive lifecycle:
 // exponential, capped, with jitter (the original retried at once, in a
-// tight loop, spec 10).
+// tight loop).
 #include "storage/lifecycle/backoff.h"
 
 // backoff_rand is xorshift64*: jitter needs spread, not secrecy.

@@ -2,7 +2,7 @@
 // Copyright 2026 The blobby-c authors
 //
 // storage/lifecycle/gzip.c -- compression of a sealed file into its .gz copy
-// with zlib, as the original's compress() (spec 5): one gzip member, the
+// with zlib, as the original's compress(): one gzip member, the
 // namespace's level.
 #include <string.h>
 
@@ -16,7 +16,7 @@
 int
 store__gzip_level(int compress_level)
 {
-	// The original's level mapping (spec 5): 0 is zlib's default, -1 no
+	// The original's level mapping: 0 is zlib's default, -1 no
 	// compression.
 	if (compress_level == 0) {
 		return Z_DEFAULT_COMPRESSION;

@@ -19,8 +19,8 @@
 bb_err store__gzip(int in, uint64_t size, int out, int level,
                    const atomic_bool *cancel);
 
-// store__gzip_level maps a namespace's compress_level (the original's,
-// spec 5: 0 zlib's default, -1 no compression, 1..9 as zlib) to the zlib
+// store__gzip_level maps a namespace's compress_level (the original's:
+// 0 zlib's default, -1 no compression, 1..9 as zlib) to the zlib
 // level store__gzip takes.
 int store__gzip_level(int compress_level);
 

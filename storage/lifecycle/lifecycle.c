@@ -2,7 +2,7 @@
 // Copyright 2026 The blobby-c authors
 //
 // storage/lifecycle/lifecycle.c -- the steps of the archive lifecycle and the
-// transitions between them (spec 3.3 and 4):
+// transitions between them:
 //
 //   pending-compression -> compressing -> pending-upload
 //   pending-upload -> uploading -> pending-delete-compressed (compress)

@@ -2,8 +2,8 @@
 // Copyright 2026 The blobby-c authors
 //
 // storage/lifecycle/lifecycle.h -- the archive lifecycle of sealed files,
-// shared by every namespace of a node (the original's four work queues,
-// spec 3.3, 4, 5): optional compression, upload, removal of the remote
+// shared by every namespace of a node (the original's four work queues):
+// optional compression, upload, removal of the remote
 // replicas, optional delay, removal of the local file.  Each step runs on a
 // worker pool of its own size; a failed step is retried with exponential
 // backoff and jitter, forever, and the file stays on disk (and readable) until

@@ -5,7 +5,7 @@
 // that a peer's primary creates (Initialize), appends to at the expected
 // offset (Replicate, idempotent for exact duplicates), keeps alive (HeartBeat)
 // and removes (Delete); and the orphan timer that seals a replica whose
-// primary went quiet (spec 1.4, 1.5, 4).  Nothing here sends a request,
+// primary went quiet.  Nothing here sends a request,
 // and the archive of sealed replicas is not done here.
 #include <errno.h>
 #include <fcntl.h>

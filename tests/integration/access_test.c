@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// tests/integration/access_test.c -- the ACLs (spec 7.6) end to end against
+// tests/integration/access_test.c -- the ACLs end to end against
 // real blobbyd processes: white lists and X-Forwarded-For on reads, Basic
 // authentication on inserts and on the admin pages, the Required/Any
 // combinations, htpasswd reloads on SIGHUP, and bad ACL configurations

@@ -2,7 +2,7 @@
 // Copyright 2026 The blobby-c authors
 //
 // tests/storage/id_test.c -- storage/id.h: the file id and object id
-// vectors of spec 2.1-2.2 in both directions, the accessors, the fid
+// vectors of the original's ids in both directions, the accessors, the fid
 // counter, and the parser on hostile input.
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,7 +119,7 @@ test_fid_accessors(void **state)
 	assert_false(store_fid_equal(&fid, &other));
 }
 
-// ID(start, length) with f = {0,1,2,3,4,5,6,7,8,10}, spec 2.2.
+// ID(start, length) with f = {0,1,2,3,4,5,6,7,8,10}.
 static void
 test_id_vectors(void **state)
 {

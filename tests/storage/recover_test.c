@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// tests/storage/recover_test.c -- start-up recovery (spec 4): store_ns_open
+// tests/storage/recover_test.c -- start-up recovery: store_ns_open
 // on a directory that already holds data files, torn tails and foreign
 // names; recovered files are readable and never appended to.
 #define _XOPEN_SOURCE 700 // nftw
