@@ -352,6 +352,28 @@ teardown(void **state)
 
 // ---- tests against the fake peer --------------------------------------
 
+// queue_behind starts read first and waits until the peer has it, starts
+// reads first+1..last (len bytes each, timeout_ns), which queue behind it,
+// answers the first, and returns the call that follows, on context k.
+static read_req *
+queue_behind(fix *fx, int first, int last, size_t len, int64_t timeout_ns,
+             int k)
+{
+	read_req *q;
+	int       i;
+
+	start_read(fx, first, len, timeout_ns);
+	q = fake_recv(fx, 0, WAIT_MS);
+	assert_non_null(q);
+	for (i = first + 1; i <= last; i++) {
+		start_read(fx, i, len, timeout_ns);
+	}
+	fake_answer(fx, 0, q, NULL, NULL, true);
+	q = fake_recv(fx, k, WAIT_MS);
+	assert_non_null(q);
+	return q;
+}
+
 // Reads started while one is in flight wait, then go out in one call
 // when it ends; each gets its own bytes.
 static void
@@ -395,15 +417,7 @@ test_batch_errors(void **state)
 	read_req              *q;
 	int                    i;
 
-	start_read(fx, 0, 50, TIMEOUT);
-	q = fake_recv(fx, 0, WAIT_MS);
-	assert_non_null(q);
-	for (i = 1; i <= 5; i++) {
-		start_read(fx, i, 50, TIMEOUT);
-	}
-	fake_answer(fx, 0, q, NULL, NULL, true);
-	q = fake_recv(fx, 0, WAIT_MS);
-	assert_non_null(q);
+	q = queue_behind(fx, 0, 5, 50, TIMEOUT, 0);
 	check_req(q, 1, 4, 50);
 	fake_answer(fx, 0, q, codes, kinds, true);
 	assert_int_equal(tally_wait(6, WAIT_MS), 6);
@@ -416,15 +430,7 @@ test_batch_errors(void **state)
 
 	// A reply with another number of answers than reads: BB_EPROTO for
 	// every read of the call.
-	start_read(fx, 6, 8, TIMEOUT);
-	q = fake_recv(fx, 0, WAIT_MS);
-	assert_non_null(q);
-	for (i = 7; i <= 9; i++) {
-		start_read(fx, i, 8, TIMEOUT);
-	}
-	fake_answer(fx, 0, q, NULL, NULL, true);
-	q = fake_recv(fx, 0, WAIT_MS);
-	assert_non_null(q);
+	q = queue_behind(fx, 6, 9, 8, TIMEOUT, 0);
 	check_req(q, 7, 2, 8);
 	// Answer two of the three.
 	blobby__rpc__v1__read_request__free_unpacked(q->more[1], NULL);
@@ -436,15 +442,8 @@ test_batch_errors(void **state)
 	check_read(fx, 9, 8, BB_EPROTO);
 
 	// Never answered: each read of the call times out, once.
-	start_read(fx, 10, 8, 300 * BB_NS_PER_MS);
-	q = fake_recv(fx, 0, WAIT_MS);
-	assert_non_null(q);
-	for (i = 11; i <= 13; i++) {
-		start_read(fx, i, 8, 300 * BB_NS_PER_MS);
-	}
-	fake_answer(fx, 0, q, NULL, NULL, true);
-	q = fake_recv(fx, 1, WAIT_MS); // held for good
-	assert_non_null(q);
+	q = queue_behind(fx, 10, 13, 8, 300 * BB_NS_PER_MS,
+	                 1); // never answered
 	check_req(q, 11, 2, 8);
 	blobby__rpc__v1__read_request__free_unpacked(q, NULL);
 	assert_int_equal(tally_wait(14, WAIT_MS), 14);
@@ -525,15 +524,7 @@ test_old_peer(void **state)
 	read_req *q2;
 	int       i;
 
-	start_read(fx, 0, 20, TIMEOUT);
-	q = fake_recv(fx, 0, WAIT_MS);
-	assert_non_null(q);
-	for (i = 1; i <= 2; i++) {
-		start_read(fx, i, 20, TIMEOUT);
-	}
-	fake_answer(fx, 0, q, NULL, NULL, true);
-	q = fake_recv(fx, 0, WAIT_MS);
-	assert_non_null(q);
+	q = queue_behind(fx, 0, 2, 20, TIMEOUT, 0);
 	check_req(q, 1, 1, 20);
 	fake_answer(fx, 0, q, NULL, NULL, false);
 	// Read 2 again, alone.
