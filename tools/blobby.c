@@ -26,6 +26,7 @@ enum {
 	CLI_OPT_CACERT,
 	CLI_OPT_INSECURE,
 	CLI_OPT_JSON,
+	CLI_OPT_USER,
 };
 
 static const struct option cli_longopts[] = {
@@ -34,6 +35,7 @@ static const struct option cli_longopts[] = {
 	{ "cacert", required_argument, NULL, CLI_OPT_CACERT },
 	{ "insecure", no_argument, NULL, CLI_OPT_INSECURE },
 	{ "json", no_argument, NULL, CLI_OPT_JSON },
+	{ "user", required_argument, NULL, CLI_OPT_USER },
 	{ "output", required_argument, NULL, 'o' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -69,7 +71,9 @@ static const cli_cmd cli_cmds[] = {
 	  "(--output) to a temporary file beside FILE that is\n"
 	  "renamed to FILE once every byte arrived: a failed get\n"
 	  "never leaves a partial FILE.  The byte count is checked\n"
-	  "against the ID's length and the Content-Length.\n" },
+	  "against the ID's length and the Content-Length.  A blob\n"
+	  "with a NUL byte is not written to a terminal unless\n"
+	  "asked with -o -.\n" },
 	{ "head", 2, 2, false, false, false, cli__cmd_head, "head NS ID",
 	  "print a blob's length",
 	  "Ask the node for the blob without its bytes; print\n"
@@ -135,6 +139,12 @@ static const char cli_options_help[] =
     "                  transfer with no progress for 60 s is aborted)\n"
     "  --cacert FILE   trust the CA certificates in FILE (PEM) for https\n"
     "  --insecure      do not verify the https certificate\n"
+    "  --user NAME     HTTP Basic authentication as NAME (default:\n"
+    "                  $BLOBBY_USER); the password comes from\n"
+    "                  $BLOBBY_PASSWORD, else it is asked on the\n"
+    "                  terminal.  NAME:PASSWORD works too, but shows\n"
+    "                  the password to every local user.  Without a\n"
+    "                  user, ~/.netrc is used when it has the host\n"
     "  -q, --quiet     no progress bar (one is drawn on standard error\n"
     "                  for transfers above 1 MiB when it is a terminal)\n"
     "  -h, --help      print help and exit (\"blobby COMMAND --help\")\n"
@@ -266,6 +276,9 @@ cli_parse(cli_opts *o, int argc, char **argv, bool global, bool *seen_output,
 		case CLI_OPT_INSECURE:
 			o->insecure = true;
 			break;
+		case CLI_OPT_USER:
+			o->user = optarg;
+			break;
 		case CLI_OPT_JSON:
 			o->json    = true;
 			*seen_json = true;
@@ -395,6 +408,9 @@ cli_run(const cli_cmd *cmd, cli_opts *o, int argc, char **argv)
 	// The id command never talks to a node, so a bad URL is no error.
 	if (cmd->run != cli__cmd_id && !cli__url_check(o->url)) {
 		rc = EX_USAGE;
+	} else if (cmd->run != cli__cmd_id &&
+	           (rc = cli__auth_resolve(o)) >= 0) {
+		// rc says why
 	} else if (o->cacert != NULL && access(o->cacert, R_OK) != 0) {
 		// libcurl would ignore it for http, or fail as a TLS error.
 		cli__err("--cacert %s: %s", o->cacert, strerror(errno));

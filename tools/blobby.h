@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <sysexits.h>
 
+#include <curl/curl.h>
+
 #define BLOBBY_VERSION     "0.1.0"
 #define BLOBBY_DEFAULT_URL "http://127.0.0.1:1091"
 
@@ -31,6 +33,8 @@ typedef struct cli_opts {
 	const char *url;        // base URL, without trailing '/'
 	const char *cacert;     // --cacert FILE, or NULL
 	const char *output;     // get -o FILE, or NULL
+	const char *user;       // --user NAME[:PASSWORD], then the name only
+	const char *password;   // with user: set by cli__auth_resolve
 	long        timeout_ms; // --timeout; 0: none
 	bool        insecure;   // --insecure
 	bool        quiet;      // --quiet
@@ -51,6 +55,7 @@ typedef struct cli_xfer {
 	const char *out_name;   // out_fd's name for messages; borrowed
 	bool        out_always; // send the body to out_fd whatever the status
 	int64_t     out_limit;  // most bytes accepted for out_fd; -1: any
+	bool        out_text;   // out_fd is a terminal: refuse a NUL byte
 
 	long     status;             // HTTP status, 0 before the answer
 	char     reason[64];         // the status line's reason phrase
@@ -115,6 +120,16 @@ bool cli__url_check(const char *url);
 // '_' and '-', not starting with '_' (anything else could change the
 // request's path); prints why and returns false if it is not one.
 bool cli__ns_ok(const char *ns);
+
+// cli__auth_resolve settles the credentials of this run: --user NAME (or
+// $BLOBBY_USER) with the password after a ':' in it, else from
+// $BLOBBY_PASSWORD, else asked on the terminal.  Without a user, libcurl
+// looks in ~/.netrc.  Returns -1 to go on, else the exit code (after a
+// message).  o->user and o->password then point to storage of this file.
+int cli__auth_resolve(cli_opts *o);
+
+// cli__auth_setopt puts o's credentials (or the ~/.netrc lookup) on h.
+CURLcode cli__auth_setopt(CURL *h, const cli_opts *o);
 
 // cli__err prints "blobby: " and the formatted message on standard error.
 void cli__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

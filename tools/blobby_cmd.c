@@ -204,7 +204,9 @@ cli_tmp_open(const char *out, char *tmp, size_t len, int *fdp)
 	}
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		cli__err("%s: %s", tmp, strerror(errno));
+		// FILE as the user gave it: the temporary name means nothing
+		// to them.
+		cli__err("%s: %s", out, strerror(errno));
 		tmp[0] = '\0';
 		return EX_CANTCREAT;
 	}
@@ -243,9 +245,11 @@ cli__cmd_get(const cli_opts *o, int argc, char **argv)
 	}
 	(void) snprintf(path, sizeof(path), "/%s/%s", ns, argv[1]);
 	cli__xfer_init(&x, "GET", path);
-	x.out_fd    = fd;
-	x.out_name  = out != NULL ? tmp : "standard output";
+	x.out_fd = fd;
+	// Messages name FILE as the user gave it, not the temporary name.
+	x.out_name  = out != NULL ? out : "standard output";
 	x.out_limit = id.length;
+	x.out_text  = o->output == NULL && isatty(STDOUT_FILENO) == 1;
 	rc          = cli__xfer_run(o, &x);
 	if (rc != CLI_EXIT_OK) {
 		goto done;
@@ -273,12 +277,12 @@ cli__cmd_get(const cli_opts *o, int argc, char **argv)
 	}
 	fd = -1;
 	if (rc != 0) {
-		cli__err("%s: %s", tmp, strerror(rc));
+		cli__err("%s: %s", out, strerror(rc));
 		rc = EX_IOERR;
 		goto done;
 	}
 	if (rename(tmp, out) != 0) {
-		cli__err("rename %s to %s: %s", tmp, out, strerror(errno));
+		cli__err("%s: %s", out, strerror(errno));
 		rc = EX_CANTCREAT;
 		goto done;
 	}

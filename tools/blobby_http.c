@@ -205,6 +205,15 @@ cli_write_cb(char *data, size_t size, size_t n, void *arg)
 		                x->method, x->path, (long long) x->out_limit);
 		return 0;
 	}
+	if (x->out_text && memchr(data, '\0', len) != NULL) {
+		// As curl does: binary bytes would garble the terminal.
+		x->fail = EX_USAGE;
+		(void) snprintf(x->fail_msg, sizeof(x->fail_msg),
+		                "%s %s: binary output to a terminal: use -o "
+		                "FILE, or -o - to write it anyway",
+		                x->method, x->path);
+		return 0;
+	}
 	if (!cli_write_all(x->out_fd, data, len)) {
 		cli_fail(x, EX_IOERR, "write", x->out_name, errno);
 		return 0;
@@ -306,6 +315,9 @@ cli_setup(const cli_opts *o, cli_ctx *c, const char *url, char *errbuf,
 	CLI_SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
 	CLI_SET(CURLOPT_LOW_SPEED_TIME, (long) CLI_LOW_SPEED_TIME_S);
 	CLI_SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	if (rc == CURLE_OK) {
+		rc = cli__auth_setopt(h, o);
+	}
 	if (o->insecure) {
 		CLI_SET(CURLOPT_SSL_VERIFYPEER, 0L);
 		CLI_SET(CURLOPT_SSL_VERIFYHOST, 0L);

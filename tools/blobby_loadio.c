@@ -184,6 +184,9 @@ ld_setup(ld_run *r, ld_req *q, struct curl_slist *hdrs)
 	LD_SET(CURLOPT_CONNECTTIMEOUT, (long) LD_CONNECT_TIMEOUT_S);
 	LD_SET(CURLOPT_TIMEOUT_MS,
 	       o->timeout_ms > 0 ? o->timeout_ms : (long) LD_TIMEOUT_MS);
+	if (rc == CURLE_OK) {
+		rc = cli__auth_setopt(h, o);
+	}
 	if (o->insecure) {
 		LD_SET(CURLOPT_SSL_VERIFYPEER, 0L);
 		LD_SET(CURLOPT_SSL_VERIFYHOST, 0L);

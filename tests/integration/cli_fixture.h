@@ -80,7 +80,12 @@ typedef struct run_how {
 	const void *in; // NULL: /dev/null
 	size_t      in_len;
 	const char *env_url; // BLOBBY_URL, or NULL to leave it unset
-	bool        pty;     // standard error is a pseudo terminal
+	bool        pty;     // standard error is a pseudo terminal, and the
+	                     // controlling one (/dev/tty)
+	bool        pty_out; // with pty: standard output is that terminal too
+	const char *env[4];  // more "NAME=value" entries, NULL-ended
+	const char *typed;   // with pty: typed on the terminal once the
+	                     // client wrote "Password"
 } run_how;
 
 static inline void
@@ -121,21 +126,33 @@ res_err_add(run_res *r, const char *p, size_t n)
 	r->err[r->err_len] = '\0';
 }
 
-// build_env copies the environment without BLOBBY_URL, adding url's.
+// build_env copies the environment without the BLOBBY_ variables (URL,
+// credentials) and those extra replaces, adding url's and extra.
 static inline void
-build_env(char **envp, const char *url, char *buf, size_t len)
+build_env(char **envp, const char *url, const char *const *extra, char *buf,
+          size_t len)
 {
-	size_t i;
+	size_t i, j;
 	size_t k = 0;
+	bool   keep;
 
-	for (i = 0; environ[i] != NULL && k < MAX_ENV - 2; i++) {
-		if (strncmp(environ[i], "BLOBBY_URL=", 11) != 0) {
+	for (i = 0; environ[i] != NULL && k < MAX_ENV - 6; i++) {
+		keep = strncmp(environ[i], "BLOBBY_", 7) != 0;
+		// An extra entry replaces the variable of the same name.
+		for (j = 0; keep && j < 4 && extra[j] != NULL; j++) {
+			keep = strncmp(environ[i], extra[j],
+			               strcspn(extra[j], "=") + 1) != 0;
+		}
+		if (keep) {
 			envp[k++] = environ[i];
 		}
 	}
 	if (url != NULL) {
 		(void) snprintf(buf, len, "BLOBBY_URL=%s", url);
 		envp[k++] = buf;
+	}
+	for (i = 0; i < 4 && extra[i] != NULL; i++) {
+		envp[k++] = (char *) extra[i];
 	}
 	envp[k] = NULL;
 }
@@ -148,16 +165,23 @@ set_nonblock(int fd)
 }
 
 // child_exec wires the child's standard streams and runs the client.
+// Its own session: without pts it has no terminal at all (/dev/tty fails
+// whatever runs the tests); with pts, that one is its terminal.
 static inline void
-child_exec(int in, int out, int err, const char *pts, char **argv, char **envp)
+child_exec(int in, int out, int err, const char *pts, bool pty_out,
+           char **argv, char **envp)
 {
 	int fd;
 
+	(void) setsid();
 	if (in < 0) {
 		in = open("/dev/null", O_RDONLY);
 	}
 	if (pts != NULL) {
-		err = open(pts, O_RDWR | O_NOCTTY);
+		err = open(pts, O_RDWR);
+		if (pty_out) {
+			out = err;
+		}
 	}
 	if (in < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
 	    dup2(err, 2) < 0) {
@@ -211,9 +235,10 @@ run_v(run_res *r, const run_how *how, va_list ap)
 	int           ptm = -1;
 	const char   *pts = NULL;
 	const char   *p;
-	size_t        sent = 0;
-	int           n    = 0;
-	int64_t       end  = bbt_now_ms() + RUN_MS;
+	size_t        sent  = 0;
+	bool          typed = false;
+	int           n     = 0;
+	int64_t       end   = bbt_now_ms() + RUN_MS;
 	struct pollfd pf[3];
 	pid_t         pid;
 	ssize_t       got;
@@ -230,7 +255,7 @@ run_v(run_res *r, const run_how *how, va_list ap)
 		argv[n++] = (char *) p;
 	}
 	argv[n] = NULL;
-	build_env(envp, how->env_url, envbuf, sizeof(envbuf));
+	build_env(envp, how->env_url, how->env, envbuf, sizeof(envbuf));
 	if (how->in != NULL) {
 		assert_int_equal(pipe(in), 0);
 	}
@@ -248,7 +273,8 @@ run_v(run_res *r, const run_how *how, va_list ap)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		child_exec(in[0], out[1], err[1], pts, argv, envp);
+		child_exec(in[0], out[1], err[1], pts, how->pty_out, argv,
+		           envp);
 	}
 	(void) close(in[0]);
 	(void) close(out[1]);
@@ -299,6 +325,11 @@ run_v(run_res *r, const run_how *how, va_list ap)
 			got = read(errfd, buf, sizeof(buf));
 			if (got > 0) {
 				res_err_add(r, buf, (size_t) got);
+				if (how->typed != NULL && !typed &&
+				    strstr(r->err, "Password") != NULL) {
+					typed = write(ptm, how->typed,
+					              strlen(how->typed)) > 0;
+				}
 			} else if (got == 0 || errno != EINTR) {
 				(void) close(errfd);
 				errfd = -1;
