@@ -146,7 +146,7 @@ static const char cli_options_help[] =
     "                  the password to every local user.  Without a\n"
     "                  user, ~/.netrc is used when it has the host\n"
     "  -q, --quiet     no progress bar (one is drawn on standard error\n"
-    "                  for transfers above 1 MiB when it is a terminal)\n"
+    "                  for transfers above 1 MB when it is a terminal)\n"
     "  -h, --help      print help and exit (\"blobby COMMAND --help\")\n"
     "  -V, --version   print the version and exit\n";
 

@@ -79,7 +79,7 @@ typedef struct cli_bar {
 void cli__bar_start(cli_bar *bar);
 
 // cli__bar_update redraws bar for done of total bytes (total 0: unknown)
-// once the transfer passes 1 MiB, at most ten times a second.
+// once the transfer passes 1 MB, at most ten times a second.
 void cli__bar_update(cli_bar *bar, int64_t total, int64_t done);
 
 // cli__bar_text shows text (one line, no newline) in place of the last

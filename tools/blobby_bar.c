@@ -2,7 +2,7 @@
 // Copyright 2026 The blobby-c authors
 //
 // tools/blobby_bar.c -- the progress bar of the blobby client: one line
-// on standard error, drawn for transfers above 1 MiB at most ten times a
+// on standard error, drawn for transfers above 1 MB at most ten times a
 // second, and blanked at the end; or a line of text (blobby load's
 // progress).  Whether to draw at all (a terminal,
 // no --quiet) is decided by the caller.
@@ -10,9 +10,10 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/units.h"
 #include "tools/blobby.h"
 
-#define CLI_BAR_MIN_BYTES   (INT64_C(1) << 20)   // no bar up to 1 MiB
+#define CLI_BAR_MIN_BYTES   INT64_C(1000000)     // no bar up to 1 MB
 #define CLI_BAR_INTERVAL_NS (100 * BB_NS_PER_MS) // at most 10 redraws/s
 #define CLI_BAR_CELLS       24
 #define CLI_BAR_LINE        160 // bytes of a line drawn
@@ -24,19 +25,12 @@ cli__bar_start(cli_bar *c)
 	c->start_ns = bb_clock_mono_ns();
 }
 
+// cli_size prints v as /_status prints sizes (SI units: kB, MB, GB), so
+// that one amount reads the same everywhere.
 static void
 cli_size(char *buf, size_t len, int64_t v)
 {
-	if (v < 1024) {
-		(void) snprintf(buf, len, "%lld B", (long long) v);
-	} else if (v < (INT64_C(1) << 20)) {
-		(void) snprintf(buf, len, "%.1f KiB", (double) v / 1024.0);
-	} else if (v < (INT64_C(1) << 30)) {
-		(void) snprintf(buf, len, "%.1f MiB", (double) v / 1048576.0);
-	} else {
-		(void) snprintf(buf, len, "%.2f GiB",
-		                (double) v / 1073741824.0);
-	}
+	(void) bb_format_bytes(v > 0 ? (uint64_t) v : 0, buf, len);
 }
 
 // cli_bar_put shows line (w characters, starting with '\r') in place of

@@ -202,10 +202,11 @@ ld_opt(ld_run *r, cli_opts *o, int c, const char *a)
 		r->conc = (int) v;
 		return -1;
 	case LD_OPT_SIZE:
-		return ld_size(r, a) ? -1
-		                     : ld_bad("--size", a,
-		                              "SIZE or MIN-MAX (like 1k, "
-		                              "64KiB, 0-1m), at most 4 GiB");
+		return ld_size(r, a)
+		    ? -1
+		    : ld_bad("--size", a,
+		             "SIZE or MIN-MAX (like 1k, "
+		             "64KiB, 0-1m), at most 4294967295 bytes");
 	case LD_OPT_DURATION:
 		if (bb_parse_duration(a, &d) != BB_OK || d <= 0) {
 			return ld_bad("--duration", a, "a duration like 10s");
