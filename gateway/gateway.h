@@ -36,6 +36,13 @@ bb_err gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
                        gw_drain_fn drain_fn, void *drain_arg, gw_server **gp,
                        char *why, size_t whylen);
 
+// gw_conf_check loads what gw_server_start would load from files (the
+// htpasswd files of every ACL, the HTTPS certificate and its key) and
+// frees it again, so that a bad file stops the node before it touches
+// its data or opens a port.  Opens no socket, starts no thread.  On error
+// why[0..whylen) names the file and says what is wrong with it.
+bb_err gw_conf_check(const bb_conf *conf, char *why, size_t whylen);
+
 // gw_server_set_draining enters (on) or leaves drain mode, as
 // /_shutdown/start and /_shutdown/stop do: while draining /_health
 // answers 500, every response carries "Shutting-Down: true" and

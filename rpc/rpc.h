@@ -42,6 +42,12 @@ typedef enum {
 
 typedef struct rpc_server rpc_server;
 
+// rpc_conf_check loads the RPC's TLS files when [server] rpc_tls is set
+// (rpc_tls_certificate_file, rpc_tls_private_key_file, rpc_tls_ca_file)
+// and frees them again: a bad file stops the node before it touches its
+// data or opens a port.  BB_ECONFIG with why[0..whylen) naming the file.
+bb_err rpc_conf_check(const bb_conf *conf, char *why, size_t whylen);
+
 // rpc_server_start listens on [server] rpc_addr:rpc_port (tcp://) and
 // answers calls with RPC_SERVER_WORKERS replier contexts, each on its own
 // thread, so that many calls are served at once.  conf and st are

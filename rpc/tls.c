@@ -78,3 +78,19 @@ fail:
 	}
 	return BB_ECONFIG;
 }
+
+bb_err
+rpc_conf_check(const bb_conf *conf, char *why, size_t whylen)
+{
+	nng_tls_config *cfg = NULL;
+	bb_err          rv;
+
+	if (!conf->server.rpc_tls) {
+		return BB_OK;
+	}
+	rv = rpc__tls_config(conf, true, &cfg, why, whylen);
+	if (rv == BB_OK) {
+		nng_tls_config_free(cfg);
+	}
+	return rv;
+}

@@ -159,7 +159,7 @@ store__file_create(store_ns *ns, const store_fid *fid, bool replica,
 	// not know is not ours to append to (recovery adds every non-empty
 	// one).
 	fd = openat(ns->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-	            0644);
+	            0640);
 	if (fd < 0) {
 		rv = bb_err_from_errno(errno);
 		// A primary's name clash is retried, silently, with the next

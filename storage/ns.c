@@ -43,7 +43,7 @@ ns_mkdirs(const char *path)
 			continue;
 		}
 		buf[i] = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+		if (mkdir(buf, 0750) != 0 && errno != EEXIST) {
 			return bb_err_from_errno(errno);
 		}
 		buf[i] = path[i];

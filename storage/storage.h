@@ -47,6 +47,14 @@ typedef struct store_file_info {
 	uint32_t nrepl;
 } store_file_info;
 
+// store_conf_check checks, for every namespace of conf, what store_open
+// would refuse only once it has opened the namespaces before it: S3
+// credentials, s3_key_format, id_key_file (read, then freed).  It
+// creates, recovers and archives nothing, so that a bad file stops the
+// node before it touches its data.  On error why[0..whylen) names the
+// namespace and the file; BB_ECONFIG, or the error reading a file.
+bb_err store_conf_check(const bb_conf *conf, char *why, size_t whylen);
+
 // store_open opens every namespace of conf: its archive (S3 or a
 // directory), its directory (created if missing), the files found in it
 // (recovered, and archived) and min_open_files primaries; then starts

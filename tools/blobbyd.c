@@ -20,6 +20,7 @@
 #include "gateway/gateway.h"
 #include "rpc/rpc.h"
 #include "storage/storage.h"
+#include "tools/blobbyd.h"
 
 #define BLOBBYD_VERSION "0.1.0"
 #define DRAIN_WAIT_NS   (INT64_C(30) * BB_NS_PER_SEC)
@@ -116,10 +117,12 @@ wait_for_stop(const sigset_t *set, gw_server *gw)
 			continue;
 		}
 		if (sig == SIGHUP) {
+			blobbyd_notify_reloading();
 			if (bb_log_reopen() != BB_OK) {
 				bb_log_error("cannot reopen the log file");
 			}
 			gw_server_reload(gw);
+			blobbyd_notify_ready(NULL);
 			continue;
 		}
 		bb_log_info("signal %d: stopping", sig);
@@ -194,16 +197,24 @@ main(int argc, char **argv)
 		code = EX_CONFIG;
 		goto done;
 	}
-	if (check_only) {
-		(void) printf("blobbyd: configuration %s is valid\n",
-		              conf->path);
-		goto done;
+	// The log first, so that what stops the start reaches it too; then
+	// every file the configuration names, before anything is created,
+	// recovered or listened on.
+	if (!check_only) {
+		code = blobbyd_log_open(conf);
+		if (code != EX_OK) {
+			goto done;
+		}
 	}
-	rv = bb_log_open(conf->log.file, conf->log.format, conf->log.debug);
-	if (rv != BB_OK) {
-		(void) fprintf(stderr, "blobbyd: log file %s: %s\n",
-		               conf->log.file, bb_strerror(rv));
-		code = EX_CANTCREAT;
+	code = blobbyd_creds_load(conf);
+	if (code == EX_OK) {
+		code = blobbyd_check(conf);
+	}
+	if (code != EX_OK || check_only) {
+		if (code == EX_OK) {
+			(void) printf("blobbyd: configuration %s is valid\n",
+			              conf->path);
+		}
 		goto done;
 	}
 
@@ -212,8 +223,7 @@ main(int argc, char **argv)
 	if (conf->pidfile != NULL) {
 		rv = bb_pidfile_write(conf->pidfile, &other, why, sizeof(why));
 		if (rv != BB_OK) {
-			bb_log_error("pid file %s", why);
-			(void) fprintf(stderr, "blobbyd: pid file %s\n", why);
+			blobbyd_fatal("pid file %s", why);
 			code = rv == BB_EEXIST ? EX_TEMPFAIL : EX_CANTCREAT;
 			goto done;
 		}
@@ -232,7 +242,7 @@ main(int argc, char **argv)
 	// are down are no error; NNG keeps dialing.
 	rv = rpc_pool_open(conf, &pool, why, sizeof(why));
 	if (rv != BB_OK) {
-		(void) fprintf(stderr, "blobbyd: peers: %s\n", why);
+		blobbyd_fatal("peers: %s", why);
 		code = rv == BB_ECONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 		goto done;
 	}
@@ -240,22 +250,20 @@ main(int argc, char **argv)
 	why[0] = '\0';
 	rv     = store_open(conf, &remotes, &st, why, sizeof(why));
 	if (rv != BB_OK) {
-		bb_log_error("storage: %s", why[0] ? why : bb_strerror(rv));
-		(void) fprintf(stderr, "blobbyd: storage: %s\n",
-		               why[0] ? why : bb_strerror(rv));
+		blobbyd_fatal("storage: %s", why[0] ? why : bb_strerror(rv));
 		code = rv == BB_ECONFIG ? EX_CONFIG : EX_CANTCREAT;
 		goto done;
 	}
 	rv = rpc_server_start(conf, st, &rpc, why, sizeof(why));
 	if (rv != BB_OK) {
-		(void) fprintf(stderr, "blobbyd: rpc: %s\n", why);
+		blobbyd_fatal("rpc: %s", why);
 		code = rv == BB_ECONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 		goto done;
 	}
 	rv = gw_server_start(conf, st, pool, on_drain, rpc, &gw, why,
 	                     sizeof(why));
 	if (rv != BB_OK) {
-		(void) fprintf(stderr, "blobbyd: http: %s\n", why);
+		blobbyd_fatal("http: %s", why);
 		// A bad ACL or certificate is the configuration's fault.
 		code = rv == BB_ECONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 		goto done;
@@ -267,8 +275,13 @@ main(int argc, char **argv)
 	            conf->server.rpc_addr, (unsigned) rpc_server_port(rpc),
 	            conf->path);
 	print_ready(conf, gw_server_port(gw), rpc_server_port(rpc));
+	(void) snprintf(why, sizeof(why), "serving: http port %u, rpc port %u",
+	                (unsigned) gw_server_port(gw),
+	                (unsigned) rpc_server_port(rpc));
+	blobbyd_notify_ready(why);
 
 	wait_for_stop(&set, gw);
+	blobbyd_notify_stopping();
 
 	// Tell peers we are draining, stop taking connections, let inserts in
 	// flight finish, then close: an insert that was acknowledged is in

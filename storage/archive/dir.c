@@ -105,7 +105,7 @@ dir_mkdirs(char *path, size_t from)
 			continue;
 		}
 		path[i] = '\0';
-		if (mkdir(path, 0755) == 0) {
+		if (mkdir(path, 0750) == 0) {
 			// The new entry must survive a crash as the object
 			// in it must.
 			rv = dir_fsync_parent(path);
@@ -220,7 +220,7 @@ dir_copy(const dir_archive *d, char *path, int fd, uint64_t size,
 		n  = size - off < DIR_SLICE ? size - off : DIR_SLICE;
 		rv = store_io_copy(fd, off, tfd, off, n);
 	}
-	if (rv == BB_OK && (fsync(tfd) != 0 || fchmod(tfd, 0644) != 0)) {
+	if (rv == BB_OK && (fsync(tfd) != 0 || fchmod(tfd, 0640) != 0)) {
 		rv = bb_err_from_errno(errno);
 	}
 	if (rv != BB_OK) {
@@ -243,7 +243,7 @@ dir_lock(const dir_archive *d)
 	int  fd;
 
 	(void) snprintf(path, sizeof(path), "%s/" DIR_LOCK, d->dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		return -1;
 	}

@@ -222,7 +222,7 @@ lc_compress(store_lifecycle *lc, store__file *f)
 	atomic_store(&f->state, STORE__COMPRESSING);
 	(void) store__gz_name(f, gz);
 	fd = openat(ns->dirfd, gz, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-	            0644);
+	            0640);
 	if (fd < 0) {
 		rv = bb_err_from_errno(errno);
 	} else {

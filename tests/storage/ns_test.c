@@ -64,6 +64,31 @@ test_open_creates_directory(void **state)
 	assert_int_equal(file_size(fx, &in.v[0].fid), 0);
 }
 
+// Blob files and namespace directories are for the owner and the group
+// only, whatever the umask: 0640 and 0750.
+static void
+test_open_modes(void **state)
+{
+	ns_fix     *fx = *state;
+	char        name[STORE_FID_STRLEN + 1];
+	char        path[256];
+	struct stat st;
+	infos       in;
+	mode_t      old;
+
+	old = umask(0);
+	fx_open(fx);
+	(void) umask(old);
+	assert_int_equal(stat(fx->dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	collect(fx->ns, &in);
+	assert_int_equal(in.n, 1);
+	(void) snprintf(path, sizeof(path), "%s/%s", fx->dir,
+	                store_fid_format(&in.v[0].fid, name));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+}
+
 static void
 test_round_trip_sizes(void **state)
 {
@@ -452,6 +477,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_creates_directory,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_modes, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip_sizes, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_spool_to_file, setup,
