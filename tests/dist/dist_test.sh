@@ -37,7 +37,7 @@ check_install() {
   local prefix root unit doc f
   prefix=$(install_to "$tmp/root")
   root=$tmp/root$prefix
-  for f in bin/blobbyd bin/blobby lib/systemd/system/blobbyd.service \
+  for f in bin/blobbyd bin/blobby bin/blobby-migrate lib/systemd/system/blobbyd.service \
     etc/logrotate.d/blobbyd share/doc/blobby-c/blobbyd.example.conf \
     share/doc/blobby-c/OPERATIONS.md share/doc/blobby-c/CONFIG.md \
     share/doc/blobby-c/README.md; do

@@ -86,7 +86,7 @@ class Migrate(unittest.TestCase):
             f.write(text)
         return path
 
-    def blobbyd_check(self, ini_text, cwd=None):
+    def blobbyd_check(self, ini_text, cwd=None, env=None):
         blobbyd = os.environ.get("BLOBBYD")
         if not blobbyd:
             self.skipTest("BLOBBYD not set")
@@ -94,7 +94,7 @@ class Migrate(unittest.TestCase):
         with open(path, "w") as f:
             f.write(ini_text)
         r = subprocess.run([os.path.abspath(blobbyd), "-t", "-c", path],
-                           cwd=cwd,
+                           cwd=cwd, env=dict(os.environ, **(env or {})),
                            capture_output=True, text=True, timeout=WAIT)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
@@ -163,7 +163,9 @@ class Migrate(unittest.TestCase):
                             path[:1] == ("saml",), (path, key))
         self.assertIn("[saml.corp]: dropped", r.stderr)
         if self.make_cert():
-            self.blobbyd_check(text, cwd=self.tmp)
+            # from_environment: the keys come from there.
+            self.blobbyd_check(text, cwd=self.tmp, env={
+                "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"})
 
     def test_cluster_node_converts_cleanly(self):
         r = run([self.fixture("cluster.toml")])
