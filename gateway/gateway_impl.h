@@ -17,6 +17,7 @@
 #include "gateway/guard.h"
 #include "gateway/insert.h"
 #include "gateway/park.h"
+#include "gateway/range.h"
 #include "gateway/read.h"
 #include "gateway/reply.h"
 #include "gateway/route.h"

@@ -54,10 +54,13 @@ typedef struct locate_run {
 	bb_err      rv;           // BB_ENOENT while steps may find it
 } locate_run;
 
-// locate_begin tries the local files, and plans the other steps.
+// locate_begin tries the local files, and plans the other steps, which
+// fetch only [first, first + count) of the blob: a range, or one byte
+// that proves the blob is there.  A local file is asked for the whole
+// blob (that costs nothing more) and loc->off moved to first.
 static void
 locate_begin(locate_run *r, gw_server *g, store_ns *ns, const store_id *id,
-             gw__loc *loc)
+             uint64_t first, uint32_t count, gw__loc *loc)
 {
 	memset(r, 0, sizeof(*r));
 	r->g         = g;
@@ -74,11 +77,17 @@ locate_begin(locate_run *r, gw_server *g, store_ns *ns, const store_id *id,
 	r->rv = store_ns_read(ns, id, &loc->fd, &loc->off);
 	if (r->rv == BB_OK) {
 		loc->from = GW__FROM_LOCAL;
+		loc->off += first;
 		return;
 	}
 	if (r->rv != BB_ENOENT) {
 		return;
 	}
+	// Elsewhere the sub-range is an id of its own (the same fid): a
+	// forward reads only it (one Read, coalesced as any), an archive
+	// only it (one ranged GET, or a descriptor at its offset).
+	r->id.start += first;
+	r->id.length = count;
 	// 2. The copies elsewhere.  The owner first (reads prefer the
 	// primary; it also serves its directory archive, which no other
 	// node sees); if it cannot be reached, every peer for a replica,
@@ -197,7 +206,7 @@ gw__locate(gw_server *g, store_ns *ns, const store_id *id, gw__loc *loc)
 	bool        any;
 	bb_err      rv;
 
-	locate_begin(&r, g, ns, id, loc);
+	locate_begin(&r, g, ns, id, 0, id->length, loc);
 	while (locate_more(&r)) {
 		st = r.steps[r.i];
 		if (st == STEP_ARCHIVE) {
@@ -231,6 +240,7 @@ gw__loc_release(gw__loc *loc)
 struct gw__rd {
 	locate_run  run;
 	gw__loc     loc;
+	gw__ask     ask;     // what the answer is once the bytes are found
 	int64_t     t0;      // when the read started (the read histogram)
 	gw__source *fetch;   // owned: the forward whose first chunk comes
 	bb_err      fetched; // its outcome (written before gw__park_done)
@@ -248,10 +258,10 @@ gw__rd_free(gw__rd *rd)
 	free(rd);
 }
 
-// read_answer answers a read whose policy ran: the bytes of loc, or the
-// failure.
+// read_answer answers a read whose policy ran: as ask says with the
+// bytes of loc (ask->count of them), or the failure.
 static enum MHD_Result
-read_answer(struct MHD_Connection *conn, const store_id *id, gw__loc *loc,
+read_answer(struct MHD_Connection *conn, const gw__ask *ask, gw__loc *loc,
             bb_err rv)
 {
 	struct MHD_Response *resp;
@@ -265,8 +275,13 @@ read_answer(struct MHD_Connection *conn, const store_id *id, gw__loc *loc,
 		    ? gw__reply(conn, loc->status, loc->msg)
 		    : gw__reply_err(conn, rv);
 	}
+	if (ask->count == 0) {
+		// 304 or 416: the copy found says the blob is there.
+		gw__loc_release(loc);
+		return gw__ask_reply_empty(conn, ask);
+	}
 	if (loc->src != NULL) {
-		resp     = gw__src_response(loc->src, id->length);
+		resp     = gw__src_response(loc->src, ask->count);
 		loc->src = NULL; // the response's (or freed)
 		if (resp == NULL) {
 			return gw__reply_err(conn, BB_ENOMEM);
@@ -274,13 +289,13 @@ read_answer(struct MHD_Connection *conn, const store_id *id, gw__loc *loc,
 	} else {
 		// The response owns fd from here and closes it.
 		resp = MHD_create_response_from_fd_at_offset64(
-		    id->length, loc->fd, loc->off);
+		    ask->count, loc->fd, loc->off);
 		if (resp == NULL) {
 			(void) close(loc->fd);
 		}
 		loc->fd = -1;
 	}
-	return gw__queue(conn, MHD_HTTP_OK, resp, "application/octet-stream");
+	return gw__ask_queue(conn, ask, resp);
 }
 
 // read_fetched is the end of a forward's first chunk: any thread.
@@ -348,7 +363,7 @@ read_run(gw_server *g, struct MHD_Connection *conn, gw__req *req)
 	store_metrics_observe(store_ns_metrics(r->ns), STORE_HIST_READ,
 	                      bb_clock_mono_ns() - rd->t0);
 	req->replied = true;
-	return read_answer(conn, &r->id, &rd->loc, rv);
+	return read_answer(conn, &rd->ask, &rd->loc, rv);
 }
 
 enum MHD_Result
@@ -368,8 +383,11 @@ read_id(gw_server *g, struct MHD_Connection *conn, store_ns *ns,
 {
 	struct MHD_Response *resp;
 	store_id             id;
+	gw__ask              ask;
 	gw__loc              loc;
 	locate_run           r;
+	uint64_t             first;
+	uint32_t             count;
 	gw__req             *req;
 	int64_t              t0;
 	enum MHD_Result      ret;
@@ -384,20 +402,28 @@ read_id(gw_server *g, struct MHD_Connection *conn, store_ns *ns,
 		return gw__reply(conn, MHD_HTTP_BAD_REQUEST,
 		                 "The given ID is not valid.");
 	}
+	gw__ask_init(&ask, conn, idstr, id.length);
 	if (id.length == 0) {
 		// An empty blob needs no file: the id says everything.
+		if (ask.status != MHD_HTTP_OK) {
+			return gw__ask_reply_empty(conn, &ask);
+		}
 		resp = MHD_create_response_from_buffer(0, NULL,
 		                                       MHD_RESPMEM_PERSISTENT);
-		return gw__queue(conn, MHD_HTTP_OK, resp,
-		                 "application/octet-stream");
+		return gw__ask_queue(conn, &ask, resp);
 	}
+	// The bytes to fetch: those sent, or for a 304 or 416 the last
+	// byte, whose copy proves the whole blob is there (never an answer
+	// but 404 for an id that names nothing).
+	first = ask.count > 0 ? ask.first : id.length - 1;
+	count = ask.count > 0 ? (uint32_t) ask.count : 1;
 	// Until the response is queued: finding the bytes (locally, at the
 	// owner, in the archive), not sending them, which sendfile or the
 	// stream does after this returns.
 	t0 = bb_clock_mono_ns();
-	locate_begin(&r, g, ns, &id, &loc);
+	locate_begin(&r, g, ns, &id, first, count, &loc);
 	if (!locate_more(&r)) {
-		ret = read_answer(conn, &id, &loc, locate_end(&r));
+		ret = read_answer(conn, &ask, &loc, locate_end(&r));
 		store_metrics_observe(store_ns_metrics(ns), STORE_HIST_READ,
 		                      bb_clock_mono_ns() - t0);
 		return ret;
@@ -413,6 +439,7 @@ read_id(gw_server *g, struct MHD_Connection *conn, store_ns *ns,
 	}
 	req->rd->run     = r;
 	req->rd->loc     = loc;
+	req->rd->ask     = ask;
 	req->rd->run.loc = &req->rd->loc;
 	req->rd->t0      = t0;
 	*con_cls         = req; // route.c's completed callback frees it

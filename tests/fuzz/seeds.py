@@ -98,6 +98,17 @@ def seeds():
         "dur_min": b"-2562047h47m16.854775808s",
         "dur_max": b"2562047h47m16.854775807s", "bool": b"yes",
     }
+    # gateway/range.c: the blob length (8 bytes, little endian), then
+    # the header text.
+    def rng(total, text):
+        return struct.pack("<Q", total) + text
+    s["range"] = {
+        "first_last": rng(10, b"bytes=0-4"), "open": rng(10, b"bytes=3-"),
+        "suffix": rng(10, b"bytes=-3"), "past_end": rng(10, b"bytes=10-"),
+        "empty_blob": rng(0, b"bytes=-5"), "several": rng(10, b"bytes=0-1,3-4"),
+        "overflow": rng(1 << 63, b"bytes=18446744073709551616-"),
+        "etags": rng(5, b'"a", W/"axR-RQABAAAAAQAAAAAAAAAW", *'),
+    }
     with open(os.path.join(HERE, "..", "..", "tools", "dist",
                            "blobbyd.example.conf"), "rb") as f:
         example = f.read()
