@@ -251,8 +251,8 @@ gw__rd_free(gw__rd *rd)
 // read_answer answers a read whose policy ran: the bytes of loc, or the
 // failure.
 static enum MHD_Result
-read_answer(struct MHD_Connection *conn, const store_id *id, gw__loc *loc,
-            bb_err rv)
+read_answer(struct MHD_Connection *conn, store_ns *ns, const store_id *id,
+            gw__loc *loc, bb_err rv)
 {
 	struct MHD_Response *resp;
 
@@ -279,6 +279,11 @@ read_answer(struct MHD_Connection *conn, const store_id *id, gw__loc *loc,
 			(void) close(loc->fd);
 		}
 		loc->fd = -1;
+	}
+	// The bytes a GET carries (libmicrohttpd sends no body for HEAD).
+	if (resp != NULL && gw__conn_method(conn) != GW__M_HEAD) {
+		store_metrics_add(store_ns_metrics(ns), STORE_CTR_BYTES_READ,
+		                  id->length);
 	}
 	return gw__queue(conn, MHD_HTTP_OK, resp, "application/octet-stream");
 }
@@ -348,7 +353,7 @@ read_run(gw_server *g, struct MHD_Connection *conn, gw__req *req)
 	store_metrics_observe(store_ns_metrics(r->ns), STORE_HIST_READ,
 	                      bb_clock_mono_ns() - rd->t0);
 	req->replied = true;
-	return read_answer(conn, &r->id, &rd->loc, rv);
+	return read_answer(conn, r->ns, &r->id, &rd->loc, rv);
 }
 
 enum MHD_Result
@@ -397,7 +402,7 @@ read_id(gw_server *g, struct MHD_Connection *conn, store_ns *ns,
 	t0 = bb_clock_mono_ns();
 	locate_begin(&r, g, ns, &id, &loc);
 	if (!locate_more(&r)) {
-		ret = read_answer(conn, &id, &loc, locate_end(&r));
+		ret = read_answer(conn, ns, &id, &loc, locate_end(&r));
 		store_metrics_observe(store_ns_metrics(ns), STORE_HIST_READ,
 		                      bb_clock_mono_ns() - t0);
 		return ret;
