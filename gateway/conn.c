@@ -35,6 +35,8 @@ struct gw__conn {
 	int              fd;          // borrowed from libmicrohttpd
 	int64_t          deadline_ns; // monotonic; INT64_MAX: none
 	bool             cut;         // shut down already
+	bool             begun;       // a request is counted (method)
+	gw__method       method;      // of the request in progress
 	gw__request_info req;         // the request in progress, for logs
 	gw__conn        *prev;
 	gw__conn        *next;
@@ -403,4 +405,42 @@ gw__conn_request_info(struct MHD_Connection *conn, gw__request_info *ri)
 	*ri             = c->req;
 	c->req.start_ns = 0; // logged once
 	return true;
+}
+
+void
+gw__conn_request_begin(struct MHD_Connection *conn, gw__method method)
+{
+	gw__conn *c = conn_of(conn);
+
+	if (c == NULL) {
+		return;
+	}
+	// Only the connection's own thread starts and ends requests; the
+	// status may come from another (gw__conn_reply), before the end.
+	c->begun      = true;
+	c->method     = method;
+	c->req.status = 0;
+}
+
+bool
+gw__conn_request_end(struct MHD_Connection *conn, gw__method *method,
+                     unsigned *status)
+{
+	gw__conn *c = conn_of(conn);
+
+	if (c == NULL || !c->begun) {
+		return false;
+	}
+	c->begun = false;
+	*method  = c->method;
+	*status  = c->req.status;
+	return true;
+}
+
+gw__method
+gw__conn_method(struct MHD_Connection *conn)
+{
+	gw__conn *c = conn_of(conn);
+
+	return c != NULL && c->begun ? c->method : GW__M_OTHER;
 }

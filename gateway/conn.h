@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "gateway/accesslog.h"
 #include "gateway/drain.h"
+#include "gateway/hstats.h"
 
 typedef struct gw__conns gw__conns; // the table
 typedef struct gw__conn  gw__conn;  // one connection in it
@@ -102,5 +103,16 @@ bool gw__conn_request_info(struct MHD_Connection *conn, gw__request_info *ri);
 // any thread: the connection, not the thread, knows its server.  A
 // connection without a record (no memory when it opened) reports false.
 bool gw__conn_reply(struct MHD_Connection *conn, unsigned status);
+
+// gw__conn_request_begin notes that a request of method starts on conn
+// (for the request counters, whether or not there is an access log);
+// gw__conn_request_end hands its method and the status it was answered
+// with (0: none) over once, false if none was begun.  gw__conn_method is
+// the method of the request in progress (GW__M_OTHER if none).
+// Connection thread only.
+void gw__conn_request_begin(struct MHD_Connection *conn, gw__method method);
+bool gw__conn_request_end(struct MHD_Connection *conn, gw__method *method,
+                          unsigned *status);
+gw__method gw__conn_method(struct MHD_Connection *conn);
 
 #endif // GATEWAY_CONN_H

@@ -15,6 +15,7 @@
 #include "gateway/drain.h"
 #include "gateway/gateway.h"
 #include "gateway/guard.h"
+#include "gateway/hstats.h"
 #include "gateway/insert.h"
 #include "gateway/park.h"
 #include "gateway/range.h"

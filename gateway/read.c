@@ -261,8 +261,8 @@ gw__rd_free(gw__rd *rd)
 // read_answer answers a read whose policy ran: as ask says with the
 // bytes of loc (ask->count of them), or the failure.
 static enum MHD_Result
-read_answer(struct MHD_Connection *conn, const gw__ask *ask, gw__loc *loc,
-            bb_err rv)
+read_answer(struct MHD_Connection *conn, store_ns *ns, const gw__ask *ask,
+            gw__loc *loc, bb_err rv)
 {
 	struct MHD_Response *resp;
 
@@ -294,6 +294,12 @@ read_answer(struct MHD_Connection *conn, const gw__ask *ask, gw__loc *loc,
 			(void) close(loc->fd);
 		}
 		loc->fd = -1;
+	}
+	// The bytes a GET carries, the range's for a 206 (libmicrohttpd
+	// sends no body for HEAD).
+	if (resp != NULL && gw__conn_method(conn) != GW__M_HEAD) {
+		store_metrics_add(store_ns_metrics(ns), STORE_CTR_BYTES_READ,
+		                  ask->count);
 	}
 	return gw__ask_queue(conn, ask, resp);
 }
@@ -363,7 +369,7 @@ read_run(gw_server *g, struct MHD_Connection *conn, gw__req *req)
 	store_metrics_observe(store_ns_metrics(r->ns), STORE_HIST_READ,
 	                      bb_clock_mono_ns() - rd->t0);
 	req->replied = true;
-	return read_answer(conn, &rd->ask, &rd->loc, rv);
+	return read_answer(conn, r->ns, &rd->ask, &rd->loc, rv);
 }
 
 enum MHD_Result
@@ -423,7 +429,7 @@ read_id(gw_server *g, struct MHD_Connection *conn, store_ns *ns,
 	t0 = bb_clock_mono_ns();
 	locate_begin(&r, g, ns, &id, first, count, &loc);
 	if (!locate_more(&r)) {
-		ret = read_answer(conn, &ask, &loc, locate_end(&r));
+		ret = read_answer(conn, ns, &ask, &loc, locate_end(&r));
 		store_metrics_observe(store_ns_metrics(ns), STORE_HIST_READ,
 		                      bb_clock_mono_ns() - t0);
 		return ret;

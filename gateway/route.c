@@ -21,12 +21,17 @@ gw__route_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	gw_server       *g   = cls;
 	gw__req         *req = *con_cls;
 	gw__request_info ri;
+	gw__method       method;
+	unsigned         status;
 
 	(void) toe;
 	// The connection may wait for its next request, for idle_timeout.
 	gw__conns_phase(g->conns, conn, GW__PHASE_IDLE);
 	if (g->alog != NULL && gw__conn_request_info(conn, &ri)) {
 		gw__alog_write(g->alog, &ri);
+	}
+	if (gw__conn_request_end(conn, &method, &status)) {
+		gw__hstats_count(g->hstats, method, status);
 	}
 	if (req == NULL || req == &route_read_marker) {
 		return;
@@ -83,6 +88,7 @@ gw__route_access(void *cls, struct MHD_Connection *conn, const char *url,
 		// otherwise.
 		gw__conn_request_start(conn, method, url);
 	}
+	gw__conn_request_begin(conn, gw__method_of(method));
 	// The head is in: a body has read_timeout, the rest is answering.
 	gw__conns_phase(g->conns, conn,
 	                strcmp(method, MHD_HTTP_METHOD_POST) == 0

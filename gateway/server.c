@@ -124,6 +124,11 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 	if (rv != BB_OK) {
 		goto fail;
 	}
+	rv = gw__hstats_new(&g->hstats);
+	if (rv != BB_OK) {
+		(void) bb_why(rv, why, whylen, "%s", bb_strerror(rv));
+		goto fail;
+	}
 	rv = gw__conns_start(sc->read_header_timeout_ns, sc->read_timeout_ns,
 	                     sc->idle_timeout_ns, &g->drain, &g->conns);
 	if (rv != BB_OK) {
@@ -250,6 +255,7 @@ gw_server_stop(gw_server *g)
 	gw__access_free(g->access);
 	gw__tls_free(g->tls);
 	gw__alog_close(g->alog);
+	gw__hstats_free(g->hstats);
 	gw__drain_fini(&g->drain);
 	free(g);
 }

@@ -28,6 +28,7 @@ struct gw_server {
 	struct gw__conns  *conns;    // owned: phase deadlines
 	struct gw__tls    *tls;      // owned, NULL without HTTPS
 	struct gw__alog   *alog;     // owned, NULL without an access log
+	struct gw__hstats *hstats;   // owned: requests by method and code
 };
 
 #endif // GATEWAY_SERVER_H

@@ -24,6 +24,7 @@ struct rpc_call {
 	rpc_slot  *slot; // NULL while queued
 	rpc_method m;
 	uint64_t   gen;         // peer->gen when the slot was taken
+	int64_t    start_ns;    // monotonic: when it was made (metrics)
 	int64_t    deadline_ns; // monotonic
 	bool       canceled;    // under peer->mu: post nothing more
 	nng_msg   *req;         // owned while queued for a slot
@@ -273,6 +274,7 @@ rpc_call_end(rpc_call *c, bb_err rv, ProtobufCMessage *resp)
 		nng_msg_free(c->req); // it never left the queue
 		c->req = NULL;
 	}
+	rpc__stats_note(c->peer, c->m, rv, c->start_ns);
 	c->cb(c->arg, rv, rv == BB_OK ? resp : NULL);
 	free(c);
 }
@@ -380,6 +382,9 @@ rpc_call_new(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
 	}
 	if (!rpc_peer_connected(p) ||
 	    (!probe && atomic_load(&p->unresponsive))) {
+		// Refused before anything is sent: a failed call all the
+		// same, for the peer's error count.
+		rpc__stats_note(p, m, BB_EUNAVAIL, 0);
 		return BB_EUNAVAIL;
 	}
 	rv = rpc_call_msg(m, req, &msg);
@@ -394,7 +399,8 @@ rpc_call_new(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
 	c->peer        = p;
 	c->m           = m;
 	c->req         = msg;
-	c->deadline_ns = bb_clock_mono_ns() + timeout_ns;
+	c->start_ns    = bb_clock_mono_ns();
+	c->deadline_ns = c->start_ns + timeout_ns;
 	*cp            = c;
 	return BB_OK;
 }
@@ -430,6 +436,7 @@ rpc_call_start(rpc_peer *p, rpc_method m, const ProtobufCMessage *req,
 	return BB_OK;
 
 fail:
+	rpc__stats_note(p, m, rv, c->start_ns);
 	nng_msg_free(c->req);
 	free(c);
 	return rv;
@@ -544,6 +551,7 @@ done:
 	c->slot = NULL;
 	(void) pthread_mutex_unlock(&c->peer->mu);
 	rpc_peer_give(c->peer, sl);
+	rpc__stats_note(c->peer, c->m, rv, c->start_ns);
 	free(c);
 	return rv;
 }

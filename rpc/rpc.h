@@ -14,6 +14,7 @@
 
 #include "common/conf/conf.h"
 #include "common/err.h"
+#include "storage/metrics.h"
 #include "storage/remote.h"
 #include "storage/storage.h"
 
@@ -37,6 +38,13 @@ typedef enum {
 	RPC_M_READ,
 	RPC_M_NODE_STATUS,
 } rpc_method;
+
+// The number of methods (the size of per-method arrays).
+#define RPC_M_COUNT (RPC_M_NODE_STATUS + 1)
+
+// rpc_method_name is the name of m in the service ("Replicate"), or
+// "unknown" out of range.  A static string.
+const char *rpc_method_name(rpc_method m);
 
 // --- Server ---
 
@@ -252,5 +260,29 @@ void rpc_pool_read_start(rpc_pool *p, uint32_t machine, const char *ns,
 void rpc_pool_read_any_start(rpc_pool *p, uint32_t skip, const char *ns,
                              const store_id *id, void *buf, size_t len,
                              rpc_read_done done, void *arg);
+
+// What /_metrics shows of one peer: its calls and their outcome, counted
+// where each call ends (rpc/call.c), as a plain copy.
+typedef struct rpc_peer_stats {
+	uint32_t machine;             // the peer's machine id
+	bool     responsive;          // rpc_peer_responsive now
+	uint64_t calls[RPC_M_COUNT];  // calls made, by method
+	uint64_t errors[RPC_M_COUNT]; // of those, ended without an answer
+	// The latency of the calls that were sent (a call refused at once,
+	// for want of a connection, has none): cumulative buckets over
+	// store_metrics_bound_ns, the last +Inf and equal to count.
+	uint64_t buckets[STORE_HIST_NBOUNDS + 1];
+	uint64_t count;
+	uint64_t sum_ns;
+} rpc_peer_stats;
+
+// rpc_pool_stats copies the stats of up to cap peers of p, in machine id
+// order, into out[0..cap), and returns how many it wrote (0 for a NULL
+// p).  Each value is read atomically; the set is not one instant.
+// Thread-safe, lock-free; out is the caller's.
+size_t rpc_pool_stats(const rpc_pool *p, rpc_peer_stats *out, size_t cap);
+
+// rpc_pool_size returns the number of peers of p (0 for NULL).
+size_t rpc_pool_size(const rpc_pool *p);
 
 #endif // RPC_RPC_H

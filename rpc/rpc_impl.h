@@ -199,7 +199,19 @@ struct rpc_peer {
 	struct rpc__bread *bq_tail;
 	unsigned           bq_flight;    // batch calls in flight
 	_Atomic int64_t    bq_old_until; // no batch before (monotonic ns)
+	// The calls' counters for /_metrics (stats.c): atomics, relaxed,
+	// so that counting takes no lock on the call path.
+	_Atomic uint64_t st_calls[RPC_M_COUNT];
+	_Atomic uint64_t st_errors[RPC_M_COUNT];
+	_Atomic uint64_t st_buckets[STORE_HIST_NBOUNDS + 1]; // not cumulative
+	_Atomic uint64_t st_sum_ns;
 };
+
+// rpc__stats_note counts one call of method m to p that ended with rv:
+// start_ns (monotonic) is when it was made, or 0 when it was refused
+// before anything was sent (counted, but no latency).  Lock-free; any
+// thread.  See stats.c.
+void rpc__stats_note(rpc_peer *p, rpc_method m, bb_err rv, int64_t start_ns);
 
 // rpc__calls_fail fails every call of p in flight (NNG error e) and those
 // queued for a slot; see call.c.  Thread-safe.

@@ -38,6 +38,7 @@
 #define STORE_METRICS_COUNTERS(X)                        \
 	X(ARCHIVE_CONFLICTS, "archive_conflicts")        \
 	X(BYTES_INSERTED, "bytes_inserted")              \
+	X(BYTES_READ, "bytes_read")                      \
 	X(INSERT_BATCHES, "insert_batches")              \
 	X(INTERNAL_ERRORS_INSERT, "internal_errors")     \
 	X(REPLICAS_ORPHANED, "replicas_orphaned")        \

@@ -16,7 +16,7 @@
 
 #include <curl/curl.h>
 
-#define BLOBBY_VERSION     "0.1.0"
+#define BLOBBY_VERSION     BB_VERSION
 #define BLOBBY_DEFAULT_URL "http://127.0.0.1:1091"
 
 // Exit codes besides those of sysexits.h (EX_USAGE, EX_DATAERR,

@@ -22,7 +22,7 @@
 #include "storage/storage.h"
 #include "tools/blobbyd.h"
 
-#define BLOBBYD_VERSION "0.1.0"
+#define BLOBBYD_VERSION BB_VERSION
 #define DRAIN_WAIT_NS   (INT64_C(30) * BB_NS_PER_SEC)
 #define STOP_WAIT_S     30 // after the drain: for closing everything
 

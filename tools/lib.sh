@@ -7,9 +7,10 @@ BB_BUILD_PKGS=(cmake make gcc pkg-config libmicrohttpd-dev libinih-dev
   libnng-dev libprotobuf-c-dev protobuf-c-compiler libxxhash-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libgnutls28-dev libaprutil1-dev
   libsystemd-dev)
-# What the test suite needs on top (nodejs and npm run s3rver).
+# What the test suite needs on top (nodejs and npm run s3rver; prometheus
+# for promtool, which checks /_metrics in integration.metrics).
 BB_TEST_PKGS=(libcmocka-dev clang-format curl protobuf-compiler
-  python3-protobuf systemd logrotate procps)
+  python3-protobuf systemd logrotate procps prometheus)
 # What the fuzz targets need on top (tools/fuzz): clang, and libFuzzer
 # with the sanitizer runtimes (libclang_rt.fuzzer*.a), which clang only
 # recommends.

@@ -483,7 +483,10 @@ gw__admin(gw_server *g, struct MHD_Connection *conn, const char *url,
 		}
 		return admin_health(g, conn);
 	case EP_METRICS:
-		return gw__metrics(g, conn);
+		// The original's names stay at /_metrics/legacy (the
+		// original served /_metrics/<anything> as /_metrics, so a
+		// scrape of that path works against both).
+		return gw__metrics(g, conn, strcmp(rest, "/legacy") == 0);
 	case EP_ID:
 		return admin_id(g, conn, rest);
 	case EP_SHUTDOWN:

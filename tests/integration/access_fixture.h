@@ -33,7 +33,7 @@
 #define BOUND_MS   10000 // the longest any wait for a close may take
 #define RELOAD_MS  2000  // a SIGHUP reload must show within this
 #define STATUS_PW  "test:test"
-#define METRIC(ns) "primary_insert_total{bb_namespace=\"" ns "\"}"
+#define METRIC(ns) "blobby_primary_insert_total{bb_namespace=\"" ns "\"}"
 
 // Every namespace: its own directory, no replicas, a local archive.
 #define NS(name)                                             \

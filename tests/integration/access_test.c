@@ -230,12 +230,12 @@ test_basic_auth_insert(void **state)
 
 	// The refused bodies never reached storage.
 	assert_true(metric(METRIC("auth")) == stored);
-	assert_true(
-	    metric("primary_insert_successes{bb_namespace=\"auth\"}") ==
-	    stored);
+	assert_true(metric("blobby_primary_insert_successes_total{bb_"
+	                   "namespace=\"auth\"}") == stored);
 	assert_true(metric(METRIC("tagged")) == 3);
-	assert_true(metric("bytes_inserted{bb_namespace=\"tagged\"}") ==
-	            strlen("by alice") + strlen("erin") + strlen("frank"));
+	assert_true(
+	    metric("blobby_inserted_bytes_total{bb_namespace=\"tagged\"}") ==
+	    strlen("by alice") + strlen("erin") + strlen("frank"));
 }
 
 // 4: the Required/Any combinations of a white list and Basic auth.
@@ -308,7 +308,7 @@ test_admin_acls(void **state)
 	}
 	assert_non_null(strstr(r.body, "\"shutting_down\":false"));
 	assert_int_equal(hreq("GET", "/_metrics", NULL, good, &r), 200);
-	assert_true(adm_metric(r.body, "shutting_down") == 0);
+	assert_true(adm_metric(r.body, "blobby_shutting_down") == 0);
 	// The other admin ACLs are untouched: loopback, no credentials.
 	assert_int_equal(hreq("GET", "/_shutdown/status", NULL, NULL, &r),
 	                 200);

@@ -258,13 +258,15 @@ test_metrics_count_exactly(void **state)
 	(void) state;
 	// Nothing has touched [namespace.small] yet: everything is 0.
 	assert_int_equal(req("GET", "/_metrics", &r), 200);
-	assert_true(adm_metric(r.body, "shutting_down") == 0);
-	assert_true(
-	    adm_metric(r.body, "namespaces_healthy{bb_namespace=\"small\"}") ==
-	    1);
+	assert_true(adm_metric(r.body, "blobby_shutting_down") == 0);
 	assert_true(
 	    adm_metric(r.body,
-	               "primary_insert_total{bb_namespace=\"small\"}") == 0);
+	               "blobby_namespace_healthy{bb_namespace=\"small\"}") ==
+	    1);
+	assert_true(
+	    adm_metric(
+	        r.body,
+	        "blobby_primary_insert_total{bb_namespace=\"small\"}") == 0);
 	for (k = 1; k <= 5; k++) {
 		(void) snprintf(data, sizeof(data), "%0*d", k * 10, k);
 		assert_int_equal(adm_insert(base, "small", data, id), 200);
@@ -280,19 +282,20 @@ test_metrics_count_exactly(void **state)
 	}
 	assert_int_equal(req("GET", "/_metrics", &r), 200);
 #define M(name) adm_metric(r.body, name "{bb_namespace=\"small\"}")
-	assert_true(M("primary_insert_total") == 5);
-	assert_true(M("primary_insert_successes") == 5);
-	assert_true(M("primary_insert_failures") == 0);
-	assert_true(M("bytes_inserted") == bytes);
-	assert_true(M("primary_open_successes") >= 1);
-	assert_true(M("primary_open_failures") == 0);
-	assert_true(M("queued_inserts") == 0);
+	assert_true(M("blobby_primary_insert_total") == 5);
+	assert_true(M("blobby_primary_insert_successes_total") == 5);
+	assert_true(M("blobby_primary_insert_failures_total") == 0);
+	assert_true(M("blobby_inserted_bytes_total") == bytes);
+	assert_true(M("blobby_primary_open_successes_total") >= 1);
+	assert_true(M("blobby_primary_open_failures_total") == 0);
+	assert_true(M("blobby_queued_inserts") == 0);
 	assert_true(M("blobby_insert_duration_seconds_count") == 5);
 	assert_true(M("blobby_replicate_duration_seconds_count") == 0);
 	assert_true(M("blobby_read_duration_seconds_count") == 3);
-	assert_true(adm_metric(r.body,
-	                       "internal_errors{bb_namespace=\"small\","
-	                       "bb_type=\"insert\"}") == 0);
+	assert_true(
+	    adm_metric(r.body,
+	               "blobby_internal_errors_total{bb_namespace=\"small\","
+	               "bb_type=\"insert\"}") == 0);
 	assert_true(
 	    adm_metric(r.body,
 	               "blobby_insert_duration_seconds_bucket{bb_namespace="
@@ -303,13 +306,17 @@ test_metrics_count_exactly(void **state)
 	// [namespace.arch] seals a file as soon as it holds a byte: the
 	// lifecycle archives it and removes the local copy.
 	assert_int_equal(adm_insert(base, "arch", "archive me", id), 200);
-	wait_metric("primary_upload_successes{bb_namespace=\"arch\"}", 1);
-	wait_metric("primary_delete_successes{bb_namespace=\"arch\"}", 1);
-	wait_metric("file_deletion_total{bb_namespace=\"arch\"}", 1);
+	wait_metric(
+	    "blobby_primary_upload_successes_total{bb_namespace=\"arch\"}", 1);
+	wait_metric(
+	    "blobby_primary_delete_successes_total{bb_namespace=\"arch\"}", 1);
+	wait_metric("blobby_file_deletion_total{bb_namespace=\"arch\"}", 1);
+	assert_true(metric_now("blobby_primary_upload_failures_total{bb_"
+	                       "namespace=\"arch\"}") == 0);
+	assert_true(metric_now("blobby_archive_uploads_total") >= 1);
 	assert_true(
-	    metric_now("primary_upload_failures{bb_namespace=\"arch\"}") == 0);
-	assert_true(metric_now("blobby_archive_uploads") >= 1);
-	assert_true(metric_now("bytes_inserted{bb_namespace=\"arch\"}") == 10);
+	    metric_now("blobby_inserted_bytes_total{bb_namespace=\"arch\"}") ==
+	    10);
 	// Now only the archive has it, and /_id says so.
 	assert_true(adm_fid_of(id, fid));
 	(void) snprintf(path, sizeof(path), "/_id/arch/%s", id);
@@ -372,7 +379,7 @@ test_drain_mode(void **state)
 	    strncmp(r.body, "This server is shutting down.\n\ntest", 30) == 0);
 	assert_int_equal(req("GET", "/_status?format=json", &r), 200);
 	assert_true(strncmp(r.body, "{\"shutting_down\":true,", 22) == 0);
-	assert_true(metric_now("shutting_down") == 1);
+	assert_true(metric_now("blobby_shutting_down") == 1);
 
 	expect("GET", "/_shutdown/stop", 200,
 	       "server is no longer shutting down.\n");
@@ -381,7 +388,7 @@ test_drain_mode(void **state)
 	expect("GET", "/_health", 200, NULL);
 	assert_false(reconnects(path, &r));
 	assert_false(adm_has_header(&r, "Shutting-Down:"));
-	assert_true(metric_now("shutting_down") == 0);
+	assert_true(metric_now("blobby_shutting_down") == 0);
 }
 
 // other_address finds an IPv4 address of this machine that is not

@@ -103,12 +103,14 @@ test_peer_sees_drain(void **state)
 	assert_non_null(strstr(r.body, "remotes=node2\n"));
 	wait_body(1, "/_status", 200, "    Replicas:\n");
 	assert_int_equal(pair_get(1, "/_metrics", &r), 200);
-	assert_true(adm_metric(r.body,
-	                       "replica_initialize_successes{namespace="
-	                       "\"rep\"}") >= 1);
-	assert_true(adm_metric(r.body,
-	                       "replica_replicate_successes{namespace="
-	                       "\"rep\"}") >= 1);
+	assert_true(
+	    adm_metric(r.body,
+	               "blobby_replica_initialize_successes_total{namespace="
+	               "\"rep\"}") >= 1);
+	assert_true(
+	    adm_metric(r.body,
+	               "blobby_replica_replicate_successes_total{namespace="
+	               "\"rep\"}") >= 1);
 
 	// Node 2 drains: node 1's next insert learns it from the replica's
 	// answer and retires the file after that insert.
@@ -129,10 +131,12 @@ test_peer_sees_drain(void **state)
 	          "    Reason: replicas are not reachable");
 	assert_int_equal(pair_get(0, "/_metrics", &r), 200);
 	assert_true(
-	    adm_metric(r.body, "namespaces_healthy{namespace=\"rep\"}") == 0);
+	    adm_metric(r.body,
+	               "blobby_namespace_healthy{namespace=\"rep\"}") == 0);
 	assert_true(
-	    adm_metric(r.body, "primary_open_failures{namespace=\"rep\"}") >=
-	    1);
+	    adm_metric(
+	        r.body,
+	        "blobby_primary_open_failures_total{namespace=\"rep\"}") >= 1);
 
 	// Node 2 is back: node 1 opens a file again and is healthy.
 	assert_int_equal(pair_get(1, "/_shutdown/stop", &r), 200);

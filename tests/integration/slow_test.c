@@ -149,10 +149,10 @@ test_slow_body_cut(void **state)
 	                           "Content-Length: 1000\r\n\r\n";
 	static const char body[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 	double            before = metric(METRIC("test"));
-	double            bytes  = metric("bytes_inserted{bb_namespace="
-	                                              "\"test\"}");
-	int64_t           t0, ms;
-	int               fd;
+	double  bytes = metric("blobby_inserted_bytes_total{bb_namespace="
+	                        "\"test\"}");
+	int64_t t0, ms;
+	int     fd;
 
 	(void) state;
 	fd = bbt_connect(node.port);
@@ -166,9 +166,11 @@ test_slow_body_cut(void **state)
 	assert_true(ms >= 0);
 	assert_true(ms >= 1800 && ms <= 5000);
 	assert_true(metric(METRIC("test")) == before);
-	assert_true(metric("bytes_inserted{bb_namespace=\"test\"}") == bytes);
-	assert_true(metric("primary_insert_failures{bb_namespace=\"test\"}") ==
-	            0);
+	assert_true(
+	    metric("blobby_inserted_bytes_total{bb_namespace=\"test\"}") ==
+	    bytes);
+	assert_true(metric("blobby_primary_insert_failures_total{bb_namespace="
+	                   "\"test\"}") == 0);
 }
 
 // 7c: a kept-alive connection with no next request is closed after
