@@ -25,9 +25,12 @@
 // protobuf-c hands the handlers &base, which they cast back.
 typedef struct rpc__service {
 	Blobby__Rpc__V1__Blobby_Service base;
-	const bb_conf                  *conf;     // borrowed
-	store                          *st;       // borrowed
-	const atomic_bool              *draining; // borrowed, the server's
+	const bb_conf                  *conf; // borrowed
+	// The configuration whose [remote.*] sections say who may make
+	// replica calls: conf, or the one a reload put in force.
+	_Atomic(const bb_conf *) peers;    // borrowed
+	store                   *st;       // borrowed
+	const atomic_bool       *draining; // borrowed, the server's
 } rpc__service;
 
 // The closure_data that server.c hands every handler: where the answer
@@ -241,16 +244,38 @@ typedef struct rpc__pool_ent {
 	rpc_peer *peer; // owned by the pool
 } rpc__pool_ent;
 
+// One generation of the pool's peers: the [remote.*] sections of one
+// configuration.  A reload publishes a new view; a call that took the
+// old one goes on with it.  Views and the peers they name are freed only
+// when the pool closes, so nothing a call in flight holds goes away: a
+// removed peer's socket stays open, unused, until then (pool.c).
+typedef struct rpc__pool_view {
+	rpc__pool_ent         *peers; // owned array, sorted by id
+	size_t                 npeers;
+	struct rpc__pool_view *older; // owned: the view this one replaced
+} rpc__pool_view;
+
 // The pool (pool.c builds it; read.c reads it).
 struct rpc_pool {
-	const bb_conf *conf;  // borrowed
-	rpc__pool_ent *peers; // owned array, sorted by id (as conf->remotes)
-	size_t         npeers;
-	atomic_uint    next;   // round-robin position
-	rpc__prober   *prober; // owned; NULL without peers
+	const bb_conf            *conf; // borrowed: machine id, deadlines, TLS
+	_Atomic(rpc__pool_view *) view; // owned, with its older ones
+	pthread_mutex_t           mu;   // one reload at a time; opened
+	rpc_peer   **opened;            // owned, each owned: every peer opened
+	size_t       nopened;
+	atomic_uint  next;   // round-robin position
+	rpc__prober *prober; // owned
 };
 
-// rpc__pool_find finds the peer with machine_id, or NULL.  Borrowed.
+// rpc__pool_view_get returns the view in force.  Borrowed; valid until
+// rpc_pool_close().  Thread-safe.
+const rpc__pool_view *rpc__pool_view_get(const rpc_pool *p);
+
+// rpc__pool_view_find finds the peer with machine_id in v, or NULL.
+const rpc__pool_ent *rpc__pool_view_find(const rpc__pool_view *v,
+                                         uint32_t              machine_id);
+
+// rpc__pool_find finds the peer with machine_id in the view in force, or
+// NULL.  Borrowed; valid until rpc_pool_close().
 const rpc__pool_ent *rpc__pool_find(const rpc_pool *p, uint32_t machine_id);
 
 // rpc__peer_set_responsive records whether p answers; when it stops, its
@@ -278,6 +303,11 @@ void rpc__health_note(const rpc__pool_ent *e, bb_err rv);
 bb_err rpc__prober_start(const rpc__pool_ent *peers, size_t n,
                          int64_t interval_ns, int64_t timeout_ns,
                          rpc__prober **prp);
+
+// rpc__prober_set makes the rounds from the next one on probe
+// peers[0..n) (borrowed as with rpc__prober_start; the peers of the round
+// in flight must outlive the prober too).  Thread-safe.
+void rpc__prober_set(rpc__prober *pr, const rpc__pool_ent *peers, size_t n);
 
 // rpc__prober_stop stops the probes, joins the thread and frees pr.  A
 // probe in flight gets a short grace to be answered (a reply arriving

@@ -20,6 +20,7 @@
 #include "gateway/gateway.h"
 #include "rpc/rpc.h"
 #include "storage/storage.h"
+#include "tools/blobbyd_reload.h"
 
 #define BLOBBYD_VERSION "0.1.0"
 #define DRAIN_WAIT_NS   (INT64_C(30) * BB_NS_PER_SEC)
@@ -101,10 +102,11 @@ on_drain(void *arg, bool on)
 }
 
 // wait_for_stop blocks until SIGINT or SIGTERM; SIGHUP reopens the log
-// and rereads what gw may reload (htpasswd files).  Every second it lets
-// the log write the counts of folded repeated lines whose window passed.
+// (after a rotation) and reloads the configuration (blobbyd_reload.c).
+// Every second it lets the log write the counts of folded repeated
+// lines whose window passed.
 static void
-wait_for_stop(const sigset_t *set, gw_server *gw)
+wait_for_stop(const sigset_t *set, bbd_reloader *rl)
 {
 	const struct timespec tick = { 1, 0 };
 	int                   sig;
@@ -119,7 +121,7 @@ wait_for_stop(const sigset_t *set, gw_server *gw)
 			if (bb_log_reopen() != BB_OK) {
 				bb_log_error("cannot reopen the log file");
 			}
-			gw_server_reload(gw);
+			bbd_reload(rl);
 			continue;
 		}
 		bb_log_info("signal %d: stopping", sig);
@@ -141,6 +143,7 @@ main(int argc, char **argv)
 	char          why[4200];
 	long          other = 0;
 	store_remotes remotes;
+	bbd_reloader  rl;
 	sigset_t      set;
 	int64_t       deadline;
 	bool          check_only = false;
@@ -155,6 +158,7 @@ main(int argc, char **argv)
 	int    code = EX_OK;
 	bb_err rv;
 
+	memset(&rl, 0, sizeof(rl));
 	while ((opt = getopt_long(argc, argv, "c:tVh", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
@@ -268,7 +272,12 @@ main(int argc, char **argv)
 	            conf->path);
 	print_ready(conf, gw_server_port(gw), rpc_server_port(rpc));
 
-	wait_for_stop(&set, gw);
+	rl.path = path;
+	rl.conf = conf;
+	rl.gw   = gw;
+	rl.pool = pool;
+	rl.rpc  = rpc;
+	wait_for_stop(&set, &rl);
 
 	// Tell peers we are draining, stop taking connections, let inserts in
 	// flight finish, then close: an insert that was acknowledged is in
@@ -296,6 +305,7 @@ done:
 	rpc_pool_close(pool);
 	rpc_fini();
 	bb_pidfile_remove(pidfile);
+	bbd_reloader_fini(&rl); // nothing borrows from them now
 	bb_conf_free(conf);
 	bb_log_close();
 	return code;

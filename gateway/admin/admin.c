@@ -462,8 +462,7 @@ gw__admin(gw_server *g, struct MHD_Connection *conn, const char *url,
 	if (i == sizeof(endpoints) / sizeof(endpoints[0])) {
 		return gw__reply(conn, MHD_HTTP_NOT_FOUND, not_found);
 	}
-	ret = gw__access_check(gw__access_admin(g->access, endpoints[i].acl),
-	                       conn, &allowed);
+	ret = gw__access_check_admin(g, endpoints[i].acl, conn, &allowed);
 	if (!allowed) {
 		return ret;
 	}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// Copyright 2026 The blobby-c authors
+//
+// gateway/reload.c -- what a configuration reload changes in a running
+// HTTP server: the ACLs (htpasswd files loaded anew) and the HTTPS
+// certificate.  Both are built from the new configuration first and put
+// in force only when every part of the node has accepted it; which keys
+// may change at all is common/conf/diff.c's decision.
+#include <stdlib.h>
+
+#include "gateway/gateway_impl.h"
+
+struct gw_reload {
+	gw__access_set *access; // owned until committed
+	gw__tls_next   *tls;    // owned until committed; NULL without HTTPS
+};
+
+bb_err
+gw_server_reload_prepare(gw_server *g, const bb_conf *conf, gw_reload **rp,
+                         char *why, size_t whylen)
+{
+	gw_reload *r;
+	char       err[512];
+	bb_err     rv;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		return bb_why(BB_ENOMEM, why, whylen, "%s",
+		              bb_strerror(BB_ENOMEM));
+	}
+	rv = gw__access_prepare(conf, &r->access, why, whylen);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	// Whether HTTPS is on cannot change (the daemon was started with or
+	// without it); its files are loaded again even when their names
+	// stay, as SIGHUP always did after a certificate renewal.
+	if (g->tls != NULL && conf->server.tls) {
+		rv = gw__tls_prepare(&conf->server, &r->tls, err, sizeof(err));
+		if (rv != BB_OK) {
+			(void) bb_why(rv, why, whylen, "https: %s", err);
+			goto fail;
+		}
+	}
+	*rp = r;
+	return BB_OK;
+
+fail:
+	gw_reload_free(r);
+	return rv;
+}
+
+void
+gw_server_reload_commit(gw_server *g, gw_reload *r)
+{
+	gw__access_commit(g->access, r->access);
+	r->access = NULL;
+	if (r->tls != NULL) {
+		gw__tls_commit(g->tls, r->tls);
+		r->tls = NULL;
+	}
+	// The access log's file name cannot change; after a rotation it is
+	// opened again.
+	gw__alog_reopen(g->alog);
+	gw_reload_free(r);
+}
+
+void
+gw_reload_free(gw_reload *r)
+{
+	if (r == NULL) {
+		return;
+	}
+	gw__access_set_free(r->access);
+	gw__tls_next_free(r->tls);
+	free(r);
+}
