@@ -57,8 +57,9 @@ typedef struct gw_reload gw_reload;
 // gw_server_reload_prepare builds what conf (a new configuration whose
 // differences from the running one common/conf/diff.c accepted) changes
 // in g: every ACL, htpasswd files loaded, and the HTTPS certificate and
-// key, loaded and checked.  Nothing is in force yet.  conf is borrowed
-// for the call.  On BB_OK the caller owns *rp: put it in force with
+// key, loaded and checked.  Nothing is in force yet.  conf is borrowed;
+// once committed it names the peers in /_status and /_id and must
+// outlive g.  On BB_OK the caller owns *rp: put it in force with
 // gw_server_reload_commit or drop it with gw_reload_free.  On error
 // (BB_ECONFIG for a bad ACL, htpasswd file or certificate, BB_ENOMEM)
 // why[0..whylen) gets a one-line reason naming the section or file.

@@ -11,6 +11,7 @@
 #include "gateway/gateway_impl.h"
 
 struct gw_reload {
+	const bb_conf  *conf;   // borrowed: names the peers once committed
 	gw__access_set *access; // owned until committed
 	gw__tls_next   *tls;    // owned until committed; NULL without HTTPS
 };
@@ -28,7 +29,8 @@ gw_server_reload_prepare(gw_server *g, const bb_conf *conf, gw_reload **rp,
 		return bb_why(BB_ENOMEM, why, whylen, "%s",
 		              bb_strerror(BB_ENOMEM));
 	}
-	rv = gw__access_prepare(conf, &r->access, why, whylen);
+	r->conf = conf;
+	rv      = gw__access_prepare(conf, &r->access, why, whylen);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -59,6 +61,7 @@ gw_server_reload_commit(gw_server *g, gw_reload *r)
 		gw__tls_commit(g->tls, r->tls);
 		r->tls = NULL;
 	}
+	atomic_store(&g->peers, r->conf);
 	// The access log's file name cannot change; after a rotation it is
 	// opened again.
 	gw__alog_reopen(g->alog);

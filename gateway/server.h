@@ -15,6 +15,9 @@
 #include "gateway/drain.h"
 #include "gateway/gateway.h"
 
+// A configuration a reload may replace.
+typedef _Atomic(const bb_conf *) gw__conf_ref;
+
 struct gw_server {
 	const bb_conf     *conf; // borrowed
 	store             *st;   // borrowed
@@ -28,6 +31,10 @@ struct gw_server {
 	struct gw__conns  *conns;    // owned: phase deadlines
 	struct gw__tls    *tls;      // owned, NULL without HTTPS
 	struct gw__alog   *alog;     // owned, NULL without an access log
+
+	// The configuration whose [remote.*] sections name the peers in
+	// /_status and /_id: conf, or the one a reload put in force.
+	gw__conf_ref peers; // borrowed
 };
 
 #endif // GATEWAY_SERVER_H

@@ -21,16 +21,19 @@
 
 #define RPC__VERSION "0.1.0"
 
+// A configuration a reload may replace.
+typedef _Atomic(const bb_conf *) rpc__conf_ref;
+
 // The generated service with what the handlers need.  base comes first:
 // protobuf-c hands the handlers &base, which they cast back.
 typedef struct rpc__service {
 	Blobby__Rpc__V1__Blobby_Service base;
-	const bb_conf                  *conf; // borrowed
+	const bb_conf                  *conf;     // borrowed
+	store                          *st;       // borrowed
+	const atomic_bool              *draining; // borrowed, the server's
 	// The configuration whose [remote.*] sections say who may make
 	// replica calls: conf, or the one a reload put in force.
-	_Atomic(const bb_conf *) peers;    // borrowed
-	store                   *st;       // borrowed
-	const atomic_bool       *draining; // borrowed, the server's
+	rpc__conf_ref peers; // borrowed
 } rpc__service;
 
 // The closure_data that server.c hands every handler: where the answer
@@ -255,15 +258,17 @@ typedef struct rpc__pool_view {
 	struct rpc__pool_view *older; // owned: the view this one replaced
 } rpc__pool_view;
 
+typedef _Atomic(rpc__pool_view *) rpc__view_ref;
+
 // The pool (pool.c builds it; read.c reads it).
 struct rpc_pool {
-	const bb_conf            *conf; // borrowed: machine id, deadlines, TLS
-	_Atomic(rpc__pool_view *) view; // owned, with its older ones
-	pthread_mutex_t           mu;   // one reload at a time; opened
-	rpc_peer   **opened;            // owned, each owned: every peer opened
-	size_t       nopened;
-	atomic_uint  next;   // round-robin position
-	rpc__prober *prober; // owned
+	const bb_conf  *conf;    // borrowed: machine id, deadlines, TLS
+	rpc__view_ref   view;    // owned, with its older ones
+	pthread_mutex_t mu;      // one reload at a time; opened
+	rpc_peer      **opened;  // owned, each owned: every peer opened
+	size_t          nopened; // peers in opened
+	atomic_uint     next;    // round-robin position
+	rpc__prober    *prober;  // owned
 };
 
 // rpc__pool_view_get returns the view in force.  Borrowed; valid until

@@ -280,7 +280,7 @@ admin_peer_name(const bb_conf *conf, uint32_t machine)
 static void
 admin_where(gw_server *g, store_ns *ns, const store_id *id, bb_buf *b)
 {
-	const bb_conf  *conf = g->conf;
+	const bb_conf  *conf = atomic_load(&g->peers); // peers in force
 	store_file_info info;
 	gw__loc         loc;
 	bb_err          rv;
