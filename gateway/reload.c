@@ -17,8 +17,8 @@ struct gw_reload {
 };
 
 bb_err
-gw_server_reload_prepare(gw_server *g, const bb_conf *conf, gw_reload **rp,
-                         char *why, size_t whylen)
+gw_server_reload_prepare(gw_server *g, const bb_conf *conf, bool acls,
+                         gw_reload **rp, char *why, size_t whylen)
 {
 	gw_reload *r;
 	char       err[512];
@@ -30,9 +30,15 @@ gw_server_reload_prepare(gw_server *g, const bb_conf *conf, gw_reload **rp,
 		              bb_strerror(BB_ENOMEM));
 	}
 	r->conf = conf;
-	rv      = gw__access_prepare(conf, &r->access, why, whylen);
-	if (rv != BB_OK) {
-		goto fail;
+	// Unchanged ACL sections keep their ACLs: their htpasswd files are
+	// refreshed at the commit as before, each keeping its entries when
+	// a new version does not load (the files change apart from the
+	// configuration, and are watched anyway).
+	if (acls) {
+		rv = gw__access_prepare(conf, &r->access, why, whylen);
+		if (rv != BB_OK) {
+			goto fail;
+		}
 	}
 	// Whether HTTPS is on cannot change (the daemon was started with or
 	// without it); its files are loaded again even when their names
@@ -55,8 +61,12 @@ fail:
 void
 gw_server_reload_commit(gw_server *g, gw_reload *r)
 {
-	gw__access_commit(g->access, r->access);
-	r->access = NULL;
+	if (r->access != NULL) {
+		gw__access_commit(g->access, r->access);
+		r->access = NULL;
+	} else {
+		gw__access_refresh(g->access);
+	}
 	if (r->tls != NULL) {
 		gw__tls_commit(g->tls, r->tls);
 		r->tls = NULL;

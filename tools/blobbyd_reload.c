@@ -111,9 +111,10 @@ reload_prepare(bbd_reloader *r, const bb_conf *conf, const bb_conf_diff *d,
 			return bb_why(rv, why, whylen, "[log] file: %s", err);
 		}
 	}
-	// Always: the htpasswd files and the certificate are read again,
-	// as SIGHUP did before it reread the configuration.
-	rv = gw_server_reload_prepare(r->gw, conf, &p->gw, why, whylen);
+	// The certificate is read again every time, as SIGHUP did before it
+	// reread the configuration; the ACLs are rebuilt when they changed.
+	rv = gw_server_reload_prepare(r->gw, conf, d->acls.n > 0, &p->gw, why,
+	                              whylen);
 	if (rv != BB_OK) {
 		return rv;
 	}

@@ -331,6 +331,7 @@ test_peers(void **state)
 	int         pa   = bbt_free_port();
 	int         pb   = bbt_free_port();
 	int         dead = bbt_free_port();
+	int64_t     end;
 	int         i;
 
 	(void) state;
@@ -359,7 +360,13 @@ test_peers(void **state)
 	write_conf(&a, conf);
 	line = reload(&a, 1);
 	assert_non_null(strstr(line, ": peers -3 +2"));
-	assert_int_equal(get(&a, "plain", id_b, "on b"), 200);
+	// The connection to B comes up in the background: until then a
+	// forwarded read fails at once.
+	end = bbt_now_ms() + WAIT_MS;
+	while (get(&a, "plain", id_b, "on b") != 200) {
+		assert_true(bbt_now_ms() < end);
+		bbt_sleep_ms(100);
+	}
 	bbt_wait_writable(&a, "r", WAIT_MS);
 	for (i = 0; i < NBLOBS; i++) {
 		bbt_fmt(body[i], sizeof(body[i]), "replicated blob %d", i);
