@@ -76,6 +76,12 @@ void gw_server_reload_commit(gw_server *g, gw_reload *r);
 // gw_reload_free drops a prepared reload.  NULL is a no-op.
 void gw_reload_free(gw_reload *r);
 
+// gw_server_count_reload counts a reload of the configuration, put in
+// force (ok) or refused, for /_metrics: blobby_config_reloads_total,
+// blobby_config_reload_failures_total and
+// blobby_config_last_reload_successful.  Thread-safe.
+void gw_server_count_reload(gw_server *g, bool ok);
+
 // gw_server_port returns the port actually bound (useful with port 0).
 uint16_t gw_server_port(const gw_server *g);
 

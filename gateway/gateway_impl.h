@@ -18,6 +18,7 @@
 #include "gateway/insert.h"
 #include "gateway/park.h"
 #include "gateway/read.h"
+#include "gateway/reload.h"
 #include "gateway/reply.h"
 #include "gateway/route.h"
 #include "gateway/server.h"

@@ -88,3 +88,33 @@ gw_reload_free(gw_reload *r)
 	gw__tls_next_free(r->tls);
 	free(r);
 }
+
+void
+gw_server_count_reload(gw_server *g, bool ok)
+{
+	atomic_fetch_add(ok ? &g->reloads : &g->reload_failures, 1);
+	atomic_store(&g->reload_failed, !ok);
+}
+
+void
+gw__reload_metrics(gw_server *g, bb_buf *b)
+{
+	// The names of Prometheus' own configuration reloads, blobby_ for
+	// prometheus_.
+	bb_buf_printf(b,
+	              "# TYPE blobby_config_reloads_total counter\n"
+	              "# HELP blobby_config_reloads_total Reloads of the "
+	              "configuration put in force (SIGHUP).\n"
+	              "blobby_config_reloads_total %lu\n"
+	              "# TYPE blobby_config_reload_failures_total counter\n"
+	              "# HELP blobby_config_reload_failures_total Reloads of "
+	              "the configuration refused (the log says why).\n"
+	              "blobby_config_reload_failures_total %lu\n"
+	              "# TYPE blobby_config_last_reload_successful gauge\n"
+	              "# HELP blobby_config_last_reload_successful 0 when the "
+	              "last reload was refused, else 1.\n"
+	              "blobby_config_last_reload_successful %d\n",
+	              atomic_load(&g->reloads),
+	              atomic_load(&g->reload_failures),
+	              atomic_load(&g->reload_failed) ? 0 : 1);
+}

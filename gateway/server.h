@@ -35,6 +35,10 @@ struct gw_server {
 	// The configuration whose [remote.*] sections name the peers in
 	// /_status and /_id: conf, or the one a reload put in force.
 	gw__conf_ref peers; // borrowed
+	// Reloads of the configuration (gw_server_count_reload).
+	atomic_ulong reloads;
+	atomic_ulong reload_failures;
+	atomic_bool  reload_failed; // the last one was refused
 };
 
 #endif // GATEWAY_SERVER_H

@@ -213,6 +213,7 @@ bbd_reload(bbd_reloader *r)
 	r->kept[r->nkept++] = conf;
 	r->conf             = conf;
 	r->reloads++;
+	gw_server_count_reload(r->gw, true);
 	bb_conf_diff_describe(d, conf, what, sizeof(what));
 	bb_log_info("reload #%lu: config %s: %s", n, r->path, what);
 	bb_conf_diff_free(d);
@@ -220,6 +221,7 @@ bbd_reload(bbd_reloader *r)
 
 fail:
 	r->failures++;
+	gw_server_count_reload(r->gw, false);
 	parts_free(&parts);
 	bb_conf_diff_free(d);
 	bb_conf_free(conf);

@@ -395,6 +395,7 @@ gw__metrics(gw_server *g, struct MHD_Connection *conn)
 	              "forwarded reads); they hold no HTTP thread.\n"
 	              "blobby_http_waiting_requests %u\n",
 	              atomic_load(&g->parked));
+	gw__reload_metrics(g, &b);
 	free(v);
 	return gw__reply_buf(conn, MHD_HTTP_OK, &b,
 	                     "text/plain; version=0.0.4");

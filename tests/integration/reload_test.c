@@ -168,6 +168,21 @@ get(const bbt_node *n, const char *ns, const char *id, const char *want)
 	return st;
 }
 
+// has_metric says whether n's /_metrics has the line want.
+static bool
+has_metric(const bbt_node *n, const char *want)
+{
+	char     url[256];
+	bbt_resp r;
+	bool     ok;
+
+	bbt_fmt(url, sizeof(url), "%s/_metrics", n->url);
+	assert_int_equal(bbt_http("GET", url, NULL, 0, &r), 200);
+	ok = r.body != NULL && strstr(r.body, want) != NULL;
+	bbt_resp_free(&r);
+	return ok;
+}
+
 // (1) A read refused by [namespace.test.read_acl] is allowed once the
 // section is gone and SIGHUP came, and refused again after it returns.
 static void
@@ -197,6 +212,10 @@ test_acl(void **state)
 	line = reload(&n, 3);
 	assert_non_null(strstr(line, ": nothing changed"));
 	assert_int_equal(get(&n, "test", id, NULL), 401);
+	assert_true(has_metric(&n, "\nblobby_config_reloads_total 3\n"));
+	assert_true(has_metric(&n,
+	                       "\nblobby_config_last_reload_successful "
+	                       "1\n"));
 	assert_int_equal(bbt_node_stop(&n, SIGTERM), 0);
 	bbt_node_cleanup(&n);
 }
@@ -258,6 +277,13 @@ test_broken(void **state)
 	line = reload(&n, 2);
 	assert_non_null(strstr(line, "refused"));
 	(void) insert(&n, "test", "after a missing htpasswd file");
+	assert_true(has_metric(&n,
+	                       "\nblobby_config_reload_failures_total "
+	                       "2\n"));
+	assert_true(has_metric(&n, "\nblobby_config_reloads_total 0\n"));
+	assert_true(has_metric(&n,
+	                       "\nblobby_config_last_reload_successful "
+	                       "0\n"));
 	assert_int_equal(bbt_node_stop(&n, SIGTERM), 0);
 	bbt_node_cleanup(&n);
 }
