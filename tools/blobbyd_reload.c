@@ -51,15 +51,27 @@ reload_errors(unsigned long n, const char *path, const char *errors, bb_err rv)
 	    n, path, line);
 }
 
-// reload_immutable logs one line per key that may not change.
+// reload_immutable logs one line per key that may not change, with its
+// line in the new file where it has one there.
 static void
-reload_immutable(unsigned long n, const char *path, const bb_conf_diff *d)
+reload_immutable(unsigned long n, const char *path, const bb_conf *conf,
+                 const bb_conf_diff *d)
 {
 	const char *key;
+	const char *at;
+	char        where[4200];
 	size_t      i;
+	int         line;
 
 	for (i = 0; i < d->immutable.n; i++) {
-		key = d->immutable.v[i];
+		key  = d->immutable.v[i];
+		line = bb_conf_line(conf, key);
+		at   = path;
+		if (line > 0) {
+			(void) snprintf(where, sizeof(where), "%s:%d", path,
+			                line);
+			at = where;
+		}
 		if (strstr(key, "rpc_tls") != NULL) {
 			// NNG 1.5.2 refuses a new TLS configuration on a
 			// listener or dialer once started (NNG_EBUSY).
@@ -68,12 +80,12 @@ reload_immutable(unsigned long n, const char *path, const bb_conf_diff *d)
 			    "running (NNG cannot change the TLS "
 			    "configuration of a running RPC listener: "
 			    "restart the node)",
-			    n, path, key);
+			    n, at, key);
 		} else {
 			bb_log_error(
 			    "reload #%lu: config %s: %s cannot change while "
 			    "running",
-			    n, path, key);
+			    n, at, key);
 		}
 	}
 	bb_log_error(
@@ -190,7 +202,7 @@ bbd_reload(bbd_reloader *r)
 		goto fail;
 	}
 	if (d->immutable.n > 0) {
-		reload_immutable(n, r->path, d);
+		reload_immutable(n, r->path, conf, d);
 		goto fail;
 	}
 	why[0] = '\0';

@@ -190,6 +190,11 @@ void bb__conf_diff_fields(bb__conf_kind kind, const void *a, const void *b,
 // returns NULL past the last one (or for a kind without ACLs).  Static.
 const char *bb__conf_acl_at(bb__conf_kind kind, size_t i, size_t *off);
 
+// bb__conf_key_at returns the name of the key whose seen[] slot is i in
+// a section of kind, "" when slot i is no key's own (an alias, a rejected
+// key), or NULL past the table.  Static.
+const char *bb__conf_key_at(bb__conf_kind kind, size_t i);
+
 // check.c
 
 // bb__conf_finish applies the defaults that depend on other keys, runs
@@ -220,5 +225,15 @@ bool bb__conf_record_name(bb__conf_parser *p, const char *name,
 // bb__conf_value_equal says whether k's fields in the structs a and b
 // hold the same value (strings and lists compared by content, in order).
 bool bb__conf_value_equal(const bb__conf_key *k, const void *a, const void *b);
+
+// diff.c
+
+// bb__conf_lines_record keeps in p->conf where each section and key was
+// given (bb_conf_line).  Out of memory is recorded in p->nomem.
+void bb__conf_lines_record(bb__conf_parser *p);
+
+// bb__conf_lines_free frees what bb__conf_lines_record kept.  NULL is a
+// no-op.
+void bb__conf_lines_free(struct bb_conf_lines *l);
 
 #endif // COMMON_CONF_IMPL_H

@@ -15,6 +15,112 @@
 #include "common/conf/conf_impl.h"
 #include "common/conf/diff.h"
 
+// Where each section and key of a file was given.
+struct bb_conf_lines {
+	char **label; // owned, each owned: "[section] key", "[section]", "key"
+	int   *line;
+	size_t n;
+	size_t cap;
+};
+
+// lines_add records label (printf-style) on line.
+static void lines_add(bb__conf_parser *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+lines_add(bb__conf_parser *p, int line, const char *fmt, ...)
+{
+	struct bb_conf_lines *l = p->conf->lines;
+	char                  buf[BB__CONF_MAX_NAME + 64];
+	char                **v;
+	int                  *n;
+	va_list               ap;
+
+	if (l->n == l->cap) {
+		v = realloc(l->label, (l->cap * 2 + 16) * sizeof(*v));
+		if (v != NULL) {
+			l->label = v;
+		}
+		n = realloc(l->line, (l->cap * 2 + 16) * sizeof(*n));
+		if (n != NULL) {
+			l->line = n;
+		}
+		if (v == NULL || n == NULL) {
+			p->nomem = true;
+			return;
+		}
+		l->cap = l->cap * 2 + 16;
+	}
+	va_start(ap, fmt);
+	(void) vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	l->label[l->n] = bb__conf_strdup(p, buf);
+	if (l->label[l->n] != NULL) {
+		l->line[l->n++] = line;
+	}
+}
+
+void
+bb__conf_lines_record(bb__conf_parser *p)
+{
+	const bb__conf_sect *s;
+	const char          *key;
+	size_t               i, k;
+
+	p->conf->lines = calloc(1, sizeof(*p->conf->lines));
+	if (p->conf->lines == NULL) {
+		p->nomem = true;
+		return;
+	}
+	for (i = 0; i < p->n_sects && !p->nomem; i++) {
+		s = &p->sects[i];
+		if (s->kind != BB__CONF_TOP) {
+			lines_add(p, s->line, "[%s]", s->name);
+		}
+		for (k = 0; (key = bb__conf_key_at(s->kind, k)) != NULL; k++) {
+			if (*key == '\0' || s->seen[k] <= 0) {
+				continue;
+			}
+			if (s->kind == BB__CONF_TOP) {
+				lines_add(p, s->seen[k], "%s", key);
+			} else {
+				lines_add(p, s->seen[k], "[%s] %s", s->name,
+				          key);
+			}
+		}
+	}
+}
+
+void
+bb__conf_lines_free(struct bb_conf_lines *l)
+{
+	size_t i;
+
+	if (l == NULL) {
+		return;
+	}
+	for (i = 0; i < l->n; i++) {
+		free(l->label[i]);
+	}
+	free(l->label);
+	free(l->line);
+	free(l);
+}
+
+int
+bb_conf_line(const bb_conf *conf, const char *label)
+{
+	const struct bb_conf_lines *l = conf->lines;
+	size_t                      i;
+
+	for (i = 0; l != NULL && i < l->n; i++) {
+		if (strcmp(l->label[i], label) == 0) {
+			return l->line[i];
+		}
+	}
+	return 0;
+}
+
 // The state of one comparison.
 typedef struct diff_state {
 	bb_conf_diff *d;

@@ -37,6 +37,12 @@ typedef struct bb_conf_diff {
 	bool      https_cert; // [server] tls_certificate/private_key files
 } bb_conf_diff;
 
+// bb_conf_line returns the line of conf's file where label was given:
+// "[section]" for a section header, "[section] key" or a top-level
+// "key" (the spellings of bb_conf_diff.immutable); 0 when it was not
+// (a default, or a section that is not in the file).
+int bb_conf_line(const bb_conf *conf, const char *label);
+
 // bb_conf_diff_new compares old and new (both borrowed for the call).
 // On BB_OK the caller owns *dp; free it with bb_conf_diff_free().
 // Errors: BB_ENOMEM.  Thread-safe.

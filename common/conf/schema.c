@@ -489,3 +489,17 @@ bb__conf_acl_at(bb__conf_kind kind, size_t i, size_t *off)
 	*off = t->acls[i].off;
 	return t->acls[i].name;
 }
+
+const char *
+bb__conf_key_at(bb__conf_kind kind, size_t i)
+{
+	const conf_table *t = &tables[kind];
+
+	if (i >= t->n) {
+		return NULL;
+	}
+	if (t->keys[i].type == BB__CONF_T_REJECT || canon(t, i) != i) {
+		return ""; // no slot of its own in seen[]
+	}
+	return t->keys[i].name;
+}

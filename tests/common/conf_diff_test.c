@@ -133,6 +133,21 @@ test_immutable(void **state)
 	assert_non_null(strstr(line, "not reloadable: machine_id"));
 	bb_conf_diff_free(d);
 
+	// Where each was given, for the log lines.
+	{
+		bb_conf *c = load(BASE_TOP BASE_REMOTES BASE_NS);
+
+		assert_int_equal(bb_conf_line(c, "machine_id"), 1);
+		assert_int_equal(bb_conf_line(c, "[server] port"), 6);
+		assert_int_equal(bb_conf_line(c, "[server]"), 4);
+		assert_int_equal(bb_conf_line(c, "[namespace.b]"), 21);
+		assert_int_equal(bb_conf_line(c, "[namespace.a] directory"),
+		                 15);
+		assert_int_equal(bb_conf_line(c, "[client] timeout"), 0);
+		assert_int_equal(bb_conf_line(c, "[server] threads"), 0);
+		bb_conf_free(c);
+	}
+
 	// The RPC certificate: NNG cannot change a running listener's.
 	d = diff(BASE_TOP "[server]\n" RPC_TLS
 	                  "rpc_tls_ca_file = /ca.pem\n" BASE_REMOTES BASE_NS,

@@ -240,11 +240,14 @@ test_immutable(void **state)
 	line = reload(&n, 1);
 	assert_non_null(strstr(line, "refused"));
 	assert_non_null(strstr(line, "2 key(s) cannot change while running"));
-	assert_true(
-	    bbt_log_has(&n, "machine_id cannot change while running", 0));
+	// One line per key, with its line in the file.
 	assert_true(bbt_log_has(&n,
-	                        "[server] port cannot change while "
-	                        "running",
+	                        "blobbyd.conf:1: machine_id cannot change "
+	                        "while running",
+	                        0));
+	assert_true(bbt_log_has(&n,
+	                        "blobbyd.conf:5: [server] port cannot change "
+	                        "while running",
 	                        0));
 	// Nothing of it is in force: the ACL still refuses, inserts go on.
 	assert_int_equal(get(&n, "test", id, NULL), 401);
