@@ -58,6 +58,37 @@ bool gw_server_draining(const gw_server *g);
 // (htpasswd files); for SIGHUP.  Thread-safe.
 void gw_server_reload(gw_server *g);
 
+// A reload of the configuration, prepared and not yet in force.
+typedef struct gw_reload gw_reload;
+
+// gw_server_reload_prepare builds what conf (a new configuration whose
+// differences from the running one common/conf/diff.c accepted) changes
+// in g: when acls (an ACL section changed), every ACL, htpasswd files
+// loaded; and the HTTPS certificate and key, loaded and checked.  Nothing is
+// in force yet.  conf is borrowed; once committed it names the peers in
+// /_status and /_id and must outlive g.  On BB_OK the caller owns *rp: put it
+// in force with gw_server_reload_commit or drop it with gw_reload_free.  On
+// error (BB_ECONFIG for a bad ACL, htpasswd file or certificate, BB_ENOMEM)
+// why[0..whylen) gets a one-line reason naming the section or file.
+bb_err gw_server_reload_prepare(gw_server *g, const bb_conf *conf, bool acls,
+                                gw_reload **rp, char *why, size_t whylen);
+
+// gw_server_reload_commit puts r in force (requests checked from now on
+// see the new ACLs, handshakes the new certificate; without new ACLs the
+// htpasswd files that changed are reloaded), reopens the access log and
+// takes ownership of r.  It cannot fail.  One reloading thread
+// at a time; thread-safe against requests.
+void gw_server_reload_commit(gw_server *g, gw_reload *r);
+
+// gw_reload_free drops a prepared reload.  NULL is a no-op.
+void gw_reload_free(gw_reload *r);
+
+// gw_server_count_reload counts a reload of the configuration, put in
+// force (ok) or refused, for /_metrics: blobby_config_reloads_total,
+// blobby_config_reload_failures_total and
+// blobby_config_last_reload_successful.  Thread-safe.
+void gw_server_count_reload(gw_server *g, bool ok);
+
 // gw_server_port returns the port actually bound (useful with port 0).
 uint16_t gw_server_port(const gw_server *g);
 

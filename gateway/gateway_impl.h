@@ -20,6 +20,7 @@
 #include "gateway/park.h"
 #include "gateway/range.h"
 #include "gateway/read.h"
+#include "gateway/reload.h"
 #include "gateway/reply.h"
 #include "gateway/route.h"
 #include "gateway/server.h"

@@ -64,7 +64,7 @@ gw__insert_begin(gw_server *g, struct MHD_Connection *conn, const char *url,
 		                 "Name space does not exist.");
 	}
 	// Before any of the body is read: a refused insert costs nothing.
-	ret = gw__access_check(gw__access_insert(g, req->ns), conn, &allowed);
+	ret = gw__access_check_ns(g, req->ns, true, conn, &allowed);
 	if (!allowed) {
 		return ret;
 	}

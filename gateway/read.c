@@ -477,7 +477,7 @@ gw__read(gw_server *g, struct MHD_Connection *conn, const char *url,
 		return gw__reply(conn, MHD_HTTP_NOT_FOUND,
 		                 "Name space does not exist.");
 	}
-	ret = gw__access_check(gw__access_read(g, ns), conn, &allowed);
+	ret = gw__access_check_ns(g, ns, false, conn, &allowed);
 	if (!allowed) {
 		return ret;
 	}

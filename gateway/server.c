@@ -114,6 +114,7 @@ gw_server_start(const bb_conf *conf, store *st, rpc_pool *pool,
 		              bb_strerror(BB_ENOMEM));
 	}
 	g->conf = conf;
+	atomic_init(&g->peers, conf);
 	g->st   = st;
 	g->pool = pool;
 	atomic_init(&g->inflight, 0);

@@ -15,6 +15,9 @@
 #include "gateway/drain.h"
 #include "gateway/gateway.h"
 
+// A configuration a reload may replace.
+typedef _Atomic(const bb_conf *) gw__conf_ref;
+
 struct gw_server {
 	const bb_conf     *conf; // borrowed
 	store             *st;   // borrowed
@@ -29,6 +32,14 @@ struct gw_server {
 	struct gw__tls    *tls;      // owned, NULL without HTTPS
 	struct gw__alog   *alog;     // owned, NULL without an access log
 	struct gw__hstats *hstats;   // owned: requests by method and code
+
+	// The configuration whose [remote.*] sections name the peers in
+	// /_status and /_id: conf, or the one a reload put in force.
+	gw__conf_ref peers; // borrowed
+	// Reloads of the configuration (gw_server_count_reload).
+	atomic_ulong reloads;
+	atomic_ulong reload_failures;
+	atomic_bool  reload_failed; // the last one was refused
 };
 
 #endif // GATEWAY_SERVER_H

@@ -60,7 +60,8 @@ tls_pair_free(tls_pair *p)
 // tls_load reads the PEM chain and key and checks that they belong
 // together.  On error why gets a one-line reason.
 static bb_err
-tls_load(const gw__tls *t, tls_pair **pp, char *why, size_t len)
+tls_load(const char *cert_file, const char *key_file, tls_pair **pp, char *why,
+         size_t len)
 {
 	gnutls_certificate_credentials_t cred = NULL;
 	gnutls_datum_t                   cert = { NULL, 0 };
@@ -74,15 +75,15 @@ tls_load(const gw__tls *t, tls_pair **pp, char *why, size_t len)
 	if (p == NULL) {
 		return bb_why(BB_ENOMEM, why, len, "out of memory");
 	}
-	rv = gnutls_load_file(t->cert_file, &cert);
+	rv = gnutls_load_file(cert_file, &cert);
 	if (rv < 0) {
-		(void) snprintf(why, len, "cannot read %s: %s", t->cert_file,
+		(void) snprintf(why, len, "cannot read %s: %s", cert_file,
 		                gnutls_strerror(rv));
 		goto out;
 	}
-	rv = gnutls_load_file(t->key_file, &key);
+	rv = gnutls_load_file(key_file, &key);
 	if (rv < 0) {
-		(void) snprintf(why, len, "cannot read %s: %s", t->key_file,
+		(void) snprintf(why, len, "cannot read %s: %s", key_file,
 		                gnutls_strerror(rv));
 		goto out;
 	}
@@ -93,8 +94,8 @@ tls_load(const gw__tls *t, tls_pair **pp, char *why, size_t len)
 		                                         GNUTLS_X509_FMT_PEM);
 	}
 	if (rv < 0) {
-		(void) snprintf(why, len, "%s and %s: %s", t->cert_file,
-		                t->key_file, gnutls_strerror(rv));
+		(void) snprintf(why, len, "%s and %s: %s", cert_file, key_file,
+		                gnutls_strerror(rv));
 		goto out;
 	}
 	rv = gnutls_pcert_list_import_x509_raw(p->pcerts, &n, &cert,
@@ -108,7 +109,7 @@ tls_load(const gw__tls *t, tls_pair **pp, char *why, size_t len)
 		    p->key, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
 	}
 	if (rv < 0) {
-		(void) snprintf(why, len, "%s: %s", t->cert_file,
+		(void) snprintf(why, len, "%s: %s", cert_file,
 		                gnutls_strerror(rv));
 		goto out;
 	}
@@ -189,7 +190,7 @@ gw__tls_new(const bb_server_conf *sc, gw__tls **tp, char *why, size_t len)
 		rv = BB_ENOMEM;
 		goto fail;
 	}
-	rv = tls_load(t, &t->cur, why, len);
+	rv = tls_load(t->cert_file, t->key_file, &t->cur, why, len);
 	if (rv != BB_OK) {
 		goto fail;
 	}
@@ -211,7 +212,8 @@ gw__tls_reload(gw__tls *t)
 	if (t == NULL) {
 		return;
 	}
-	if (tls_load(t, &p, why, sizeof(why)) != BB_OK) {
+	if (tls_load(t->cert_file, t->key_file, &p, why, sizeof(why)) !=
+	    BB_OK) {
 		bb_log_error("https: keeping the certificate in use: %s", why);
 		return;
 	}
@@ -220,6 +222,77 @@ gw__tls_reload(gw__tls *t)
 	t->cur   = p;
 	(void) pthread_mutex_unlock(&t->mu);
 	bb_log_info("https: loaded %s", t->cert_file);
+}
+
+// What gw__tls_prepare loaded: the pair and the files it came from.
+struct gw__tls_next {
+	char     *cert_file; // owned
+	char     *key_file;  // owned
+	tls_pair *pair;      // owned
+};
+
+bb_err
+gw__tls_prepare(const bb_server_conf *sc, gw__tls_next **np, char *why,
+                size_t len)
+{
+	gw__tls_next *n;
+	bb_err        rv;
+
+	n = calloc(1, sizeof(*n));
+	if (n == NULL) {
+		return bb_why(BB_ENOMEM, why, len, "out of memory");
+	}
+	n->cert_file = strdup(sc->tls_certificate_file);
+	n->key_file  = strdup(sc->tls_private_key_file);
+	if (n->cert_file == NULL || n->key_file == NULL) {
+		rv = bb_why(BB_ENOMEM, why, len, "out of memory");
+		goto fail;
+	}
+	rv = tls_load(n->cert_file, n->key_file, &n->pair, why, len);
+	if (rv != BB_OK) {
+		goto fail;
+	}
+	*np = n;
+	return BB_OK;
+
+fail:
+	gw__tls_next_free(n);
+	return rv;
+}
+
+void
+gw__tls_commit(gw__tls *t, gw__tls_next *n)
+{
+	char *cert;
+	char *key;
+
+	// Only the reloading thread reads the file names: no lock for them.
+	cert         = t->cert_file;
+	key          = t->key_file;
+	t->cert_file = n->cert_file;
+	t->key_file  = n->key_file;
+	n->cert_file = cert;
+	n->key_file  = key;
+	(void) pthread_mutex_lock(&t->mu);
+	n->pair->older = t->cur;
+	t->cur         = n->pair;
+	(void) pthread_mutex_unlock(&t->mu);
+	n->pair = NULL;
+	gw__tls_next_free(n);
+}
+
+void
+gw__tls_next_free(gw__tls_next *n)
+{
+	if (n == NULL) {
+		return;
+	}
+	if (n->pair != NULL) {
+		tls_pair_free(n->pair);
+	}
+	free(n->cert_file);
+	free(n->key_file);
+	free(n);
 }
 
 void

@@ -34,6 +34,24 @@ gw__tls_fn gw__tls_callback(void);
 // use stays, and the reason is logged.
 void gw__tls_reload(gw__tls *t);
 
+// A certificate and key loaded for a reload, not yet in use.
+typedef struct gw__tls_next gw__tls_next;
+
+// gw__tls_prepare loads sc's certificate and key files as gw__tls_new
+// does, for gw__tls_commit: a reload checks them before it changes
+// anything.  On BB_OK the caller owns *np (gw__tls_commit or
+// gw__tls_next_free); on error why[0..len) gets a one-line reason.
+bb_err gw__tls_prepare(const bb_server_conf *sc, gw__tls_next **np, char *why,
+                       size_t len);
+
+// gw__tls_commit serves n's pair to the handshakes from now on (the
+// pairs before it stay allocated: GnuTLS may still hold them) and takes
+// ownership of n.  One reloading thread at a time.
+void gw__tls_commit(gw__tls *t, gw__tls_next *n);
+
+// gw__tls_next_free releases n.  NULL is a no-op.
+void gw__tls_next_free(gw__tls_next *n);
+
 // gw__tls_free releases t.  NULL is a no-op.
 void gw__tls_free(gw__tls *t);
 

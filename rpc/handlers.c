@@ -86,7 +86,8 @@ rpc_replica_find(const rpc__service *svc, const void *cd, const char *name,
 	if (rv != BB_OK) {
 		return rv;
 	}
-	rv = rpc__allow_machine(svc->conf, r->has_caller ? &r->caller : NULL,
+	rv = rpc__allow_machine(atomic_load(&((rpc__service *) svc)->peers),
+	                        r->has_caller ? &r->caller : NULL,
 	                        store_fid_machine(fid), why, whylen);
 	if (rv != BB_OK) {
 		return rv;
@@ -409,8 +410,9 @@ rpc__service_init(rpc__service *svc, const bb_conf *conf, store *st,
                   const atomic_bool *draining)
 {
 	memset(svc, 0, sizeof(*svc));
-	svc->base     = rpc_handlers;
-	svc->conf     = conf;
+	svc->base = rpc_handlers;
+	svc->conf = conf;
+	atomic_init(&svc->peers, conf);
 	svc->st       = st;
 	svc->draining = draining;
 }

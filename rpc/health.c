@@ -19,11 +19,14 @@
 #include "rpc/rpc_impl.h"
 
 struct rpc__prober {
-	const rpc__pool_ent *peers; // borrowed
+	const rpc__pool_ent *peers; // borrowed; guarded by mu (a reload)
 	size_t               n;
+	const rpc__pool_ent *round; // borrowed: the peers of the round
+	size_t               nround;
 	int64_t              interval_ns;
 	int64_t              timeout_ns;
-	rpc_call           **calls; // owned array of n, one round's
+	rpc_call           **calls; // owned array of ncalls, one round's
+	size_t               ncalls;
 	pthread_t            thread;
 	pthread_mutex_t      mu; // stop, done
 	pthread_cond_t       cv; // stop or done was set
@@ -74,36 +77,52 @@ rpc__health_note(const rpc__pool_ent *e, bb_err rv)
 static void
 prober_round(rpc__prober *pr)
 {
-	ProtobufCMessage *resp;
+	ProtobufCMessage    *resp;
+	const rpc__pool_ent *peers;
+	rpc_call           **calls;
 	int64_t late = bb_clock_mono_ns() + pr->timeout_ns + PROBE_OVERRUN_NS;
-	size_t  i;
+	size_t  i, n;
 	bb_err  rv;
 
+	// The peers of this round, whatever a reload sets meanwhile.
+	if (pr->n > pr->ncalls) {
+		calls = realloc(pr->calls, pr->n * sizeof(*calls));
+		if (calls == NULL) {
+			return; // the next round tries again
+		}
+		pr->calls  = calls;
+		pr->ncalls = pr->n;
+	}
+	peers      = pr->peers;
+	n          = pr->n;
+	calls      = pr->calls;
+	pr->round  = peers;
+	pr->nround = n;
 	// Started under pr->mu: rpc__prober_stop sets stop under it and then
 	// aborts what is in flight, so no probe starts after that abort to
 	// hold the stop for its whole deadline.  A start does not wait: the
 	// probe slot is free between rounds.
-	for (i = 0; i < pr->n; i++) {
-		if (rpc__peer_probe_start(pr->peers[i].peer, pr->timeout_ns,
-		                          &pr->calls[i]) != BB_OK) {
-			pr->calls[i] = NULL;
+	for (i = 0; i < n; i++) {
+		if (rpc__peer_probe_start(peers[i].peer, pr->timeout_ns,
+		                          &calls[i]) != BB_OK) {
+			calls[i] = NULL;
 		}
 	}
 	(void) pthread_mutex_unlock(&pr->mu);
-	for (i = 0; i < pr->n; i++) {
-		if (pr->calls[i] == NULL) {
+	for (i = 0; i < n; i++) {
+		if (calls[i] == NULL) {
 			continue;
 		}
 		resp = NULL;
-		rv   = rpc_call_finish(pr->calls[i], &resp);
+		rv   = rpc_call_finish(calls[i], &resp);
 		if (resp != NULL) {
 			protobuf_c_message_free_unpacked(resp, NULL);
 		}
 		// Any answer, whatever its status, is an answer.
 		if (rv == BB_OK || rv == BB_EPROTO) {
-			health_set(&pr->peers[i], true, NULL);
+			health_set(&peers[i], true, NULL);
 		} else if (rv == BB_ETIMEDOUT && bb_clock_mono_ns() < late) {
-			health_set(&pr->peers[i], false,
+			health_set(&peers[i], false,
 			           "no answer to a probe in time");
 		}
 	}
@@ -147,6 +166,7 @@ rpc__prober_start(const rpc__pool_ent *peers, size_t n, int64_t interval_ns,
 		free(pr);
 		return BB_ENOMEM;
 	}
+	pr->ncalls      = n > 0 ? n : 1;
 	pr->peers       = peers;
 	pr->n           = n;
 	pr->interval_ns = interval_ns;
@@ -166,11 +186,21 @@ rpc__prober_start(const rpc__pool_ent *peers, size_t n, int64_t interval_ns,
 }
 
 void
+rpc__prober_set(rpc__prober *pr, const rpc__pool_ent *peers, size_t n)
+{
+	(void) pthread_mutex_lock(&pr->mu);
+	pr->peers = peers;
+	pr->n     = n;
+	(void) pthread_mutex_unlock(&pr->mu);
+}
+
+void
 rpc__prober_stop(rpc__prober *pr)
 {
-	struct timespec ts;
-	size_t          i;
-	bool            done;
+	const rpc__pool_ent *round;
+	struct timespec      ts;
+	size_t               i, nround;
+	bool                 done;
 
 	if (pr == NULL) {
 		return;
@@ -188,9 +218,12 @@ rpc__prober_stop(rpc__prober *pr)
 	       pthread_cond_timedwait(&pr->cv, &pr->mu, &ts) == 0) {
 	}
 	done = pr->done;
+	// The round in flight may be on peers a reload replaced since.
+	round  = pr->round;
+	nround = pr->nround;
 	(void) pthread_mutex_unlock(&pr->mu);
-	for (i = 0; !done && i < pr->n; i++) {
-		rpc__peer_abort(pr->peers[i].peer);
+	for (i = 0; !done && i < nround; i++) {
+		rpc__peer_abort(round[i].peer);
 	}
 	(void) pthread_join(pr->thread, NULL);
 	(void) pthread_cond_destroy(&pr->cv);

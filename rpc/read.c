@@ -218,18 +218,19 @@ typedef enum {
 } any_state;
 
 typedef struct any_op {
-	rpc_pool       *pool;
-	char           *ns; // owned: the caller's may go once done ran
-	store_id        id;
-	uint8_t        *buf; // borrowed until done
-	size_t          len;
-	rpc_read_done   done;
-	void           *arg;
-	pthread_mutex_t mu;   // guards what follows
-	any_state      *st;   // owned, one per peer
-	void          **data; // owned, the answer of each ANY_HAS peer
-	unsigned        refs; // calls not ended, + 1 while starting
-	bool            decided;
+	rpc_pool             *pool;
+	const rpc__pool_view *view; // the peers asked: a reload changes none
+	char                 *ns;   // owned: the caller's may go once done ran
+	store_id              id;
+	uint8_t              *buf; // borrowed until done
+	size_t                len;
+	rpc_read_done         done;
+	void                 *arg;
+	pthread_mutex_t       mu;   // guards what follows
+	any_state            *st;   // owned, one per peer
+	void                **data; // owned, the answer of each ANY_HAS peer
+	unsigned              refs; // calls not ended, + 1 while starting
+	bool                  decided;
 } any_op;
 
 // One call of an any_op.
@@ -243,7 +244,7 @@ any_free(any_op *op)
 {
 	size_t i;
 
-	for (i = 0; op->data != NULL && i < op->pool->npeers; i++) {
+	for (i = 0; op->data != NULL && i < op->view->npeers; i++) {
 		free(op->data[i]);
 	}
 	(void) pthread_mutex_destroy(&op->mu);
@@ -266,7 +267,7 @@ any_decide(any_op *op, bb_err *rvp, uint32_t *machinep)
 	if (op->decided) {
 		return false;
 	}
-	for (i = 0; i < op->pool->npeers; i++) {
+	for (i = 0; i < op->view->npeers; i++) {
 		switch (op->st[i]) {
 		case ANY_PENDING:
 			return false; // an earlier peer may still have it
@@ -274,7 +275,7 @@ any_decide(any_op *op, bb_err *rvp, uint32_t *machinep)
 			memcpy(op->buf, op->data[i], op->len);
 			op->decided = true;
 			*rvp        = BB_OK;
-			*machinep   = op->pool->peers[i].id;
+			*machinep   = op->view->peers[i].id;
 			return true;
 		case ANY_FAIL:
 			rv = BB_EUNAVAIL;
@@ -344,7 +345,7 @@ any_call_cb(void *arg, bb_err rv, ProtobufCMessage *resp)
 	}
 	if (rv != BB_ECLOSED) {
 		// An aborted call (a slower peer) says nothing of its peer.
-		rpc__health_note(&op->pool->peers[i], rv);
+		rpc__health_note(&op->view->peers[i], rv);
 	}
 	if (st != ANY_HAS) {
 		free(data);
@@ -359,6 +360,7 @@ rpc_pool_read_any_start(rpc_pool *p, uint32_t skip, const char *ns,
                         rpc_read_done done, void *arg)
 {
 	Blobby__Rpc__V1__ReadRequest req;
+	const rpc__pool_view        *v  = rpc__pool_view_get(p);
 	any_op                      *op = NULL;
 	any_call                    *ac;
 	size_t                       i;
@@ -367,14 +369,14 @@ rpc_pool_read_any_start(rpc_pool *p, uint32_t skip, const char *ns,
 		done(arg, BB_EINVAL, 0);
 		return;
 	}
-	if (p->npeers == 0) {
+	if (v->npeers == 0) {
 		done(arg, BB_ENOENT, 0);
 		return;
 	}
 	op = calloc(1, sizeof(*op));
 	if (op != NULL) {
-		op->st   = calloc(p->npeers, sizeof(*op->st));
-		op->data = calloc(p->npeers, sizeof(*op->data));
+		op->st   = calloc(v->npeers, sizeof(*op->st));
+		op->data = calloc(v->npeers, sizeof(*op->data));
 		op->ns   = strdup(ns);
 	}
 	if (op == NULL || op->st == NULL || op->data == NULL ||
@@ -390,6 +392,7 @@ rpc_pool_read_any_start(rpc_pool *p, uint32_t skip, const char *ns,
 	}
 	(void) pthread_mutex_init(&op->mu, NULL);
 	op->pool = p;
+	op->view = v;
 	op->id   = *id;
 	op->buf  = buf;
 	op->len  = len;
@@ -398,9 +401,9 @@ rpc_pool_read_any_start(rpc_pool *p, uint32_t skip, const char *ns,
 	// Every peer to ask is pending before any is asked: an answer that
 	// comes while later peers are being started must wait for them.
 	op->refs = 1;
-	for (i = 0; i < p->npeers; i++) {
-		if (p->peers[i].id != skip &&
-		    p->peers[i].id != p->conf->machine_id) {
+	for (i = 0; i < v->npeers; i++) {
+		if (v->peers[i].id != skip &&
+		    v->peers[i].id != p->conf->machine_id) {
 			op->st[i] = ANY_PENDING;
 			op->refs++;
 		}
@@ -408,7 +411,7 @@ rpc_pool_read_any_start(rpc_pool *p, uint32_t skip, const char *ns,
 	read_req(&req, op->ns, &op->id, op->id.start, len);
 	// Every peer at once, under one deadline: a peer that is down fails
 	// at once, one that hangs costs the [client] timeout at most.
-	for (i = 0; i < p->npeers; i++) {
+	for (i = 0; i < v->npeers; i++) {
 		if (op->st[i] != ANY_PENDING) {
 			continue;
 		}
@@ -419,7 +422,7 @@ rpc_pool_read_any_start(rpc_pool *p, uint32_t skip, const char *ns,
 		}
 		ac->op = op;
 		ac->i  = i;
-		rpc_peer_call_async(p->peers[i].peer, RPC_M_READ, &req.base,
+		rpc_peer_call_async(v->peers[i].peer, RPC_M_READ, &req.base,
 		                    p->conf->client_timeout_ns, any_call_cb,
 		                    ac);
 	}

@@ -74,6 +74,26 @@ uint16_t rpc_server_port(const rpc_server *s);
 // response from now on (drain mode).
 void rpc_server_set_draining(rpc_server *s, bool on);
 
+// A change of who may call, for a reload, prepared and not in force.
+typedef struct rpc_server_peers rpc_server_peers;
+
+// rpc_server_peers_prepare builds, from conf's [remote.*] sections, the
+// set of addresses that may connect over plain TCP and the peers that
+// may make replica calls for their fids.  conf is borrowed and must
+// outlive s once committed.  On BB_OK the caller owns *np:
+// rpc_server_peers_commit or rpc_server_peers_free.  Errors: BB_ENOMEM.
+// One reloading thread at a time.
+bb_err rpc_server_peers_prepare(rpc_server *s, const bb_conf *conf,
+                                rpc_server_peers **np);
+
+// rpc_server_peers_commit puts n in force for the connections and calls
+// that come from now on and takes n; connections already admitted stay.
+// Cannot fail.  Thread-safe against the server's threads.
+void rpc_server_peers_commit(rpc_server *s, rpc_server_peers *n);
+
+// rpc_server_peers_free drops a prepared change.  NULL is a no-op.
+void rpc_server_peers_free(rpc_server_peers *n);
+
 // rpc_server_stop closes the socket, joins the workers and frees s.  NULL
 // is a no-op.
 void rpc_server_stop(rpc_server *s);
@@ -192,11 +212,37 @@ typedef struct rpc_pool rpc_pool;
 bb_err rpc_pool_open(const bb_conf *conf, rpc_pool **pp, char *why,
                      size_t whylen);
 
+// A change of the pool's peers for a reload, prepared and not yet in
+// force.
+typedef struct rpc_pool_next rpc_pool_next;
+
+// rpc_pool_prepare opens a peer for every [remote.<id>] of conf that p
+// has not open at the same address (a changed address is a new peer), so
+// that the commit cannot fail.  conf must differ from the running
+// configuration in [remote.*] sections only as far as the pool goes
+// (common/conf/diff.c checks it); it is borrowed for the call.  On BB_OK
+// the caller owns *np: rpc_pool_commit or rpc_pool_next_free.  Errors as
+// rpc_pool_open.  One reloading thread at a time.
+bb_err rpc_pool_prepare(rpc_pool *p, const bb_conf *conf, rpc_pool_next **np,
+                        char *why, size_t whylen);
+
+// rpc_pool_commit puts n's peers in force and takes n: calls started from
+// now on (replicas of new primaries, reads, probes) go to them; calls in
+// flight finish on the peers they started with.  A peer no longer
+// configured is not called again, but its socket stays open until
+// rpc_pool_close (a call may still hold it), and a peer added back at
+// the same address uses it again.  Thread-safe.
+void rpc_pool_commit(rpc_pool *p, rpc_pool_next *n);
+
+// rpc_pool_next_free drops a prepared change and closes the peers it
+// opened.  NULL is a no-op.
+void rpc_pool_next_free(rpc_pool_next *n);
+
 // rpc_pool_close closes every peer.  NULL is a no-op.
 void rpc_pool_close(rpc_pool *p);
 
-// rpc_pool_peer returns the peer with machine_id, or NULL.  Borrowed;
-// valid until rpc_pool_close().
+// rpc_pool_peer returns the peer with machine_id in the configuration in
+// force, or NULL.  Borrowed; valid until rpc_pool_close().
 rpc_peer *rpc_pool_peer(rpc_pool *p, uint32_t machine_id);
 
 // rpc_pool_responsive counts the peers of p that have a live connection

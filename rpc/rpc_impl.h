@@ -21,6 +21,9 @@
 
 #define RPC__VERSION "0.1.0"
 
+// A configuration a reload may replace.
+typedef _Atomic(const bb_conf *) rpc__conf_ref;
+
 // The generated service with what the handlers need.  base comes first:
 // protobuf-c hands the handlers &base, which they cast back.
 typedef struct rpc__service {
@@ -28,6 +31,9 @@ typedef struct rpc__service {
 	const bb_conf                  *conf;     // borrowed
 	store                          *st;       // borrowed
 	const atomic_bool              *draining; // borrowed, the server's
+	// The configuration whose [remote.*] sections say who may make
+	// replica calls: conf, or the one a reload put in force.
+	rpc__conf_ref peers; // borrowed
 } rpc__service;
 
 // The closure_data that server.c hands every handler: where the answer
@@ -253,16 +259,40 @@ typedef struct rpc__pool_ent {
 	rpc_peer *peer; // owned by the pool
 } rpc__pool_ent;
 
+// One generation of the pool's peers: the [remote.*] sections of one
+// configuration.  A reload publishes a new view; a call that took the
+// old one goes on with it.  Views and the peers they name are freed only
+// when the pool closes, so nothing a call in flight holds goes away: a
+// removed peer's socket stays open, unused, until then (pool.c).
+typedef struct rpc__pool_view {
+	rpc__pool_ent         *peers; // owned array, sorted by id
+	size_t                 npeers;
+	struct rpc__pool_view *older; // owned: the view this one replaced
+} rpc__pool_view;
+
+typedef _Atomic(rpc__pool_view *) rpc__view_ref;
+
 // The pool (pool.c builds it; read.c reads it).
 struct rpc_pool {
-	const bb_conf *conf;  // borrowed
-	rpc__pool_ent *peers; // owned array, sorted by id (as conf->remotes)
-	size_t         npeers;
-	atomic_uint    next;   // round-robin position
-	rpc__prober   *prober; // owned; NULL without peers
+	const bb_conf  *conf;    // borrowed: machine id, deadlines, TLS
+	rpc__view_ref   view;    // owned, with its older ones
+	pthread_mutex_t mu;      // one reload at a time; opened
+	rpc_peer      **opened;  // owned, each owned: every peer opened
+	size_t          nopened; // peers in opened
+	atomic_uint     next;    // round-robin position
+	rpc__prober    *prober;  // owned
 };
 
-// rpc__pool_find finds the peer with machine_id, or NULL.  Borrowed.
+// rpc__pool_view_get returns the view in force.  Borrowed; valid until
+// rpc_pool_close().  Thread-safe.
+const rpc__pool_view *rpc__pool_view_get(const rpc_pool *p);
+
+// rpc__pool_view_find finds the peer with machine_id in v, or NULL.
+const rpc__pool_ent *rpc__pool_view_find(const rpc__pool_view *v,
+                                         uint32_t              machine_id);
+
+// rpc__pool_find finds the peer with machine_id in the view in force, or
+// NULL.  Borrowed; valid until rpc_pool_close().
 const rpc__pool_ent *rpc__pool_find(const rpc_pool *p, uint32_t machine_id);
 
 // rpc__peer_set_responsive records whether p answers; when it stops, its
@@ -290,6 +320,11 @@ void rpc__health_note(const rpc__pool_ent *e, bb_err rv);
 bb_err rpc__prober_start(const rpc__pool_ent *peers, size_t n,
                          int64_t interval_ns, int64_t timeout_ns,
                          rpc__prober **prp);
+
+// rpc__prober_set makes the rounds from the next one on probe
+// peers[0..n) (borrowed as with rpc__prober_start; the peers of the round
+// in flight must outlive the prober too).  Thread-safe.
+void rpc__prober_set(rpc__prober *pr, const rpc__pool_ent *peers, size_t n);
 
 // rpc__prober_stop stops the probes, joins the thread and frees pr.  A
 // probe in flight gets a short grace to be answered (a reply arriving

@@ -32,11 +32,14 @@ typedef struct rpc_worker {
 } rpc_worker;
 
 struct rpc_server {
-	nng_socket   sock;
-	bool         sock_open;
-	uint16_t     port;
-	atomic_bool  draining;
-	bb_ipset    *allow;   // owned; who may connect over plain TCP
+	nng_socket          sock;
+	bool                sock_open;
+	uint16_t            port;
+	atomic_bool         draining;
+	_Atomic(bb_ipset *) allow; // owned; who may connect over plain TCP
+	// The sets a reload replaced: a pipe callback may still read one.
+	bb_ipset   **retired; // owned array, each owned
+	size_t       nretired;
 	bool         tls;     // tls+tcp with mutual authentication
 	atomic_uint  refused; // pipes closed for their address
 	rpc__guard  *guard;   // owned; cuts stalled handshakes
@@ -301,7 +304,7 @@ rpc_server_admit(nng_pipe p, nng_pipe_ev ev, void *arg)
 	// in the handshake before the pipe exists).
 	if (s->tls ||
 	    (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0 &&
-	     rpc__allow_has(s->allow, &sa))) {
+	     rpc__allow_has(atomic_load(&s->allow), &sa))) {
 		rpc__guard_admitted(s->guard, p);
 		return;
 	}
@@ -334,6 +337,7 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp, char *why,
 	rpc_worker     *w;
 	nng_listener    l;
 	nng_tls_config *tls = NULL;
+	bb_ipset       *set = NULL;
 	char            url[128];
 	int             port = 0;
 	int             rv;
@@ -367,7 +371,8 @@ rpc_server_start(const bb_conf *conf, store *st, rpc_server **sp, char *why,
 		goto fail;
 	}
 	// Before the listener starts, so that no pipe escapes the check.
-	err = rpc__allow_new(conf, &s->allow);
+	err = rpc__allow_new(conf, &set);
+	atomic_init(&s->allow, set);
 	if (err != BB_OK) {
 		(void) bb_why(err, why, whylen, "rpc: out of memory");
 		goto fail;
@@ -481,9 +486,70 @@ rpc_server_free(void *arg)
 			nng_aio_free(s->workers[i].aio);
 		}
 	}
-	bb_ipset_free(s->allow);
+	bb_ipset_free(atomic_load(&s->allow));
+	for (i = 0; i < s->nretired; i++) {
+		bb_ipset_free(s->retired[i]);
+	}
+	free(s->retired);
 	rpc__guard_free(s->guard);
 	free(s);
+}
+
+// What rpc_server_peers_prepare made: the new address set, and room to
+// retire the old one.
+struct rpc_server_peers {
+	const bb_conf *conf;  // borrowed
+	bb_ipset      *allow; // owned until committed
+};
+
+bb_err
+rpc_server_peers_prepare(rpc_server *s, const bb_conf *conf,
+                         rpc_server_peers **np)
+{
+	rpc_server_peers *n;
+	bb_ipset        **v;
+	bb_err            rv;
+
+	n = calloc(1, sizeof(*n));
+	if (n == NULL) {
+		return BB_ENOMEM;
+	}
+	n->conf = conf;
+	rv      = rpc__allow_new(conf, &n->allow);
+	if (rv == BB_OK) {
+		v  = realloc(s->retired, (s->nretired + 1) * sizeof(*v));
+		rv = v == NULL ? BB_ENOMEM : BB_OK;
+		if (v != NULL) {
+			s->retired = v;
+		}
+	}
+	if (rv != BB_OK) {
+		rpc_server_peers_free(n);
+		return rv;
+	}
+	*np = n;
+	return BB_OK;
+}
+
+void
+rpc_server_peers_commit(rpc_server *s, rpc_server_peers *n)
+{
+	// Kept until the server stops: an admission check may be reading
+	// the old set right now, and reloads are few.
+	s->retired[s->nretired++] = atomic_exchange(&s->allow, n->allow);
+	n->allow                  = NULL;
+	atomic_store(&s->svc.peers, n->conf);
+	rpc_server_peers_free(n);
+}
+
+void
+rpc_server_peers_free(rpc_server_peers *n)
+{
+	if (n == NULL) {
+		return;
+	}
+	bb_ipset_free(n->allow);
+	free(n);
 }
 
 void

@@ -80,18 +80,22 @@ stats_copy(rpc_peer *p, rpc_peer_stats *o)
 	o->responsive = rpc_peer_responsive(p);
 }
 
+// Both read the view in force (a reload may publish another between the
+// two calls: the stats then cover at most cap of the new view's peers).
 size_t
 rpc_pool_stats(const rpc_pool *p, rpc_peer_stats *out, size_t cap)
 {
-	size_t i;
+	const rpc__pool_view *v;
+	size_t                i;
 
 	if (p == NULL) {
 		return 0;
 	}
-	for (i = 0; i < p->npeers && i < cap; i++) {
+	v = rpc__pool_view_get(p);
+	for (i = 0; i < v->npeers && i < cap; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
-		out[i].machine = p->peers[i].id;
-		stats_copy(p->peers[i].peer, &out[i]);
+		out[i].machine = v->peers[i].id;
+		stats_copy(v->peers[i].peer, &out[i]);
 	}
 	return i;
 }
@@ -99,5 +103,5 @@ rpc_pool_stats(const rpc_pool *p, rpc_peer_stats *out, size_t cap)
 size_t
 rpc_pool_size(const rpc_pool *p)
 {
-	return p != NULL ? p->npeers : 0;
+	return p != NULL ? rpc__pool_view_get(p)->npeers : 0;
 }

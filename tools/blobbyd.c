@@ -21,6 +21,7 @@
 #include "rpc/rpc.h"
 #include "storage/storage.h"
 #include "tools/blobbyd.h"
+#include "tools/blobbyd_reload.h"
 
 #define BLOBBYD_VERSION BB_VERSION
 #define DRAIN_WAIT_NS   (INT64_C(30) * BB_NS_PER_SEC)
@@ -102,10 +103,11 @@ on_drain(void *arg, bool on)
 }
 
 // wait_for_stop blocks until SIGINT or SIGTERM; SIGHUP reopens the log
-// and rereads what gw may reload (htpasswd files).  Every second it lets
-// the log write the counts of folded repeated lines whose window passed.
+// (after a rotation) and reloads the configuration (blobbyd_reload.c).
+// Every second it lets the log write the counts of folded repeated
+// lines whose window passed.
 static void
-wait_for_stop(const sigset_t *set, gw_server *gw)
+wait_for_stop(const sigset_t *set, bbd_reloader *rl)
 {
 	const struct timespec tick = { 1, 0 };
 	int                   sig;
@@ -121,7 +123,7 @@ wait_for_stop(const sigset_t *set, gw_server *gw)
 			if (bb_log_reopen() != BB_OK) {
 				bb_log_error("cannot reopen the log file");
 			}
-			gw_server_reload(gw);
+			bbd_reload(rl);
 			blobbyd_notify_ready(NULL);
 			continue;
 		}
@@ -144,6 +146,7 @@ main(int argc, char **argv)
 	char          why[4200];
 	long          other = 0;
 	store_remotes remotes;
+	bbd_reloader  rl;
 	sigset_t      set;
 	int64_t       deadline;
 	bool          check_only = false;
@@ -158,6 +161,7 @@ main(int argc, char **argv)
 	int    code = EX_OK;
 	bb_err rv;
 
+	memset(&rl, 0, sizeof(rl));
 	while ((opt = getopt_long(argc, argv, "c:tVh", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
@@ -280,7 +284,12 @@ main(int argc, char **argv)
 	                (unsigned) rpc_server_port(rpc));
 	blobbyd_notify_ready(why);
 
-	wait_for_stop(&set, gw);
+	rl.path = path;
+	rl.conf = conf;
+	rl.gw   = gw;
+	rl.pool = pool;
+	rl.rpc  = rpc;
+	wait_for_stop(&set, &rl);
 	blobbyd_notify_stopping();
 
 	// Tell peers we are draining, stop taking connections, let inserts in
@@ -309,6 +318,7 @@ done:
 	rpc_pool_close(pool);
 	rpc_fini();
 	bb_pidfile_remove(pidfile);
+	bbd_reloader_fini(&rl); // nothing borrows from them now
 	bb_conf_free(conf);
 	bb_log_close();
 	return code;

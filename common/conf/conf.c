@@ -492,6 +492,7 @@ conf_parse(const char *text, size_t len, const char *source, bb_conf **confp,
 	}
 	if (!p.nomem) {
 		bb__conf_finish(&p);
+		bb__conf_lines_record(&p);
 	}
 	rv = p.nomem ? BB_ENOMEM : p.n_errs > 0 ? BB_ECONFIG : BB_OK;
 	if (rv == BB_OK) {
@@ -583,6 +584,7 @@ bb_conf_free(bb_conf *conf)
 	free(conf->aws);
 	free(conf->namespaces);
 	free(conf->path);
+	bb__conf_lines_free(conf->lines);
 	free(conf);
 }
 

@@ -173,6 +173,9 @@ typedef struct bb_conf {
 	size_t          n_aws;
 	bb_ns_conf     *namespaces; // owned array, sorted by name
 	size_t          n_namespaces;
+	// Where each section and key was given, for messages (diff.h,
+	// bb_conf_line).
+	struct bb_conf_lines *lines; // owned
 } bb_conf;
 
 // BB_CONF_DEFAULT_TEXT is the embedded single-node default, in the same

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// common/conf/conf_impl.h -- what the four files of the loader share:
+// common/conf/conf_impl.h -- what the files of the loader share:
 // conf.c (reading lines, sections, errors, freeing), schema.c (the key
 // tables, keys of a section, defaults), check.c (checks across keys and
-// sections) and value.c (one value by its type).  Only those four files
-// include it.
+// sections) and value.c (one value by its type), and diff.c (two
+// configurations compared key by key).  Only those files include it.
 #ifndef COMMON_CONF_IMPL_H
 #define COMMON_CONF_IMPL_H
 
@@ -178,6 +178,23 @@ int bb__conf_key_line(const bb__conf_sect *s, const char *key);
 // bb__conf_check_required reports each required key that s lacks.
 void bb__conf_check_required(bb__conf_parser *p, const bb__conf_sect *s);
 
+// bb__conf_diff_fields calls fn(arg, key) with the name of each key of
+// kind's table (canonical spelling, aliases once) whose values differ
+// between the structs a and b of that kind; the ACLs within are not
+// visited (bb__conf_acl_at lists them).  For diff.c.
+void bb__conf_diff_fields(bb__conf_kind kind, const void *a, const void *b,
+                          void (*fn)(void *arg, const char *key), void *arg);
+
+// bb__conf_acl_at returns the name of the i-th ACL within a section of
+// kind ([server] or a namespace) and sets *off to its offset there, or
+// returns NULL past the last one (or for a kind without ACLs).  Static.
+const char *bb__conf_acl_at(bb__conf_kind kind, size_t i, size_t *off);
+
+// bb__conf_key_at returns the name of the key whose seen[] slot is i in
+// a section of kind, "" when slot i is no key's own (an alias, a rejected
+// key), or NULL past the table.  Static.
+const char *bb__conf_key_at(bb__conf_kind kind, size_t i);
+
 // check.c
 
 // bb__conf_finish applies the defaults that depend on other keys, runs
@@ -204,5 +221,19 @@ void bb__conf_free_value(const bb__conf_key *k, void *base);
 bool bb__conf_record_name(bb__conf_parser *p, const char *name,
                           bb__conf_kind kind, const char *s, uint32_t *id,
                           int line);
+
+// bb__conf_value_equal says whether k's fields in the structs a and b
+// hold the same value (strings and lists compared by content, in order).
+bool bb__conf_value_equal(const bb__conf_key *k, const void *a, const void *b);
+
+// diff.c
+
+// bb__conf_lines_record keeps in p->conf where each section and key was
+// given (bb_conf_line).  Out of memory is recorded in p->nomem.
+void bb__conf_lines_record(bb__conf_parser *p);
+
+// bb__conf_lines_free frees what bb__conf_lines_record kept.  NULL is a
+// no-op.
+void bb__conf_lines_free(struct bb_conf_lines *l);
 
 #endif // COMMON_CONF_IMPL_H

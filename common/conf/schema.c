@@ -459,3 +459,47 @@ bb__conf_check_required(bb__conf_parser *p, const bb__conf_sect *s)
 		}
 	}
 }
+
+void
+bb__conf_diff_fields(bb__conf_kind kind, const void *a, const void *b,
+                     void (*fn)(void *arg, const char *key), void *arg)
+{
+	const conf_table *t = &tables[kind];
+	size_t            i;
+
+	for (i = 0; i < t->n; i++) {
+		// Aliases share the canonical entry's field: one report.
+		if (t->keys[i].type == BB__CONF_T_REJECT || canon(t, i) != i) {
+			continue;
+		}
+		if (!bb__conf_value_equal(&t->keys[i], a, b)) {
+			fn(arg, t->keys[i].name);
+		}
+	}
+}
+
+const char *
+bb__conf_acl_at(bb__conf_kind kind, size_t i, size_t *off)
+{
+	const conf_table *t = &tables[kind];
+
+	if (t->acls == NULL || i >= BB__CONF_N_ACLS) {
+		return NULL;
+	}
+	*off = t->acls[i].off;
+	return t->acls[i].name;
+}
+
+const char *
+bb__conf_key_at(bb__conf_kind kind, size_t i)
+{
+	const conf_table *t = &tables[kind];
+
+	if (i >= t->n) {
+		return NULL;
+	}
+	if (t->keys[i].type == BB__CONF_T_REJECT || canon(t, i) != i) {
+		return ""; // no slot of its own in seen[]
+	}
+	return t->keys[i].name;
+}

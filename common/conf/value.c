@@ -490,3 +490,64 @@ bb__conf_record_name(bb__conf_parser *p, const char *name, bb__conf_kind kind,
 	}
 	return why == NULL;
 }
+
+// value_str_equal compares two optional strings.
+static bool
+value_str_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL) {
+		return a == b;
+	}
+	return strcmp(a, b) == 0;
+}
+
+bool
+bb__conf_value_equal(const bb__conf_key *k, const void *a, const void *b)
+{
+	const void       *fa = (const char *) a + k->off;
+	const void       *fb = (const char *) b + k->off;
+	const bb_strlist *la;
+	const bb_strlist *lb;
+	size_t            i;
+
+	switch ((bb__conf_type) k->type) {
+	case BB__CONF_T_CIDRS:
+	case BB__CONF_T_TAGS:
+		// In order: a list written in another order is a change the
+		// operator can see in the file, and harmless to apply.
+		la = fa;
+		lb = fb;
+		if (la->n != lb->n) {
+			return false;
+		}
+		for (i = 0; i < la->n; i++) {
+			if (!value_str_equal(la->v[i], lb->v[i])) {
+				return false;
+			}
+		}
+		return true;
+	case BB__CONF_T_U16:
+		return *(const uint16_t *) fa == *(const uint16_t *) fb;
+	case BB__CONF_T_U32:
+		return *(const uint32_t *) fa == *(const uint32_t *) fb;
+	case BB__CONF_T_INT:
+		return *(const int *) fa == *(const int *) fb;
+	case BB__CONF_T_BOOL:
+		return *(const bool *) fa == *(const bool *) fb;
+	case BB__CONF_T_DUR:
+		return *(const int64_t *) fa == *(const int64_t *) fb;
+	case BB__CONF_T_SIZE:
+		return *(const uint64_t *) fa == *(const uint64_t *) fb;
+	case BB__CONF_T_LOGFMT:
+		return *(const bb_log_format *) fa ==
+		    *(const bb_log_format *) fb;
+	case BB__CONF_T_ARCHIVE:
+		return *(const bb_archive_kind *) fa ==
+		    *(const bb_archive_kind *) fb;
+	case BB__CONF_T_REJECT:
+		return true; // no field
+	default:
+		return value_str_equal(*(char *const *) fa,
+		                       *(char *const *) fb);
+	}
+}

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// gateway/acl/access.c -- the ACLs of the server, built once from the
-// configuration, and their check on a request: the peer address, every
-// X-Forwarded-For header joined (the first alone would let a client hide
-// behind its own), the Authorization header; a refusal becomes the ACL's
-// 401 answer, with WWW-Authenticate where it applies.
+// gateway/acl/access.c -- the ACLs of the server, built from the
+// configuration (again on a reload, then swapped in whole), and their
+// check on a request: the peer address, every X-Forwarded-For header
+// joined (the first alone would let a client hide behind its own), the
+// Authorization header; a refusal becomes the ACL's 401 answer, with
+// WWW-Authenticate where it applies.
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +18,11 @@
 
 #define ACCESS_XFF_MAX 4096
 
-struct gw__access {
+// One generation of the ACLs: every ACL of one configuration.  A check
+// holds a reference, so a reload frees the set it replaced only after the
+// last check that uses it.
+struct gw__access_set {
+	atomic_uint refs;
 	// The admin ACLs, loopback-only unless their section says more.
 	gw__acl *status;
 	gw__acl *health;
@@ -26,6 +33,38 @@ struct gw__access {
 	gw__acl **insert;
 	size_t    nns;
 };
+
+struct gw__access {
+	pthread_mutex_t        mu;  // guards cur (held only to swap or ref)
+	struct gw__access_set *cur; // owned: one reference
+};
+
+typedef struct gw__access_set access_set;
+
+static void set_free(access_set *a);
+
+// set_unref drops one reference to a, freeing it with the last.
+static void
+set_unref(access_set *a)
+{
+	if (a != NULL && atomic_fetch_sub(&a->refs, 1) == 1) {
+		set_free(a);
+	}
+}
+
+// access_get returns the current set with a reference the caller drops
+// with set_unref.
+static access_set *
+access_get(gw__access *h)
+{
+	access_set *a;
+
+	(void) pthread_mutex_lock(&h->mu);
+	a = h->cur;
+	atomic_fetch_add(&a->refs, 1);
+	(void) pthread_mutex_unlock(&h->mu);
+	return a;
+}
 
 // access_new builds one ACL; on error why names the section.
 static bb_err
@@ -45,10 +84,11 @@ access_new(const bb_acl_conf *c, bool loopback, const char *section,
 }
 
 bb_err
-gw__access_new(const bb_conf *conf, gw__access **ap, char *why, size_t whylen)
+gw__access_prepare(const bb_conf *conf, gw__access_set **ap, char *why,
+                   size_t whylen)
 {
 	const bb_server_conf *sc = &conf->server;
-	gw__access           *a;
+	access_set           *a;
 	char                  sect[300];
 	size_t                i;
 	bb_err                rv;
@@ -65,6 +105,7 @@ gw__access_new(const bb_conf *conf, gw__access **ap, char *why, size_t whylen)
 		            bb_strerror(BB_ENOMEM));
 		goto fail;
 	}
+	atomic_init(&a->refs, 1);
 	a->nns = conf->n_namespaces;
 	rv = access_new(&sc->status_acl, true, "server.status_acl", &a->status,
 	                why, whylen);
@@ -103,12 +144,62 @@ gw__access_new(const bb_conf *conf, gw__access **ap, char *why, size_t whylen)
 	return BB_OK;
 
 fail:
-	gw__access_free(a);
+	set_free(a);
 	return rv;
 }
 
 void
-gw__access_free(gw__access *a)
+gw__access_set_free(gw__access_set *a)
+{
+	set_unref(a);
+}
+
+bb_err
+gw__access_new(const bb_conf *conf, gw__access **hp, char *why, size_t whylen)
+{
+	gw__access *h;
+	bb_err      rv;
+
+	h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		return bb_why(BB_ENOMEM, why, whylen, "%s",
+		              bb_strerror(BB_ENOMEM));
+	}
+	rv = gw__access_prepare(conf, &h->cur, why, whylen);
+	if (rv != BB_OK) {
+		free(h);
+		return rv;
+	}
+	(void) pthread_mutex_init(&h->mu, NULL);
+	*hp = h;
+	return BB_OK;
+}
+
+void
+gw__access_commit(gw__access *h, gw__access_set *a)
+{
+	access_set *old;
+
+	(void) pthread_mutex_lock(&h->mu);
+	old    = h->cur;
+	h->cur = a;
+	(void) pthread_mutex_unlock(&h->mu);
+	set_unref(old); // freed now, or by the last check still using it
+}
+
+void
+gw__access_free(gw__access *h)
+{
+	if (h == NULL) {
+		return;
+	}
+	set_unref(h->cur);
+	(void) pthread_mutex_destroy(&h->mu);
+	free(h);
+}
+
+static void
+set_free(access_set *a)
 {
 	size_t i;
 
@@ -129,13 +220,15 @@ gw__access_free(gw__access *a)
 }
 
 void
-gw__access_refresh(gw__access *a)
+gw__access_refresh(gw__access *h)
 {
-	size_t i;
+	access_set *a;
+	size_t      i;
 
-	if (a == NULL) {
+	if (h == NULL) {
 		return;
 	}
+	a = access_get(h);
 	(void) gw__acl_refresh(a->status);
 	(void) gw__acl_refresh(a->health);
 	(void) gw__acl_refresh(a->shutdown);
@@ -144,10 +237,12 @@ gw__access_refresh(gw__access *a)
 		(void) gw__acl_refresh(a->read[i]);
 		(void) gw__acl_refresh(a->insert[i]);
 	}
+	set_unref(a);
 }
 
-gw__acl *
-gw__access_admin(gw__access *a, gw__admin_acl which)
+// access_admin is the ACL of an admin endpoint in a.
+static gw__acl *
+access_admin(access_set *a, gw__admin_acl which)
 {
 	switch (which) {
 	case GW__ACL_STATUS:
@@ -167,18 +262,6 @@ static size_t
 access_ns_index(const gw_server *g, store_ns *ns)
 {
 	return (size_t) (store_ns_conf(ns) - g->conf->namespaces);
-}
-
-gw__acl *
-gw__access_read(gw_server *g, store_ns *ns)
-{
-	return g->access->read[access_ns_index(g, ns)];
-}
-
-gw__acl *
-gw__access_insert(gw_server *g, store_ns *ns)
-{
-	return g->access->insert[access_ns_index(g, ns)];
 }
 
 // The X-Forwarded-For headers joined with ", ", in the order they came.
@@ -216,8 +299,9 @@ access_xff_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
-enum MHD_Result
-gw__access_check(gw__acl *acl, struct MHD_Connection *conn, bool *allowed)
+// access_check asks acl about the request on conn (gw__access_check).
+static enum MHD_Result
+access_check(gw__acl *acl, struct MHD_Connection *conn, bool *allowed)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct MHD_Response            *resp;
@@ -262,4 +346,29 @@ gw__access_check(gw__acl *acl, struct MHD_Connection *conn, bool *allowed)
 	}
 	return gw__queue(conn, v.status != 0 ? v.status : 401, resp,
 	                 "text/plain");
+}
+
+enum MHD_Result
+gw__access_check_admin(gw_server *g, gw__admin_acl which,
+                       struct MHD_Connection *conn, bool *allowed)
+{
+	access_set     *a = access_get(g->access);
+	enum MHD_Result ret;
+
+	ret = access_check(access_admin(a, which), conn, allowed);
+	set_unref(a);
+	return ret;
+}
+
+enum MHD_Result
+gw__access_check_ns(gw_server *g, store_ns *ns, bool insert,
+                    struct MHD_Connection *conn, bool *allowed)
+{
+	access_set     *a = access_get(g->access);
+	size_t          i = access_ns_index(g, ns);
+	enum MHD_Result ret;
+
+	ret = access_check(insert ? a->insert[i] : a->read[i], conn, allowed);
+	set_unref(a);
+	return ret;
 }

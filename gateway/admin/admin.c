@@ -280,7 +280,7 @@ admin_peer_name(const bb_conf *conf, uint32_t machine)
 static void
 admin_where(gw_server *g, store_ns *ns, const store_id *id, bb_buf *b)
 {
-	const bb_conf  *conf = g->conf;
+	const bb_conf  *conf = atomic_load(&g->peers); // peers in force
 	store_file_info info;
 	gw__loc         loc;
 	bb_err          rv;
@@ -462,8 +462,7 @@ gw__admin(gw_server *g, struct MHD_Connection *conn, const char *url,
 	if (i == sizeof(endpoints) / sizeof(endpoints[0])) {
 		return gw__reply(conn, MHD_HTTP_NOT_FOUND, not_found);
 	}
-	ret = gw__access_check(gw__access_admin(g->access, endpoints[i].acl),
-	                       conn, &allowed);
+	ret = gw__access_check_admin(g, endpoints[i].acl, conn, &allowed);
 	if (!allowed) {
 		return ret;
 	}

@@ -534,6 +534,7 @@ gw__metrics(gw_server *g, struct MHD_Connection *conn, bool legacy)
 		gw__proc_read(&proc);
 		pg.proc = &proc;
 		gw__metrics_render(&b, &pg);
+		gw__reload_metrics(g, &b);
 	}
 	free(v);
 	free(peers);

@@ -228,7 +228,8 @@ gw__status(gw_server *g, struct MHD_Connection *conn, bool json)
 			bb_buf_printf(&b, "%s", shown == 0 ? "" : ",");
 			status_json_ns(&b, name, &l);
 		} else {
-			status_text_ns(conf, &b, name, &l, now_wall);
+			status_text_ns(atomic_load(&g->peers), &b, name, &l,
+			               now_wall);
 		}
 		free(l.v);
 		shown++;

@@ -5,7 +5,8 @@
 // real store: rpc_pool as storage sees it (round-robin assignment over
 // three configured peers, the replica calls, peers down or unknown),
 // rpc_pool_read in chunks, status codes, and rpc_peer itself (fail fast,
-// parallel calls over a few contexts, waiting for a context).
+// parallel calls over a few contexts, waiting for a context); peers
+// added and removed by a reload.
 #define _XOPEN_SOURCE 700 // nftw
 #include <stdarg.h>
 #include <stddef.h>
@@ -833,6 +834,97 @@ test_peer_dies_mid_call(void **state)
 	rpc_peer_close(p);
 }
 
+// port_of is the port at the end of a peer's url.
+static unsigned
+port_of(const rpc_peer *peer)
+{
+	const char *colon = strrchr(rpc_peer_url(peer), ':');
+
+	assert_non_null(colon);
+	return (unsigned) strtoul(colon + 1, NULL, 10);
+}
+
+// reload_conf loads the pool node's configuration with the peers given
+// as "[remote.<id>]..." text.
+static bb_conf *
+reload_conf(fix *fx, const char *remotes)
+{
+	char text[1024];
+
+	(void) snprintf(text, sizeof(text),
+	                "machine_id = %u\n[client]\ntimeout = 5s\n%s"
+	                "[namespace.test]\ndirectory = %s/primary\n"
+	                "replicas = 1\narchive = dir\n"
+	                "archive_directory = %s/ar\n",
+	                PRIMARY, remotes, fx->n.tmp, fx->n.tmp);
+	return rpct_load(text);
+}
+
+// A reload of the peers: one removed is no longer called (its calls
+// answer as for an unknown machine) but stays valid for whoever holds
+// it, one added is used, one kept keeps its connection, one added back
+// at the same address gets its old connection, and a prepared change
+// that is dropped changes nothing.
+static void
+test_reload_peers(void **state)
+{
+	fix              *fx     = *state;
+	rpc_peer         *server = rpc_pool_peer(fx->pool, SERVER);
+	rpc_peer         *down_b = rpc_pool_peer(fx->pool, DOWN_B);
+	rpc_pool_next    *next   = NULL;
+	bb_conf          *c1, *c2;
+	char              remotes[512];
+	store_fid         fid;
+	store_call        c;
+	store_call_result r;
+	uint32_t          ids[4];
+
+	(void) snprintf(remotes, sizeof(remotes),
+	                "[remote.%u]\nhost = 127.0.0.1\nrpc_port = %u\n"
+	                "[remote.%u]\nhost = 127.0.0.1\nrpc_port = %u\n"
+	                "[remote.5]\nhost = 127.0.0.1\nrpc_port = %u\n",
+	                SERVER, port_of(server), DOWN_A,
+	                port_of(rpc_pool_peer(fx->pool, DOWN_A)), free_port());
+	c1 = reload_conf(fx, remotes);
+	// Prepared, then dropped: nothing changes.
+	assert_int_equal(rpc_pool_prepare(fx->pool, c1, &next, NULL, 0),
+	                 BB_OK);
+	rpc_pool_next_free(next);
+	assert_ptr_equal(rpc_pool_peer(fx->pool, DOWN_B), down_b);
+	assert_null(rpc_pool_peer(fx->pool, 5));
+
+	assert_int_equal(rpc_pool_prepare(fx->pool, c1, &next, NULL, 0),
+	                 BB_OK);
+	rpc_pool_commit(fx->pool, next);
+	assert_ptr_equal(rpc_pool_peer(fx->pool, SERVER), server);
+	assert_null(rpc_pool_peer(fx->pool, DOWN_B));
+	assert_non_null(rpc_pool_peer(fx->pool, 5));
+	assert_non_null(strstr(rpc_peer_url(down_b), "tcp://[::1]:"));
+	memset(&fid, 0, sizeof(fid));
+	c = mkcall(STORE_CALL_HEARTBEAT, &fid);
+	r = call1(fx, DOWN_B, &c);
+	expect(&r, BB_ENOENT);
+	assert_non_null(strstr(r.msg, "no [remote.4] configured"));
+	// Three peers now, none of them DOWN_B.
+	assert_int_equal(fx->rem.assign(fx->rem.ctx, 3, ids), BB_OK);
+	assert_true(ids[0] != DOWN_B && ids[1] != DOWN_B && ids[2] != DOWN_B);
+	assert_int_equal(fx->rem.assign(fx->rem.ctx, 4, ids), BB_EUNAVAIL);
+
+	// DOWN_B back at its address: the same connection.
+	(void) snprintf(remotes + strlen(remotes),
+	                sizeof(remotes) - strlen(remotes),
+	                "[remote.%u]\nhost = ::1\nrpc_port = %u\n", DOWN_B,
+	                port_of(down_b));
+	c2 = reload_conf(fx, remotes);
+	assert_int_equal(rpc_pool_prepare(fx->pool, c2, &next, NULL, 0),
+	                 BB_OK);
+	rpc_pool_commit(fx->pool, next);
+	assert_ptr_equal(rpc_pool_peer(fx->pool, DOWN_B), down_b);
+	assert_int_equal(fx->rem.assign(fx->rem.ctx, 4, ids), BB_OK);
+	bb_conf_free(c1);
+	bb_conf_free(c2);
+}
+
 int
 main(void)
 {
@@ -855,6 +947,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_parallel, setup,
 		                                teardown),
 		cmocka_unit_test(test_context_wait),
+		cmocka_unit_test_setup_teardown(test_reload_peers, setup,
+		                                teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
