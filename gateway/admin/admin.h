@@ -84,6 +84,10 @@ typedef struct gw__metrics_page {
 // Pure: everything it shows is in pg.
 void gw__metrics_render(bb_buf *b, const gw__metrics_page *pg);
 
+// gw__metrics_escape appends val to b as a label value of the text
+// format: backslash, double quote and newline escaped.
+void gw__metrics_escape(bb_buf *b, const char *val);
+
 // gw__metrics_render_legacy writes the page of the original's names
 // into b: the original's families (label names prefixed by pg->prefix)
 // for the namespaces, the latency histograms, the archive lifecycle's

@@ -38,23 +38,29 @@ gw__prom_name(gw__prom *o, const char *name, const char *suffix)
 static void
 prom_label_raw(gw__prom *o, const char *pfx, const char *key, const char *val)
 {
-	const char *p;
-
 	bb_buf_printf(o->b, "%c%s%s=\"", o->nl == 0 ? '{' : ',', pfx, key);
 	o->nl++;
+	gw__metrics_escape(o->b, val);
+	bb_buf_put(o->b, "\"", 1);
+}
+
+void
+gw__metrics_escape(bb_buf *b, const char *val)
+{
+	const char *p;
+
 	// The format's escapes: namespace names need none today, but a
 	// prefix or a later name rule must not be able to break the page.
 	for (p = val; *p != '\0'; p++) {
 		if (*p == '\\' || *p == '"') {
-			bb_buf_put(o->b, "\\", 1);
-			bb_buf_put(o->b, p, 1);
+			bb_buf_put(b, "\\", 1);
+			bb_buf_put(b, p, 1);
 		} else if (*p == '\n') {
-			bb_buf_put(o->b, "\\n", 2);
+			bb_buf_put(b, "\\n", 2);
 		} else {
-			bb_buf_put(o->b, p, 1);
+			bb_buf_put(b, p, 1);
 		}
 	}
-	bb_buf_put(o->b, "\"", 1);
 }
 
 void

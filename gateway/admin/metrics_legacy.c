@@ -44,19 +44,8 @@ metrics_family(metrics_out *o, const char *name, const char *type,
 static void
 metrics_label(metrics_out *o, const char *ns)
 {
-	const char *p;
-
 	bb_buf_printf(o->b, "%snamespace=\"", o->prefix);
-	for (p = ns; *p != '\0'; p++) {
-		if (*p == '\\' || *p == '"') {
-			bb_buf_put(o->b, "\\", 1);
-			bb_buf_put(o->b, p, 1);
-		} else if (*p == '\n') {
-			bb_buf_put(o->b, "\\n", 2);
-		} else {
-			bb_buf_put(o->b, p, 1);
-		}
-	}
+	gw__metrics_escape(o->b, ns);
 	bb_buf_put(o->b, "\"", 1);
 }
 
