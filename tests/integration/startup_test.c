@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,40 @@ test_credentials(void **state)
 	bbt_node_cleanup(&node);
 }
 
+// A node whose S3 keys come from systemd credentials reloads: the new
+// configuration gets the keys the same way, so its [aws.*] section (which
+// cannot change while running) is not taken for changed.
+static void
+test_credentials_reload(void **state)
+{
+	char     cred[512];
+	bbt_node node;
+
+	(void) state;
+	assert_int_equal(unsetenv("AWS_ACCESS_KEY_ID"), 0);
+	assert_int_equal(unsetenv("AWS_SECRET_ACCESS_KEY"), 0);
+	bbt_node_init(&node);
+	bbt_fmt(cred, sizeof(cred), "%s/creds", node.dir);
+	assert_int_equal(mkdir(cred, 0700), 0);
+	write_file(cred, "s3_access_key_id", "AKIDEXAMPLE\n", 0600);
+	write_file(cred, "s3_secret_access_key", "sekrit\n", 0600);
+	// The node inherits it; no upload happens before the test ends (an
+	// unreachable endpoint would only be retried).
+	assert_int_equal(setenv("CREDENTIALS_DIRECTORY", cred, 1), 0);
+	bbt_node_start(&node,
+	               "machine_id = 1\n[log]\nfile = @DIR@/blobbyd.log\n"
+	               "[aws.main]\nregion = us-east-1\n"
+	               "endpoint = http://127.0.0.1:1\n" SERVER
+	               "[namespace.a]\ndirectory = @DIR@/data\nreplicas = 0\n"
+	               "archive = s3\naws_profile = main\ns3_bucket = b\n");
+	assert_int_equal(unsetenv("CREDENTIALS_DIRECTORY"), 0);
+	assert_int_equal(kill(node.pid, SIGHUP), 0);
+	assert_true(bbt_log_has(&node, "nothing changed", 20000));
+	assert_false(bbt_log_has(&node, "cannot change while running", 0));
+	assert_int_equal(bbt_node_stop(&node, SIGTERM), 0);
+	bbt_node_cleanup(&node);
+}
+
 int
 main(void)
 {
@@ -279,6 +314,7 @@ main(void)
 		cmocka_unit_test(test_port_in_use_logged),
 		cmocka_unit_test(test_data_dir_logged),
 		cmocka_unit_test(test_credentials),
+		cmocka_unit_test(test_credentials_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
