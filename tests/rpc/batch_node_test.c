@@ -82,6 +82,23 @@ rd_init(read_req *q, const node_fix *fx, const char *ns, uint64_t start,
 	q->length     = len;
 }
 
+// expect_refused checks that the Read q (with its more) is refused as a
+// whole: INVALID_ARGUMENT, without more.
+static void
+expect_refused(const node_fix *fx, const read_req *q)
+{
+	ProtobufCMessage *resp = NULL;
+	read_resp        *r;
+
+	assert_int_equal(
+	    rpc_peer_call(fx->p, RPC_M_READ, &q->base, TIMEOUT, &resp), BB_OK);
+	r = (read_resp *) resp;
+	assert_int_equal(r->status->code,
+	                 BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT);
+	assert_int_equal(r->n_more, 0);
+	protobuf_c_message_free_unpacked(resp, NULL);
+}
+
 // One Read with more: each read answered with its own status and bytes.
 static void
 test_node_more(void **state)
@@ -137,25 +154,11 @@ test_node_more(void **state)
 		more[i] = &q[1];
 	}
 	q[0].n_more = RPC_READ_MORE_MAX + 1;
-	assert_int_equal(
-	    rpc_peer_call(fx->p, RPC_M_READ, &q[0].base, TIMEOUT, &resp),
-	    BB_OK);
-	r = (read_resp *) resp;
-	assert_int_equal(r->status->code,
-	                 BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT);
-	assert_int_equal(r->n_more, 0);
-	protobuf_c_message_free_unpacked(resp, NULL);
+	expect_refused(fx, &q[0]);
 	rd_init(&q[4], fx, "test", 0, RPC_MAX_CHUNK);
 	more[0]     = &q[4];
 	q[0].n_more = 1;
-	assert_int_equal(
-	    rpc_peer_call(fx->p, RPC_M_READ, &q[0].base, TIMEOUT, &resp),
-	    BB_OK);
-	r = (read_resp *) resp;
-	assert_int_equal(r->status->code,
-	                 BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT);
-	assert_int_equal(r->n_more, 0);
-	protobuf_c_message_free_unpacked(resp, NULL);
+	expect_refused(fx, &q[0]);
 }
 
 // Many coalesced reads against a real node: each its own bytes.
