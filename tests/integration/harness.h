@@ -3,7 +3,9 @@
 //
 // tests/integration/harness.h -- start the real blobbyd ($BLOBBYD) as a
 // child process in a temporary directory, read the port it bound back
-// from its ready line, and talk to it with libcurl.
+// from its ready line, and talk to it with libcurl.  Implemented in
+// harness.c (processes, clusters), harness_http.c (HTTP, sockets) and
+// harness_files.c (files, logs, shell commands, certificates).
 #ifndef TESTS_INTEGRATION_HARNESS_H
 #define TESTS_INTEGRATION_HARNESS_H
 

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Copyright 2026 The blobby-c authors
 //
-// tests/rpc/batch_test.c -- coalesced reads (rpc/batch.c) and the Read
-// calls that carry several reads (ReadRequest.more, rpc/handlers.c).
-// Against a fake peer that holds each request until the test answers it:
-// reads started while a call is in flight go out together in one call,
-// each gets its own bytes or its own error, the caps hold, a read too
-// large for a batch goes alone, a peer that answers without more gets
-// the others again as single calls.  Against a real node: a Read with
-// more answers each read with its own status, and refuses more than the
-// caps.
+// tests/rpc/batch_test.c -- coalesced reads (rpc/batch.c) against a fake
+// peer that holds each request until the test answers it: reads started
+// while a call is in flight go out together in one call, each gets its
+// own bytes or its own error, the caps hold, a read too large for a
+// batch goes alone, a peer that answers without more gets the others
+// again as single calls.  batch_node_test.c has the real node's side.
 #define _XOPEN_SOURCE 700 // nftw
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,96 +16,11 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "blobby/rpc/v1/rpc.pb-c.h"
-#include "rpc/rpc_impl.h"
-#include "storage/spool.h"
-#include "tests/rpc/rpc_fixture.h"
-
-#define NREADS  80 // more than one batch can carry
-#define WAIT_MS 5000
-
-typedef Blobby__Rpc__V1__ReadRequest  read_req;
-typedef Blobby__Rpc__V1__ReadResponse read_resp;
-
-// ---- the outcomes of many reads --------------------------------------
-
-typedef struct {
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
-	int             total;
-	int             calls[NREADS];
-	bb_err          rv[NREADS];
-} tally;
-
-typedef struct {
-	tally *t;
-	int    i;
-} slot_arg;
-
-static tally    tl;
-static slot_arg args[NREADS];
-
-static void
-tally_init(void)
-{
-	pthread_condattr_t ca;
-	int                i;
-
-	memset(&tl, 0, sizeof(tl));
-	(void) pthread_mutex_init(&tl.mu, NULL);
-	(void) pthread_condattr_init(&ca);
-	(void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void) pthread_cond_init(&tl.cv, &ca);
-	(void) pthread_condattr_destroy(&ca);
-	for (i = 0; i < NREADS; i++) {
-		args[i].t = &tl;
-		args[i].i = i;
-	}
-}
-
-static void
-tally_fini(void)
-{
-	(void) pthread_cond_destroy(&tl.cv);
-	(void) pthread_mutex_destroy(&tl.mu);
-}
-
-static void
-bread_done(void *arg, bb_err rv)
-{
-	slot_arg *a = arg;
-
-	(void) pthread_mutex_lock(&a->t->mu);
-	a->t->calls[a->i]++;
-	a->t->rv[a->i] = rv;
-	a->t->total++;
-	(void) pthread_cond_broadcast(&a->t->cv);
-	(void) pthread_mutex_unlock(&a->t->mu);
-}
-
-// tally_wait waits up to ms for at least n ends in all and returns how
-// many came.
-static int
-tally_wait(int n, int64_t ms)
-{
-	struct timespec ts =
-	    bb_clock_ts(bb_clock_mono_ns() + ms * BB_NS_PER_MS);
-	int got;
-
-	(void) pthread_mutex_lock(&tl.mu);
-	while (tl.total < n &&
-	       pthread_cond_timedwait(&tl.cv, &tl.mu, &ts) == 0) {
-	}
-	got = tl.total;
-	(void) pthread_mutex_unlock(&tl.mu);
-	return got;
-}
+#include "tests/rpc/batch_fixture.h"
 
 // ---- a fake peer ------------------------------------------------------
 
@@ -127,13 +39,6 @@ typedef struct {
 	store_fid fid;
 	uint8_t  *dst[NREADS];
 } fix;
-
-// pattern is the byte at offset off of every blob of the fake peer.
-static uint8_t
-pattern(uint64_t off)
-{
-	return (uint8_t) (off * 7 + off / 251 + 1);
-}
 
 // fake_recv takes the next request on context k within ms: a Read,
 // unpacked (the caller frees it), or NULL when none came.
@@ -551,171 +456,6 @@ test_old_peer(void **state)
 	check_read(fx, 4, 20, BB_OK);
 }
 
-// ---- against a real node -----------------------------------------------
-
-typedef struct {
-	rpct_node n;
-	rpc_peer *p;
-	store_id  id;
-	uint8_t  *body;
-	size_t    len;
-} node_fix;
-
-static int
-node_setup(void **state)
-{
-	node_fix    *fx = calloc(1, sizeof(*fx));
-	store_ns    *ns;
-	store_spool *sp = NULL;
-	size_t       i;
-
-	assert_non_null(fx);
-	rpct_node_start(&fx->n, "bb_batch_test", 2, "data", "");
-	fx->len  = 200 * 1000;
-	fx->body = malloc(fx->len);
-	assert_non_null(fx->body);
-	for (i = 0; i < fx->len; i++) {
-		fx->body[i] = pattern(i);
-	}
-	ns = store_find_ns(fx->n.st, "test", 4);
-	assert_non_null(ns);
-	assert_int_equal(store_ns_spool(ns, fx->len, &sp), BB_OK);
-	assert_int_equal(store_spool_write(sp, fx->body, fx->len), BB_OK);
-	assert_int_equal(store_ns_insert(ns, sp, &fx->id), BB_OK);
-	store_spool_free(sp);
-	fx->p = rpct_peer_open(fx->n.srv, 16);
-	tally_init();
-	*state = fx;
-	return 0;
-}
-
-static int
-node_teardown(void **state)
-{
-	node_fix *fx = *state;
-
-	rpc_peer_close(fx->p);
-	rpct_node_stop(&fx->n);
-	free(fx->body);
-	tally_fini();
-	free(fx);
-	return 0;
-}
-
-// rd_init makes q a read of len bytes at start of fx's blob (in ns).
-static void
-rd_init(read_req *q, const node_fix *fx, const char *ns, uint64_t start,
-        uint32_t len)
-{
-	blobby__rpc__v1__read_request__init(q);
-	q->namespace_ = (char *) ns;
-	q->fid.len    = STORE_FID_LEN;
-	q->fid.data   = (uint8_t *) fx->id.fid.b;
-	q->start      = fx->id.start + start;
-	q->length     = len;
-}
-
-// One Read with more: each read answered with its own status and bytes.
-static void
-test_node_more(void **state)
-{
-	node_fix         *fx = *state;
-	read_req          q[6];
-	read_req         *more[RPC_READ_MORE_MAX + 1];
-	read_resp        *r    = NULL;
-	ProtobufCMessage *resp = NULL;
-	size_t            i;
-
-	rd_init(&q[0], fx, "test", 0, 100);
-	rd_init(&q[1], fx, "test", 5000, 1000);
-	rd_init(&q[2], fx, "nope", 0, 10); // no such namespace
-	rd_init(&q[3], fx, "test", 7, 0);  // empty
-	rd_init(&q[4], fx, "test", 150000, 50000);
-	rd_init(&q[5], fx, "test", 199990, 20); // past the blob's file end
-	for (i = 1; i < 6; i++) {
-		more[i - 1] = &q[i];
-	}
-	q[0].n_more = 5;
-	q[0].more   = more;
-	assert_int_equal(
-	    rpc_peer_call(fx->p, RPC_M_READ, &q[0].base, TIMEOUT, &resp),
-	    BB_OK);
-	r = (read_resp *) resp;
-	assert_int_equal(r->n_more, 5);
-	for (i = 0; i < 6; i++) {
-		const read_resp *a = i == 0 ? r : r->more[i - 1];
-
-		assert_non_null(a->status);
-		if (i == 2) {
-			assert_int_equal(a->status->code,
-			                 BLOBBY__RPC__V1__CODE__NOT_FOUND);
-			continue;
-		}
-		if (i == 5) {
-			assert_int_not_equal(a->status->code, 0);
-			continue;
-		}
-		assert_int_equal(a->status->code, 0);
-		assert_int_equal(a->data.len, q[i].length);
-		if (q[i].length > 0) {
-			assert_memory_equal(
-			    a->data.data, fx->body + q[i].start - fx->id.start,
-			    q[i].length);
-		}
-	}
-	protobuf_c_message_free_unpacked(resp, NULL);
-
-	// Over the caps: the whole call is INVALID_ARGUMENT, without more.
-	for (i = 0; i < RPC_READ_MORE_MAX + 1; i++) {
-		more[i] = &q[1];
-	}
-	q[0].n_more = RPC_READ_MORE_MAX + 1;
-	assert_int_equal(
-	    rpc_peer_call(fx->p, RPC_M_READ, &q[0].base, TIMEOUT, &resp),
-	    BB_OK);
-	r = (read_resp *) resp;
-	assert_int_equal(r->status->code,
-	                 BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT);
-	assert_int_equal(r->n_more, 0);
-	protobuf_c_message_free_unpacked(resp, NULL);
-	rd_init(&q[4], fx, "test", 0, RPC_MAX_CHUNK);
-	more[0]     = &q[4];
-	q[0].n_more = 1;
-	assert_int_equal(
-	    rpc_peer_call(fx->p, RPC_M_READ, &q[0].base, TIMEOUT, &resp),
-	    BB_OK);
-	r = (read_resp *) resp;
-	assert_int_equal(r->status->code,
-	                 BLOBBY__RPC__V1__CODE__INVALID_ARGUMENT);
-	assert_int_equal(r->n_more, 0);
-	protobuf_c_message_free_unpacked(resp, NULL);
-}
-
-// Many coalesced reads against a real node: each its own bytes.
-static void
-test_node_many(void **state)
-{
-	node_fix *fx = *state;
-	uint8_t  *dst[NREADS];
-	int       i;
-
-	for (i = 0; i < NREADS; i++) {
-		dst[i] = malloc(1000 + 1);
-		assert_non_null(dst[i]);
-		rpc__bread_start(fx->p, "test", &fx->id.fid,
-		                 fx->id.start + 2000 * (uint64_t) i,
-		                 1000 + i % 2, dst[i], TIMEOUT, bread_done,
-		                 &args[i]);
-	}
-	assert_int_equal(tally_wait(NREADS, WAIT_MS), NREADS);
-	for (i = 0; i < NREADS; i++) {
-		assert_int_equal(tl.calls[i], 1);
-		assert_int_equal(tl.rv[i], BB_OK);
-		assert_memory_equal(dst[i], fx->body + 2000 * i, 1000 + i % 2);
-		free(dst[i]);
-	}
-}
-
 int
 main(void)
 {
@@ -727,10 +467,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_peer, setup,
 		                                teardown),
-		cmocka_unit_test_setup_teardown(test_node_more, node_setup,
-		                                node_teardown),
-		cmocka_unit_test_setup_teardown(test_node_many, node_setup,
-		                                node_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,8 @@
 // 127.0.0.1:0 over a real store, a real rpc_peer, a raw req0 socket and
 // the SP framing by hand over TCP for what our client never sends:
 // NodeStatus, Read and its errors, unknown methods, short, random and
-// oversize messages, a port that is taken.  pool_test.c has the client.
+// oversize messages, a port that is taken.  pool_test.c and
+// pool_peer_test.c have the client.
 #define _XOPEN_SOURCE 700 // nftw
 #include <stdarg.h>
 #include <stddef.h>
