@@ -74,7 +74,8 @@ void bbt_fmt(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 // bbt_free_port returns a TCP port of 127.0.0.1 that was free a moment
-// ago (for configurations that must name a peer's port before it starts).
+// ago (for configurations that must name a peer's port before it starts),
+// below the kernel's ephemeral range, never the same one twice in a test.
 int bbt_free_port(void);
 
 // bbt_conf_peers appends to buf[off..cap) a [remote.<j+1>] section on

@@ -186,26 +186,55 @@ bbt_connect(int port)
 	return fd;
 }
 
-int
-bbt_free_port(void)
+// Ports handed out below the kernel's ephemeral range (32768 and up by
+// default): a port taken there by bind(0) is also where the kernel picks
+// the source ports of every outgoing connection, so a client of another
+// test could take it before the node that was meant to listen on it.
+#define FREE_PORT_BASE  20000
+#define FREE_PORT_SPAN  12000
+#define FREE_PORT_TRIES 200
+
+// free_port_try returns whether port of 127.0.0.1 can be bound now.
+static bool
+free_port_try(int port)
 {
 	struct sockaddr_in sa;
-	socklen_t          len = sizeof(sa);
 	int                fd;
-	int                port = -1;
+	bool               ok;
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family      = AF_INET;
+	sa.sin_port        = htons((uint16_t) port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *) &sa, &len) == 0) {
-		port = ntohs(sa.sin_port);
-	}
+	ok = bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0;
 	(void) close(fd);
-	assert_true(port > 0);
-	return port;
+	return ok;
+}
+
+int
+bbt_free_port(void)
+{
+	static unsigned next; // 0: not started
+	unsigned        seed;
+	int             i;
+	int             port;
+
+	if (next == 0) {
+		// Tests running at once start from different places; one
+		// test walks on from there, so it never gets a port twice.
+		seed = (unsigned) getpid() ^ (unsigned) bbt_now_ms();
+		next = 1 + (unsigned) rand_r(&seed) % FREE_PORT_SPAN;
+	}
+	for (i = 0; i < FREE_PORT_TRIES; i++) {
+		port = FREE_PORT_BASE + (int) (next++ % FREE_PORT_SPAN);
+		if (free_port_try(port)) {
+			return port;
+		}
+	}
+	fail_msg("no free port in %d tries", FREE_PORT_TRIES);
+	return -1;
 }
 
 void
