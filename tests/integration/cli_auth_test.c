@@ -14,29 +14,18 @@
 
 // conf_text of the fixture plus a namespace both of whose ACLs require
 // the user alice (password PASSWORD).
-static const char auth_conf[] = "machine_id = 12\n"
-                                "[log]\n"
-                                "file = @DIR@/blobbyd.log\n"
-                                "[server]\n"
-                                "addr = 127.0.0.1\n"
-                                "port = 0\n"
-                                "rpc_port = 0\n"
-                                "[namespace.test]\n"
-                                "directory = @DIR@/test\n"
-                                "replicas = 0\n"
-                                "archive = dir\n"
-                                "archive_directory = @DIR@/archive\n"
-                                "[namespace.locked]\n"
-                                "directory = @DIR@/locked\n"
-                                "replicas = 0\n"
-                                "archive = dir\n"
-                                "archive_directory = @DIR@/archive-locked\n"
-                                "[namespace.locked.insert_acl]\n"
-                                "basic_auth_htpasswd_file = @DIR@/htpasswd\n"
-                                "basic_auth_required = true\n"
-                                "[namespace.locked.read_acl]\n"
-                                "basic_auth_htpasswd_file = @DIR@/htpasswd\n"
-                                "basic_auth_required = true\n";
+static const char auth_conf[] =
+    CLI_CONF_TEXT "[namespace.locked]\n"
+                  "directory = @DIR@/locked\n"
+                  "replicas = 0\n"
+                  "archive = dir\n"
+                  "archive_directory = @DIR@/archive-locked\n"
+                  "[namespace.locked.insert_acl]\n"
+                  "basic_auth_htpasswd_file = @DIR@/htpasswd\n"
+                  "basic_auth_required = true\n"
+                  "[namespace.locked.read_acl]\n"
+                  "basic_auth_htpasswd_file = @DIR@/htpasswd\n"
+                  "basic_auth_required = true\n";
 
 static const char text_blob[] = "hello, terminal\n";
 
@@ -46,16 +35,10 @@ static char binary_id[CLI_ID_BUF]; // "test" holds 4096 seeded bytes
 static int
 auth_setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-	char        path[512];
+	char path[512];
 
 	(void) state;
-	bbt_fmt(work, sizeof(work), "%s/blobbycli-XXXXXX",
-	        tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	assert_non_null(mkdtemp(work));
-	bbt_fmt(dead_url, sizeof(dead_url), "http://127.0.0.1:%d",
-	        bbt_free_port());
-	bbt_node_init(&node);
+	setup_dirs();
 	bbt_fmt(path, sizeof(path), "%s/htpasswd", node.dir);
 	// {SHA} of PASSWORD.
 	write_file(path, "alice:{SHA}F2GPAaOiG5EcklvLUlodIavTBnM=\n", 40);

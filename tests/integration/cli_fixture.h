@@ -48,18 +48,23 @@
 
 extern char **environ;
 
-static const char conf_text[] = "machine_id = 12\n"
-                                "[log]\n"
-                                "file = @DIR@/blobbyd.log\n"
-                                "[server]\n"
-                                "addr = 127.0.0.1\n"
-                                "port = 0\n"
-                                "rpc_port = 0\n"
-                                "[namespace.test]\n"
-                                "directory = @DIR@/test\n"
-                                "replicas = 0\n"
-                                "archive = dir\n"
-                                "archive_directory = @DIR@/archive\n";
+// The node's configuration; a test that needs more appends sections to
+// CLI_CONF_TEXT.
+#define CLI_CONF_TEXT                \
+	"machine_id = 12\n"          \
+	"[log]\n"                    \
+	"file = @DIR@/blobbyd.log\n" \
+	"[server]\n"                 \
+	"addr = 127.0.0.1\n"         \
+	"port = 0\n"                 \
+	"rpc_port = 0\n"             \
+	"[namespace.test]\n"         \
+	"directory = @DIR@/test\n"   \
+	"replicas = 0\n"             \
+	"archive = dir\n"            \
+	"archive_directory = @DIR@/archive\n"
+
+static const char conf_text[] = CLI_CONF_TEXT;
 
 static bbt_node node;
 static char     work[256]; // the test's own files
@@ -500,18 +505,26 @@ put_bytes(size_t len, unsigned seed, char *id)
 	free(data);
 }
 
-static inline int
-setup(void **state)
+// setup_dirs makes work, dead_url and node's directory; the node is not
+// started (a test may put files there first).
+static inline void
+setup_dirs(void)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	(void) state;
 	(void) snprintf(work, sizeof(work), "%s/blobbycli-XXXXXX",
 	                tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 	assert_non_null(mkdtemp(work));
 	(void) snprintf(dead_url, sizeof(dead_url), "http://127.0.0.1:%d",
 	                bbt_free_port());
 	bbt_node_init(&node);
+}
+
+static inline int
+setup(void **state)
+{
+	(void) state;
+	setup_dirs();
 	bbt_node_start(&node, conf_text);
 	return 0;
 }

@@ -25,20 +25,9 @@ static int
 run_daemon(const char *args, char *out, size_t cap)
 {
 	const char *bin = getenv("BLOBBYD");
-	char        cmd[1024];
-	FILE       *p;
-	size_t      n;
-	int         st;
 
 	assert_non_null(bin);
-	bbt_fmt(cmd, sizeof(cmd), "%s %s 2>&1", bin, args);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	n      = fread(out, 1, cap - 1, p);
-	out[n] = '\0';
-	st     = pclose(p);
-	assert_true(WIFEXITED(st));
-	return WEXITSTATUS(st);
+	return bbt_sh_out(out, cap, "%s %s 2>&1", bin, args);
 }
 
 static void

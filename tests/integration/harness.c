@@ -79,8 +79,8 @@ bbt_node_init(bbt_node *n)
 	(void) snprintf(n->conf, sizeof(n->conf), "%s/blobbyd.conf", n->dir);
 }
 
-static void
-write_conf(bbt_node *n, const char *text)
+void
+bbt_node_write_conf(const bbt_node *n, const char *text)
 {
 	FILE       *f = fopen(n->conf, "w");
 	const char *p = text;
@@ -179,7 +179,7 @@ bbt_node_try_start(bbt_node *n, const char *conf_text, char *errbuf,
 	size_t      used = 0;
 
 	assert_non_null(bin);
-	write_conf(n, conf_text);
+	bbt_node_write_conf(n, conf_text);
 	assert_int_equal(pipe(out), 0);
 	assert_int_equal(pipe(err), 0);
 	pid = fork();

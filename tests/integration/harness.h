@@ -40,6 +40,10 @@ void bbt_node_init(bbt_node *n);
 // it does not print its ready line within 20 s.
 void bbt_node_start(bbt_node *n, const char *conf_text);
 
+// bbt_node_write_conf writes conf_text to n's configuration file, every
+// "@DIR@" replaced by n->dir (a reload test edits it so).
+void bbt_node_write_conf(const bbt_node *n, const char *conf_text);
+
 // bbt_node_try_start starts blobbyd like bbt_node_start but returns its
 // exit status (or -1 when it became ready, which leaves it running), and
 // its standard error in errbuf.
@@ -138,6 +142,13 @@ void bbt_sleep_ms(int ms);
 // bbt_sh runs the shell command fmt (printf-style) quietly; the test
 // fails if it fails.
 void bbt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// bbt_sh_out runs the shell command fmt (printf-style) and puts what it
+// wrote on standard output in out (NUL-ended, at most cap - 1 bytes; add
+// 2>&1 for standard error too).  Returns its exit status, or 128 + the
+// signal that ended it.
+int bbt_sh_out(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 // bbt_pki_ca makes <dir>/<name>.crt and <name>.key, a self-signed EC CA
 // (the openssl command); fails the test if it cannot.

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "harness.h"
@@ -140,6 +141,29 @@ bbt_sh(const char *fmt, ...)
 	if (system(cmd) != 0) {
 		fail_msg("command failed: %s", cmd);
 	}
+}
+
+int
+bbt_sh_out(char *out, size_t cap, const char *fmt, ...)
+{
+	char    cmd[2048];
+	va_list ap;
+	FILE   *p;
+	size_t  n;
+	int     st;
+
+	va_start(ap, fmt);
+	n = (size_t) vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (n >= sizeof(cmd)) {
+		fail_msg("command too long: %s", fmt);
+	}
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n      = fread(out, 1, cap - 1, p);
+	out[n] = '\0';
+	st     = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 void

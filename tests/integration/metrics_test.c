@@ -100,11 +100,8 @@ delta(const char *b, const char *a, const char *key)
 static int
 promtool(const char *text, char *out, size_t len)
 {
-	char   path[320];
-	char   cmd[512];
-	FILE  *f;
-	size_t n = 0;
-	int    st;
+	char  path[320];
+	FILE *f;
 
 	if (system("command -v promtool >/dev/null 2>&1") != 0) {
 		return -1;
@@ -115,15 +112,8 @@ promtool(const char *text, char *out, size_t len)
 	assert_int_equal(fputs(text, f) >= 0, 1);
 	assert_int_equal(fclose(f), 0);
 	// Its findings go to standard error: keep both.
-	bbt_fmt(cmd, sizeof(cmd), "promtool check metrics < '%s' 2>&1", path);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	out[0] = '\0';
-	while (n + 1 < len && fgets(out + n, (int) (len - n), f) != NULL) {
-		n += strlen(out + n);
-	}
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return bbt_sh_out(out, len, "promtool check metrics < '%s' 2>&1",
+	                  path);
 }
 
 static void

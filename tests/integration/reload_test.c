@@ -42,24 +42,6 @@
 
 static char log_text[256 * 1024];
 
-// write_conf replaces n's configuration file by text (@DIR@ replaced).
-static void
-write_conf(const bbt_node *n, const char *text)
-{
-	FILE       *f = fopen(n->conf, "w");
-	const char *p = text;
-	const char *at;
-
-	assert_non_null(f);
-	while ((at = strstr(p, "@DIR@")) != NULL) {
-		(void) fwrite(p, 1, (size_t) (at - p), f);
-		(void) fputs(n->dir, f);
-		p = at + 5;
-	}
-	(void) fputs(p, f);
-	assert_int_equal(fclose(f), 0);
-}
-
 // read_log reads the file name in n's directory into log_text.
 static void
 read_log(const bbt_node *n, const char *name)
@@ -198,12 +180,12 @@ test_acl(void **state)
 	bbt_fmt(id, sizeof(id), "%s", insert(&n, "test", "acl blob"));
 	assert_int_equal(get(&n, "test", id, NULL), 401);
 
-	write_conf(&n, SOLO_HEAD);
+	bbt_node_write_conf(&n, SOLO_HEAD);
 	line = reload(&n, 1);
 	assert_non_null(strstr(line, "acl [namespace.test.read_acl] changed"));
 	assert_int_equal(get(&n, "test", id, "acl blob"), 200);
 
-	write_conf(&n, SOLO_HEAD READ_ACL_CLOSED);
+	bbt_node_write_conf(&n, SOLO_HEAD READ_ACL_CLOSED);
 	line = reload(&n, 2);
 	assert_non_null(strstr(line, "acl [namespace.test.read_acl] changed"));
 	assert_int_equal(get(&n, "test", id, NULL), 401);
@@ -233,10 +215,10 @@ test_immutable(void **state)
 	bbt_node_init(&n);
 	bbt_node_start(&n, SOLO_HEAD READ_ACL_CLOSED);
 	bbt_fmt(id, sizeof(id), "%s", insert(&n, "test", "kept"));
-	write_conf(&n,
-	           "machine_id = 8\n"
-	           "[log]\nfile = @DIR@/blobbyd.log\n"
-	           "[server]\nport = 1\nrpc_port = 0\n" NS("test"));
+	bbt_node_write_conf(&n,
+	                    "machine_id = 8\n"
+	                    "[log]\nfile = @DIR@/blobbyd.log\n"
+	                    "[server]\nport = 1\nrpc_port = 0\n" NS("test"));
 	line = reload(&n, 1);
 	assert_non_null(strstr(line, "refused"));
 	assert_non_null(strstr(line, "2 key(s) cannot change while running"));
@@ -266,7 +248,7 @@ test_broken(void **state)
 	(void) state;
 	bbt_node_init(&n);
 	bbt_node_start(&n, SOLO_HEAD);
-	write_conf(&n, SOLO_HEAD "[namespace.test\nnot a line\n");
+	bbt_node_write_conf(&n, SOLO_HEAD "[namespace.test\nnot a line\n");
 	line = reload(&n, 1);
 	assert_non_null(strstr(line,
 	                       "refused, the configuration in force "
@@ -274,9 +256,10 @@ test_broken(void **state)
 	assert_non_null(strstr(line, "blobbyd.conf:"));
 	(void) insert(&n, "test", "after a broken file");
 	// A bad htpasswd file refuses it too: checked before anything.
-	write_conf(&n,
-	           SOLO_HEAD "[namespace.test.read_acl]\n"
-	                     "basic_auth_htpasswd_file = @DIR@/none\n");
+	bbt_node_write_conf(&n,
+	                    SOLO_HEAD
+	                    "[namespace.test.read_acl]\n"
+	                    "basic_auth_htpasswd_file = @DIR@/none\n");
 	line = reload(&n, 2);
 	assert_non_null(strstr(line, "refused"));
 	(void) insert(&n, "test", "after a missing htpasswd file");
@@ -302,11 +285,11 @@ test_log(void **state)
 	(void) state;
 	bbt_node_init(&n);
 	bbt_node_start(&n, SOLO_HEAD "upload_file_size = 1\n");
-	write_conf(&n,
-	           "machine_id = 7\n"
-	           "[log]\nfile = @DIR@/other.log\ndebug = true\n"
-	           "[server]\nport = 0\nrpc_port = 0\n" NS(
-	               "test") "upload_file_size = 1\n");
+	bbt_node_write_conf(&n,
+	                    "machine_id = 7\n"
+	                    "[log]\nfile = @DIR@/other.log\ndebug = true\n"
+	                    "[server]\nport = 0\nrpc_port = 0\n" NS(
+	                        "test") "upload_file_size = 1\n");
 	line = reload_in(&n, "other.log", 1);
 	assert_non_null(strstr(line, "log file "));
 	assert_non_null(strstr(line, "other.log, log debug on"));
@@ -386,7 +369,7 @@ test_peers(void **state)
 	bbt_resp_free(&r);
 
 	conf_a(conf, sizeof(conf), pa, 2, pb);
-	write_conf(&a, conf);
+	bbt_node_write_conf(&a, conf);
 	line = reload(&a, 1);
 	assert_non_null(strstr(line, ": peers -3 +2"));
 	// The connection to B comes up in the background: until then a
@@ -416,7 +399,7 @@ test_peers(void **state)
 	}
 
 	conf_a(conf, sizeof(conf), pa, 3, dead);
-	write_conf(&a, conf);
+	bbt_node_write_conf(&a, conf);
 	line = reload(&a, 2);
 	assert_non_null(strstr(line, ": peers -2 +3"));
 	// No replica can be made: inserts fail, none is acknowledged.

@@ -199,17 +199,9 @@ static int
 cli(const char *args, char *out, size_t cap)
 {
 	const char *bin = getenv("BLOBBY");
-	char        cmd[1024];
-	FILE       *p;
-	size_t      n;
 
 	assert_non_null(bin);
-	(void) snprintf(cmd, sizeof(cmd), "%s %s", bin, args);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	n      = fread(out, 1, cap - 1, p);
-	out[n] = '\0';
-	return pclose(p);
+	return bbt_sh_out(out, cap, "%s %s", bin, args);
 }
 
 static void

@@ -96,19 +96,8 @@ write_file(const char *dir, const char *name, const char *text, mode_t mode)
 static int
 check_only(const char *conf, char *out, size_t cap)
 {
-	char   cmd[1024];
-	FILE  *p;
-	size_t n;
-	int    st;
-
-	bbt_fmt(cmd, sizeof(cmd), "%s -t -c %s 2>&1", getenv("BLOBBYD"), conf);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	n      = fread(out, 1, cap - 1, p);
-	out[n] = '\0';
-	st     = pclose(p);
-	assert_true(WIFEXITED(st));
-	return WEXITSTATUS(st);
+	return bbt_sh_out(out, cap, "%s -t -c %s 2>&1", getenv("BLOBBYD"),
+	                  conf);
 }
 
 static bool
@@ -218,12 +207,9 @@ test_data_dir_logged(void **state)
 static void
 test_credentials(void **state)
 {
-	char     cmd[2048];
 	char     out[4096];
 	char     cred[512];
 	int      st;
-	FILE    *p;
-	size_t   n;
 	bbt_node node;
 	int      i;
 	// 0: no credentials, 1: one file, 2: both.
@@ -256,17 +242,13 @@ test_credentials(void **state)
 			write_file(cred, "s3_secret_access_key", "sekrit\n",
 			           0600);
 		}
-		bbt_fmt(cmd, sizeof(cmd),
-		        "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "
-		        "CREDENTIALS_DIRECTORY=%s %s -t -c %s 2>&1",
-		        cred, getenv("BLOBBYD"), node.conf);
-		p = popen(cmd, "r");
-		assert_non_null(p);
-		n      = fread(out, 1, sizeof(out) - 1, p);
-		out[n] = '\0';
-		st     = pclose(p);
-		assert_true(WIFEXITED(st));
-		assert_int_equal(WEXITSTATUS(st), want[i]);
+		st = bbt_sh_out(
+		    out, sizeof(out),
+		    "env -u AWS_ACCESS_KEY_ID -u "
+		    "AWS_SECRET_ACCESS_KEY CREDENTIALS_DIRECTORY=%s "
+		    "%s -t -c %s 2>&1",
+		    cred, getenv("BLOBBYD"), node.conf);
+		assert_int_equal(st, want[i]);
 		assert_non_null(strstr(out, says[i]));
 	}
 	bbt_node_cleanup(&node);
